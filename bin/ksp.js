@@ -1,0 +1,3 @@
+#!/usr/bin/env node
+// The `ksp` command: runs the compiled CLI (npm run build produces dist/).
+require('../dist/cli/main.js');
