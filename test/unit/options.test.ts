@@ -1,0 +1,265 @@
+import { ConfigError, ErrorType } from '../../src/errors';
+import {
+  type CompiledRetry,
+  compileStreamOptions,
+  retryDelayMs,
+  shardStartPosition,
+  type StreamProcessorOptions,
+} from '../../src/options';
+
+const NOW = new Date('2026-03-01T12:00:00Z');
+const DLQ = 'https://sqs.us-east-1.amazonaws.com/123456789012/orders-dlq';
+const base: StreamProcessorOptions = { streamName: 'orders', dlqQueueUrl: DLQ };
+
+/** Options as a caller from JSON or the CLI may pass them: any shape. */
+const raw = (value: unknown): StreamProcessorOptions => value as StreamProcessorOptions;
+
+describe('compileStreamOptions', () => {
+  it('fills every default', () => {
+    // Act
+    const compiled = compileStreamOptions(base, NOW);
+    // Assess
+    expect(compiled).toEqual({
+      streamName: 'orders',
+      startPosition: { type: 'TRIM_HORIZON' },
+      batchSize: 100,
+      maxPollWaitMs: 300_000,
+      idlePollIntervalMs: 1_000,
+      retry: {
+        maximumAttempts: 3,
+        initialIntervalMs: 1_000,
+        backoffCoefficient: 2,
+        maximumIntervalMs: 60_000,
+      },
+      dlqQueueUrl: DLQ,
+      progressIntervalMs: 10_000,
+      heartbeatTimeoutMs: 30_000,
+      maxHistoryEvents: 10_000,
+    });
+  });
+
+  it('converts durations and normalises an AT_TIMESTAMP start to ISO-8601', () => {
+    // Act
+    const compiled = compileStreamOptions(
+      {
+        ...base,
+        startPosition: { type: 'AT_TIMESTAMP', timestamp: '2026-02-28T08:00:00+01:00' },
+        maxPollWait: '90s',
+        idlePollInterval: 250,
+        retry: { initialInterval: '500ms', maximumInterval: '2m', backoffCoefficient: 1.5 },
+      },
+      NOW,
+    );
+    // Assess
+    expect(compiled).toMatchObject({
+      startPosition: { type: 'AT_TIMESTAMP', timestamp: '2026-02-28T07:00:00.000Z' },
+      maxPollWaitMs: 90_000,
+      idlePollIntervalMs: 250,
+      retry: {
+        maximumAttempts: 3,
+        initialIntervalMs: 500,
+        maximumIntervalMs: 120_000,
+        backoffCoefficient: 1.5,
+      },
+    });
+  });
+
+  it('allows no DLQ when retries are infinite', () => {
+    // Act
+    const compiled = compileStreamOptions({ streamName: 'orders', retry: { maximumAttempts: 0 } }, NOW);
+    // Assess
+    expect(compiled.dlqQueueUrl).toBeNull();
+  });
+
+  describe.each<[string, unknown, string, string]>([
+    ['options null', null, 'options', 'must be an object'],
+    ['no streamName', {}, 'streamName', 'is not a Kinesis stream name'],
+    [
+      'a streamName with spaces',
+      { ...base, streamName: 'my orders' },
+      'streamName',
+      'is not a Kinesis stream name',
+    ],
+    [
+      'a streamName of 129 characters',
+      { ...base, streamName: 'x'.repeat(129) },
+      'streamName',
+      '1–128 characters',
+    ],
+    [
+      'a startPosition that is a string',
+      { ...base, startPosition: 'LATEST' },
+      'startPosition',
+      'must be an object with a "type"',
+    ],
+    [
+      'an unknown startPosition type',
+      { ...base, startPosition: { type: 'EARLIEST' } },
+      'startPosition.type',
+      'is not a start position',
+    ],
+    [
+      'an AT_TIMESTAMP that is no time',
+      { ...base, startPosition: { type: 'AT_TIMESTAMP', timestamp: 'yesterday' } },
+      'startPosition.timestamp',
+      'is not a time',
+    ],
+    [
+      'an AT_TIMESTAMP in the future',
+      { ...base, startPosition: { type: 'AT_TIMESTAMP', timestamp: '2026-03-02T00:00:00Z' } },
+      'startPosition.timestamp',
+      'is in the future',
+    ],
+    [
+      'AT_SEQUENCE_NUMBER without a map',
+      { ...base, startPosition: { type: 'AT_SEQUENCE_NUMBER', sequenceNumbers: {} } },
+      'startPosition.sequenceNumbers',
+      'must map shard IDs',
+    ],
+    [
+      'AFTER_SEQUENCE_NUMBER with a bad number',
+      {
+        ...base,
+        startPosition: { type: 'AFTER_SEQUENCE_NUMBER', sequenceNumbers: { 'shardId-000000000000': '49x' } },
+      },
+      'startPosition.sequenceNumbers.shardId-000000000000',
+      'is not a sequence number',
+    ],
+    ['batchSize 0', { ...base, batchSize: 0 }, 'batchSize', 'from 1 to 10000'],
+    ['batchSize 10001', { ...base, batchSize: 10_001 }, 'batchSize', 'from 1 to 10000'],
+    ['a fractional batchSize', { ...base, batchSize: 1.5 }, 'batchSize', 'whole number'],
+    ['batchSize as a string', { ...base, batchSize: '100' }, 'batchSize', 'whole number'],
+    [
+      'idlePollInterval below 200ms',
+      { ...base, idlePollInterval: '100ms' },
+      'idlePollInterval',
+      'out of range',
+    ],
+    [
+      'idlePollInterval that is no duration',
+      { ...base, idlePollInterval: 'soon' },
+      'idlePollInterval',
+      'is not a duration',
+    ],
+    ['maxPollWait over an hour', { ...base, maxPollWait: '2h' }, 'maxPollWait', 'out of range'],
+    ['heartbeatTimeout below 1s', { ...base, heartbeatTimeout: '500ms' }, 'heartbeatTimeout', 'out of range'],
+    [
+      'heartbeatTimeout not above idlePollInterval',
+      { ...base, heartbeatTimeout: '2s', idlePollInterval: '2s' },
+      'heartbeatTimeout',
+      'must be longer than idlePollInterval',
+    ],
+    ['retry that is not an object', { ...base, retry: 'often' }, 'retry', 'must be an object'],
+    [
+      'retry.maximumAttempts negative',
+      { ...base, retry: { maximumAttempts: -1 } },
+      'retry.maximumAttempts',
+      '0 retries forever',
+    ],
+    [
+      'retry.maximumAttempts over 10000',
+      { ...base, retry: { maximumAttempts: 10_001 } },
+      'retry.maximumAttempts',
+      'from 0 to 10000',
+    ],
+    [
+      'retry.initialInterval that is no duration',
+      { ...base, retry: { initialInterval: 'fast' } },
+      'retry.initialInterval',
+      'is not a duration',
+    ],
+    [
+      'retry.maximumInterval of 0',
+      { ...base, retry: { maximumInterval: 0 } },
+      'retry.maximumInterval',
+      'out of range',
+    ],
+    [
+      'retry.backoffCoefficient below 1',
+      { ...base, retry: { backoffCoefficient: 0.5 } },
+      'retry.backoffCoefficient',
+      'from 1 to 100',
+    ],
+    [
+      'retry.maximumInterval below initialInterval',
+      { ...base, retry: { initialInterval: '10s', maximumInterval: '5s' } },
+      'retry.maximumInterval',
+      'is below retry.initialInterval',
+    ],
+    [
+      'a dlqQueueUrl that is no URL',
+      { ...base, dlqQueueUrl: 'orders-dlq' },
+      'dlqQueueUrl',
+      'is not an SQS queue URL',
+    ],
+    [
+      'no dlqQueueUrl with finite retries',
+      { streamName: 'orders' },
+      'dlqQueueUrl',
+      'records that exhaust their retries would be lost',
+    ],
+    ['progressInterval below 100ms', { ...base, progressInterval: 50 }, 'progressInterval', 'out of range'],
+    ['maxHistoryEvents below 20', { ...base, maxHistoryEvents: 10 }, 'maxHistoryEvents', 'from 20 to 50000'],
+  ])('%s', (_what, options, field, message) => {
+    it(`is a ConfigError naming ${field}`, () => {
+      // Act
+      const error: unknown = (() => {
+        try {
+          return compileStreamOptions(raw(options), NOW);
+        } catch (e) {
+          return e;
+        }
+      })();
+      // Assess
+      expect(error).toBeInstanceOf(ConfigError);
+      expect(error).toMatchObject({ field, type: ErrorType.Config });
+      expect((error as Error).message).toMatch(new RegExp(`^${field.replace(/\./g, '\\.')}: `));
+      expect((error as Error).message).toContain(message);
+    });
+  });
+});
+
+describe('retryDelayMs', () => {
+  const retry: CompiledRetry = {
+    maximumAttempts: 10,
+    initialIntervalMs: 1_000,
+    backoffCoefficient: 2,
+    maximumIntervalMs: 60_000,
+  };
+
+  describe.each([
+    [1, 1_000],
+    [2, 1_000],
+    [3, 2_000],
+    [4, 4_000],
+    [7, 32_000],
+    [8, 60_000],
+    [50, 60_000],
+  ])('before attempt %i', (attempt, expected) => {
+    it(`waits ${expected} ms`, () => {
+      // Act
+      const delay = retryDelayMs(retry, attempt);
+      // Assess
+      expect(delay).toBe(expected);
+    });
+  });
+});
+
+describe('shardStartPosition', () => {
+  const position = {
+    type: 'AFTER_SEQUENCE_NUMBER' as const,
+    sequenceNumbers: { 'shardId-000000000001': '49' },
+  };
+
+  describe.each([
+    ['a listed shard', 'shardId-000000000001', { type: 'AFTER_SEQUENCE_NUMBER', sequenceNumber: '49' }],
+    ['a shard not listed', 'shardId-000000000002', { type: 'TRIM_HORIZON' }],
+  ])('for %s', (_what, shardId, expected) => {
+    it('picks its own start', () => {
+      // Act
+      const start = shardStartPosition(position, shardId);
+      // Assess
+      expect(start).toEqual(expected);
+    });
+  });
+});
