@@ -1,0 +1,149 @@
+/**
+ * Reads a DLQ message back. Never throws: a replay meets garbage, other producers' messages and
+ * envelopes from newer builds, and must say which without stopping.
+ */
+import { Buffer } from 'node:buffer';
+import { idempotencyKey, type KinesisRecord } from '../records';
+import { DLQ_CONDITIONS, DLQ_ENVELOPE_KIND, DLQ_ENVELOPE_VERSION, type DlqEnvelope } from './format';
+
+/** The outcome of {@link parseDlqMessage}; `reason` names the offending field when there is one. */
+export type ParseDlqResult = { ok: true; envelope: DlqEnvelope } | { ok: false; reason: string };
+
+type Check = [test: (value: unknown) => boolean, expected: string];
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+const wholeFrom = (min: number): Check => [
+  (v) => Number.isInteger(v) && (v as number) >= min,
+  `a whole number ≥ ${min}`,
+];
+const text: Check = [(v) => typeof v === 'string', 'a string'];
+const nonEmpty: Check = [(v) => typeof v === 'string' && v !== '', 'a non-empty string'];
+const time: Check = [(v) => typeof v === 'string' && !Number.isNaN(Date.parse(v)), 'an ISO-8601 time'];
+const sequence: Check = [
+  (v) => typeof v === 'string' && /^\d{1,128}$/.test(v),
+  'a sequence number (decimal digits)',
+];
+const base64: Check = [
+  (v) => typeof v === 'string' && /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(v),
+  'base64',
+];
+const optional = ([test, expected]: Check): Check => [
+  (v) => v === undefined || test(v),
+  `${expected} or absent`,
+];
+
+const ENVELOPE_FIELDS: Array<[string, Check]> = [
+  ['timestamp', time],
+  [
+    'requestContext.condition',
+    [(v) => (DLQ_CONDITIONS as readonly unknown[]).includes(v), `one of ${DLQ_CONDITIONS.join(', ')}`],
+  ],
+  ['requestContext.approximateInvokeCount', wholeFrom(0)],
+  ['KinesisBatchInfo.shardId', nonEmpty],
+  ['KinesisBatchInfo.startSequenceNumber', sequence],
+  ['KinesisBatchInfo.endSequenceNumber', sequence],
+  ['KinesisBatchInfo.startSubSequenceNumber', optional(wholeFrom(0))],
+  ['KinesisBatchInfo.endSubSequenceNumber', optional(wholeFrom(0))],
+  ['KinesisBatchInfo.approximateArrivalOfFirstRecord', time],
+  ['KinesisBatchInfo.approximateArrivalOfLastRecord', time],
+  ['KinesisBatchInfo.batchSize', wholeFrom(1)],
+  ['KinesisBatchInfo.streamArn', text],
+  ['streamName', nonEmpty],
+  ['error.type', text],
+  ['error.message', text],
+  ['error.stack', text],
+  ['attempts', wholeFrom(0)],
+  ['handler', text],
+  ['recordsIncluded', [(v) => typeof v === 'boolean', 'true or false']],
+  ['records', [(v) => v === null || Array.isArray(v), 'an array or null']],
+  ['part.index', wholeFrom(0)],
+  ['part.count', wholeFrom(1)],
+];
+
+const RECORD_FIELDS: Array<[string, Check]> = [
+  ['data', base64],
+  ['partitionKey', text],
+  ['sequenceNumber', sequence],
+  ['subSequenceNumber', optional(wholeFrom(0))],
+  ['explicitHashKey', optional(text)],
+  ['approximateArrivalTimestamp', time],
+];
+
+function valueAt(root: unknown, path: string): unknown {
+  let value = root;
+  for (const key of path.split('.')) value = isObject(value) ? value[key] : undefined;
+  return value;
+}
+
+function firstProblem(root: unknown, fields: Array<[string, Check]>, prefix = ''): string | undefined {
+  for (const [path, [test, expected]] of fields) {
+    const value = valueAt(root, path);
+    if (test(value)) continue;
+    return value === undefined
+      ? `missing field "${prefix}${path}"`
+      : `invalid field "${prefix}${path}": expected ${expected}, got ${String(JSON.stringify(value)).slice(0, 80)}`;
+  }
+  return undefined;
+}
+
+function crossCheck(env: DlqEnvelope): string | undefined {
+  if (env.part.index >= env.part.count) {
+    return `invalid field "part.index": ${env.part.index} is not below part.count ${env.part.count}`;
+  }
+  if (env.recordsIncluded !== (env.records !== null)) {
+    return `invalid field "records": must be an array exactly when recordsIncluded is true (it is ${env.recordsIncluded})`;
+  }
+  if (env.records !== null && env.records.length !== env.KinesisBatchInfo.batchSize) {
+    return `invalid field "records": holds ${env.records.length} records but KinesisBatchInfo.batchSize is ${env.KinesisBatchInfo.batchSize}`;
+  }
+  for (const [i, record] of (env.records ?? []).entries()) {
+    if (!isObject(record)) return `invalid field "records[${i}]": expected an object`;
+    const problem = firstProblem(record, RECORD_FIELDS, `records[${i}].`);
+    if (problem) return problem;
+  }
+  return undefined;
+}
+
+/**
+ * Parses and validates a DLQ message body. Tells apart: not JSON, JSON that is not our envelope
+ * (a foreign message), an envelope of another version, and a missing or invalid field (named).
+ */
+export function parseDlqMessage(body: string): ParseDlqResult {
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch (error) {
+    return { ok: false, reason: `not JSON (${error instanceof Error ? error.message : String(error)})` };
+  }
+  if (!isObject(value) || value.kind !== DLQ_ENVELOPE_KIND) {
+    return {
+      ok: false,
+      reason: `not a ksp DLQ envelope (no "kind": "${DLQ_ENVELOPE_KIND}"): a foreign message`,
+    };
+  }
+  if (value.version !== DLQ_ENVELOPE_VERSION) {
+    return {
+      ok: false,
+      reason: `unknown envelope version ${JSON.stringify(value.version)}: this build reads version ${DLQ_ENVELOPE_VERSION}; replay it with a matching ksp`,
+    };
+  }
+  const problem = firstProblem(value, ENVELOPE_FIELDS) ?? crossCheck(value as unknown as DlqEnvelope);
+  return problem ? { ok: false, reason: problem } : { ok: true, envelope: value as unknown as DlqEnvelope };
+}
+
+/** The envelope's records as handlers see them (data as bytes); empty when the records were not included. */
+export function decodeDlqRecords(envelope: DlqEnvelope): KinesisRecord[] {
+  const { shardId } = envelope.KinesisBatchInfo;
+  return (envelope.records ?? []).map((r) => ({
+    data: new Uint8Array(Buffer.from(r.data, 'base64')),
+    partitionKey: r.partitionKey,
+    sequenceNumber: r.sequenceNumber,
+    ...(r.subSequenceNumber === undefined ? {} : { subSequenceNumber: r.subSequenceNumber }),
+    ...(r.explicitHashKey === undefined ? {} : { explicitHashKey: r.explicitHashKey }),
+    approximateArrivalTimestamp: new Date(r.approximateArrivalTimestamp),
+    shardId,
+    streamName: envelope.streamName,
+    idempotencyKey: idempotencyKey(shardId, r.sequenceNumber, r.subSequenceNumber),
+  }));
+}
