@@ -2,6 +2,7 @@
  * The embedded local stack end to end: each server starts on 127.0.0.1, answers the calls the
  * project makes, and releases its port on stop.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import {
   CreateStreamCommand,
@@ -218,6 +219,7 @@ test('kinesis-local with persistDir reloads streams and records after a restart'
   } finally {
     kinesis.destroy();
     await second.stop();
+    fs.rmSync(persistDir, { recursive: true, force: true });
   }
   await expectPortsFree([port]);
 });
