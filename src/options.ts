@@ -126,18 +126,32 @@ function duration(field: string, value: unknown, min: number, max = Number.MAX_S
 
 function integer(field: string, value: unknown, min: number, max: number, hint = ''): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigError(field, `${JSON.stringify(value)} is invalid: use a whole number from ${min} to ${max}${hint}`);
+    throw new ConfigError(
+      field,
+      `${JSON.stringify(value)} is invalid: use a whole number from ${min} to ${max}${hint}`,
+    );
   }
   return value;
 }
 
 function sequenceMap(field: string, value: unknown): Record<string, string> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value) || Object.keys(value).length === 0) {
-    throw new ConfigError(field, 'must map shard IDs to sequence numbers, e.g. {"shardId-000000000000": "4959…"}');
+  if (
+    typeof value !== 'object' ||
+    value === null ||
+    Array.isArray(value) ||
+    Object.keys(value).length === 0
+  ) {
+    throw new ConfigError(
+      field,
+      'must map shard IDs to sequence numbers, e.g. {"shardId-000000000000": "4959…"}',
+    );
   }
   for (const [shardId, seq] of Object.entries(value)) {
     if (typeof seq !== 'string' || !SEQUENCE_NUMBER.test(seq)) {
-      throw new ConfigError(`${field}.${shardId}`, `${JSON.stringify(seq)} is not a sequence number (decimal digits)`);
+      throw new ConfigError(
+        `${field}.${shardId}`,
+        `${JSON.stringify(seq)} is not a sequence number (decimal digits)`,
+      );
     }
   }
   return { ...(value as Record<string, string>) };
@@ -154,7 +168,8 @@ export function compileStartPosition(field: string, value: unknown, now: Date = 
     case 'LATEST':
       return { type: v.type };
     case 'AT_TIMESTAMP': {
-      const t = typeof v.timestamp === 'string' || typeof v.timestamp === 'number' ? new Date(v.timestamp) : null;
+      const t =
+        typeof v.timestamp === 'string' || typeof v.timestamp === 'number' ? new Date(v.timestamp) : null;
       if (t === null || Number.isNaN(t.getTime())) {
         throw new ConfigError(
           `${field}.timestamp`,
@@ -162,7 +177,10 @@ export function compileStartPosition(field: string, value: unknown, now: Date = 
         );
       }
       if (t.getTime() > now.getTime()) {
-        throw new ConfigError(`${field}.timestamp`, `${t.toISOString()} is in the future: Kinesis rejects it`);
+        throw new ConfigError(
+          `${field}.timestamp`,
+          `${t.toISOString()} is in the future: Kinesis rejects it`,
+        );
       }
       return { type: 'AT_TIMESTAMP', timestamp: t.toISOString() };
     }
@@ -187,14 +205,33 @@ export function shardStartPosition(position: StartPosition, shardId: string): Sh
 }
 
 function compileRetry(value: unknown): CompiledRetry {
-  if (value !== undefined && (typeof value !== 'object' || value === null)) {
-    throw new ConfigError('retry', 'must be an object such as {"maximumAttempts": 3, "initialInterval": "1s"}');
+  if (value !== undefined && (typeof value !== 'object' || value === null || Array.isArray(value))) {
+    throw new ConfigError(
+      'retry',
+      'must be an object such as {"maximumAttempts": 3, "initialInterval": "1s"}',
+    );
   }
-  const r = { ...DEFAULTS.retry, ...(value as RetryOptions | undefined) };
-  const maximumAttempts = integer('retry.maximumAttempts', r.maximumAttempts, 0, 10_000, ' (0 retries forever)');
+  const given = (value ?? {}) as RetryOptions;
+  const r = {
+    maximumAttempts: given.maximumAttempts ?? DEFAULTS.retry.maximumAttempts,
+    initialInterval: given.initialInterval ?? DEFAULTS.retry.initialInterval,
+    backoffCoefficient: given.backoffCoefficient ?? DEFAULTS.retry.backoffCoefficient,
+    maximumInterval: given.maximumInterval ?? DEFAULTS.retry.maximumInterval,
+  };
+  const maximumAttempts = integer(
+    'retry.maximumAttempts',
+    r.maximumAttempts,
+    0,
+    10_000,
+    ' (0 retries forever)',
+  );
   const initialIntervalMs = duration('retry.initialInterval', r.initialInterval, 1);
   const maximumIntervalMs = duration('retry.maximumInterval', r.maximumInterval, 1);
-  if (typeof r.backoffCoefficient !== 'number' || !(r.backoffCoefficient >= 1) || r.backoffCoefficient > 100) {
+  if (
+    typeof r.backoffCoefficient !== 'number' ||
+    !(r.backoffCoefficient >= 1) ||
+    r.backoffCoefficient > 100
+  ) {
     throw new ConfigError(
       'retry.backoffCoefficient',
       `${JSON.stringify(r.backoffCoefficient)} is invalid: use a number from 1 to 100`,
@@ -210,7 +247,10 @@ function compileRetry(value: unknown): CompiledRetry {
 }
 
 /** Validates options and fills defaults. Throws ConfigError naming the first bad field. */
-export function compileStreamOptions(options: StreamProcessorOptions, now: Date = new Date()): CompiledStreamOptions {
+export function compileStreamOptions(
+  options: StreamProcessorOptions,
+  now: Date = new Date(),
+): CompiledStreamOptions {
   if (typeof options !== 'object' || options === null) {
     throw new ConfigError('options', 'must be an object with at least "streamName"');
   }
@@ -221,7 +261,11 @@ export function compileStreamOptions(options: StreamProcessorOptions, now: Date 
       `${JSON.stringify(streamName)} is not a Kinesis stream name: 1–128 characters of a-z, A-Z, 0-9, _ . -`,
     );
   }
-  const startPosition = compileStartPosition('startPosition', options.startPosition ?? DEFAULTS.startPosition, now);
+  const startPosition = compileStartPosition(
+    'startPosition',
+    options.startPosition ?? DEFAULTS.startPosition,
+    now,
+  );
   const batchSize = integer('batchSize', options.batchSize ?? DEFAULTS.batchSize, 1, LIMITS.maxBatchSize);
   const idlePollIntervalMs = duration(
     'idlePollInterval',
@@ -229,7 +273,12 @@ export function compileStreamOptions(options: StreamProcessorOptions, now: Date 
     LIMITS.minIdlePollIntervalMs,
     60_000,
   );
-  const maxPollWaitMs = duration('maxPollWait', options.maxPollWait ?? DEFAULTS.maxPollWait, 0, LIMITS.maxPollWaitMs);
+  const maxPollWaitMs = duration(
+    'maxPollWait',
+    options.maxPollWait ?? DEFAULTS.maxPollWait,
+    0,
+    LIMITS.maxPollWaitMs,
+  );
   const heartbeatTimeoutMs = duration(
     'heartbeatTimeout',
     options.heartbeatTimeout ?? DEFAULTS.heartbeatTimeout,
@@ -288,5 +337,8 @@ export function compileStreamOptions(options: StreamProcessorOptions, now: Date 
 /** Delay before handler attempt `attempt` (2, 3, …): exponential, capped. Same fields as Temporal's RetryPolicy. */
 export function retryDelayMs(retry: CompiledRetry, attempt: number): number {
   const exp = Math.max(0, attempt - 2);
-  return Math.min(retry.maximumIntervalMs, Math.round(retry.initialIntervalMs * retry.backoffCoefficient ** exp));
+  return Math.min(
+    retry.maximumIntervalMs,
+    Math.round(retry.initialIntervalMs * retry.backoffCoefficient ** exp),
+  );
 }

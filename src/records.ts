@@ -55,7 +55,9 @@ export function compareCheckpoint(a: Checkpoint, b: Checkpoint): number {
   return sa === sb ? 0 : sa < sb ? -1 : 1;
 }
 
-export function checkpointOf(record: Pick<KinesisRecord, 'sequenceNumber' | 'subSequenceNumber'>): Checkpoint {
+export function checkpointOf(
+  record: Pick<KinesisRecord, 'sequenceNumber' | 'subSequenceNumber'>,
+): Checkpoint {
   return record.subSequenceNumber === undefined
     ? { sequenceNumber: record.sequenceNumber }
     : { sequenceNumber: record.sequenceNumber, subSequenceNumber: record.subSequenceNumber };

@@ -1,0 +1,74 @@
+/**
+ * All activities, built from injected clients (STYLE.md habit 3). Workflows import this module's
+ * types only: `proxyActivities<ReturnType<typeof createActivities>>`.
+ */
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { Context, activityInfo, getClient, log } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
+import type { BatchHandler, HandlerLogger } from '../handler';
+import { DlqWriter } from './dlq-writer';
+import { IteratorCache } from './iterator-cache';
+import { createProcessBatch } from './process-batch';
+import { createShardStarter } from './shard-starter';
+import { ShardReader } from './shard-reader';
+import { StreamDiscovery } from './stream-discovery';
+
+export interface ActivityDeps {
+  kinesis: KinesisClient;
+  sqs: SQSClient;
+  handler: BatchHandler;
+  /** Shown in DLQ messages and logs, e.g. the handler module path. */
+  handlerName: string;
+  /** Temporal client for starting shard workflows; defaults to the worker's own client. */
+  temporalClient?: () => Client;
+}
+
+/**
+ * The signal handed to handlers: aborted when the worker shuts down or the activity times out,
+ * but not when the workflow cancels an idle poll to pause (that batch still finishes).
+ */
+function handlerSignal(): AbortSignal {
+  const ctx = Context.current();
+  const controller = new AbortController();
+  ctx.cancellationSignal.addEventListener('abort', () => {
+    const details = ctx.cancellationDetails;
+    if (!details?.cancelRequested) controller.abort(ctx.cancellationSignal.reason);
+  });
+  return controller.signal;
+}
+
+/** Temporal's activity logger: adds workflow, activity and attempt metadata to every entry. */
+const activityLog: HandlerLogger = log;
+
+export function createActivities(deps: ActivityDeps) {
+  const discovery = new StreamDiscovery(deps.kinesis);
+  const reader = new ShardReader({
+    kinesis: deps.kinesis,
+    iterators: new IteratorCache(),
+    sleep: (ms) => Context.current().sleep(ms),
+    heartbeat: (details) => Context.current().heartbeat(details),
+    now: Date.now,
+  });
+  const processBatch = createProcessBatch({
+    reader,
+    dlq: new DlqWriter(deps.sqs),
+    handler: deps.handler,
+    handlerName: deps.handlerName,
+    streamArn: (name) => discovery.streamArn(name),
+    log: activityLog,
+    heartbeat: (details) => Context.current().heartbeat(details),
+    signal: handlerSignal,
+  });
+  const startShardWorkflow = createShardStarter({
+    client: deps.temporalClient ?? getClient,
+    taskQueue: () => activityInfo().taskQueue,
+  });
+  return {
+    processBatch,
+    startShardWorkflow,
+    async describeStream(input: { streamName: string }) {
+      return discovery.describe(input.streamName);
+    },
+  };
+}

@@ -1,0 +1,120 @@
+/**
+ * Client-side operations on a stream: check the target before anything starts, start the stream
+ * workflow idempotently, and send it messages. Used by the CLI, the dev stack and tests.
+ */
+import { DescribeStreamSummaryCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
+import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import { classifyAwsError } from '../aws/classify';
+import { streamWorkflowId } from '../constants';
+import type { CompiledStreamOptions } from '../options';
+import {
+  type PauseInput,
+  type StreamStatus,
+  pauseStreamSignal,
+  resumeStreamSignal,
+  stopStreamSignal,
+  streamStatusQuery,
+} from '../workflows/messages';
+import { KSP_STREAM } from '../workflows/search-attributes';
+import type { StreamWorkflowInput, StreamWorkflowResult } from '../workflows/stream';
+
+/** A problem with what the user asked for, worded for them (the CLI prints only the message). */
+export class TargetError extends Error {
+  override readonly name = 'TargetError';
+}
+
+/**
+ * Fails fast, before any workflow starts, when the stream or the DLQ does not exist or cannot be
+ * reached: nothing is consumed and nothing checkpointed against a wrong target.
+ */
+export async function validateTarget(
+  deps: {
+    kinesis: KinesisClient;
+    sqs: SQSClient;
+    kinesisEndpoint?: string;
+    sqsEndpoint?: string;
+    region: string;
+  },
+  options: CompiledStreamOptions,
+): Promise<{ streamArn: string; streamStatus: string }> {
+  let summary;
+  try {
+    summary = await deps.kinesis.send(new DescribeStreamSummaryCommand({ StreamName: options.streamName }));
+  } catch (err) {
+    const failure = classifyAwsError(err, {
+      operation: 'DescribeStreamSummary',
+      streamName: options.streamName,
+      region: deps.region,
+      ...(deps.kinesisEndpoint ? { endpoint: deps.kinesisEndpoint } : {}),
+    });
+    throw new TargetError(failure.message);
+  }
+  const status = summary.StreamDescriptionSummary?.StreamStatus ?? 'UNKNOWN';
+  if (status !== 'ACTIVE' && status !== 'UPDATING') {
+    throw new TargetError(
+      `stream "${options.streamName}" is ${status}: wait until it is ACTIVE, then start again`,
+    );
+  }
+  if (options.dlqQueueUrl !== null) {
+    try {
+      await deps.sqs.send(
+        new GetQueueAttributesCommand({ QueueUrl: options.dlqQueueUrl, AttributeNames: ['QueueArn'] }),
+      );
+    } catch (err) {
+      const failure = classifyAwsError(err, {
+        operation: 'GetQueueAttributes',
+        queueUrl: options.dlqQueueUrl,
+        region: deps.region,
+        ...(deps.sqsEndpoint ? { endpoint: deps.sqsEndpoint } : {}),
+      });
+      throw new TargetError(`dead-letter queue: ${failure.message}`);
+    }
+  }
+  return { streamArn: summary.StreamDescriptionSummary?.StreamARN ?? '', streamStatus: status };
+}
+
+export type StreamHandle = WorkflowHandle<(input: StreamWorkflowInput) => Promise<StreamWorkflowResult>>;
+
+/** Starts the stream workflow, or returns the one already running (never a second consumer). */
+export async function startStream(
+  client: Client,
+  taskQueue: string,
+  input: StreamWorkflowInput,
+): Promise<{ handle: StreamHandle; alreadyRunning: boolean }> {
+  const workflowId = streamWorkflowId(input.options.streamName);
+  let alreadyRunning = false;
+  try {
+    alreadyRunning = (await client.workflow.getHandle(workflowId).describe()).status.name === 'RUNNING';
+  } catch {
+    // Not found (or not visible yet): start it.
+  }
+  const handle: StreamHandle = await client.workflow.start('streamWorkflow', {
+    workflowId,
+    taskQueue,
+    args: [input],
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    typedSearchAttributes: [{ key: KSP_STREAM, value: input.options.streamName }],
+  });
+  return { handle, alreadyRunning };
+}
+
+export function streamHandle(client: Client, streamName: string): StreamHandle {
+  return client.workflow.getHandle(streamWorkflowId(streamName));
+}
+
+export async function streamStatus(client: Client, streamName: string): Promise<StreamStatus> {
+  return streamHandle(client, streamName).query(streamStatusQuery);
+}
+
+export async function pauseStream(client: Client, streamName: string, pause: PauseInput = {}): Promise<void> {
+  await streamHandle(client, streamName).signal(pauseStreamSignal, pause);
+}
+
+export async function resumeStream(client: Client, streamName: string): Promise<void> {
+  await streamHandle(client, streamName).signal(resumeStreamSignal);
+}
+
+export async function stopStream(client: Client, streamName: string): Promise<void> {
+  await streamHandle(client, streamName).signal(stopStreamSignal);
+}

@@ -1,0 +1,89 @@
+/**
+ * Worker entrypoint: environment → options → clients → handler → Worker.run().
+ * The only place (with the CLI) that reads process.env.
+ *
+ *   KSP_HANDLER=./my-handler.js [KSP_HANDLER_EXPORT=handler] [KSP_HANDLER_TYPE=native|lambda]
+ *   TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, KSP_TASK_QUEUE
+ *   AWS_REGION, AWS_ENDPOINT_URL_KINESIS, AWS_ENDPOINT_URL_SQS
+ */
+import { createKinesisClient, createSqsClient } from '../aws/clients';
+import { type Env, readAwsConfig, readInt, readTemporalConfig } from '../config/env';
+import { ConfigError } from '../errors';
+import { loadHandler } from '../handler-loader';
+import { connectNative } from './temporal-connection';
+import { createKspWorker } from './worker';
+
+export interface WorkerProcessConfig {
+  handlerModule: string;
+  handlerExport: string | undefined;
+  handlerType: 'native' | 'lambda';
+  workflowBundlePath: string | undefined;
+  maxConcurrentActivities: number;
+}
+
+export function readWorkerProcessConfig(env: Env): WorkerProcessConfig {
+  const handlerModule = env.KSP_HANDLER?.trim();
+  if (!handlerModule) {
+    throw new ConfigError(
+      'KSP_HANDLER',
+      'is not set: point it at the module that exports your handler, e.g. KSP_HANDLER=./dist/handler.js (the built-in example is dist/handlers/jsonl-sink.js)',
+    );
+  }
+  const type = env.KSP_HANDLER_TYPE?.trim() || 'native';
+  if (type !== 'native' && type !== 'lambda') {
+    throw new ConfigError(
+      'KSP_HANDLER_TYPE',
+      `${JSON.stringify(type)} is not a handler type: use "native" (ksp BatchHandler) or "lambda" (an unmodified Lambda Kinesis handler)`,
+    );
+  }
+  return {
+    handlerModule,
+    handlerExport: env.KSP_HANDLER_EXPORT?.trim() || undefined,
+    handlerType: type,
+    workflowBundlePath: env.KSP_WORKFLOW_BUNDLE?.trim() || undefined,
+    maxConcurrentActivities: readInt(env, 'KSP_MAX_CONCURRENT_ACTIVITIES', 200, 1, 10_000),
+  };
+}
+
+export async function runWorker(env: Env): Promise<void> {
+  const temporal = readTemporalConfig(env);
+  const aws = readAwsConfig(env);
+  const config = readWorkerProcessConfig(env);
+  const { handler, description } = await loadHandler({
+    module: config.handlerModule,
+    ...(config.handlerExport ? { exportName: config.handlerExport } : {}),
+    type: config.handlerType,
+    lambda: { region: aws.kinesis.region },
+  });
+  const connection = await connectNative(temporal);
+  try {
+    const worker = await createKspWorker({
+      connection,
+      namespace: temporal.namespace,
+      taskQueue: temporal.taskQueue,
+      kinesis: createKinesisClient(aws.kinesis),
+      sqs: createSqsClient(aws.sqs),
+      handler,
+      handlerName: description,
+      ...(config.workflowBundlePath ? { workflowBundlePath: config.workflowBundlePath } : {}),
+      maxConcurrentActivities: config.maxConcurrentActivities,
+    });
+    console.log(
+      `ksp worker: task queue ${temporal.taskQueue} on ${temporal.address} (namespace ${temporal.namespace}), handler ${description}`,
+    );
+    await worker.run();
+  } finally {
+    await connection.close();
+  }
+}
+
+if (require.main === module) {
+  runWorker(process.env).catch((err: unknown) => {
+    console.error(
+      err instanceof ConfigError || (err instanceof Error && err.name === 'HandlerLoadError')
+        ? `ksp worker: ${err.message}`
+        : err,
+    );
+    process.exit(1);
+  });
+}

@@ -1,0 +1,46 @@
+/**
+ * Builds a ksp worker: Temporal connection + AWS clients + the user's handler → Worker.
+ * Used by the worker entrypoint, the dev stack and tests.
+ */
+import { createRequire } from 'node:module';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { type NativeConnection, Worker } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import type { BatchHandler } from '../handler';
+
+export interface KspWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  kinesis: KinesisClient;
+  sqs: SQSClient;
+  handler: BatchHandler;
+  handlerName: string;
+  /** Pre-built workflow bundle (see `bundleWorkflowCode`); without it the worker bundles at start (~1–2 s). */
+  workflowBundlePath?: string;
+  /** Each shard holds one activity slot while it long-polls: keep this above the shard count. @default 200 */
+  maxConcurrentActivities?: number;
+  /** Milliseconds in-flight batches may take to finish on SIGINT/SIGTERM before they are cancelled. @default 30000 */
+  shutdownGraceTimeMs?: number;
+}
+
+export async function createKspWorker(options: KspWorkerOptions): Promise<Worker> {
+  const workflowSource = options.workflowBundlePath
+    ? { workflowBundle: { codePath: options.workflowBundlePath } }
+    : { workflowsPath: createRequire(__filename).resolve('../workflows') };
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    ...workflowSource,
+    activities: createActivities({
+      kinesis: options.kinesis,
+      sqs: options.sqs,
+      handler: options.handler,
+      handlerName: options.handlerName,
+    }),
+    maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? 200,
+    shutdownGraceTime: options.shutdownGraceTimeMs ?? 30_000,
+  });
+}

@@ -1,0 +1,3 @@
+/** Every workflow the worker registers. Deterministic code only (see eslint rules for this folder). */
+export { streamWorkflow } from './stream';
+export { shardWorkflow } from './shard';

@@ -1,0 +1,6 @@
+/** Typed search attribute keys (see SEARCH_ATTRIBUTES in src/constants.ts for registration). */
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+export const KSP_STREAM = defineSearchAttributeKey('KspStream', SearchAttributeType.KEYWORD);
+export const KSP_SHARD_ID = defineSearchAttributeKey('KspShardId', SearchAttributeType.KEYWORD);
+export const KSP_STATE = defineSearchAttributeKey('KspState', SearchAttributeType.KEYWORD);

@@ -1,0 +1,39 @@
+/**
+ * The shard workflow's state: plain JSON carried across continue-as-new and into a new run
+ * that resumes a stopped one. Pure module, shared with the activity that starts shard workflows.
+ */
+import type { Checkpoint } from '../records';
+import type { ShardStatus } from './messages';
+
+/** Everything a shard workflow carries across continue-as-new: plain JSON only. */
+export interface ShardState {
+  checkpoint: Checkpoint | null;
+  attempt: number;
+  paused: boolean;
+  pauseReason: string | null;
+  handled: number;
+  deadLettered: number;
+  batches: number;
+  bytes: number;
+  millisBehindLatest: number | null;
+  lastArrival: string | null;
+  lastError: ShardStatus['lastError'];
+  run: number;
+}
+
+export function initialShardState(checkpoint: Checkpoint | null = null): ShardState {
+  return {
+    checkpoint,
+    attempt: 1,
+    paused: false,
+    pauseReason: null,
+    handled: 0,
+    deadLettered: 0,
+    batches: 0,
+    bytes: 0,
+    millisBehindLatest: null,
+    lastArrival: null,
+    lastError: null,
+    run: 1,
+  };
+}

@@ -1,0 +1,238 @@
+/**
+ * One workflow per stream: discovers shards, starts one shard workflow per shard in lineage order
+ * (parents read to the end first), fans out pause/resume/stop, and answers a status query.
+ * Shard workflows are started as independent workflows with stable IDs (not children), so this
+ * workflow can continue as new, fail or be restarted without touching them (DESIGN.md rule 6).
+ */
+import {
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  getExternalWorkflowHandle,
+  log,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { createActivities } from '../activities';
+import { shardWorkflowId } from '../constants';
+import type { CompiledStreamOptions } from '../options';
+import { shardStartPosition } from '../options';
+import { startableShards } from './lineage';
+import {
+  type PauseInput,
+  type ShardEndedReport,
+  type ShardRunState,
+  type ShardStatus,
+  type StreamStatus,
+  pauseShardSignal,
+  pauseStreamSignal,
+  rediscoverSignal,
+  resumeShardSignal,
+  resumeStreamSignal,
+  shardEndedSignal,
+  shardProgressSignal,
+  stopShardSignal,
+  stopStreamSignal,
+  streamStatusQuery,
+} from './messages';
+
+export interface StreamShardEntry {
+  shardId: string;
+  parentShardIds: string[];
+  state: ShardRunState;
+  /** Last status the shard reported; null until it reports. */
+  status: ShardStatus | null;
+}
+
+export interface StreamState {
+  shards: Record<string, StreamShardEntry>;
+  paused: boolean;
+  pauseReason: string | null;
+  stopRequested: boolean;
+  discoveredAt: string | null;
+  run: number;
+}
+
+export interface StreamWorkflowInput {
+  options: CompiledStreamOptions;
+  /** How often to look for shards created outside ksp. @default 5 minutes */
+  rediscoverIntervalMs?: number;
+  state?: StreamState;
+}
+
+export interface StreamWorkflowResult {
+  streamName: string;
+  shards: Record<string, { state: ShardRunState; checkpoint: ShardStatus['checkpoint'] }>;
+}
+
+const DEFAULT_REDISCOVER_MS = 5 * 60_000;
+const ACTIVE: ShardRunState[] = ['running', 'paused'];
+
+export async function streamWorkflow(input: StreamWorkflowInput): Promise<StreamWorkflowResult> {
+  const { options } = input;
+  const streamName = options.streamName;
+  const state: StreamState = input.state
+    ? { ...input.state, run: input.state.run + 1 }
+    : { shards: {}, paused: false, pauseReason: null, stopRequested: false, discoveredAt: null, run: 1 };
+  let needDiscovery = true;
+
+  const { describeStream, startShardWorkflow } = proxyActivities<ReturnType<typeof createActivities>>({
+    startToCloseTimeout: '1m',
+    retry: {
+      initialInterval: '1s',
+      maximumInterval: '1m',
+      nonRetryableErrorTypes: [
+        'KspStreamNotFound',
+        'KspAwsBadRequest',
+        'KspAwsAccessDenied',
+        'KspProgrammingError',
+      ],
+    },
+  });
+
+  const signalShards = async (
+    send: (handle: ReturnType<typeof getExternalWorkflowHandle>) => Promise<void>,
+  ): Promise<void> => {
+    const running = Object.values(state.shards).filter((s) => ACTIVE.includes(s.state));
+    await Promise.all(
+      running.map(async (s) => {
+        try {
+          await send(getExternalWorkflowHandle(shardWorkflowId(streamName, s.shardId)));
+        } catch (err) {
+          // A shard that just completed cannot take signals; its own report says where it ended.
+          log.warn('could not signal shard workflow', { shardId: s.shardId, error: String(err) });
+        }
+      }),
+    );
+  };
+
+  const status = (): StreamStatus => {
+    const shards = Object.values(state.shards)
+      .sort((a, b) => (a.shardId < b.shardId ? -1 : 1))
+      .map((s) =>
+        s.status
+          ? { ...s.status, state: s.state }
+          : { shardId: s.shardId, state: s.state, parentShardIds: s.parentShardIds },
+      );
+    let handled = 0;
+    let deadLettered = 0;
+    let maxLag: number | null = null;
+    for (const s of Object.values(state.shards)) {
+      handled += s.status?.handled ?? 0;
+      deadLettered += s.status?.deadLettered ?? 0;
+      const lag = s.state === 'finished' ? null : (s.status?.millisBehindLatest ?? null);
+      if (lag !== null) maxLag = Math.max(maxLag ?? 0, lag);
+    }
+    return {
+      streamName,
+      state: state.stopRequested
+        ? Object.values(state.shards).some((s) => ACTIVE.includes(s.state))
+          ? 'stopping'
+          : 'stopped'
+        : state.paused
+          ? 'paused'
+          : 'running',
+      shards,
+      totals: { handled, deadLettered, maxMillisBehindLatest: maxLag },
+      discoveredAt: state.discoveredAt,
+      run: state.run,
+    };
+  };
+
+  setHandler(streamStatusQuery, status);
+  setHandler(pauseStreamSignal, async (pause?: PauseInput) => {
+    state.paused = true;
+    state.pauseReason = pause?.reason ?? 'paused by operator';
+    await signalShards((h) => h.signal(pauseShardSignal, { reason: state.pauseReason ?? undefined }));
+  });
+  setHandler(resumeStreamSignal, async () => {
+    state.paused = false;
+    state.pauseReason = null;
+    await signalShards((h) => h.signal(resumeShardSignal));
+  });
+  setHandler(stopStreamSignal, async () => {
+    state.stopRequested = true;
+    await signalShards((h) => h.signal(stopShardSignal));
+  });
+  setHandler(rediscoverSignal, () => {
+    needDiscovery = true;
+  });
+  setHandler(shardEndedSignal, (report: ShardEndedReport) => {
+    const entry = state.shards[report.shardId];
+    if (entry) {
+      entry.state = 'finished';
+      if (entry.status) entry.status = { ...entry.status, checkpoint: report.checkpoint, state: 'finished' };
+    }
+    // Children must wait for all their parents: learn their lineage now rather than at the next
+    // periodic discovery, so a finished parent starts its children promptly.
+    needDiscovery = true;
+  });
+  setHandler(shardProgressSignal, (report: ShardStatus) => {
+    const entry = state.shards[report.shardId];
+    if (!entry || entry.state === 'finished') return;
+    entry.status = report;
+    entry.state = report.state === 'finished' ? 'finished' : report.state;
+  });
+
+  const shouldContinueAsNew = (): boolean =>
+    workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= options.maxHistoryEvents;
+
+  for (;;) {
+    if (needDiscovery && !state.stopRequested) {
+      needDiscovery = false;
+      const description = await describeStream({ streamName });
+      for (const shard of description.shards) {
+        if (!state.shards[shard.shardId]) {
+          state.shards[shard.shardId] = {
+            shardId: shard.shardId,
+            parentShardIds: shard.parentShardIds,
+            state: 'waiting-for-parents',
+            status: null,
+          };
+        }
+      }
+      state.discoveredAt = new Date().toISOString();
+    }
+    if (!state.stopRequested) {
+      for (const shardId of startableShards(state.shards)) {
+        const started = await startShardWorkflow({
+          streamName,
+          shardId,
+          options,
+          startPosition: shardStartPosition(options.startPosition, shardId),
+          paused: state.paused,
+          pauseReason: state.pauseReason,
+        });
+        const entry = state.shards[shardId];
+        if (!entry) continue;
+        entry.state = started.state;
+        if (started.status) entry.status = started.status;
+        // A finished shard unlocks its children in the same pass.
+        if (started.state === 'finished') needDiscovery = true;
+      }
+      if (needDiscovery) continue;
+    }
+    if (state.stopRequested && !Object.values(state.shards).some((s) => ACTIVE.includes(s.state))) break;
+    if (shouldContinueAsNew()) {
+      await condition(allHandlersFinished);
+      await continueAsNew<typeof streamWorkflow>({ ...input, state });
+    }
+    await condition(
+      () =>
+        needDiscovery ||
+        shouldContinueAsNew() ||
+        (state.stopRequested && !Object.values(state.shards).some((s) => ACTIVE.includes(s.state))),
+      input.rediscoverIntervalMs ?? DEFAULT_REDISCOVER_MS,
+    ).then((signalled) => {
+      if (!signalled) needDiscovery = true;
+    });
+  }
+
+  await condition(allHandlersFinished);
+  const shards: StreamWorkflowResult['shards'] = {};
+  for (const s of Object.values(state.shards)) {
+    shards[s.shardId] = { state: s.state, checkpoint: s.status?.checkpoint ?? null };
+  }
+  return { streamName, shards };
+}

@@ -1,0 +1,224 @@
+/**
+ * Shard workflow logic on the real time-skipping test server, with the batch activity scripted.
+ */
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import type { ProcessBatchInput, ProcessBatchResult } from '../../src/activities/process-batch';
+import type { ShardWorkflowInput, ShardWorkflowResult } from '../../src/workflows/shard';
+import {
+  pauseShardSignal,
+  resumeShardSignal,
+  shardStatusQuery,
+  stopShardSignal,
+} from '../../src/workflows/messages';
+import { workflowBundlePath } from '../helpers/bundle';
+import { handled, idle, result, seq, testOptions } from '../helpers/fake-batches';
+import { createTimeSkippingEnv } from '../helpers/time-skipping';
+import { skipTime } from '../helpers/time';
+
+let env: TestWorkflowEnvironment;
+let queueCounter = 0;
+
+beforeAll(async () => {
+  env = await createTimeSkippingEnv();
+});
+
+afterAll(async () => {
+  await env?.teardown();
+});
+
+interface Call {
+  input: ProcessBatchInput;
+  at: number;
+}
+
+/** Runs a worker whose processBatch answers from `script` (called with the input and call index). */
+async function withWorker<T>(
+  script: (input: ProcessBatchInput, i: number) => ProcessBatchResult | Promise<ProcessBatchResult>,
+  body: (taskQueue: string, calls: Call[]) => Promise<T>,
+): Promise<T> {
+  const taskQueue = `shard-test-${++queueCounter}`;
+  const calls: Call[] = [];
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: { codePath: workflowBundlePath() },
+    activities: {
+      processBatch: async (input: ProcessBatchInput) => {
+        calls.push({ input, at: await env.currentTimeMs() });
+        return script(input, calls.length - 1);
+      },
+    },
+  });
+  return worker.runUntil(body(taskQueue, calls));
+}
+
+function input(
+  over: Partial<ShardWorkflowInput> = {},
+  options: Record<string, unknown> = {},
+): ShardWorkflowInput {
+  return {
+    streamName: 'orders',
+    shardId: 'shardId-000000000000',
+    streamWorkflowId: null,
+    options: testOptions(options),
+    startPosition: { type: 'TRIM_HORIZON' },
+    ...over,
+  };
+}
+
+async function start(taskQueue: string, args: ShardWorkflowInput) {
+  return env.client.workflow.start<(i: ShardWorkflowInput) => Promise<ShardWorkflowResult>>('shardWorkflow', {
+    taskQueue,
+    workflowId: `shard-${taskQueue}`,
+    args: [args],
+  });
+}
+
+test('the checkpoint advances batch by batch and the shard end completes the workflow', async () => {
+  // Prepare
+  const script = [
+    handled(10),
+    handled(20),
+    handled(30, 10, { shardEnded: true, childShardIds: ['shardId-000000000004'] }),
+  ];
+  // Act
+  const { out, calls } = await withWorker(
+    (_, i) => script[i] ?? result({ outcome: 'idle' }),
+    async (tq, calls) => ({ out: await (await start(tq, input())).result(), calls }),
+  );
+  // Assess
+  expect(calls.map((c) => c.input.checkpoint)).toEqual([
+    null,
+    { sequenceNumber: seq(10) },
+    { sequenceNumber: seq(20) },
+  ]);
+  expect(out.reason).toBe('shard-ended');
+  expect(out.status).toMatchObject({
+    state: 'finished',
+    checkpoint: { sequenceNumber: seq(30) },
+    handled: 30,
+    batches: 3,
+  });
+});
+
+test('a failing batch is retried with exponential backoff, then dead-lettered on the last attempt', async () => {
+  // Prepare: maximumAttempts 3, backoff 1s ×2
+  const options = {
+    retry: { maximumAttempts: 3, initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
+  };
+  const failing = (i: ProcessBatchInput): ProcessBatchResult =>
+    i.deadLetterOnFailure
+      ? result({
+          outcome: 'dead-lettered',
+          checkpoint: { sequenceNumber: seq(10) },
+          fetched: 10,
+          handled: 9,
+          deadLettered: 1,
+          error: { type: 'Error', message: 'poison' },
+        })
+      : result({
+          outcome: 'retry',
+          checkpoint: i.checkpoint,
+          fetched: 10,
+          error: { type: 'Error', message: 'poison' },
+        });
+  // Act
+  const { out, calls } = await withWorker(
+    (i, n) => (n < 3 ? failing(i) : handled(20, 10, { shardEnded: true })),
+    async (tq, calls) => ({ out: await (await start(tq, input({}, options))).result(), calls }),
+  );
+  // Assess
+  expect(calls.map((c) => [c.input.attempt, c.input.deadLetterOnFailure])).toEqual([
+    [1, false],
+    [2, false],
+    [3, true],
+    [1, false],
+  ]);
+  const gaps = calls.slice(1, 3).map((c, i) => c.at - (calls[i] as Call).at);
+  expect(gaps[0]).toBeGreaterThanOrEqual(1_000);
+  expect(gaps[1]).toBeGreaterThanOrEqual(2_000);
+  expect(out.status).toMatchObject({ deadLettered: 1, handled: 19, checkpoint: { sequenceNumber: seq(20) } });
+});
+
+test('a partial failure keeps the handled prefix and retries from the first failed record', async () => {
+  const { calls } = await withWorker(
+    (i, n) =>
+      n === 0
+        ? result({
+            outcome: 'retry',
+            checkpoint: { sequenceNumber: seq(4) },
+            fetched: 10,
+            handled: 4,
+            error: { type: 'BatchItemFailures', message: '1 failed' },
+          })
+        : handled(10, 6, { shardEnded: true }),
+    async (tq, calls) => {
+      await (await start(tq, input())).result();
+      return { calls };
+    },
+  );
+  expect(calls[1]?.input).toMatchObject({ checkpoint: { sequenceNumber: seq(4) }, attempt: 2 });
+});
+
+test('pause stops polling until resume; the checkpoint is kept', async () => {
+  await withWorker(
+    (i, n) => (n < 2 ? handled((n + 1) * 10) : idle(i)),
+    async (tq, calls) => {
+      const handle = await start(tq, input());
+      await env.sleep('10s');
+      await handle.signal(pauseShardSignal, { reason: 'maintenance' });
+      await env.sleep('1m');
+      const paused = await handle.query(shardStatusQuery);
+      const callsWhilePaused = calls.length;
+      await skipTime(env, 3_600_000);
+      expect(calls.length).toBe(callsWhilePaused);
+      expect(paused).toMatchObject({
+        state: 'paused',
+        pauseReason: 'maintenance',
+        checkpoint: { sequenceNumber: seq(20) },
+      });
+      await handle.signal(resumeShardSignal);
+      await env.sleep('10s');
+      expect(calls.length).toBeGreaterThan(callsWhilePaused);
+      expect(calls[calls.length - 1]?.input.checkpoint).toEqual({ sequenceNumber: seq(20) });
+      await handle.signal(stopShardSignal);
+      const out = await handle.result();
+      expect(out).toMatchObject({ reason: 'stopped', status: { checkpoint: { sequenceNumber: seq(20) } } });
+    },
+  );
+});
+
+test('continue-as-new carries the checkpoint and counters', async () => {
+  const batches = 12;
+  const out = await withWorker(
+    (_, n) => handled((n + 1) * 10, 10, { shardEnded: n + 1 === batches }),
+    async (tq) => (await start(tq, input({}, { maxHistoryEvents: 20 }))).result(),
+  );
+  expect(out.status.run).toBeGreaterThan(2);
+  expect(out.status).toMatchObject({
+    handled: batches * 10,
+    batches,
+    checkpoint: { sequenceNumber: seq(batches * 10) },
+  });
+});
+
+test('an idle shard does not busy-loop: a skipped hour costs a handful of workflow tasks', async () => {
+  // The scripted activity returns at once (as if a poll had been cut short); the workflow must
+  // wait out the poll window itself rather than call again immediately.
+  await withWorker(
+    (i) => idle(i, 0),
+    async (tq, calls) => {
+      const handle = await start(tq, input({}, { maxPollWait: '5m' }));
+      await skipTime(env, 3_600_000);
+      const history = await handle.fetchHistory();
+      const workflowTasks = (history.events ?? []).filter(
+        (e) => e.workflowTaskCompletedEventAttributes,
+      ).length;
+      expect(calls.length).toBeLessThanOrEqual(13);
+      expect(workflowTasks).toBeLessThanOrEqual(30);
+      await handle.signal(stopShardSignal);
+      await handle.result();
+    },
+  );
+});
