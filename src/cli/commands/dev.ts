@@ -126,6 +126,7 @@ export async function devCommand(ctx: CliContext, argv: string[]): Promise<void>
   let producer: Promise<unknown> = Promise.resolve();
   let ticker: NodeJS.Timeout | undefined;
   let temporal: Awaited<ReturnType<typeof connectClient>> | undefined;
+  let produced = 0;
   const stopped = new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
@@ -161,7 +162,6 @@ export async function devCommand(ctx: CliContext, argv: string[]): Promise<void>
     const options = compileStreamOptions({ streamName, dlqQueueUrl: dlqUrl, maxPollWait: '1m' });
     const { alreadyRunning } = await startStream(temporal.client, DEFAULT_TASK_QUEUE, { options });
 
-    let produced = 0;
     if (rate > 0) {
       producer = runDemoProducer({ kinesis, streamName, rate, keys: 200, signal: producerAbort.signal })
         .then((s) => {
@@ -196,17 +196,21 @@ Producing ${rate} records/s over 200 partition keys. Ctrl-C stops everything; \`
         () => undefined,
       );
     }, 10_000);
-    await Promise.race([
-      stopped,
-      new Promise<void>((_, reject) =>
-        worker?.once('exit', (code) => reject(new Error(`worker exited (${code})`))),
-      ),
-    ]);
-    console.log(`\nksp dev: stopping (produced ${produced} this run) …`);
+    let stopping = false;
+    const workerDied = new Promise<void>((_, reject) =>
+      worker?.once('exit', (code, signal) => {
+        // Ctrl-C reaches the worker too (same process group): that exit is part of stopping.
+        if (!stopping && signal !== 'SIGINT')
+          reject(new Error(`the worker exited (${signal ?? `code ${code}`})`));
+      }),
+    );
+    await Promise.race([stopped.then(() => (stopping = true)), workerDied]);
+    console.log('\nksp dev: stopping …');
   } finally {
     if (ticker) clearInterval(ticker);
     producerAbort.abort();
     await producer;
+    if (produced > 0) console.log(`ksp dev: produced ${produced} records this run`);
     if (worker) {
       worker.kill('SIGTERM');
       await waitForExit(worker, 35_000);
