@@ -23,7 +23,7 @@ export function parse(
 
 export function requireStream(command: string, positionals: string[]): string {
   const stream = positionals[0];
-  if (!stream) throw new UsageError(`ksp ${command}: missing <stream>. Usage: ksp ${command} <stream>`);
+  if (!stream) throw new UsageError(`missing <stream>. Usage: ksp ${command} <stream>`);
   return stream;
 }
 

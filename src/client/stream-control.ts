@@ -5,14 +5,17 @@
 import { DescribeStreamSummaryCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { ApplicationFailure } from '@temporalio/common';
+import { ErrorType } from '../errors';
 import { classifyAwsError } from '../aws/classify';
-import { streamWorkflowId } from '../constants';
+import { shardWorkflowId, streamWorkflowId } from '../constants';
 import type { CompiledStreamOptions } from '../options';
 import {
   type PauseInput,
   type StreamStatus,
   pauseStreamSignal,
   resumeStreamSignal,
+  shardStatusQuery,
   stopStreamSignal,
   streamStatusQuery,
 } from '../workflows/messages';
@@ -22,6 +25,18 @@ import type { StreamWorkflowInput, StreamWorkflowResult } from '../workflows/str
 /** A problem with what the user asked for, worded for them (the CLI prints only the message). */
 export class TargetError extends Error {
   override readonly name = 'TargetError';
+}
+
+/** The activity-oriented message says "retried"; here nothing is retried, so say what to do instead. */
+function reword(
+  failure: ApplicationFailure,
+  service: string,
+  endpoint: string | undefined,
+  variable: string,
+): string {
+  if (failure.type !== ErrorType.AwsUnavailable) return failure.message;
+  const cause = failure.cause instanceof Error ? failure.cause.message : 'no answer';
+  return `cannot reach ${service} at ${endpoint ?? 'its AWS endpoint'} (${cause}): start it, or fix ${variable} / AWS_REGION`;
 }
 
 /**
@@ -48,7 +63,7 @@ export async function validateTarget(
       region: deps.region,
       ...(deps.kinesisEndpoint ? { endpoint: deps.kinesisEndpoint } : {}),
     });
-    throw new TargetError(failure.message);
+    throw new TargetError(reword(failure, 'Kinesis', deps.kinesisEndpoint, 'AWS_ENDPOINT_URL_KINESIS'));
   }
   const status = summary.StreamDescriptionSummary?.StreamStatus ?? 'UNKNOWN';
   if (status !== 'ACTIVE' && status !== 'UPDATING') {
@@ -68,7 +83,9 @@ export async function validateTarget(
         region: deps.region,
         ...(deps.sqsEndpoint ? { endpoint: deps.sqsEndpoint } : {}),
       });
-      throw new TargetError(`dead-letter queue: ${failure.message}`);
+      throw new TargetError(
+        `dead-letter queue: ${reword(failure, 'SQS', deps.sqsEndpoint, 'AWS_ENDPOINT_URL_SQS')}`,
+      );
     }
   }
   return { streamArn: summary.StreamDescriptionSummary?.StreamARN ?? '', streamStatus: status };
@@ -103,8 +120,40 @@ export function streamHandle(client: Client, streamName: string): StreamHandle {
   return client.workflow.getHandle(streamWorkflowId(streamName));
 }
 
+/** The stream workflow's own view: shard states as last reported (at most `progressInterval` old while busy). */
 export async function streamStatus(client: Client, streamName: string): Promise<StreamStatus> {
   return streamHandle(client, streamName).query(streamStatusQuery);
+}
+
+/**
+ * The stream status with every running or paused shard's entry replaced by that shard workflow's
+ * own answer, so checkpoints and lag are current even for a shard idling in a long poll.
+ */
+export async function liveStreamStatus(client: Client, streamName: string): Promise<StreamStatus> {
+  const status = await streamStatus(client, streamName);
+  const shards = await Promise.all(
+    status.shards.map(async (shard) => {
+      if (shard.state !== 'running' && shard.state !== 'paused') return shard;
+      try {
+        return await client.workflow
+          .getHandle(shardWorkflowId(streamName, shard.shardId))
+          .query(shardStatusQuery);
+      } catch {
+        return shard; // e.g. it completed a moment ago: keep the reported entry
+      }
+    }),
+  );
+  let handled = 0;
+  let deadLettered = 0;
+  let maxLag: number | null = null;
+  for (const s of shards) {
+    if (!('handled' in s)) continue;
+    handled += s.handled;
+    deadLettered += s.deadLettered;
+    if (s.state !== 'finished' && s.millisBehindLatest !== null)
+      maxLag = Math.max(maxLag ?? 0, s.millisBehindLatest);
+  }
+  return { ...status, shards, totals: { handled, deadLettered, maxMillisBehindLatest: maxLag } };
 }
 
 export async function pauseStream(client: Client, streamName: string, pause: PauseInput = {}): Promise<void> {

@@ -14,7 +14,7 @@ import {
 } from '@aws-sdk/client-kinesis';
 import { CreateQueueCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { createKinesisClient, createSqsClient } from '../../aws/clients';
-import { startStream, streamStatus } from '../../client/stream-control';
+import { liveStreamStatus, startStream } from '../../client/stream-control';
 import { DEFAULT_NAMESPACE, DEFAULT_TASK_QUEUE, streamWorkflowId } from '../../constants';
 import { compileStreamOptions } from '../../options';
 import { projectRoot } from '../../local/paths';
@@ -188,7 +188,7 @@ Producing ${rate} records/s over 200 partition keys. Ctrl-C stops everything; \`
 `);
     const client = temporal.client;
     ticker = setInterval(() => {
-      streamStatus(client, streamName).then(
+      liveStreamStatus(client, streamName).then(
         (s) =>
           console.log(
             `[status] ${s.state}: handled ${s.totals.handled}, dead-lettered ${s.totals.deadLettered}, shards ${s.shards.filter((x) => x.state === 'running').length} running, max lag ${s.totals.maxMillisBehindLatest ?? '-'} ms`,

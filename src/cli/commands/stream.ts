@@ -6,7 +6,7 @@ import {
   startStream,
   stopStream,
   streamHandle,
-  streamStatus,
+  liveStreamStatus,
   validateTarget,
 } from '../../client/stream-control';
 import { ConfigError } from '../../errors';
@@ -106,7 +106,7 @@ export async function startCommand(ctx: CliContext, argv: string[]): Promise<voi
 export async function statusCommand(ctx: CliContext, argv: string[]): Promise<void> {
   const { values, positionals } = parse('status', argv, { json: { type: 'boolean' } });
   const stream = requireStream('status', positionals);
-  const status = await streamStatus(await ctx.temporal(), stream).catch((err: Error) => {
+  const status = await liveStreamStatus(await ctx.temporal(), stream).catch((err: Error) => {
     throw new UsageError(
       `no status for stream ${stream}: ${err.message}. Is it started (\`ksp start ${stream}\`) and a worker running?`,
     );

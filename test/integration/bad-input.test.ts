@@ -1,0 +1,208 @@
+/**
+ * Bad input at the process edges, against the real local stack and the compiled CLI and worker:
+ * every mistake is refused with a message that names it and the fix, and nothing is started,
+ * consumed or checkpointed.
+ */
+import { execFile } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { createKinesisClient, createSqsClient } from '../../src/aws/clients';
+import { streamWorkflowId } from '../../src/constants';
+import { getFreePort } from '../../src/local/ports';
+import { projectRoot, testOutDir } from '../../src/local/paths';
+import { type LocalStack, startLocalStack } from '../../src/local/stack';
+import { connectClient } from '../../src/workers/temporal-connection';
+import { createQueue, createStream } from '../helpers/pipeline';
+
+let stack: LocalStack;
+let kinesis: KinesisClient;
+let sqs: SQSClient;
+let temporal: { client: Client; close(): Promise<void> };
+let dlqUrl: string;
+const streamName = `bad-input-${Date.now().toString(36)}`;
+const outDir = path.join(testOutDir(), 'bad-input');
+
+beforeAll(async () => {
+  mkdirSync(outDir, { recursive: true });
+  stack = await startLocalStack({ temporal: { uiPort: null }, kinesis: 'kinesalite', logDir: outDir });
+  kinesis = createKinesisClient({
+    region: stack.region,
+    credentials: stack.credentials,
+    endpoint: stack.kinesisEndpoint,
+  });
+  sqs = createSqsClient({
+    region: stack.region,
+    credentials: stack.credentials,
+    endpoint: stack.sqsEndpoint,
+  });
+  temporal = await connectClient({
+    address: stack.temporalAddress ?? '',
+    namespace: 'default',
+    taskQueue: 'unused',
+    tls: false,
+  });
+  await createStream(kinesis, streamName, 1);
+  dlqUrl = await createQueue(sqs, `${streamName}-dlq`);
+});
+
+afterAll(async () => {
+  await temporal?.close();
+  kinesis?.destroy();
+  sqs?.destroy();
+  await stack?.stop();
+});
+
+function env(over: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    TEMPORAL_ADDRESS: stack.temporalAddress ?? '',
+    AWS_REGION: stack.region,
+    AWS_ENDPOINT_URL_KINESIS: stack.kinesisEndpoint,
+    AWS_ENDPOINT_URL_SQS: stack.sqsEndpoint,
+    ...over,
+  };
+}
+
+/**
+ * Runs a compiled entrypoint. Asynchronously: kinesalite and fauxqs serve from this very process,
+ * so a blocking spawnSync would starve them.
+ */
+function run(script: string[], args: string[], over: Record<string, string> = {}) {
+  return new Promise<{ code: number | null; stderr: string; stdout: string }>((resolve) => {
+    execFile(
+      process.execPath,
+      [path.join(projectRoot(), 'dist', ...script), ...args],
+      { env: env(over), encoding: 'utf8', timeout: 60_000 },
+      (err, stdout, stderr) =>
+        resolve({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr }),
+    );
+  });
+}
+
+function ksp(args: string[], over: Record<string, string> = {}) {
+  return run(['cli', 'main.js'], args, over);
+}
+
+async function workflowExists(id: string): Promise<boolean> {
+  try {
+    await temporal.client.workflow.getHandle(id).describe();
+    return true;
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return false;
+    throw err;
+  }
+}
+
+describe('ksp start refuses bad input before anything starts', () => {
+  it.each([
+    [
+      'an unknown stream',
+      ['start', 'no-such-stream', '--dlq', 'DLQ'],
+      {},
+      /no-such-stream.*(does not exist|not found)/is,
+      'no-such-stream',
+    ],
+    [
+      'a missing DLQ',
+      ['start', 'STREAM', '--dlq', 'MISSING_DLQ'],
+      {},
+      /dead-letter queue.*(does not exist|not found)/is,
+      'STREAM',
+    ],
+    [
+      'no DLQ while retries are finite',
+      ['start', 'STREAM'],
+      {},
+      /dlqQueueUrl.*retry\.maximumAttempts/s,
+      'STREAM',
+    ],
+    [
+      'an invalid start position',
+      ['start', 'STREAM', '--dlq', 'DLQ', '--start-position', 'YESTERDAY'],
+      {},
+      /--start-position.*TRIM_HORIZON/s,
+      'STREAM',
+    ],
+    [
+      'a future AT_TIMESTAMP',
+      ['start', 'STREAM', '--dlq', 'DLQ', '--start-position', 'AT_TIMESTAMP=2999-01-01T00:00:00Z'],
+      {},
+      /startPosition\.timestamp.*future/s,
+      'STREAM',
+    ],
+    [
+      'a batch size of 0',
+      ['start', 'STREAM', '--dlq', 'DLQ', '--batch-size', '0'],
+      {},
+      /--batch-size.*1 to 10000/s,
+      'STREAM',
+    ],
+    ['an unknown flag', ['start', 'STREAM', '--bacth-size', '5'], {}, /bacth-size/s, 'STREAM'],
+  ])('%s', async (_name, args, over, message, stream) => {
+    // Prepare
+    const argv = args.map((a) =>
+      a === 'STREAM'
+        ? streamName
+        : a === 'DLQ'
+          ? dlqUrl
+          : a === 'MISSING_DLQ'
+            ? dlqUrl.replace(/[^/]+$/, 'missing-dlq')
+            : a,
+    );
+    // Act
+    const out = await ksp(argv, over);
+    // Assess
+    expect(out.code).toBe(2);
+    expect(out.stderr).toMatch(message);
+    expect(await workflowExists(streamWorkflowId(stream === 'STREAM' ? streamName : stream))).toBe(false);
+  });
+
+  it('an unreachable Kinesis endpoint', async () => {
+    const closed = await getFreePort();
+    const out = await ksp(['start', streamName, '--dlq', dlqUrl], {
+      AWS_ENDPOINT_URL_KINESIS: `http://127.0.0.1:${closed}`,
+    });
+    expect(out.code).toBe(2);
+    expect(out.stderr).toContain(`127.0.0.1:${closed}`);
+    expect(await workflowExists(streamWorkflowId(streamName))).toBe(false);
+  });
+
+  it('an invalid endpoint URL in the environment names the variable', async () => {
+    const out = await ksp(['start', streamName, '--dlq', dlqUrl], {
+      AWS_ENDPOINT_URL_KINESIS: 'localhost:4567',
+    });
+    expect(out.code).toBe(2);
+    expect(out.stderr).toMatch(/AWS_ENDPOINT_URL_KINESIS.*not a URL/);
+  });
+});
+
+describe('the worker refuses a handler it cannot use', () => {
+  const fixtures = path.join(outDir, 'handlers');
+  beforeAll(() => {
+    mkdirSync(fixtures, { recursive: true });
+    writeFileSync(path.join(fixtures, 'throws.js'), "throw new Error('database password missing');\n");
+    writeFileSync(path.join(fixtures, 'no-export.js'), 'exports.somethingElse = 1;\n');
+  });
+
+  it.each([
+    ['a module that does not exist', 'missing.js', /missing\.js/],
+    ['a module that throws while loading', 'throws.js', /database password missing/],
+    ['a module without a handler export', 'no-export.js', /somethingElse/],
+  ])('%s', async (_name, file, message) => {
+    const out = await run(['workers', 'main.js'], [], {
+      KSP_HANDLER: path.join(fixtures, file),
+      KSP_TASK_QUEUE: 'bad-handler',
+    });
+    expect(out.code).toBe(1);
+    expect(out.stderr).toMatch(message);
+  });
+
+  it('no KSP_HANDLER at all', async () => {
+    const out = await run(['workers', 'main.js'], []);
+    expect(out.code).toBe(1);
+    expect(out.stderr).toMatch(/KSP_HANDLER.*is not set/);
+  });
+});
