@@ -12,5 +12,6 @@ module.exports = {
   // Workflow tests share one time-skipping server per file and integration tests start whole
   // stacks; on 2 cores running files one at a time is faster and deterministic.
   maxWorkers: 1,
+  reporters: ['default', '<rootDir>/test/summary-reporter.js'],
   testTimeout: 120_000,
 };

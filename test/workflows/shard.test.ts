@@ -2,6 +2,7 @@
  * Shard workflow logic on the real time-skipping test server, with the batch activity scripted.
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { ApplicationFailure } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
 import type { ProcessBatchInput, ProcessBatchResult } from '../../src/activities/process-batch';
 import type { ShardWorkflowInput, ShardWorkflowResult } from '../../src/workflows/shard';
@@ -219,6 +220,36 @@ test('an idle shard does not busy-loop: a skipped hour costs a handful of workfl
       expect(workflowTasks).toBeLessThanOrEqual(30);
       await handle.signal(stopShardSignal);
       await handle.result();
+    },
+  );
+});
+
+test('a failure no retry can fix pauses the shard with the reason; resume continues from the checkpoint', async () => {
+  let broken = true;
+  await withWorker(
+    (i, n) => {
+      if (n === 0) return handled(10);
+      if (broken)
+        throw ApplicationFailure.nonRetryable('stream "orders" does not exist', 'KspStreamNotFound');
+      return handled(20, 10, { shardEnded: true });
+    },
+    async (tq, calls) => {
+      const handle = await start(tq, input());
+      await env.sleep('1m');
+      const paused = await handle.query(shardStatusQuery);
+      expect(paused).toMatchObject({ state: 'paused', checkpoint: { sequenceNumber: seq(10) } });
+      expect(paused.pauseReason).toMatch(/KspStreamNotFound.*does not exist/);
+      const callsWhilePaused = calls.length;
+      await env.sleep('1h');
+      expect(calls.length).toBe(callsWhilePaused);
+      broken = false;
+      await handle.signal(resumeShardSignal);
+      const out = await handle.result();
+      expect(out).toMatchObject({
+        reason: 'shard-ended',
+        status: { checkpoint: { sequenceNumber: seq(20) } },
+      });
+      expect(calls[calls.length - 1]?.input.checkpoint).toEqual({ sequenceNumber: seq(10) });
     },
   );
 });
