@@ -5,7 +5,9 @@
  *   KSP_HANDLER=./my-handler.js [KSP_HANDLER_EXPORT=handler] [KSP_HANDLER_TYPE=native|lambda]
  *   TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, KSP_TASK_QUEUE
  *   AWS_REGION, AWS_ENDPOINT_URL_KINESIS, AWS_ENDPOINT_URL_SQS
+ *   KSP_LOG_LEVEL=TRACE|DEBUG|INFO|WARN|ERROR (default INFO)
  */
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { createKinesisClient, createSqsClient } from '../aws/clients';
 import { type Env, readAwsConfig, readInt, readTemporalConfig } from '../config/env';
 import { ConfigError } from '../errors';
@@ -13,7 +15,11 @@ import { loadHandler } from '../handler-loader';
 import { connectNative } from './temporal-connection';
 import { createKspWorker } from './worker';
 
+const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
+type LogLevel = (typeof LOG_LEVELS)[number];
+
 export interface WorkerProcessConfig {
+  logLevel: LogLevel;
   handlerModule: string;
   handlerExport: string | undefined;
   handlerType: 'native' | 'lambda';
@@ -36,7 +42,15 @@ export function readWorkerProcessConfig(env: Env): WorkerProcessConfig {
       `${JSON.stringify(type)} is not a handler type: use "native" (ksp BatchHandler) or "lambda" (an unmodified Lambda Kinesis handler)`,
     );
   }
+  const logLevel = (env.KSP_LOG_LEVEL?.trim().toUpperCase() || 'INFO') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError(
+      'KSP_LOG_LEVEL',
+      `${JSON.stringify(env.KSP_LOG_LEVEL)} is not a log level: use ${LOG_LEVELS.join(', ')}`,
+    );
+  }
   return {
+    logLevel,
     handlerModule,
     handlerExport: env.KSP_HANDLER_EXPORT?.trim() || undefined,
     handlerType: type,
@@ -49,6 +63,7 @@ export async function runWorker(env: Env): Promise<void> {
   const temporal = readTemporalConfig(env);
   const aws = readAwsConfig(env);
   const config = readWorkerProcessConfig(env);
+  Runtime.install({ logger: new DefaultLogger(config.logLevel) });
   const { handler, description } = await loadHandler({
     module: config.handlerModule,
     ...(config.handlerExport ? { exportName: config.handlerExport } : {}),

@@ -149,6 +149,7 @@ export async function devCommand(ctx: CliContext, argv: string[]): Promise<void>
       AWS_ENDPOINT_URL_SQS: stack.sqsEndpoint,
       KSP_HANDLER: path.join(__dirname, '..', '..', 'handlers', 'jsonl-sink.js'),
       KSP_SINK_FILE: sinkFile,
+      KSP_LOG_LEVEL: env.KSP_LOG_LEVEL ?? 'WARN',
       KSP_SINK_POISON: env.KSP_SINK_POISON ?? '"poison":true',
     };
     worker = spawnWorker(workerEnv, '[worker]');
