@@ -125,6 +125,13 @@ export function createProcessBatch(deps: ProcessBatchDeps) {
       idlePollIntervalMs: input.idlePollIntervalMs,
     });
     const source = { streamName: input.streamName, shardId: input.shardId };
+    /** The batch is consumed up to `checkpoint`: the next call on this worker may go on from `nextIterator`. */
+    const consumed = (checkpoint: Checkpoint | null): Checkpoint | null => {
+      if (checkpoint !== null && fetch.nextIterator !== null) {
+        deps.reader.remember(source, checkpoint, fetch.nextIterator, fetch.issuedAt);
+      }
+      return checkpoint;
+    };
     const records = toUserRecords(fetch.records, source, input.checkpoint);
     const base = {
       fetched: records.length,
@@ -139,7 +146,7 @@ export function createProcessBatch(deps: ProcessBatchDeps) {
     // Everything fetched is at or before the checkpoint (re-read aggregate): move to its end.
     if (records.length === 0) {
       const checkpoint = lastRaw?.SequenceNumber
-        ? { sequenceNumber: lastRaw.SequenceNumber }
+        ? consumed({ sequenceNumber: lastRaw.SequenceNumber })
         : input.checkpoint;
       return {
         ...base,
@@ -168,7 +175,7 @@ export function createProcessBatch(deps: ProcessBatchDeps) {
       return {
         ...base,
         outcome: 'handled',
-        checkpoint: checkpointOf(last),
+        checkpoint: consumed(checkpointOf(last)),
         handled: records.length,
         deadLettered: 0,
         shardEnded: fetch.nextIterator === null,
@@ -208,7 +215,7 @@ export function createProcessBatch(deps: ProcessBatchDeps) {
     return {
       ...base,
       outcome: 'dead-lettered',
-      checkpoint: checkpointOf(last),
+      checkpoint: consumed(checkpointOf(last)),
       handled: records.length - failedRecords.length,
       deadLettered: failedRecords.length,
       shardEnded: fetch.nextIterator === null,
