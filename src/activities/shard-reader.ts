@@ -91,7 +91,7 @@ export class ShardReader {
   constructor(private readonly deps: ReaderDeps) {}
 
   private async acquire(req: FetchRequest): Promise<string> {
-    const cached = this.deps.iterators.take(req.streamName, req.shardId, req.checkpoint);
+    const cached = this.deps.iterators.take(req.streamName, req.shardId, req.checkpoint, req.startPosition);
     if (cached !== undefined) return cached;
     const input = iteratorRequest(req.streamName, req.shardId, req.checkpoint, req.startPosition);
     for (let throttled = 0; ; throttled++) {
@@ -177,7 +177,14 @@ export class ShardReader {
       iterator = next;
       if (waitedMs >= req.maxWaitMs) {
         // Nothing consumed: the next call may start from this iterator.
-        this.deps.iterators.put(req.streamName, req.shardId, req.checkpoint, next, this.deps.now());
+        this.deps.iterators.put(
+          req.streamName,
+          req.shardId,
+          req.checkpoint,
+          next,
+          this.deps.now(),
+          req.startPosition,
+        );
         return done(null);
       }
       this.deps.heartbeat({ phase: 'idle', waitedMs, getRecordsCalls: calls });

@@ -65,6 +65,22 @@ describe.each(BACKENDS)('processBatch batches on %s', (kind) => {
     expect(harness.spy.count('GetShardIterator')).toBe(2);
   });
 
+  it('does not serve an iterator cached for one start position to another (no checkpoint yet)', async () => {
+    const { harness } = suite;
+    const { streamName, shardId } = await streamWith(2);
+    // An idle LATEST poll leaves the tip iterator cached under "no checkpoint".
+    const latest = await harness.run(batchInput({ streamName, shardId, startPosition: { type: 'LATEST' } }));
+    expect(latest.outcome).toBe('idle');
+
+    // The shard is started again from TRIM_HORIZON (stream restarted with another start position).
+    const result = await harness.run(
+      batchInput({ streamName, shardId, startPosition: { type: 'TRIM_HORIZON' } }),
+    );
+
+    expect(harness.receivedData()).toEqual(['record-0', 'record-1']);
+    expect(result.outcome).toBe('handled');
+  });
+
   it('continues an idle LATEST poll from its cached iterator: a record put between polls is read', async () => {
     const { harness } = suite;
     const { streamName, shardId } = await streamWith(1);
