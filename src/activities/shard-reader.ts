@@ -88,6 +88,9 @@ export function iteratorRequest(
 }
 
 export class ShardReader {
+  /** When this worker last called GetRecords per shard: the 5/s limit spans consecutive batches. */
+  private readonly lastGetRecordsAt = new Map<string, number>();
+
   constructor(private readonly deps: ReaderDeps) {}
 
   private async acquire(req: FetchRequest): Promise<string> {
@@ -131,12 +134,14 @@ export class ShardReader {
     let iterator = await this.acquire(req);
     let calls = 0;
     let throttled = 0;
-    let lastCallAt = 0;
+    const shardKey = `${req.streamName}/${req.shardId}`;
+    let lastCallAt = this.lastGetRecordsAt.get(shardKey) ?? 0;
     for (;;) {
       const sinceLast = this.deps.now() - lastCallAt;
       if (sinceLast < MIN_GET_RECORDS_INTERVAL_MS)
         await this.deps.sleep(MIN_GET_RECORDS_INTERVAL_MS - sinceLast);
       lastCallAt = this.deps.now();
+      this.lastGetRecordsAt.set(shardKey, lastCallAt);
       calls++;
       let out;
       try {
@@ -171,8 +176,10 @@ export class ShardReader {
         waitedMs,
         issuedAt: lastCallAt,
       });
-      if (next === null)
+      if (next === null) {
+        this.lastGetRecordsAt.delete(shardKey);
         return done(out.ChildShards ? out.ChildShards.map((c) => c.ShardId ?? '').filter(Boolean) : null);
+      }
       if (records.length > 0) return done(null);
       iterator = next;
       if (waitedMs >= req.maxWaitMs) {
