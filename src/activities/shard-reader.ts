@@ -110,6 +110,7 @@ export class ShardReader {
             shardId: req.shardId,
           });
         }
+        this.deps.heartbeat({ phase: 'throttled', throttled: throttled + 1 });
         await this.deps.sleep(backoff(throttled));
       }
     }
@@ -154,6 +155,8 @@ export class ShardReader {
           continue;
         }
         if (isThrottling(err)) {
+          // Backing off is progress: sustained throttling must not run into the heartbeat timeout.
+          this.deps.heartbeat({ phase: 'throttled', throttled: throttled + 1, getRecordsCalls: calls });
           await this.deps.sleep(backoff(throttled++));
           continue;
         }
