@@ -36,6 +36,14 @@ export interface RetryOptions {
   backoffCoefficient?: number;
   /** @default '1m' */
   maximumInterval?: Duration;
+  /**
+   * Handler error types (the thrown error's `name`, e.g. `ValidationError`) that no retry can fix:
+   * their records go to the DLQ at once (condition `NonRetryableError`). `BatchItemFailures` and
+   * `InvalidBatchResponse` name the two ways a handler's return value can fail records. With
+   * `bisectBatchOnError` the batch is still split first, so only the failing record is sent.
+   * @default []
+   */
+  nonRetryableErrorTypes?: string[];
 }
 
 export interface StreamProcessorOptions {
@@ -51,6 +59,20 @@ export interface StreamProcessorOptions {
   idlePollInterval?: Duration;
   /** Handler retry policy (exponential backoff), then the DLQ. */
   retry?: RetryOptions;
+  /**
+   * Records older than this (by arrival time) go to the DLQ with condition `RecordAgeExceeded`
+   * without reaching the handler, also while a failing batch is being retried. Lambda's
+   * `MaximumRecordAgeInSeconds`; null (or -1) never expires records. 1s to 365d.
+   * @default null
+   */
+  maximumRecordAge?: Duration | null;
+  /**
+   * Lambda's `BisectBatchOnFunctionError`: a batch the handler fails as a whole is split in two
+   * and the halves retried, without using retry attempts, until the failing record is alone; a
+   * `batchItemFailures` response isolates its lowest failed record at once.
+   * @default false
+   */
+  bisectBatchOnError?: boolean;
   /** SQS queue URL for records whose retries are exhausted. Required unless retry.maximumAttempts is 0. */
   dlqQueueUrl?: string;
   /** How often a busy shard reports progress to the stream workflow's status. @default '10s' */
@@ -69,6 +91,7 @@ export interface CompiledRetry {
   initialIntervalMs: number;
   backoffCoefficient: number;
   maximumIntervalMs: number;
+  nonRetryableErrorTypes: string[];
 }
 
 /** Options after validation: every field present, durations in milliseconds, JSON only. */
@@ -79,6 +102,9 @@ export interface CompiledStreamOptions {
   maxPollWaitMs: number;
   idlePollIntervalMs: number;
   retry: CompiledRetry;
+  /** null: records never expire. */
+  maximumRecordAgeMs: number | null;
+  bisectBatchOnError: boolean;
   dlqQueueUrl: string | null;
   progressIntervalMs: number;
   heartbeatTimeoutMs: number;
@@ -90,7 +116,15 @@ export const DEFAULTS = {
   batchSize: 100,
   maxPollWait: '5m',
   idlePollInterval: '1s',
-  retry: { maximumAttempts: 3, initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
+  retry: {
+    maximumAttempts: 3,
+    initialInterval: '1s',
+    backoffCoefficient: 2,
+    maximumInterval: '1m',
+    nonRetryableErrorTypes: [] as readonly string[],
+  },
+  maximumRecordAge: null,
+  bisectBatchOnError: false,
   progressInterval: '10s',
   heartbeatTimeout: '30s',
   maxHistoryEvents: 10_000,
@@ -101,13 +135,23 @@ export const LIMITS = {
   minIdlePollIntervalMs: 200,
   maxPollWaitMs: 60 * 60_000,
   minHeartbeatTimeoutMs: 1_000,
+  minRecordAgeMs: 1_000,
+  /** Kinesis' longest retention: a record cannot be older. */
+  maxRecordAgeMs: 365 * 86_400_000,
+  maxErrorTypeLength: 256,
 } as const;
 
 const STREAM_NAME = /^[a-zA-Z0-9_.-]{1,128}$/;
 const SEQUENCE_NUMBER = /^\d{1,128}$/;
 const START_TYPES = ['TRIM_HORIZON', 'LATEST', 'AT_TIMESTAMP', 'AT_SEQUENCE_NUMBER', 'AFTER_SEQUENCE_NUMBER'];
 
-function duration(field: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
+/** A duration option in milliseconds, within [min, max]; also used by the DLQ replay options. */
+export function checkDuration(
+  field: string,
+  value: unknown,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   const ms = parseDuration(value);
   if (ms === undefined) {
     throw new ConfigError(
@@ -124,7 +168,8 @@ function duration(field: string, value: unknown, min: number, max = Number.MAX_S
   return ms;
 }
 
-function integer(field: string, value: unknown, min: number, max: number, hint = ''): number {
+/** A whole-number option within [min, max]; also used by the DLQ replay options. */
+export function checkInteger(field: string, value: unknown, min: number, max: number, hint = ''): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     throw new ConfigError(
       field,
@@ -218,15 +263,15 @@ function compileRetry(value: unknown): CompiledRetry {
     backoffCoefficient: given.backoffCoefficient ?? DEFAULTS.retry.backoffCoefficient,
     maximumInterval: given.maximumInterval ?? DEFAULTS.retry.maximumInterval,
   };
-  const maximumAttempts = integer(
+  const maximumAttempts = checkInteger(
     'retry.maximumAttempts',
     r.maximumAttempts,
     0,
     10_000,
     ' (0 retries forever)',
   );
-  const initialIntervalMs = duration('retry.initialInterval', r.initialInterval, 1);
-  const maximumIntervalMs = duration('retry.maximumInterval', r.maximumInterval, 1);
+  const initialIntervalMs = checkDuration('retry.initialInterval', r.initialInterval, 1);
+  const maximumIntervalMs = checkDuration('retry.maximumInterval', r.maximumInterval, 1);
   if (
     typeof r.backoffCoefficient !== 'number' ||
     !(r.backoffCoefficient >= 1) ||
@@ -243,7 +288,48 @@ function compileRetry(value: unknown): CompiledRetry {
       `${formatDuration(maximumIntervalMs)} is below retry.initialInterval (${formatDuration(initialIntervalMs)}): raise it`,
     );
   }
-  return { maximumAttempts, initialIntervalMs, backoffCoefficient: r.backoffCoefficient, maximumIntervalMs };
+  const nonRetryableErrorTypes = compileErrorTypes(
+    given.nonRetryableErrorTypes ?? DEFAULTS.retry.nonRetryableErrorTypes,
+  );
+  return {
+    maximumAttempts,
+    initialIntervalMs,
+    backoffCoefficient: r.backoffCoefficient,
+    maximumIntervalMs,
+    nonRetryableErrorTypes,
+  };
+}
+
+function compileErrorTypes(value: unknown): string[] {
+  const field = 'retry.nonRetryableErrorTypes';
+  if (!Array.isArray(value)) {
+    throw new ConfigError(field, `${JSON.stringify(value)} is not a list: use e.g. ["ValidationError"]`);
+  }
+  for (const [i, type] of value.entries()) {
+    if (typeof type !== 'string' || type.trim() === '' || type.length > LIMITS.maxErrorTypeLength) {
+      throw new ConfigError(
+        `${field}[${i}]`,
+        `${JSON.stringify(type)} is not an error type: use the name of the error the handler throws, e.g. "ValidationError"`,
+      );
+    }
+  }
+  return [...new Set((value as string[]).map((t) => t.trim()))];
+}
+
+/** null, undefined and -1 (Lambda's "infinite") mean records never expire. */
+function compileRecordAge(value: unknown): number | null {
+  if (value === undefined || value === null || value === -1) return null;
+  return checkDuration('maximumRecordAge', value, LIMITS.minRecordAgeMs, LIMITS.maxRecordAgeMs);
+}
+
+/** The DLQ every option that dead-letters records depends on; refuses settings that would lose records. */
+function requireDlqFor(dlqQueueUrl: string | null, field: string, value: string): void {
+  if (dlqQueueUrl === null) {
+    throw new ConfigError(
+      field,
+      `is ${value} but dlqQueueUrl is missing: those records would be lost. Set dlqQueueUrl, or remove ${field}`,
+    );
+  }
 }
 
 /** Validates options and fills defaults. Throws ConfigError naming the first bad field. */
@@ -266,20 +352,25 @@ export function compileStreamOptions(
     options.startPosition ?? DEFAULTS.startPosition,
     now,
   );
-  const batchSize = integer('batchSize', options.batchSize ?? DEFAULTS.batchSize, 1, LIMITS.maxBatchSize);
-  const idlePollIntervalMs = duration(
+  const batchSize = checkInteger(
+    'batchSize',
+    options.batchSize ?? DEFAULTS.batchSize,
+    1,
+    LIMITS.maxBatchSize,
+  );
+  const idlePollIntervalMs = checkDuration(
     'idlePollInterval',
     options.idlePollInterval ?? DEFAULTS.idlePollInterval,
     LIMITS.minIdlePollIntervalMs,
     60_000,
   );
-  const maxPollWaitMs = duration(
+  const maxPollWaitMs = checkDuration(
     'maxPollWait',
     options.maxPollWait ?? DEFAULTS.maxPollWait,
     0,
     LIMITS.maxPollWaitMs,
   );
-  const heartbeatTimeoutMs = duration(
+  const heartbeatTimeoutMs = checkDuration(
     'heartbeatTimeout',
     options.heartbeatTimeout ?? DEFAULTS.heartbeatTimeout,
     LIMITS.minHeartbeatTimeoutMs,
@@ -308,13 +399,27 @@ export function compileStreamOptions(
       `is missing while retry.maximumAttempts is ${retry.maximumAttempts}: records that exhaust their retries would be lost. Set dlqQueueUrl, or set retry.maximumAttempts to 0 to retry forever`,
     );
   }
-  const progressIntervalMs = duration(
+  const maximumRecordAgeMs = compileRecordAge(options.maximumRecordAge ?? DEFAULTS.maximumRecordAge);
+  if (maximumRecordAgeMs !== null) {
+    requireDlqFor(dlqQueueUrl, 'maximumRecordAge', formatDuration(maximumRecordAgeMs));
+  }
+  if (retry.nonRetryableErrorTypes.length > 0) {
+    requireDlqFor(dlqQueueUrl, 'retry.nonRetryableErrorTypes', JSON.stringify(retry.nonRetryableErrorTypes));
+  }
+  const bisectBatchOnError = options.bisectBatchOnError ?? DEFAULTS.bisectBatchOnError;
+  if (typeof bisectBatchOnError !== 'boolean') {
+    throw new ConfigError(
+      'bisectBatchOnError',
+      `${JSON.stringify(bisectBatchOnError)} is invalid: use true or false`,
+    );
+  }
+  const progressIntervalMs = checkDuration(
     'progressInterval',
     options.progressInterval ?? DEFAULTS.progressInterval,
     100,
     60 * 60_000,
   );
-  const maxHistoryEvents = integer(
+  const maxHistoryEvents = checkInteger(
     'maxHistoryEvents',
     options.maxHistoryEvents ?? DEFAULTS.maxHistoryEvents,
     20,
@@ -327,6 +432,8 @@ export function compileStreamOptions(
     maxPollWaitMs,
     idlePollIntervalMs,
     retry,
+    maximumRecordAgeMs,
+    bisectBatchOnError,
     dlqQueueUrl,
     progressIntervalMs,
     heartbeatTimeoutMs,

@@ -1,9 +1,11 @@
 /**
- * The batch activity: read → handle → (dead-letter) → return a small summary. Records never
- * leave this activity (DESIGN.md rule 1); the workflow only sees counts and the new checkpoint.
+ * The batch activity: read → (dead-letter what is too old) → handle → (dead-letter) → return a
+ * small summary. Records never leave this activity (DESIGN.md rule 1); the workflow only sees
+ * counts and the new checkpoint, and applies the failure policy (src/workflows/shard-failure.ts).
  */
 import type { _Record } from '@aws-sdk/client-kinesis';
 import { interpretBatchResult } from '../batch-result';
+import type { DlqBatchInput } from '../dlq/envelope';
 import type { BatchHandler, HandlerContext, HandlerLogger } from '../handler';
 import type { ShardStartPosition } from '../options';
 import { type Checkpoint, type KinesisRecord, checkpointOf } from '../records';
@@ -25,6 +27,18 @@ export interface ProcessBatchInput {
   /** Final attempt: records the handler fails go to the DLQ and the checkpoint moves past them. */
   deadLetterOnFailure: boolean;
   dlqQueueUrl: string | null;
+  /** Hand the handler at most this many records (a batch being bisected); absent or null: batchSize. */
+  maxRecords?: number | null;
+  /** Records older than this go to the DLQ (RecordAgeExceeded) without reaching the handler. */
+  maxRecordAgeMs?: number | null;
+  /**
+   * Bisecting: a batch of more than one record that the handler fails as a whole comes back as
+   * `retry` (failure 'batch') for the workflow to split, even on the last attempt or for a
+   * non-retryable error, so only the record that fails alone is ever dead-lettered.
+   */
+  bisectOnError?: boolean;
+  /** Handler error types whose records go to the DLQ at once (NonRetryableError), whatever the attempt. */
+  nonRetryableErrorTypes?: string[];
 }
 
 export type BatchOutcome =
@@ -40,8 +54,14 @@ export type BatchOutcome =
 export interface ProcessBatchResult {
   outcome: BatchOutcome;
   checkpoint: Checkpoint | null;
-  /** Records fetched from Kinesis in this call (user records after de-aggregation). */
+  /** Records this call took on (user records after de-aggregation, at most maxRecords). */
   fetched: number;
+  /** Records handed to the handler: fetched minus those dead-lettered for their age. */
+  handlerRecords: number;
+  /** How the handler failed: 'batch' (threw, or answered unusably) or 'records' (batchItemFailures). */
+  failure: 'batch' | 'records' | null;
+  /** Of deadLettered: records older than maxRecordAgeMs, sent without reaching the handler. */
+  expired: number;
   /** Records the handler confirmed. */
   handled: number;
   deadLettered: number;
@@ -60,17 +80,20 @@ export interface ProcessBatchResult {
 }
 
 export interface ProcessBatchDeps {
-  reader: ShardReader;
-  dlq: DlqWriter;
+  reader: Pick<ShardReader, 'fetch' | 'remember'>;
+  dlq: Pick<DlqWriter, 'write'>;
   handler: BatchHandler;
   handlerName: string;
   streamArn(streamName: string): Promise<string>;
   log: HandlerLogger;
   heartbeat(details: unknown): void;
   signal(): AbortSignal;
+  /** Clock for record ages. @default Date.now */
+  now?: () => number;
 }
 
-interface HandlerVerdict {
+/** What a handler call came to: the DLQ replay runs handlers the same way. */
+export interface HandlerVerdict {
   /** Index of the first record not confirmed; records.length when all succeeded. */
   firstUnconfirmed: number;
   /** Indexes of records that failed (all from firstUnconfirmed when the whole batch failed). */
@@ -78,9 +101,10 @@ interface HandlerVerdict {
   error: { type: string; message: string; stack?: string } | null;
 }
 
-async function runHandler(
-  deps: ProcessBatchDeps,
-  records: KinesisRecord[],
+/** Runs the handler on `records`; a throw or an unusable answer fails them all (Lambda's rules). */
+export async function runHandler(
+  handler: BatchHandler,
+  records: readonly KinesisRecord[],
   context: HandlerContext,
 ): Promise<HandlerVerdict> {
   const all = (error: HandlerVerdict['error']): HandlerVerdict => ({
@@ -90,7 +114,7 @@ async function runHandler(
   });
   let result;
   try {
-    result = await deps.handler(records, context);
+    result = await handler(records, context);
   } catch (err) {
     const e = err instanceof Error ? err : new Error(String(err));
     return all({ type: e.name || 'Error', message: e.message, ...(e.stack ? { stack: e.stack } : {}) });
@@ -114,25 +138,52 @@ async function runHandler(
 }
 
 export function createProcessBatch(deps: ProcessBatchDeps) {
+  const now = deps.now ?? Date.now;
+
+  async function deadLetter(
+    input: ProcessBatchInput,
+    records: readonly KinesisRecord[],
+    details: Pick<DlqBatchInput, 'condition' | 'error' | 'attempts'>,
+  ): Promise<void> {
+    if (input.dlqQueueUrl === null) {
+      // compileStreamOptions refuses every setting that dead-letters without a DLQ: never drop records.
+      throw new Error(`records must go to the DLQ (${details.condition}) but no dlqQueueUrl was given`);
+    }
+    await deps.dlq.write(input.dlqQueueUrl, {
+      ...details,
+      records,
+      streamName: input.streamName,
+      streamArn: await deps.streamArn(input.streamName),
+      shardId: input.shardId,
+      handler: deps.handlerName,
+      now: new Date(now()),
+    });
+  }
+
   return async function processBatch(input: ProcessBatchInput): Promise<ProcessBatchResult> {
+    const limit = Math.max(1, Math.min(input.batchSize, input.maxRecords ?? input.batchSize));
     const fetch = await deps.reader.fetch({
       streamName: input.streamName,
       shardId: input.shardId,
       checkpoint: input.checkpoint,
       startPosition: input.startPosition,
-      limit: input.batchSize,
+      limit,
       maxWaitMs: input.maxPollWaitMs,
       idlePollIntervalMs: input.idlePollIntervalMs,
     });
     const source = { streamName: input.streamName, shardId: input.shardId };
+    const all = toUserRecords(fetch.records, source, input.checkpoint);
+    // A KPL aggregate can hold more user records than the limit: take the limit, the rest comes next.
+    const records = all.slice(0, limit);
+    const cut = records.length < all.length;
+    const shardEnded = fetch.nextIterator === null && !cut;
     /** The batch is consumed up to `checkpoint`: the next call on this worker may go on from `nextIterator`. */
     const consumed = (checkpoint: Checkpoint | null): Checkpoint | null => {
-      if (checkpoint !== null && fetch.nextIterator !== null) {
+      if (checkpoint !== null && fetch.nextIterator !== null && !cut) {
         deps.reader.remember(source, checkpoint, fetch.nextIterator, fetch.issuedAt);
       }
       return checkpoint;
     };
-    const records = toUserRecords(fetch.records, source, input.checkpoint);
     const base = {
       fetched: records.length,
       bytes: byteSize(fetch.records),
@@ -154,74 +205,127 @@ export function createProcessBatch(deps: ProcessBatchDeps) {
         checkpoint,
         handled: 0,
         deadLettered: 0,
-        shardEnded: fetch.nextIterator === null,
+        handlerRecords: 0,
+        failure: null,
+        expired: 0,
+        shardEnded,
         error: null,
       };
     }
+    const last = records[records.length - 1] as KinesisRecord;
 
-    deps.heartbeat({ phase: 'handling', records: records.length });
+    // Maximum record age (Lambda's MaximumRecordAgeInSeconds): the records too old to hand over
+    // lead the batch, since arrival times grow along a shard; they go to the DLQ first, unhandled.
+    const expired = countExpired(records, input.maxRecordAgeMs ?? null, now());
+    if (expired > 0) {
+      await deadLetter(input, records.slice(0, expired), {
+        condition: 'RecordAgeExceeded',
+        error: {
+          type: 'RecordAgeExceeded',
+          message: `older than maximumRecordAge (${input.maxRecordAgeMs ?? 0} ms) when read: not handed to the handler`,
+        },
+        attempts: input.attempt - 1,
+      });
+    }
+    const handed = records.slice(expired);
+    const expiredResult = { deadLettered: expired, expired };
+    if (handed.length === 0) {
+      return {
+        ...base,
+        ...expiredResult,
+        outcome: 'dead-lettered',
+        checkpoint: consumed(checkpointOf(last)),
+        handled: 0,
+        handlerRecords: 0,
+        failure: null,
+        shardEnded,
+        error: { type: 'RecordAgeExceeded', message: `${expired} records older than maximumRecordAge` },
+      };
+    }
+
+    deps.heartbeat({ phase: 'handling', records: handed.length });
     const context: HandlerContext = {
       streamName: input.streamName,
       shardId: input.shardId,
       attempt: input.attempt,
       log: deps.log,
-      heartbeat: () => deps.heartbeat({ phase: 'handling', records: records.length }),
+      heartbeat: () => deps.heartbeat({ phase: 'handling', records: handed.length }),
       signal: deps.signal(),
     };
-    const verdict = await runHandler(deps, records, context);
-    const last = records[records.length - 1] as KinesisRecord;
+    const verdict = await runHandler(deps.handler, handed, context);
+    const handlerResult = { ...expiredResult, handlerRecords: handed.length };
 
     if (verdict.error === null) {
       return {
         ...base,
-        outcome: 'handled',
+        ...handlerResult,
+        outcome: expired > 0 ? 'dead-lettered' : 'handled',
         checkpoint: consumed(checkpointOf(last)),
-        handled: records.length,
-        deadLettered: 0,
-        shardEnded: fetch.nextIterator === null,
+        handled: handed.length,
+        failure: null,
+        shardEnded,
         error: null,
       };
     }
     const error = { type: verdict.error.type, message: verdict.error.message };
-    const confirmed = verdict.firstUnconfirmed;
-    if (!input.deadLetterOnFailure) {
-      const before = confirmed > 0 ? checkpointOf(records[confirmed - 1] as KinesisRecord) : input.checkpoint;
+    const failure =
+      verdict.firstUnconfirmed === 0 && verdict.failed.length === handed.length ? 'batch' : 'records';
+    const nonRetryable = (input.nonRetryableErrorTypes ?? []).includes(verdict.error.type);
+    // Splittable: the workflow halves the batch rather than dead-letter records that may be good.
+    const split = input.bisectOnError === true && failure === 'batch' && handed.length > 1;
+    if (split || !(input.deadLetterOnFailure || nonRetryable)) {
+      const confirmed = verdict.firstUnconfirmed;
+      const before =
+        confirmed > 0
+          ? checkpointOf(handed[confirmed - 1] as KinesisRecord)
+          : expired > 0
+            ? checkpointOf(records[expired - 1] as KinesisRecord)
+            : input.checkpoint;
       return {
         ...base,
+        ...handlerResult,
         outcome: 'retry',
         checkpoint: before,
         handled: confirmed,
-        deadLettered: 0,
+        failure,
         shardEnded: false,
         error,
       };
     }
-    if (input.dlqQueueUrl === null) {
-      // compileStreamOptions forbids finite attempts without a DLQ; never drop records silently.
-      throw new Error('deadLetterOnFailure is set but no dlqQueueUrl was given');
-    }
-    const failedRecords = verdict.failed.map((i) => records[i] as KinesisRecord);
-    await deps.dlq.write(input.dlqQueueUrl, {
-      records: failedRecords,
-      streamName: input.streamName,
-      streamArn: await deps.streamArn(input.streamName),
-      shardId: input.shardId,
+    const failedRecords = verdict.failed.map((i) => handed[i] as KinesisRecord);
+    await deadLetter(input, failedRecords, {
+      condition: nonRetryable ? 'NonRetryableError' : 'RetryAttemptsExhausted',
       error: verdict.error,
       attempts: input.attempt,
-      handler: deps.handlerName,
-      condition: 'RetryAttemptsExhausted',
-      now: new Date(),
     });
     return {
       ...base,
+      ...handlerResult,
       outcome: 'dead-lettered',
       checkpoint: consumed(checkpointOf(last)),
-      handled: records.length - failedRecords.length,
-      deadLettered: failedRecords.length,
-      shardEnded: fetch.nextIterator === null,
+      handled: handed.length - failedRecords.length,
+      deadLettered: expired + failedRecords.length,
+      failure,
+      shardEnded,
       error,
     };
   };
+}
+
+/** How many records at the head of the batch are older than `maxAgeMs` (0 when there is no limit). */
+export function countExpired(
+  records: readonly KinesisRecord[],
+  maxAgeMs: number | null,
+  nowMs: number,
+): number {
+  if (maxAgeMs === null) return 0;
+  let n = 0;
+  while (
+    n < records.length &&
+    nowMs - (records[n] as KinesisRecord).approximateArrivalTimestamp.getTime() > maxAgeMs
+  )
+    n++;
+  return n;
 }
 
 function byteSize(records: readonly _Record[]): number {

@@ -5,10 +5,20 @@
 import type { Checkpoint } from '../records';
 import type { ShardStatus } from './messages';
 
+/** A failing batch being split (bisectBatchOnError): how the next batches are narrowed. */
+export interface BisectState {
+  /** Hand the handler at most this many records. */
+  limit: number;
+  /** Records from the checkpoint on that still belong to the run known to contain the failure. */
+  remaining: number;
+}
+
 /** Everything a shard workflow carries across continue-as-new: plain JSON only. */
 export interface ShardState {
   checkpoint: Checkpoint | null;
   attempt: number;
+  /** Set while a failing batch is being split; absent in states from before bisecting existed. */
+  bisect?: BisectState | null;
   paused: boolean;
   pauseReason: string | null;
   handled: number;
@@ -25,6 +35,7 @@ export function initialShardState(checkpoint: Checkpoint | null = null): ShardSt
   return {
     checkpoint,
     attempt: 1,
+    bisect: null,
     paused: false,
     pauseReason: null,
     handled: 0,

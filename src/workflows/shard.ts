@@ -21,7 +21,6 @@ import {
 import type { createActivities } from '../activities';
 import type { ProcessBatchResult } from '../activities/process-batch';
 import type { CompiledStreamOptions, ShardStartPosition } from '../options';
-import { retryDelayMs } from '../options';
 import { compareCheckpoint } from '../records';
 import {
   type PauseInput,
@@ -34,6 +33,7 @@ import {
   stopShardSignal,
 } from './messages';
 import { KSP_STATE } from './search-attributes';
+import { afterBatch } from './shard-failure';
 import { type ShardState, initialShardState } from './shard-state';
 
 export type { ShardState } from './shard-state';
@@ -181,6 +181,10 @@ export async function shardWorkflow(input: ShardWorkflowInput): Promise<ShardWor
             attempt: state.attempt,
             deadLetterOnFailure,
             dlqQueueUrl: options.dlqQueueUrl,
+            maxRecords: state.bisect?.limit ?? null,
+            maxRecordAgeMs: options.maximumRecordAgeMs ?? null,
+            bisectOnError: options.bisectBatchOnError ?? false,
+            nonRetryableErrorTypes: options.retry.nonRetryableErrorTypes ?? [],
           }),
         );
       } catch (err) {
@@ -222,19 +226,22 @@ export async function shardWorkflow(input: ShardWorkflowInput): Promise<ShardWor
       state.millisBehindLatest = result.millisBehindLatest;
       if (result.lastArrival) state.lastArrival = result.lastArrival;
 
+      // Retry, split or isolate (src/workflows/shard-failure.ts); histories from before bisecting
+      // carry no `bisect` and no bisect option: they take the same path as then.
+      const next = afterBatch({ attempt: state.attempt, bisect: state.bisect ?? null }, result, advanced, {
+        retry: options.retry,
+        bisectBatchOnError: options.bisectBatchOnError ?? false,
+      });
+      state.attempt = next.attempt;
+      state.bisect = next.bisect;
       if (result.outcome === 'retry') {
-        state.lastError = {
-          ...(result.error ?? { type: 'Error', message: 'handler failed' }),
-          at: new Date().toISOString(),
-        };
-        // The attempt counts deliveries of the record at the checkpoint: a partial success that
-        // moved the checkpoint means the new first record has failed once already.
-        state.attempt = advanced ? 2 : state.attempt + 1;
+        const error = result.error ?? { type: 'Error', message: 'handler failed' };
+        const note = next.bisect ? ` (bisecting: next batch of ${next.bisect.limit})` : '';
+        state.lastError = { ...error, message: `${error.message}${note}`, at: new Date().toISOString() };
         await reportProgress(true);
-        await condition(() => stopRequested, retryDelayMs(options.retry, state.attempt));
+        if (next.delayMs > 0) await condition(() => stopRequested, next.delayMs);
         continue;
       }
-      state.attempt = 1;
       if (result.outcome === 'dead-lettered' && result.error) {
         state.lastError = { ...result.error, at: new Date().toISOString() };
       }

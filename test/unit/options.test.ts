@@ -30,7 +30,10 @@ describe('compileStreamOptions', () => {
         initialIntervalMs: 1_000,
         backoffCoefficient: 2,
         maximumIntervalMs: 60_000,
+        nonRetryableErrorTypes: [],
       },
+      maximumRecordAgeMs: null,
+      bisectBatchOnError: false,
       dlqQueueUrl: DLQ,
       progressIntervalMs: 10_000,
       heartbeatTimeoutMs: 30_000,
@@ -62,6 +65,32 @@ describe('compileStreamOptions', () => {
         backoffCoefficient: 1.5,
       },
     });
+  });
+
+  it('compiles the failure policy: record age, bisect and non-retryable error types', () => {
+    // Act
+    const compiled = compileStreamOptions(
+      {
+        ...base,
+        maximumRecordAge: '1h',
+        bisectBatchOnError: true,
+        retry: { nonRetryableErrorTypes: ['ValidationError', ' SyntaxError ', 'ValidationError'] },
+      },
+      NOW,
+    );
+    // Assess
+    expect(compiled).toMatchObject({
+      maximumRecordAgeMs: 3_600_000,
+      bisectBatchOnError: true,
+      retry: { maximumAttempts: 3, nonRetryableErrorTypes: ['ValidationError', 'SyntaxError'] },
+    });
+  });
+
+  it.each([null, -1])('reads maximumRecordAge %p as "never expire", as Lambda reads -1', (age) => {
+    // Act
+    const compiled = compileStreamOptions({ ...base, maximumRecordAge: age }, NOW);
+    // Assess
+    expect(compiled.maximumRecordAgeMs).toBeNull();
   });
 
   it('allows no DLQ when retries are infinite', () => {
@@ -198,6 +227,55 @@ describe('compileStreamOptions', () => {
       'dlqQueueUrl',
       'records that exhaust their retries would be lost',
     ],
+    [
+      'maximumRecordAge that is no duration',
+      { ...base, maximumRecordAge: 'a week' },
+      'maximumRecordAge',
+      'is not a duration',
+    ],
+    ['maximumRecordAge below 1s', { ...base, maximumRecordAge: 500 }, 'maximumRecordAge', 'out of range'],
+    [
+      'maximumRecordAge over 365 days',
+      { ...base, maximumRecordAge: '366d' },
+      'maximumRecordAge',
+      'out of range',
+    ],
+    [
+      'maximumRecordAge without a DLQ',
+      { streamName: 'orders', retry: { maximumAttempts: 0 }, maximumRecordAge: '1h' },
+      'maximumRecordAge',
+      'dlqQueueUrl is missing: those records would be lost',
+    ],
+    [
+      'bisectBatchOnError as a string',
+      { ...base, bisectBatchOnError: 'yes' },
+      'bisectBatchOnError',
+      'use true or false',
+    ],
+    [
+      'retry.nonRetryableErrorTypes that is a string',
+      { ...base, retry: { nonRetryableErrorTypes: 'ValidationError' } },
+      'retry.nonRetryableErrorTypes',
+      'is not a list',
+    ],
+    [
+      'an empty non-retryable error type',
+      { ...base, retry: { nonRetryableErrorTypes: ['TypeError', ' '] } },
+      'retry.nonRetryableErrorTypes[1]',
+      'is not an error type',
+    ],
+    [
+      'a non-retryable error type that is no string',
+      { ...base, retry: { nonRetryableErrorTypes: [42] } },
+      'retry.nonRetryableErrorTypes[0]',
+      'is not an error type',
+    ],
+    [
+      'non-retryable error types without a DLQ',
+      { streamName: 'orders', retry: { maximumAttempts: 0, nonRetryableErrorTypes: ['TypeError'] } },
+      'retry.nonRetryableErrorTypes',
+      'dlqQueueUrl is missing: those records would be lost',
+    ],
     ['progressInterval below 100ms', { ...base, progressInterval: 50 }, 'progressInterval', 'out of range'],
     ['maxHistoryEvents below 20', { ...base, maxHistoryEvents: 10 }, 'maxHistoryEvents', 'from 20 to 50000'],
   ])('%s', (_what, options, field, message) => {
@@ -213,7 +291,7 @@ describe('compileStreamOptions', () => {
       // Assess
       expect(error).toBeInstanceOf(ConfigError);
       expect(error).toMatchObject({ field, type: ErrorType.Config });
-      expect((error as Error).message).toMatch(new RegExp(`^${field.replace(/\./g, '\\.')}: `));
+      expect((error as Error).message).toMatch(new RegExp(`^${field.replace(/[.[\]]/g, '\\$&')}: `));
       expect((error as Error).message).toContain(message);
     });
   });
@@ -225,6 +303,7 @@ describe('retryDelayMs', () => {
     initialIntervalMs: 1_000,
     backoffCoefficient: 2,
     maximumIntervalMs: 60_000,
+    nonRetryableErrorTypes: [],
   };
 
   describe.each([
