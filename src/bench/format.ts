@@ -1,0 +1,269 @@
+/** The human-readable report: one table per section, each figure beside its baseline. */
+import type { DrainResult, DrainRun } from './drain';
+import type { IdleCostResult, IdleWindow } from './idle-cost';
+import type { LatencyResultSet } from './latency';
+import type { LatencyResult } from './latency-recorder';
+import { FLOOR_EVENTS_PER_ACTIVITY, type RecordsHistory } from './records-history';
+import type { BenchReport } from './report';
+import type { RssResult } from './rss';
+import { mean } from './stats';
+import { num, table } from './table';
+
+const avg = (runs: readonly DrainRun[], pick: (r: DrainRun) => number | null): number =>
+  mean(runs.map(pick).filter((v): v is number => v !== null));
+
+function callStats(runs: readonly DrainRun[], command: string) {
+  const perBatch = avg(runs, (r) => (r.kinesisCalls[command]?.calls ?? 0) / Math.max(1, r.batches));
+  const ms = avg(runs, (r) => {
+    const c = r.kinesisCalls[command];
+    return c && c.calls > 0 ? c.totalMs / c.calls : null;
+  });
+  return { perBatch, ms };
+}
+
+function formatDrain(results: readonly DrainResult[]): string {
+  if (results.length === 0) return '';
+  const first = results[0] as DrainResult;
+  const rates = results.map((d) => {
+    const list = (c: string) =>
+      d.runs
+        .filter((r) => r.consumer === c)
+        .map((r) => num(r.recordsPerSecond))
+        .join(', ');
+    return [
+      d.backend,
+      String(d.records),
+      num(d.kspRecordsPerSecond),
+      list('ksp'),
+      num(d.plainRecordsPerSecond),
+      list('plain'),
+      num(d.ratio, 2),
+    ];
+  });
+  const detail = results.flatMap((d) =>
+    (['ksp', 'plain'] as const).map((consumer) => {
+      const runs = d.runs.filter((r) => r.consumer === consumer);
+      const gr = callStats(runs, 'GetRecords');
+      const gsi = callStats(runs, 'GetShardIterator');
+      const cpu = (name: string) =>
+        num(
+          avg(runs, (r) => {
+            const ms = r.cpuMs[name];
+            return ms === undefined ? null : ms / 1000;
+          }),
+          1,
+        );
+      return [
+        `${d.backend} ${consumer}`,
+        num(avg(runs, (r) => r.firstRecordMs)),
+        num(
+          avg(runs, (r) =>
+            r.firstRecordMs === null ? null : r.records / (r.seconds - r.firstRecordMs / 1000),
+          ),
+        ),
+        num(avg(runs, (r) => r.batches)),
+        num(avg(runs, (r) => r.records / Math.max(1, r.batches))),
+        num(
+          avg(runs, (r) => r.meanBatchCycleMs),
+          1,
+        ),
+        num(gr.ms, 1),
+        num(gsi.perBatch, 2),
+        num(gsi.ms, 1),
+        num(
+          avg(runs, (r) => r.seconds),
+          2,
+        ),
+        cpu('bench'),
+        cpu('temporal'),
+        cpu('kinesis-local'),
+      ];
+    }),
+  );
+  return [
+    `1. Backlog drain, records/s: N small JSON records (~70 B) over ${first.shards} shards, fresh stream per run with an identical fill;`,
+    `   ksp = stream workflow + shard workflows (batchSize ${first.batchSize}, TRIM_HORIZON, in-process worker, no-op handler), timed to every checkpoint at the last record;`,
+    `   plain = one GetRecords loop per shard (Limit ${first.batchSize}, calls ≥ 200 ms apart like the ksp reader: Kinesis allows 5/s per shard), timed to the last record.`,
+    `   Order per backend: ${first.order.join(', ')} (alternating, against warm-up bias); rates are means over the runs.`,
+    table(['backend', 'records', 'ksp rec/s', '(runs)', 'plain rec/s', '(runs)', 'ksp/plain'], rates),
+    '',
+    '   Where the time goes (means over runs; cycle = time between two batches of one shard; CPU s = process CPU while draining):',
+    table(
+      [
+        'consumer',
+        'first rec ms',
+        'rec/s from 1st rec',
+        'batches',
+        'rec/batch',
+        'cycle ms',
+        'GetRecords ms',
+        'GetShardIterator/batch',
+        'GSI ms',
+        'drain s',
+        'CPU bench',
+        'CPU temporal',
+        'CPU kinesis-local',
+      ],
+      detail,
+    ),
+  ].join('\n');
+}
+
+const latencyCells = (r: LatencyResult) => [
+  String(r.n),
+  num(r.p50),
+  num(r.p90),
+  num(r.p99),
+  num(r.max),
+  String(r.missing),
+];
+
+function formatLatency(sets: readonly LatencyResultSet[]): string {
+  if (sets.length === 0) return '';
+  const rows = sets.flatMap((set) =>
+    set.runs.flatMap((run) => [
+      [
+        set.backend,
+        `${run.pollIntervalMs} ms`,
+        `ksp (idlePollInterval ${run.pollIntervalMs} ms)`,
+        ...latencyCells(run.ksp),
+      ],
+      ['', '', `plain (poll ${run.pollIntervalMs} ms after empty)`, ...latencyCells(run.plain)],
+    ]),
+  );
+  const run = sets[0]?.runs[0];
+  return [
+    `2. Put → handler latency when caught up, ms: ${run?.ratePerSecond ?? '?'} records/s over ${sets[0]?.shards ?? '?'} shards, ${run?.windowSeconds ?? '?'} s measured after a warm-up, intervals measured at the same time;`,
+    `   latency = handler time − time just before PutRecords; ksp (maxPollWait ${run?.maxPollWait ?? '?'}) and the plain loop read the same stream at the same time.`,
+    `   Both poll like the ksp reader: GetRecords ≥ 200 ms apart, the interval after an empty response. Expect p50 ≈ half the interval + per-batch overhead.`,
+    table(['backend', 'interval', 'consumer', 'records', 'p50', 'p90', 'p99', 'max', 'missing'], rows),
+  ].join('\n');
+}
+
+function formatRecordsHistory(list: readonly RecordsHistory[]): string[] {
+  if (list.length === 0) return [];
+  const rows = list.map((h) => [
+    h.backend,
+    String(h.records),
+    num(h.shardEventsPer10k),
+    num(h.floorPer10k),
+    num(h.activitiesPer10k, 1),
+    num(h.eventsPerActivity, 2),
+    Object.entries(h.byRolePer10k)
+      .map(([role, n]) => `${role} ${num(n)}`)
+      .join(', '),
+    num(h.heartbeatsPer10k),
+    String(h.shardWorkflowRuns),
+    num(h.streamWorkflowEvents),
+  ]);
+  return [
+    `   a) per 10,000 records, shard workflows after the ksp drains (every run, continue-as-new included);`,
+    `      baseline = the floor of ${FLOOR_EVENTS_PER_ACTIVITY} events per batch activity (activity scheduled/started/completed + one workflow task):`,
+    table(
+      [
+        'backend',
+        'records',
+        'events/10k',
+        'floor/10k',
+        'activities/10k',
+        'events/activity',
+        'by role /10k',
+        'heartbeats/10k',
+        'shard runs',
+        'stream wf events',
+      ],
+      rows,
+    ),
+  ];
+}
+
+function windowLine(w: IdleWindow): string {
+  const types = Object.entries(w.shardEvents)
+    .map(([t, n]) => `${t} ${n}`)
+    .join(', ');
+  return `${w.shards} shards × ${num(w.windowSeconds)} s, maxPollWait ${num(w.maxPollWaitMs / 1000)} s, rediscovery every ${num(w.rediscoverIntervalMs / 1000)} s: ${w.cycles} cycles${w.cycles > 0 ? ` (mean ${num(w.meanCycleSeconds, 2)} s)` : ''}, ${w.shardEventsTotal} shard-workflow events (${types || 'none'}), ${w.streamEventsTotal} stream-workflow events (${w.rediscoveries} rediscoveries), ${w.heartbeats ?? '?'} heartbeats, ${w.getRecordsCalls} GetRecords`;
+}
+
+function formatIdle(idle: (IdleCostResult & { backend: string }) | null): string[] {
+  if (!idle) return [];
+  const d = idle.derived;
+  const direct = idle.direct;
+  const rows = [
+    [
+      'history events',
+      `${num(d.cyclesPerHour, 2)} cycles/h × ${num(idle.eventsPerCycle, 2)} events/cycle = ${num(d.events, 1)}`,
+      direct
+        ? `${num(direct.perShardHour.events, 1)} (${direct.shardEventsTotal} events in ${num(direct.windowSeconds)} s × ${direct.shards} shards)`
+        : 'not measured',
+    ],
+    [
+      'heartbeats (billed, no events)',
+      `${num(d.cyclesPerHour, 2)} × ${d.heartbeatsPerCycle} per cycle (1 at start + 1 per 24 s throttle) = ${num(d.heartbeats)}`,
+      direct
+        ? `${num(direct.perShardHour.heartbeats)} (${direct.heartbeats ?? '?'} in the window)`
+        : 'not measured',
+    ],
+    [
+      'GetRecords calls (Kinesis)',
+      `1 h ÷ (${num(idle.short.idlePollIntervalMs)} ms idlePollInterval + ${num(idle.short.getRecordsMeanMs, 1)} ms per call) = ${num(d.getRecordsCalls)}`,
+      direct ? `${num(direct.perShardHour.getRecordsCalls)}` : 'not measured',
+    ],
+  ];
+  return [
+    `   b) per idle shard (${idle.backend}): measured: ${windowLine(idle.short)}`,
+    `      → ${num(idle.eventsPerCycle, 2)} events per poll cycle; a cycle lasts maxPollWait + ${num(idle.cycleOverheadSeconds, 2)} s.`,
+    ...(direct ? [`      direct, default maxPollWait: ${windowLine(direct)}`] : []),
+    `      Stream workflow: ${num(idle.streamEventsPerRediscovery, 1)} events per rediscovery round → ${num(idle.streamEventsPerHour)} per stream-hour at its default 5 min (derived), whatever the shard count.`,
+    `      Per idle shard-hour at the default maxPollWait ${num(d.maxPollWaitMs / 60_000)} min:`,
+    table(
+      [
+        'per shard-hour',
+        'derived',
+        `measured directly${direct ? ` (${num(direct.windowSeconds)} s window)` : ''}`,
+      ],
+      rows,
+    )
+      .split('\n')
+      .map((l) => `      ${l}`)
+      .join('\n'),
+  ];
+}
+
+function formatRss(rss: (RssResult & { backend: string }) | null): string {
+  if (!rss) return '';
+  const mib = (v: number) => num(v, 1);
+  const rows = rss.runs.map((r) => [
+    String(r.shards),
+    `${mib(r.idle.medianMiB)} (${mib(r.idle.minMiB)}–${mib(r.idle.maxMiB)})`,
+    `${mib(r.consuming.medianMiB)} (${mib(r.consuming.minMiB)}–${mib(r.consuming.maxMiB)})`,
+    mib(r.deltaMiB),
+    num(r.perShardMiB, 2),
+  ]);
+  return [
+    `4. Worker RSS, MiB (VmRSS, median of ${rss.samples} samples 1 s apart after ${num(rss.settleSeconds)} s settling; min–max in brackets):`,
+    `   a fresh \`node dist/workers/main.js\` per row (no-op handler, pre-built workflow bundle, ${rss.backend}); baseline = the same process idle with 0 shards,`,
+    `   then a stream of that many shards, 50 records handled per shard, idle long polls.`,
+    table(['shards', 'idle, 0 shards', 'consuming', 'delta', 'per shard'], rows),
+    ...(rss.marginalPerShardMiB === null
+      ? []
+      : [
+          `   one more shard costs ${num(rss.marginalPerShardMiB, 2)} MiB (consuming, fewest → most shards); the rest of the delta is the first workflows' fixed cost.`,
+        ]),
+  ].join('\n');
+}
+
+export function formatReport(report: BenchReport): string {
+  const m = report.machine;
+  const history = [...formatRecordsHistory(report.recordsHistory), ...formatIdle(report.idle)];
+  const source = report.source;
+  return [
+    `ksp bench — ${m.cpus} CPUs, ${num(m.memoryGiB, 1)} GiB, Node ${m.node}; load average ${num(m.loadAverageStart, 2)} → ${num(m.loadAverageEnd, 2)}; ${num(report.seconds)} s${report.options.quick ? ' (--quick)' : ''}`,
+    `code: ${source.commit ?? 'unknown commit'}${source.uncommittedFiles ? ` + ${source.uncommittedFiles} uncommitted files (dist/ is built from the working tree)` : ''}`,
+    formatDrain(report.drain),
+    formatLatency(report.latency),
+    history.length > 0 ? ['3. Temporal history events', ...history].join('\n') : '',
+    formatRss(report.rss),
+  ]
+    .filter(Boolean)
+    .join('\n\n');
+}
