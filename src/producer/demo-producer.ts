@@ -1,9 +1,12 @@
 /**
  * A steady demo load: JSON records over many partition keys, each carrying a per-key counter so
- * a reader can check per-key order. For the dev stack and tests; not the production producer.
+ * a reader can check per-key order. For the dev stack and tests; it writes through the producer
+ * library (`createProducer`), so the demo keeps the shards' limits and per-key order too.
  */
 import { type KinesisClient, PutRecordsCommand, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
 import { classifyAwsError } from '../aws/classify';
+import { runLoad } from './load';
+import { createProducer } from './producer';
 
 export interface DemoRecord {
   key: string;
@@ -30,7 +33,23 @@ export interface DemoProducerStats {
   lastSequenceByShard: Record<string, string>;
 }
 
-/** Writes `records` with PutRecords, retrying failed entries in order until all are in. */
+function noteSequence(stats: DemoProducerStats, shardId: string, sequenceNumber: string): void {
+  const prev = stats.lastSequenceByShard[shardId];
+  if (
+    prev === undefined ||
+    prev.length < sequenceNumber.length ||
+    (prev.length === sequenceNumber.length && prev < sequenceNumber)
+  ) {
+    stats.lastSequenceByShard[shardId] = sequenceNumber;
+  }
+}
+
+/**
+ * Writes `entries` with PutRecords in one go, retrying failed entries until all are in: everything
+ * from the first failure on is sent again in its original order (so some records may be written
+ * twice). A bulk helper for tests and benchmarks that want one call per 500 records; use
+ * `createProducer` for anything else.
+ */
 export async function putAll(
   kinesis: KinesisClient,
   streamName: string,
@@ -54,14 +73,7 @@ export async function putAll(
         return;
       }
       stats.produced++;
-      const prev = stats.lastSequenceByShard[r.ShardId];
-      if (
-        prev === undefined ||
-        prev.length < r.SequenceNumber.length ||
-        (prev.length === r.SequenceNumber.length && prev < r.SequenceNumber)
-      ) {
-        stats.lastSequenceByShard[r.ShardId] = r.SequenceNumber;
-      }
+      noteSequence(stats, r.ShardId, r.SequenceNumber);
     });
     if (retry.length > 0) {
       stats.failedAttempts += retry.length;
@@ -81,25 +93,28 @@ export function demoEntry(key: string, n: number): PutRecordsRequestEntry {
   return { PartitionKey: key, Data: Buffer.from(JSON.stringify(record)) };
 }
 
+/** Writes demo records at `rate` until aborted or `count` are in the stream. */
 export async function runDemoProducer(options: DemoProducerOptions): Promise<DemoProducerStats> {
   const stats: DemoProducerStats = { produced: 0, failedAttempts: 0, lastSequenceByShard: {} };
-  const counters = new Array<number>(options.keys).fill(0);
-  const tickMs = 100;
-  const started = Date.now();
-  let i = 0;
-  while (!options.signal?.aborted && (options.count === undefined || i < options.count)) {
-    const due = Math.floor(((Date.now() - started + tickMs) / 1000) * options.rate);
-    const limit = options.count === undefined ? due : Math.min(due, options.count);
-    const entries: PutRecordsRequestEntry[] = [];
-    while (i < limit && entries.length < 500) {
-      const k = i % options.keys;
-      const n = counters[k] ?? 0;
-      counters[k] = n + 1;
-      entries.push(demoEntry(`key-${k}`, n));
-      i++;
+  const producer = createProducer({ kinesis: options.kinesis, streamName: options.streamName });
+  try {
+    const summary = await runLoad({
+      producer,
+      rate: options.rate,
+      keys: options.keys,
+      ...(options.count !== undefined ? { count: options.count } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+      onWritten: (result) => {
+        stats.produced++;
+        noteSequence(stats, result.shardId, result.sequenceNumber);
+      },
+    });
+    if (summary.failed > 0) {
+      throw summary.firstError instanceof Error ? summary.firstError : new Error(String(summary.firstError));
     }
-    if (entries.length > 0) await putAll(options.kinesis, options.streamName, entries, stats);
-    if (i >= due) await new Promise((r) => setTimeout(r, tickMs));
+  } finally {
+    await producer.close();
+    stats.failedAttempts = producer.stats().retries;
   }
   return stats;
 }
