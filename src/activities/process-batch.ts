@@ -11,7 +11,7 @@ import type { ShardStartPosition } from '../options';
 import { type Checkpoint, type KinesisRecord, checkpointOf } from '../records';
 import type { DlqWriter } from './dlq-writer';
 import type { ShardReader } from './shard-reader';
-import { toUserRecords } from './user-records';
+import { type CorruptRecord, expandRecords } from './user-records';
 
 export interface ProcessBatchInput {
   streamName: string;
@@ -160,6 +160,43 @@ export function createProcessBatch(deps: ProcessBatchDeps) {
     });
   }
 
+  /**
+   * Corrupt KPL aggregates (bad checksum or protobuf) lead the batch: each goes to the DLQ as the one
+   * raw record it is (condition CorruptRecord), without reaching the handler or using an attempt,
+   * since no retry can make it readable; then the checkpoint moves past them.
+   */
+  async function deadLetterCorrupt(
+    input: ProcessBatchInput,
+    corrupt: readonly CorruptRecord[],
+    base: Pick<ProcessBatchResult, 'bytes' | 'millisBehindLatest' | 'childShardIds' | 'lastArrival'> &
+      Pick<ProcessBatchResult, 'waitedMs' | 'getRecordsCalls' | 'shardEnded'>,
+    consumed: (checkpoint: Checkpoint | null) => Checkpoint | null,
+  ): Promise<ProcessBatchResult> {
+    for (const { record, reason } of corrupt) {
+      await deadLetter(input, [record], {
+        condition: 'CorruptRecord',
+        error: { type: 'CorruptRecord', message: reason },
+        attempts: 0,
+      });
+    }
+    const last = (corrupt[corrupt.length - 1] as CorruptRecord).record;
+    return {
+      ...base,
+      fetched: corrupt.length,
+      outcome: 'dead-lettered',
+      checkpoint: consumed(checkpointOf(last)),
+      handled: 0,
+      deadLettered: corrupt.length,
+      handlerRecords: 0,
+      failure: null,
+      expired: 0,
+      error: {
+        type: 'CorruptRecord',
+        message: `${corrupt.length} corrupt KPL aggregate(s): ${corrupt[0]?.reason ?? ''}`,
+      },
+    };
+  }
+
   return async function processBatch(input: ProcessBatchInput): Promise<ProcessBatchResult> {
     const limit = Math.max(1, Math.min(input.batchSize, input.maxRecords ?? input.batchSize));
     const fetch = await deps.reader.fetch({
@@ -172,10 +209,15 @@ export function createProcessBatch(deps: ProcessBatchDeps) {
       idlePollIntervalMs: input.idlePollIntervalMs,
     });
     const source = { streamName: input.streamName, shardId: input.shardId };
-    const all = toUserRecords(fetch.records, source, input.checkpoint);
+    // KPL aggregates expanded; a corrupt one comes apart for the DLQ (handed over as a plain record
+    // when there is no DLQ, as KCL does), and a batch of good records stops before it.
+    const expansion = expandRecords(fetch.records, source, input.checkpoint, {
+      corrupt: input.dlqQueueUrl === null ? 'plain' : 'separate',
+    });
+    const all = expansion.records;
     // A KPL aggregate can hold more user records than the limit: take the limit, the rest comes next.
     const records = all.slice(0, limit);
-    const cut = records.length < all.length;
+    const cut = records.length < all.length || !expansion.complete;
     const shardEnded = fetch.nextIterator === null && !cut;
     /** The batch is consumed up to `checkpoint`: the next call on this worker may go on from `nextIterator`. */
     const consumed = (checkpoint: Checkpoint | null): Checkpoint | null => {
@@ -193,6 +235,8 @@ export function createProcessBatch(deps: ProcessBatchDeps) {
       waitedMs: fetch.waitedMs,
       getRecordsCalls: fetch.getRecordsCalls,
     };
+    if (expansion.corrupt.length > 0)
+      return deadLetterCorrupt(input, expansion.corrupt, { ...base, shardEnded }, consumed);
     const lastRaw = fetch.records[fetch.records.length - 1];
     // Everything fetched is at or before the checkpoint (re-read aggregate): move to its end.
     if (records.length === 0) {
