@@ -167,6 +167,17 @@ export function createProducer(options: ProducerOptions): Producer {
     }
   }
 
+  /** The map cannot be read for now: records past their TTL are rejected with that error (with their key's followers). */
+  function expireUnsent(error: unknown): void {
+    const at = now();
+    for (const key of queues.keysWithRecords()) {
+      const head = key.pending.peek();
+      if (head && at - head.acceptedAt > opts.recordTtlMs) {
+        for (const r of queues.dropQueued(key)) settle(r, { error });
+      }
+    }
+  }
+
   function groupByKey(records: readonly PendingRecord[]): Map<KeyQueue, PendingRecord[]> {
     const byKey = new Map<KeyQueue, PendingRecord[]>();
     for (const r of records) {
@@ -281,8 +292,10 @@ export function createProducer(options: ProducerOptions): Producer {
       },
       (err: unknown) => {
         mapLoading = false;
-        if (isTransient(err)) arm(now() + MAP_RETRY_MS);
-        else failEverything(err);
+        if (isTransient(err)) {
+          expireUnsent(err);
+          arm(now() + MAP_RETRY_MS);
+        } else failEverything(err);
       },
     );
   }

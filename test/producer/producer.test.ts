@@ -294,6 +294,30 @@ describe('producer behaviour (kinesalite)', () => {
     expect(p.stats().retries).toBeGreaterThan(1);
   });
 
+  it('ListShards keeps failing: put rejects with the classified error once recordTtl is over', async () => {
+    // Prepare
+    const streamName = uniqueName('producer-no-map');
+    await createStream(fx.kinesis, streamName, 1);
+    fx.kinesis.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'ListShardsCommand') {
+          throw Object.assign(new Error('injected'), {
+            name: 'InternalFailure',
+            $fault: 'server',
+            $metadata: {},
+          });
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'failListShards' },
+    );
+    const p = make({ streamName, recordTtl: '500ms' });
+    // Act
+    const put = p.put({ partitionKey: 'a', data: 'x' });
+    // Assess
+    await expect(put).rejects.toMatchObject({ type: 'KspAwsUnavailable' });
+  });
+
   it('a stream that does not exist: put rejects with KspStreamNotFound', async () => {
     const p = make({ streamName: uniqueName('producer-missing') });
     await expect(p.put({ partitionKey: 'a', data: 'x' })).rejects.toMatchObject({
