@@ -50,7 +50,7 @@ function toSqsJson(value: unknown): string {
 }
 
 /** An attribute value SQS accepts: non-empty, allowed characters only, bounded. */
-function attributeValue(value: string): DlqMessageAttribute {
+export function attributeValue(value: string): DlqMessageAttribute {
   const clean = value.replace(/[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, '\uFFFD');
   return { DataType: 'String', StringValue: truncateUtf8(clean, 256) || 'unknown' };
 }

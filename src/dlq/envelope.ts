@@ -8,5 +8,5 @@
  * in their own files.
  */
 export * from './format';
-export { buildDlqMessages, sqsMessageBytes, trimStack, truncateUtf8 } from './build';
-export { decodeDlqRecords, parseDlqMessage, type ParseDlqResult } from './parse';
+export { attributeValue, buildDlqMessages, sqsMessageBytes, trimStack, truncateUtf8 } from './build';
+export { decodeDlqRecords, parseDlqMessage, type DlqParseProblem, type ParseDlqResult } from './parse';

@@ -6,8 +6,17 @@ import { Buffer } from 'node:buffer';
 import { idempotencyKey, type KinesisRecord } from '../records';
 import { DLQ_CONDITIONS, DLQ_ENVELOPE_KIND, DLQ_ENVELOPE_VERSION, type DlqEnvelope } from './format';
 
+/**
+ * Why a body is not a readable envelope: not JSON at all, JSON that is not ours (a foreign
+ * message), our envelope in a version this build does not read, or our envelope with a missing or
+ * invalid field.
+ */
+export type DlqParseProblem = 'not-json' | 'foreign' | 'unknown-version' | 'invalid';
+
 /** The outcome of {@link parseDlqMessage}; `reason` names the offending field when there is one. */
-export type ParseDlqResult = { ok: true; envelope: DlqEnvelope } | { ok: false; reason: string };
+export type ParseDlqResult =
+  | { ok: true; envelope: DlqEnvelope }
+  | { ok: false; problem: DlqParseProblem; reason: string };
 
 type Check = [test: (value: unknown) => boolean, expected: string];
 
@@ -114,22 +123,30 @@ export function parseDlqMessage(body: string): ParseDlqResult {
   try {
     value = JSON.parse(body);
   } catch (error) {
-    return { ok: false, reason: `not JSON (${error instanceof Error ? error.message : String(error)})` };
+    return {
+      ok: false,
+      problem: 'not-json',
+      reason: `not JSON (${error instanceof Error ? error.message : String(error)})`,
+    };
   }
   if (!isObject(value) || value.kind !== DLQ_ENVELOPE_KIND) {
     return {
       ok: false,
+      problem: 'foreign',
       reason: `not a ksp DLQ envelope (no "kind": "${DLQ_ENVELOPE_KIND}"): a foreign message`,
     };
   }
   if (value.version !== DLQ_ENVELOPE_VERSION) {
     return {
       ok: false,
+      problem: 'unknown-version',
       reason: `unknown envelope version ${JSON.stringify(value.version)}: this build reads version ${DLQ_ENVELOPE_VERSION}; replay it with a matching ksp`,
     };
   }
   const problem = firstProblem(value, ENVELOPE_FIELDS) ?? crossCheck(value as unknown as DlqEnvelope);
-  return problem ? { ok: false, reason: problem } : { ok: true, envelope: value as unknown as DlqEnvelope };
+  return problem
+    ? { ok: false, problem: 'invalid', reason: problem }
+    : { ok: true, envelope: value as unknown as DlqEnvelope };
 }
 
 /** The envelope's records as handlers see them (data as bytes); empty when the records were not included. */

@@ -344,7 +344,7 @@ describe('parseDlqMessage', () => {
       // Act
       const parsed = parseDlqMessage(without(path));
       // Assess
-      expect(parsed).toEqual({ ok: false, reason: `missing field "${path}"` });
+      expect(parsed).toEqual({ ok: false, problem: 'invalid', reason: `missing field "${path}"` });
     });
   });
 
@@ -388,5 +388,119 @@ describe('parseDlqMessage', () => {
     const parse = (): unknown => bodies.map(parseDlqMessage);
     // Assess
     expect(parse).not.toThrow();
+  });
+});
+
+describe('parseDlqMessage, more malformed messages', () => {
+  // Prepare: one valid envelope to break in more ways.
+  const valid = buildDlqMessages(input(makeBatch(2)), { maxMessageBytes: BIG })[0]?.body ?? '';
+  const patched = (patch: (e: Record<string, unknown> & DlqEnvelope) => void): string => {
+    const copy = JSON.parse(valid) as Record<string, unknown> & DlqEnvelope;
+    patch(copy);
+    return JSON.stringify(copy);
+  };
+  const set = (path: string, value: unknown) =>
+    patched((e) => {
+      const keys = path.split('.');
+      const last = keys.pop() as string;
+      const parent = keys.reduce<Record<string, unknown>>((o, k) => o[k] as Record<string, unknown>, e);
+      parent[last] = value;
+    });
+
+  describe.each([
+    ['a byte-order mark before the JSON', `\uFEFF${valid}`, 'not-json', 'not JSON'],
+    ['invalid UTF-8 decoded to replacement characters', '\uFFFD\uFFFD{', 'not-json', 'not JSON'],
+    ['a JSON number', '42', 'foreign', 'foreign message'],
+    ['JSON true', 'true', 'foreign', 'foreign message'],
+    ['kind in another case', valid.replace('"ksp.dlq"', '"KSP.DLQ"'), 'foreign', 'foreign message'],
+    [
+      'an SNS notification wrapping an envelope',
+      JSON.stringify({ Type: 'Notification', Message: valid }),
+      'foreign',
+      'foreign message',
+    ],
+    ['version null', set('version', null), 'unknown-version', 'unknown envelope version null'],
+    ['version 1.5', set('version', 1.5), 'unknown-version', 'unknown envelope version 1.5'],
+    ['version 0', set('version', 0), 'unknown-version', 'unknown envelope version 0'],
+    [
+      'KinesisBatchInfo null',
+      set('KinesisBatchInfo', null),
+      'invalid',
+      'missing field "KinesisBatchInfo.shardId"',
+    ],
+    ['error as a string', set('error', 'boom'), 'invalid', 'missing field "error.type"'],
+    ['part as a string', set('part', '1/2'), 'invalid', 'missing field "part.index"'],
+    ['records as an object', set('records', { 0: {} }), 'invalid', 'invalid field "records"'],
+    [
+      'a fractional batchSize',
+      set('KinesisBatchInfo.batchSize', 1.5),
+      'invalid',
+      'invalid field "KinesisBatchInfo.batchSize"',
+    ],
+    ['negative attempts', set('attempts', -1), 'invalid', 'invalid field "attempts"'],
+    ['part.count 0', set('part.count', 0), 'invalid', 'invalid field "part.count"'],
+    [
+      'recordsIncluded as a string',
+      set('recordsIncluded', 'true'),
+      'invalid',
+      'invalid field "recordsIncluded"',
+    ],
+    [
+      'a sub-sequence number as a string',
+      set('KinesisBatchInfo.startSubSequenceNumber', '0'),
+      'invalid',
+      'invalid field "KinesisBatchInfo.startSubSequenceNumber"',
+    ],
+    [
+      'a sequence number with a sign',
+      set('KinesisBatchInfo.endSequenceNumber', '-4959'),
+      'invalid',
+      'invalid field "KinesisBatchInfo.endSequenceNumber"',
+    ],
+    [
+      'a record partition key as a number',
+      patched((e) => ((e.records![0] as unknown as Record<string, unknown>).partitionKey = 7)),
+      'invalid',
+      'invalid field "records[0].partitionKey"',
+    ],
+    [
+      'a record arrival that is no time',
+      patched((e) => (e.records![1]!.approximateArrivalTimestamp = 'soon')),
+      'invalid',
+      'invalid field "records[1].approximateArrivalTimestamp"',
+    ],
+    [
+      'a record hash key as a number',
+      patched((e) => ((e.records![0] as unknown as Record<string, unknown>).explicitHashKey = 1)),
+      'invalid',
+      'invalid field "records[0].explicitHashKey"',
+    ],
+    [
+      'base64 without padding',
+      patched((e) => (e.records![0]!.data = 'cmVjb3JkLTA')),
+      'invalid',
+      'invalid field "records[0].data"',
+    ],
+    [
+      'more records than batchSize',
+      patched((e) => e.records!.push(e.records![0]!)),
+      'invalid',
+      'invalid field "records": holds 3 records',
+    ],
+  ])('%s', (_what, body, problem, reason) => {
+    it(`is rejected as ${problem}: ${reason}`, () => {
+      // Act
+      const parsed = parseDlqMessage(body);
+      // Assess
+      expect(parsed).toMatchObject({ ok: false, problem });
+      expect(parsed.ok ? '' : parsed.reason).toContain(reason);
+    });
+  });
+
+  it('accepts JSON with surrounding whitespace', () => {
+    // Act
+    const parsed = parseDlqMessage(`\n  ${valid}\n`);
+    // Assess
+    expect(parsed.ok).toBe(true);
   });
 });
