@@ -3,9 +3,10 @@
  * queue's own MaximumMessageSize. Records are never truncated: a batch too large for one
  * message is split; a record too large even alone is sent as metadata for replay to re-read.
  */
-import { GetQueueAttributesCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { classifyAwsError } from '../aws/classify';
 import { type DlqBatchInput, buildDlqMessages } from '../dlq/envelope';
+import { sendMessage } from './dlq-queue';
 
 /** SQS default MaximumMessageSize (256 KiB); used when the queue does not report one. */
 const DEFAULT_MAX_MESSAGE_BYTES = 262_144;
@@ -36,19 +37,7 @@ export class DlqWriter {
   async write(queueUrl: string, input: DlqBatchInput): Promise<{ messages: number; records: number }> {
     const maxMessageBytes = await this.maxMessageBytes(queueUrl);
     const messages = buildDlqMessages(input, { maxMessageBytes });
-    for (const message of messages) {
-      try {
-        await this.sqs.send(
-          new SendMessageCommand({
-            QueueUrl: queueUrl,
-            MessageBody: message.body,
-            MessageAttributes: message.attributes,
-          }),
-        );
-      } catch (err) {
-        throw classifyAwsError(err, { operation: 'SendMessage', queueUrl });
-      }
-    }
+    for (const message of messages) await sendMessage(this.sqs, queueUrl, message);
     return { messages: messages.length, records: input.records.length };
   }
 }

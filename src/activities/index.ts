@@ -7,6 +7,10 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import { Context, activityInfo, getClient, log } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import type { BatchHandler, HandlerLogger } from '../handler';
+import { DlqQueue } from './dlq-queue';
+import { createDlqReplayActivities } from './dlq-replay';
+import { RecordRereader } from './dlq-reread';
+import { RecordReputter } from './dlq-targets';
 import { DlqWriter } from './dlq-writer';
 import { IteratorCache } from './iterator-cache';
 import { createProcessBatch } from './process-batch';
@@ -50,9 +54,10 @@ export function createActivities(deps: ActivityDeps) {
     heartbeat: (details) => Context.current().heartbeat(details),
     now: Date.now,
   });
+  const dlqWriter = new DlqWriter(deps.sqs);
   const processBatch = createProcessBatch({
     reader,
-    dlq: new DlqWriter(deps.sqs),
+    dlq: dlqWriter,
     handler: deps.handler,
     handlerName: deps.handlerName,
     streamArn: (name) => discovery.streamArn(name),
@@ -60,12 +65,28 @@ export function createActivities(deps: ActivityDeps) {
     heartbeat: (details) => Context.current().heartbeat(details),
     signal: handlerSignal,
   });
+  // A plain timer: a replay stopped mid-message finishes that message (see dlq-replay.ts).
+  const timer = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+  const dlqReplay = createDlqReplayActivities({
+    queue: new DlqQueue(deps.sqs, (url) => dlqWriter.maxMessageBytes(url)),
+    rereader: new RecordRereader(deps.kinesis, timer),
+    reputter: new RecordReputter(deps.kinesis, timer),
+    handler: deps.handler,
+    log: activityLog,
+    heartbeat: (details) => Context.current().heartbeat(details),
+    previousProgress: () => activityInfo().heartbeatDetails as unknown,
+    cancelled: () => Context.current().cancellationSignal,
+    handlerSignal,
+    sleep: timer,
+    now: Date.now,
+  });
   const startShardWorkflow = createShardStarter({
     client: deps.temporalClient ?? getClient,
     taskQueue: () => activityInfo().taskQueue,
   });
   return {
     processBatch,
+    ...dlqReplay,
     startShardWorkflow,
     async describeStream(input: { streamName: string }) {
       return discovery.describe(input.streamName);

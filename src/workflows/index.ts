@@ -1,3 +1,4 @@
 /** Every workflow the worker registers. Deterministic code only (see eslint rules for this folder). */
 export { streamWorkflow } from './stream';
 export { shardWorkflow } from './shard';
+export { dlqReplayWorkflow } from './dlq-replay';

@@ -3,7 +3,9 @@
  * on the current workflow code without non-determinism. A change that breaks them needs
  * `patched()` (or a new workflow type) before it ships, and a new recording afterwards.
  *
- * Record new fixtures on purpose only: `KSP_RECORD_HISTORIES=1 npx jest test/replay`.
+ * Record new fixtures on purpose only: `KSP_RECORD_HISTORIES=1 npx jest test/replay` records them
+ * all; `KSP_RECORD_HISTORIES=dlq-replay` (a comma-separated list of shard, stream, dlq-replay,
+ * shard-bisect) only those.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -13,10 +15,23 @@ import { temporal } from '@temporalio/proto';
 import type { ProcessBatchInput, ProcessBatchResult } from '../../src/activities/process-batch';
 import { createShardStarter } from '../../src/activities/shard-starter';
 import { shardWorkflowId, streamWorkflowId } from '../../src/constants';
+import type { ReplayDlqBatchInput, ReplayDlqBatchResult } from '../../src/dlq/replay-contract';
+import { emptyCounts } from '../../src/dlq/replay-contract';
+import { compileDlqReplayOptions } from '../../src/dlq/replay-options';
+import type { DlqReplayWorkflowInput } from '../../src/workflows/dlq-replay';
+import { dlqReplayProgressQuery } from '../../src/workflows/dlq-replay-messages';
 import { pauseShardSignal, resumeShardSignal, stopStreamSignal } from '../../src/workflows/messages';
 import type { ShardWorkflowInput } from '../../src/workflows/shard';
 import type { StreamWorkflowInput } from '../../src/workflows/stream';
 import { workflowBundlePath } from '../helpers/bundle';
+import {
+  type HandlerCall,
+  MemoryDlq,
+  MemoryShard,
+  SHARD as SHARD_ID,
+  memoryProcessBatch,
+  poisonHandler,
+} from '../helpers/memory-shard';
 import { handled, idle, result, testOptions } from '../helpers/fake-batches';
 import { skipTime } from '../helpers/time';
 import { createTimeSkippingEnv } from '../helpers/time-skipping';
@@ -24,6 +39,8 @@ import { createTimeSkippingEnv } from '../helpers/time-skipping';
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'histories');
 const SHARD = path.join(FIXTURES, 'shard-workflow-v1.binpb');
 const STREAM = path.join(FIXTURES, 'stream-workflow-v1.binpb');
+const DLQ_REPLAY = path.join(FIXTURES, 'dlq-replay-workflow-v1.binpb');
+const SHARD_BISECT = path.join(FIXTURES, 'shard-workflow-bisect-v1.binpb');
 
 const { History } = temporal.api.history.v1;
 
@@ -128,13 +145,109 @@ async function recordStreamHistory(env: TestWorkflowEnvironment): Promise<Uint8A
   return encode(await handle.fetchHistory());
 }
 
+/** A shard run with the failure policy's branches: bisect, a record retried alone, record age. */
+async function recordShardBisectHistory(env: TestWorkflowEnvironment): Promise<Uint8Array> {
+  const taskQueue = 'record-shard-bisect';
+  const t0 = await env.currentTimeMs();
+  // Records 0–1 arrived long ago (expired), 9 is poison; the rest succeed.
+  const shard = new MemoryShard(16, (i) => new Date(i < 2 ? t0 - 2 * 3_600_000 : t0));
+  const calls: HandlerCall[] = [];
+  const handler = poisonHandler((i) => i === 9, calls, { throws: () => new Error('poison') });
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: { codePath: workflowBundlePath() },
+    activities: { processBatch: memoryProcessBatch(env, shard, new MemoryDlq(), handler) },
+  });
+  const input: ShardWorkflowInput = {
+    streamName: 'orders',
+    shardId: SHARD_ID,
+    streamWorkflowId: null,
+    options: testOptions({
+      batchSize: 16,
+      bisectBatchOnError: true,
+      maximumRecordAge: '1h',
+      retry: { maximumAttempts: 2, initialInterval: '1s', nonRetryableErrorTypes: ['ValidationError'] },
+    }),
+    startPosition: { type: 'TRIM_HORIZON' },
+  };
+  const handle = await env.client.workflow.start('shardWorkflow', {
+    taskQueue,
+    workflowId: 'record-shard-bisect',
+    args: [input],
+  });
+  await worker.runUntil(handle.result());
+  return encode(await handle.fetchHistory());
+}
+
+/**
+ * A DLQ replay run through its branches: replayed and held messages, a failure that comes back
+ * after a timer, the grace period, progress queries, and the release of held messages at the end.
+ */
+async function recordDlqReplayHistory(env: TestWorkflowEnvironment): Promise<Uint8Array> {
+  const taskQueue = 'record-dlq-replay';
+  let call = 0;
+  const replay = async (input: ReplayDlqBatchInput): Promise<ReplayDlqBatchResult> => {
+    const counts = emptyCounts();
+    const result: ReplayDlqBatchResult = { counts, held: [], retryAt: null, idleMs: 0, lastError: null };
+    switch (call++) {
+      case 0:
+        Object.assign(counts, { seen: 6, replayed: 5, skipped: 1, skippedBy: { foreign: 1 } });
+        counts.records.replayed = 50;
+        result.held = [{ messageId: 'foreign-1', receiptHandle: 'handle-1' }];
+        return result;
+      case 1:
+        Object.assign(counts, { seen: 1, failed: 1 });
+        counts.records.failed = 10;
+        result.retryAt = new Date((await env.currentTimeMs()) + 5 * 60_000).toISOString();
+        result.lastError = { type: 'PoisonError', message: 'still failing' };
+        return result;
+      case 3:
+        Object.assign(counts, { seen: 1, replayed: 1 });
+        counts.records.replayed = 10;
+        return result;
+      default:
+        return { ...result, idleMs: input.idleWaitMs };
+    }
+  };
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: { codePath: workflowBundlePath() },
+    activities: {
+      replayDlqBatch: replay,
+      releaseDlqMessages: async (input: { messages: unknown[] }) => input.messages.length,
+    },
+  });
+  const input: DlqReplayWorkflowInput = {
+    options: compileDlqReplayOptions({
+      queueUrl: 'http://sqs.us-east-1.localhost:4566/000000000000/orders-dlq',
+      emptyGracePeriod: '20s',
+    }),
+  };
+  const handle = await env.client.workflow.start('dlqReplayWorkflow', {
+    taskQueue,
+    workflowId: 'record-dlq-replay',
+    args: [input],
+  });
+  await worker.runUntil(async () => {
+    await handle.query(dlqReplayProgressQuery);
+    await handle.result();
+  });
+  return encode(await handle.fetchHistory());
+}
+
 describe('recorded histories replay on the current workflow code', () => {
-  if (process.env.KSP_RECORD_HISTORIES === '1') {
+  const recording = process.env.KSP_RECORD_HISTORIES;
+  if (recording) {
+    const wanted = (name: string): boolean => recording === '1' || recording.split(',').includes(name);
     test('record fixtures', async () => {
       const env = await createTimeSkippingEnv();
       try {
-        writeFileSync(SHARD, await recordShardHistory(env));
-        writeFileSync(STREAM, await recordStreamHistory(env));
+        if (wanted('shard')) writeFileSync(SHARD, await recordShardHistory(env));
+        if (wanted('stream')) writeFileSync(STREAM, await recordStreamHistory(env));
+        if (wanted('dlq-replay')) writeFileSync(DLQ_REPLAY, await recordDlqReplayHistory(env));
+        if (wanted('shard-bisect')) writeFileSync(SHARD_BISECT, await recordShardBisectHistory(env));
       } finally {
         await env.teardown();
       }
@@ -145,6 +258,8 @@ describe('recorded histories replay on the current workflow code', () => {
   test.each([
     ['shard workflow', SHARD, 'record-shard'],
     ['stream workflow', STREAM, streamWorkflowId('orders')],
+    ['DLQ replay workflow', DLQ_REPLAY, 'record-dlq-replay'],
+    ['shard workflow, bisecting a failing batch', SHARD_BISECT, 'record-shard-bisect'],
   ])('%s', async (_name, file, workflowId) => {
     expect(existsSync(file)).toBe(true);
     const history = History.decode(readFileSync(file));
