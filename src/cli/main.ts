@@ -7,6 +7,7 @@ import { TargetError } from '../client/stream-control';
 import { type CliContext, createCliContext } from './context';
 import { BENCH_HELP, benchCommand } from './commands/bench';
 import { DEV_HELP, devCommand } from './commands/dev';
+import { DLQ_HELP, dlqCommand } from './commands/dlq';
 import { PRODUCE_HELP, produceCommand } from './commands/produce';
 import {
   START_HELP,
@@ -30,6 +31,7 @@ Usage: ksp <command> [options]
   pause <stream> [--reason <text>]   stop fetching after the batches in flight
   resume <stream>          continue from the checkpoints
   stop <stream> [--wait]   drain and stop; a later \`ksp start\` resumes from the checkpoints
+  dlq <sub> <queue-url>    peek | replay | status | stop a dead-letter queue (\`ksp dlq --help\`)
   produce <stream>         write demo records (see \`ksp produce --help\`)
   bench                    benchmarks: drain rate, latency, history size, memory
 
@@ -46,6 +48,7 @@ const COMMANDS: Record<string, { run: Command; help?: string }> = {
   pause: { run: pauseCommand },
   resume: { run: resumeCommand },
   stop: { run: stopCommand },
+  dlq: { run: dlqCommand, help: DLQ_HELP },
   produce: { run: produceCommand, help: PRODUCE_HELP },
   bench: { run: benchCommand, help: BENCH_HELP },
 };

@@ -1,0 +1,272 @@
+/** `ksp dlq peek | replay | status | stop`: look at a dead-letter queue and replay it under control. */
+import { readFileSync } from 'node:fs';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { dlqReplayHandle, peekDlq, startDlqReplay, validateReplayTargets } from '../../client/dlq-control';
+import { formatDlqPeek } from '../../dlq/describe';
+import { type DlqReplayOptions, compileDlqReplayOptions } from '../../dlq/replay-options';
+import {
+  type DlqReplayResult,
+  dlqReplayProgressQuery,
+  stopDlqReplaySignal,
+} from '../../workflows/dlq-replay-messages';
+import type { CliContext } from '../context';
+import { formatReplayBar, formatReplayCounts, formatReplaySummary } from '../dlq-format';
+import { UsageError, intFlag, parse, stringFlag } from '../usage';
+
+export const DLQ_HELP = `Usage: ksp dlq <peek|replay|status|stop> <queue-url> [options]
+
+  peek <queue-url> [--max N] [--json]
+      Lists up to N (default 10) messages and leaves them in the queue: stream/shard, condition and
+      error, tries, record count, when dead-lettered, and the first record's data. Messages a replay
+      cannot read (foreign JSON, garbage, another envelope version) are flagged with !!.
+
+  replay <queue-url> [options]
+      Replays the queue through the DLQ replay workflow (a \`ksp worker\` must run on the task queue).
+      Deletes only what succeeded; a failure is tried again later, then parked.
+      --mode handler|reput       re-run the worker's handler (default), or put the records back into a stream
+      --stream <name>            reput: the target stream (default: each message's own stream)
+      --error-type <type>        only messages with this error type (repeatable)
+      --source-stream <name>     only messages from this stream (repeatable)
+      --shard <shardId>          only messages from this shard (repeatable)
+      --since <time>, --until <time>  only messages dead-lettered in [since, until), ISO-8601
+      --partition-key <key>      only these records (repeatable); the others go back to the queue
+      --rate <n>                 at most n records per second
+      --max <n>                  stop after n messages
+      --max-tries <n>            tries per message before it is parked (default 3)
+      --parking-queue <url>      where messages go after their last try (default: left in the queue)
+      --park-unreadable          also park messages that are not ksp envelopes
+      --grace <duration>         complete once the queue stayed empty this long (default 20s)
+      --dry-run                  receive, parse, filter and count; change nothing
+      --detach                   start and return at once (follow with \`ksp dlq status\`)
+      --config <file.json>       any DlqReplayOptions as JSON; flags override it
+
+  status <queue-url> [--json]    progress of the replay of this queue (running or ended)
+  stop <queue-url> [--wait]      finish the message in hand, release held messages and end
+
+Temporal CLI: temporal workflow query --workflow-id 'ksp:dlq-replay:<queue-url>' --type progress`;
+
+function requireQueue(sub: string, positionals: string[]): string {
+  const url = positionals[0];
+  if (!url) throw new UsageError(`missing <queue-url>. Usage: ksp dlq ${sub} <queue-url>`);
+  return url;
+}
+
+function list(value: string | boolean | Array<string | boolean> | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  return (Array.isArray(value) ? value : [value]).filter((v): v is string => typeof v === 'string');
+}
+
+async function peek(ctx: CliContext, argv: string[]): Promise<void> {
+  const { values, positionals } = parse('dlq peek', argv, {
+    max: { type: 'string' },
+    json: { type: 'boolean' },
+  });
+  const queueUrl = requireQueue('peek', positionals);
+  const max = intFlag('max', values.max, 1, 1_000) ?? 10;
+  const summaries = await peekDlq(ctx.sqs(), queueUrl, max);
+  console.log(values.json ? JSON.stringify(summaries, null, 2) : formatDlqPeek(queueUrl, summaries));
+}
+
+/** Replay options from the command line (and --config), before compilation; `detach` is the CLI's own. */
+export function replayOptionsFromFlags(
+  argv: string[],
+  readConfig: (path: string) => unknown,
+): { options: DlqReplayOptions; detach: boolean } {
+  const { values, positionals } = parse('dlq replay', argv, {
+    mode: { type: 'string' },
+    stream: { type: 'string' },
+    'error-type': { type: 'string', multiple: true },
+    'source-stream': { type: 'string', multiple: true },
+    shard: { type: 'string', multiple: true },
+    since: { type: 'string' },
+    until: { type: 'string' },
+    'partition-key': { type: 'string', multiple: true },
+    rate: { type: 'string' },
+    max: { type: 'string' },
+    'max-tries': { type: 'string' },
+    'parking-queue': { type: 'string' },
+    'park-unreadable': { type: 'boolean' },
+    grace: { type: 'string' },
+    'dry-run': { type: 'boolean' },
+    detach: { type: 'boolean' },
+    config: { type: 'string' },
+  });
+  const queueUrl = requireQueue('replay', positionals);
+  const config = stringFlag(values.config);
+  const file = (config ? readConfig(config) : {}) as Partial<DlqReplayOptions>;
+  const raw = values as Record<string, string | boolean | Array<string | boolean> | undefined>;
+  const filters = {
+    ...file.filters,
+    ...(list(raw['error-type']) ? { errorTypes: list(raw['error-type']) } : {}),
+    ...(list(raw['source-stream']) ? { streamNames: list(raw['source-stream']) } : {}),
+    ...(list(raw.shard) ? { shardIds: list(raw.shard) } : {}),
+    ...(list(raw['partition-key']) ? { partitionKeys: list(raw['partition-key']) } : {}),
+    ...(stringFlag(values.since) ? { since: stringFlag(values.since) } : {}),
+    ...(stringFlag(values.until) ? { until: stringFlag(values.until) } : {}),
+  };
+  const rate = intFlag('rate', values.rate, 1, 1_000_000);
+  const max = intFlag('max', values.max, 1, 1_000_000_000);
+  const maxTries = intFlag('max-tries', values['max-tries'], 1, 1_000);
+  const options: DlqReplayOptions = {
+    ...file,
+    queueUrl,
+    filters,
+    ...(stringFlag(values.mode) ? { mode: stringFlag(values.mode) as DlqReplayOptions['mode'] } : {}),
+    ...(stringFlag(values.stream) ? { targetStream: stringFlag(values.stream) } : {}),
+    ...(rate !== undefined ? { ratePerSecond: rate } : {}),
+    ...(max !== undefined ? { maxMessages: max } : {}),
+    ...(maxTries !== undefined ? { maxTries } : {}),
+    ...(stringFlag(values['parking-queue']) ? { parkingQueueUrl: stringFlag(values['parking-queue']) } : {}),
+    ...(values['park-unreadable'] ? { parkUnreadable: true } : {}),
+    ...(stringFlag(values.grace) ? { emptyGracePeriod: stringFlag(values.grace) } : {}),
+    ...(values['dry-run'] ? { dryRun: true } : {}),
+  };
+  return { options, detach: values.detach === true };
+}
+
+function readJsonFile(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new UsageError(`--config: cannot read ${path}: ${(err as Error).message}`);
+  }
+  try {
+    const value: unknown = JSON.parse(text);
+    if (typeof value !== 'object' || value === null || Array.isArray(value))
+      throw new Error('not a JSON object');
+    return value;
+  } catch (err) {
+    throw new UsageError(
+      `--config: ${path} is not a JSON object of replay options: ${(err as Error).message}`,
+    );
+  }
+}
+
+/** Follows a running replay: a redrawn bar on a terminal, a line every few seconds otherwise. */
+async function follow(
+  handle: ReturnType<typeof dlqReplayHandle>,
+  total: number | null,
+  startedAt: number,
+): Promise<DlqReplayResult | null> {
+  const tty = process.stdout.isTTY === true;
+  let detached = false;
+  const onInterrupt = (): void => {
+    detached = true;
+  };
+  process.once('SIGINT', onInterrupt);
+  const result = handle.result().then(
+    (r) => ({ ok: true as const, r }),
+    (err: unknown) => ({ ok: false as const, err }),
+  );
+  let lastLine = 0;
+  try {
+    for (;;) {
+      const settled = await Promise.race([
+        result,
+        new Promise<null>((r) => setTimeout(() => r(null), tty ? 250 : 1000)),
+      ]);
+      if (settled !== null) {
+        if (tty) process.stdout.write('\r\x1b[2K');
+        if (!settled.ok) throw settled.err;
+        return settled.r;
+      }
+      if (detached) {
+        if (tty) process.stdout.write('\n');
+        console.log(
+          `still running: \`ksp dlq status ${handle.workflowId.replace(/^ksp:dlq-replay:/, '')}\`, or \`ksp dlq stop …\``,
+        );
+        return null;
+      }
+      const progress = await handle.query(dlqReplayProgressQuery).catch(() => null);
+      if (!progress) continue;
+      const elapsed = Date.now() - startedAt;
+      if (tty) process.stdout.write(`\r\x1b[2K${formatReplayBar(progress, total, elapsed, 24)}`);
+      else if (Date.now() - lastLine >= 5_000) {
+        lastLine = Date.now();
+        console.log(formatReplayBar(progress, total, elapsed));
+      }
+    }
+  } finally {
+    process.removeListener('SIGINT', onInterrupt);
+  }
+}
+
+async function replay(ctx: CliContext, argv: string[]): Promise<void> {
+  const flags = replayOptionsFromFlags(argv, readJsonFile);
+  const options = compileDlqReplayOptions(flags.options);
+  const depth = await validateReplayTargets({ sqs: ctx.sqs(), kinesis: ctx.kinesis() }, options);
+  const client = await ctx.temporal();
+  const startedAt = Date.now();
+  const handle = await startDlqReplay(client, ctx.temporalConfig().taskQueue, options);
+  const total = options.maxMessages === null ? depth.visible : Math.min(options.maxMessages, depth.visible);
+  console.log(
+    `${options.dryRun ? 'dry run of' : 'replaying'} ${options.queueUrl} (${depth.visible} visible, ${depth.inFlight} in flight), mode ${options.mode}: workflow ${handle.workflowId}`,
+  );
+  if (flags.detach) return;
+  const result = await follow(handle, total, startedAt);
+  if (result) console.log(formatReplaySummary(result.end, result.progress, Date.now() - startedAt));
+}
+
+async function status(ctx: CliContext, argv: string[]): Promise<void> {
+  const { values, positionals } = parse('dlq status', argv, { json: { type: 'boolean' } });
+  const queueUrl = requireQueue('status', positionals);
+  const handle = dlqReplayHandle(await ctx.temporal(), queueUrl);
+  let described;
+  try {
+    described = await handle.describe();
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError)
+      throw new UsageError(`no replay of ${queueUrl} has run (\`ksp dlq replay ${queueUrl}\`)`);
+    throw err;
+  }
+  const progress = await handle.query(dlqReplayProgressQuery);
+  if (values.json) {
+    console.log(JSON.stringify({ workflowStatus: described.status.name, ...progress }, null, 2));
+    return;
+  }
+  console.log(
+    `replay of ${queueUrl}: ${progress.state}${progress.dryRun ? ' (dry run)' : ''}, workflow ${described.status.name.toLowerCase()}, mode ${progress.mode}, run ${progress.run}, started ${progress.startedAt}`,
+  );
+  console.log(`  ${formatReplayCounts(progress)}`);
+  if (progress.lastError)
+    console.log(`  last failure: ${progress.lastError.type}: ${progress.lastError.message}`);
+}
+
+async function stop(ctx: CliContext, argv: string[]): Promise<void> {
+  const { values, positionals } = parse('dlq stop', argv, { wait: { type: 'boolean' } });
+  const queueUrl = requireQueue('stop', positionals);
+  const handle = dlqReplayHandle(await ctx.temporal(), queueUrl);
+  try {
+    await handle.signal(stopDlqReplaySignal);
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) throw new UsageError(`no replay of ${queueUrl} is running`);
+    throw err;
+  }
+  console.log(`stop sent to the replay of ${queueUrl}: it finishes the message in hand and ends`);
+  if (values.wait) {
+    const result = await handle.result();
+    console.log(
+      formatReplaySummary(
+        result.end,
+        result.progress,
+        Date.parse(result.progress.updatedAt) - Date.parse(result.progress.startedAt),
+      ),
+    );
+  }
+}
+
+const SUBCOMMANDS: Record<string, (ctx: CliContext, argv: string[]) => Promise<void>> = {
+  peek,
+  replay,
+  status,
+  stop,
+};
+
+export async function dlqCommand(ctx: CliContext, argv: string[]): Promise<void> {
+  const [sub, ...rest] = argv;
+  const run = sub ? SUBCOMMANDS[sub] : undefined;
+  if (!run)
+    throw new UsageError(`${sub ? `unknown subcommand "${sub}"` : 'missing subcommand'}.\n\n${DLQ_HELP}`);
+  await run(ctx, rest);
+}

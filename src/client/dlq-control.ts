@@ -1,0 +1,163 @@
+/**
+ * Client-side DLQ operations: look at messages without consuming them, check a replay's targets
+ * before it starts, and start, follow and stop the DLQ replay workflow. Used by `ksp dlq` and tests.
+ */
+import { DescribeStreamSummaryCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
+import {
+  ChangeMessageVisibilityBatchCommand,
+  GetQueueAttributesCommand,
+  type Message,
+  ReceiveMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import { type Client, WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temporalio/client';
+import { classifyAwsError } from '../aws/classify';
+import { type DlqMessageSummary, type ReceivedMeta, describeDlqMessage } from '../dlq/describe';
+import { priorTries } from '../dlq/requeue';
+import type { CompiledDlqReplayOptions } from '../dlq/replay-options';
+import type { DlqReplayWorkflowInput } from '../workflows/dlq-replay';
+import { type DlqReplayResult, dlqReplayWorkflowId } from '../workflows/dlq-replay-messages';
+import { TargetError } from './stream-control';
+
+/** How long peeked messages stay hidden while the listing is collected (then made visible again). */
+const PEEK_VISIBILITY_SECONDS = 30;
+
+function metaOf(m: Message): ReceivedMeta {
+  const count = Number(m.Attributes?.ApproximateReceiveCount);
+  const sent = Number(m.Attributes?.SentTimestamp);
+  return {
+    messageId: m.MessageId ?? '?',
+    receiveCount: Number.isFinite(count) ? count : null,
+    replayTries: priorTries(m.MessageAttributes),
+    sentAt: Number.isFinite(sent) && sent > 0 ? new Date(sent).toISOString() : null,
+  };
+}
+
+/** Makes received messages visible again at once (10 per request, as SQS allows). */
+async function release(sqs: SQSClient, queueUrl: string, messages: Message[]): Promise<void> {
+  for (let i = 0; i < messages.length; i += 10) {
+    const entries = messages.slice(i, i + 10).map((m, j) => ({
+      Id: String(j),
+      ReceiptHandle: m.ReceiptHandle ?? '',
+      VisibilityTimeout: 0,
+    }));
+    await sqs.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: queueUrl, Entries: entries }));
+  }
+}
+
+/**
+ * Up to `max` visible messages, summarised, in the order SQS returned them. SQS has no true peek:
+ * each message is received (its receive count grows by one), hidden while the listing is
+ * collected, and made visible again before this returns.
+ */
+export async function peekDlq(sqs: SQSClient, queueUrl: string, max: number): Promise<DlqMessageSummary[]> {
+  const received: Message[] = [];
+  try {
+    while (received.length < max) {
+      const out = await sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: queueUrl,
+          MaxNumberOfMessages: Math.min(10, max - received.length),
+          WaitTimeSeconds: received.length === 0 ? 1 : 0,
+          VisibilityTimeout: PEEK_VISIBILITY_SECONDS,
+          MessageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp'],
+          MessageAttributeNames: ['All'],
+        }),
+      );
+      if (!out.Messages?.length) break;
+      received.push(...out.Messages);
+    }
+  } catch (err) {
+    throw new TargetError(classifyAwsError(err, { operation: 'ReceiveMessage', queueUrl }).message);
+  } finally {
+    if (received.length > 0) await release(sqs, queueUrl, received);
+  }
+  return received.map((m) => describeDlqMessage(m.Body ?? '', metaOf(m)));
+}
+
+/** Visible and in-flight messages, as SQS approximates them. */
+export async function queueDepth(
+  sqs: SQSClient,
+  queueUrl: string,
+): Promise<{ visible: number; inFlight: number; delayed: number }> {
+  let out;
+  try {
+    out = await sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: queueUrl,
+        AttributeNames: [
+          'ApproximateNumberOfMessages',
+          'ApproximateNumberOfMessagesNotVisible',
+          'ApproximateNumberOfMessagesDelayed',
+        ],
+      }),
+    );
+  } catch (err) {
+    throw new TargetError(classifyAwsError(err, { operation: 'GetQueueAttributes', queueUrl }).message);
+  }
+  const attributes: Record<string, string | undefined> = out.Attributes ?? {};
+  const n = (name: string): number => Number(attributes[name] ?? 0) || 0;
+  return {
+    visible: n('ApproximateNumberOfMessages'),
+    inFlight: n('ApproximateNumberOfMessagesNotVisible'),
+    delayed: n('ApproximateNumberOfMessagesDelayed'),
+  };
+}
+
+/**
+ * Fails before anything starts when the DLQ, the parking queue or (reput) the target stream does
+ * not exist or cannot be reached. Returns the DLQ's depth for the progress display.
+ */
+export async function validateReplayTargets(
+  deps: { sqs: SQSClient; kinesis: KinesisClient },
+  options: CompiledDlqReplayOptions,
+): Promise<{ visible: number; inFlight: number; delayed: number }> {
+  const depth = await queueDepth(deps.sqs, options.queueUrl);
+  if (options.parkingQueueUrl !== null) {
+    await queueDepth(deps.sqs, options.parkingQueueUrl).catch((err: Error) => {
+      throw new TargetError(`parking queue: ${err.message}`);
+    });
+  }
+  if (options.mode === 'reput' && options.targetStream !== null) {
+    try {
+      await deps.kinesis.send(new DescribeStreamSummaryCommand({ StreamName: options.targetStream }));
+    } catch (err) {
+      const failure = classifyAwsError(err, {
+        operation: 'DescribeStreamSummary',
+        streamName: options.targetStream,
+      });
+      throw new TargetError(`target stream: ${failure.message}`);
+    }
+  }
+  return depth;
+}
+
+export type DlqReplayHandle = WorkflowHandle<(input: DlqReplayWorkflowInput) => Promise<DlqReplayResult>>;
+
+export function dlqReplayHandle(client: Client, queueUrl: string): DlqReplayHandle {
+  return client.workflow.getHandle(dlqReplayWorkflowId(queueUrl));
+}
+
+/** Starts the replay of `options.queueUrl`; refuses when one is already running on that queue. */
+export async function startDlqReplay(
+  client: Client,
+  taskQueue: string,
+  options: CompiledDlqReplayOptions,
+): Promise<DlqReplayHandle> {
+  try {
+    return await client.workflow.start('dlqReplayWorkflow', {
+      workflowId: dlqReplayWorkflowId(options.queueUrl),
+      taskQueue,
+      args: [{ options }],
+      workflowIdConflictPolicy: 'FAIL',
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+    });
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) {
+      throw new TargetError(
+        `a replay of ${options.queueUrl} is already running (workflow ${dlqReplayWorkflowId(options.queueUrl)}): follow it with \`ksp dlq status ${options.queueUrl}\` or end it with \`ksp dlq stop ${options.queueUrl}\``,
+      );
+    }
+    throw err;
+  }
+}
