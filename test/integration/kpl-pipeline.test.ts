@@ -5,84 +5,20 @@
  * SIGKILLed while a shard's checkpoint sits inside an aggregate, and a new worker resumes from the
  * next user record: none skipped.
  */
-import { mkdirSync, rmSync } from 'node:fs';
-import path from 'node:path';
-import type { KinesisClient } from '@aws-sdk/client-kinesis';
-import type { SQSClient } from '@aws-sdk/client-sqs';
-import type { Client } from '@temporalio/client';
-import { createKinesisClient, createSqsClient } from '../../src/aws/clients';
 import { startStream } from '../../src/client/stream-control';
 import { shardWorkflowId } from '../../src/constants';
-import { testOutDir } from '../../src/local/paths';
-import { type LocalStack, startLocalStack } from '../../src/local/stack';
 import { compileStreamOptions } from '../../src/options';
 import { runLoad } from '../../src/producer/load';
 import { createProducer } from '../../src/producer/producer';
 import type { Checkpoint } from '../../src/records';
-import { connectClient } from '../../src/workers/temporal-connection';
 import { shardStatusQuery } from '../../src/workflows/messages';
-import {
-  type WorkerProcess,
-  createQueue,
-  createStream,
-  orderViolations,
-  readSink,
-  startWorkerProcess,
-} from '../helpers/pipeline';
+import { useIntegrationStack } from '../helpers/integration-stack';
+import { orderViolations, readSink } from '../helpers/pipeline';
 import { waitFor } from '../helpers/wait';
 
-let stack: LocalStack;
-let kinesis: KinesisClient;
-let sqs: SQSClient;
-let temporal: { client: Client; close(): Promise<void> };
-let workers: WorkerProcess[] = [];
-const outDir = path.join(testOutDir(), 'kpl-pipeline');
-let n = 0;
-
-beforeAll(async () => {
-  rmSync(outDir, { recursive: true, force: true });
-  mkdirSync(outDir, { recursive: true });
-  stack = await startLocalStack({ temporal: { uiPort: null }, kinesis: 'kinesalite', logDir: outDir });
-  const aws = { region: stack.region, credentials: stack.credentials };
-  kinesis = createKinesisClient({ ...aws, endpoint: stack.kinesisEndpoint });
-  sqs = createSqsClient({ ...aws, endpoint: stack.sqsEndpoint });
-  temporal = await connectClient({
-    address: stack.temporalAddress ?? '',
-    namespace: 'default',
-    taskQueue: 'unused',
-    tls: false,
-  });
-});
-
-afterEach(async () => {
-  await Promise.all(workers.map((w) => w.stop('SIGKILL')));
-  workers = [];
-});
-
-afterAll(async () => {
-  await temporal?.close();
-  kinesis?.destroy();
-  sqs?.destroy();
-  await stack?.stop();
-});
-
-async function setup(shards: number) {
-  const id = `${Date.now().toString(36)}-${++n}`;
-  const streamName = `kpl-${id}`;
-  await createStream(kinesis, streamName, shards);
-  return {
-    streamName,
-    dlqUrl: await createQueue(sqs, `${streamName}-dlq`),
-    taskQueue: `ksp-kpl-${id}`,
-    sinkFile: path.join(outDir, `${streamName}.jsonl`),
-  };
-}
-
-function worker(t: { taskQueue: string; sinkFile: string }): WorkerProcess {
-  const w = startWorkerProcess(stack, t);
-  workers.push(w);
-  return w;
-}
+const suite = useIntegrationStack('kpl-pipeline', 'kinesalite');
+const setup = (shards: number) => suite.setup(shards);
+const worker = (t: { taskQueue: string; sinkFile: string }) => suite.worker(t);
 
 const uniqueKeys = (file: string): number => new Set(readSink(file).map((l) => l.key)).size;
 
@@ -96,7 +32,7 @@ async function produce(
   keys: number,
   aggregation: false | { maxBytes: number },
 ): Promise<Map<string, number>> {
-  const producer = createProducer({ kinesis, streamName, aggregation });
+  const producer = createProducer({ kinesis: suite.kinesis, streamName, aggregation });
   const sizes = new Map<string, number>();
   try {
     await runLoad({
@@ -121,7 +57,7 @@ test('aggregated and plain records mixed through the shard workflows: every user
   // Prepare: 1,500 aggregated records, then 500 plain ones (keys key-0 … key-59 carry on counting)
   const t = await setup(2);
   const sizes = await produce(t.streamName, 1_500, 60, { maxBytes: 16 * 1024 });
-  const producer = createProducer({ kinesis, streamName: t.streamName });
+  const producer = createProducer({ kinesis: suite.kinesis, streamName: t.streamName });
   const counters = new Array<number>(60).fill(25); // 1,500 / 60 per key already written
   for (let i = 0; i < 500; i++) {
     const key = `key-${i % 60}`;
@@ -142,7 +78,7 @@ test('aggregated and plain records mixed through the shard workflows: every user
     maxPollWait: '2s',
     idlePollInterval: '200ms',
   });
-  await startStream(temporal.client, t.taskQueue, { options });
+  await startStream(suite.temporal, t.taskQueue, { options });
   await waitFor(() => uniqueKeys(t.sinkFile) >= 2_000, {
     timeoutMs: 90_000,
     intervalMs: 500,
@@ -176,9 +112,9 @@ test('SIGKILL the worker while a checkpoint sits inside an aggregate, start anot
     idlePollInterval: '200ms',
     heartbeatTimeout: '3s',
   });
-  await startStream(temporal.client, t.taskQueue, { options });
+  await startStream(suite.temporal, t.taskQueue, { options });
   const shardHandles = ['shardId-000000000000', 'shardId-000000000001'].map((s) =>
-    temporal.client.workflow.getHandle(shardWorkflowId(t.streamName, s)),
+    suite.temporal.workflow.getHandle(shardWorkflowId(t.streamName, s)),
   );
   const insideAggregate = (c: Checkpoint | null | undefined): boolean =>
     c?.subSequenceNumber !== undefined && c.subSequenceNumber < (sizes.get(c.sequenceNumber) ?? 0) - 1;
