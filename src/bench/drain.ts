@@ -8,12 +8,13 @@ import { shardWorkflowId, streamWorkflowId } from '../constants';
 import type { SectionContext } from './context';
 import { DrainTracker } from './drain-tracker';
 import { type HistoryCount, countHistory, sumCounts } from './history-count';
+import { type Turnaround, batchTurnaround, combineTurnarounds } from './history-timing';
 import type { MeterReading } from './kinesis-meter';
 import { startKspConsumer, terminateKspConsumer, waitForCheckpoints } from './ksp-consumer';
 import { KSP_DEFAULT_IDLE_POLL_MS } from './options';
 import { runPlainLoops } from './plain-consumer';
 import { type CpuReading, cpuSince, readCpu } from './proc';
-import { mean } from './stats';
+import { median } from './stats';
 import {
   type FillResult,
   createStream,
@@ -42,6 +43,8 @@ export interface DrainRun {
   cpuMs: CpuReading;
   /** ksp only: RecordActivityTaskHeartbeat calls, history events of the shard and stream workflows. */
   heartbeats: number | null;
+  /** ksp only: Temporal's share of each batch, from the shard workflows' history timestamps. */
+  turnaround: Turnaround | null;
   shardHistory: HistoryCount | null;
   streamHistory: HistoryCount | null;
 }
@@ -55,7 +58,7 @@ export interface DrainResult {
   runs: DrainRun[];
   kspRecordsPerSecond: number;
   plainRecordsPerSecond: number;
-  /** ksp ÷ plain, of the mean rates. */
+  /** ksp ÷ plain, of the median rates (robust to one disturbed run on a noisy machine). */
   ratio: number;
 }
 
@@ -101,6 +104,9 @@ async function drainWithKsp(ctx: SectionContext, streamName: string, shardIds: s
       await Promise.all(shardIds.map((id) => countHistory(stack.client, shardWorkflowId(streamName, id)))),
     );
     const streamHistory = await countHistory(stack.client, streamWorkflowId(streamName));
+    const turnaround = combineTurnarounds(
+      await Promise.all(shardIds.map((id) => batchTurnaround(stack.client, shardWorkflowId(streamName, id)))),
+    );
     const heartbeats =
       heartbeatsBefore === null || heartbeatsAfter === null ? null : heartbeatsAfter - heartbeatsBefore;
     return {
@@ -108,13 +114,14 @@ async function drainWithKsp(ctx: SectionContext, streamName: string, shardIds: s
       cpuMs,
       kinesisCalls,
       heartbeats,
+      turnaround,
       shardHistory,
       streamHistory,
       observed: tracker.result(),
     };
   } finally {
     unroute();
-    await terminateKspConsumer(stack.client, streamName, shardIds);
+    await terminateKspConsumer(stack.client, streamName, shardIds, ctx.signal);
   }
 }
 
@@ -148,6 +155,7 @@ async function drainWithPlainLoops(
     cpuMs: cpuSince(cpuBefore),
     kinesisCalls: stack.plainMeter.since(meterBefore),
     heartbeats: null,
+    turnaround: null,
     shardHistory: null,
     streamHistory: null,
     observed,
@@ -181,11 +189,12 @@ export async function measureDrain(
       kinesisCalls: measured.kinesisCalls,
       cpuMs: measured.cpuMs,
       heartbeats: measured.heartbeats,
+      turnaround: measured.turnaround,
       shardHistory: measured.shardHistory,
       streamHistory: measured.streamHistory,
     };
   } finally {
-    await deleteStream(stack.kinesis, streamName);
+    await deleteStream(stack.kinesis, streamName, ctx.signal);
   }
 }
 
@@ -202,7 +211,7 @@ export async function runDrain(ctx: SectionContext): Promise<DrainResult> {
       `drain ${backend} ${i + 1}/${order.length} ${consumer}: ${run.records} records (filled in ${run.fillSeconds.toFixed(1)} s) drained in ${run.seconds.toFixed(2)} s = ${Math.round(run.recordsPerSecond)} rec/s`,
     );
   }
-  const rate = (c: Consumer) => mean(runs.filter((r) => r.consumer === c).map((r) => r.recordsPerSecond));
+  const rate = (c: Consumer) => median(runs.filter((r) => r.consumer === c).map((r) => r.recordsPerSecond));
   const ksp = rate('ksp');
   const plain = rate('plain');
   return {

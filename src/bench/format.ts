@@ -53,6 +53,8 @@ function formatDrain(results: readonly DrainResult[]): string {
           }),
           1,
         );
+      const cycle = avg(runs, (r) => r.meanBatchCycleMs);
+      const other = cycle - gr.ms - gsi.perBatch * (Number.isFinite(gsi.ms) ? gsi.ms : 0);
       return [
         `${d.backend} ${consumer}`,
         num(avg(runs, (r) => r.firstRecordMs)),
@@ -63,13 +65,11 @@ function formatDrain(results: readonly DrainResult[]): string {
         ),
         num(avg(runs, (r) => r.batches)),
         num(avg(runs, (r) => r.records / Math.max(1, r.batches))),
-        num(
-          avg(runs, (r) => r.meanBatchCycleMs),
-          1,
-        ),
+        num(cycle, 1),
         num(gr.ms, 1),
         num(gsi.perBatch, 2),
         num(gsi.ms, 1),
+        num(other, 1),
         num(
           avg(runs, (r) => r.seconds),
           2,
@@ -80,14 +80,21 @@ function formatDrain(results: readonly DrainResult[]): string {
       ];
     }),
   );
+  const turnarounds = results.map((d) => {
+    const runs = d.runs.filter((r) => r.consumer === 'ksp');
+    const wft = avg(runs, (r) => r.turnaround?.workflowTaskMs ?? null);
+    const start = avg(runs, (r) => r.turnaround?.scheduleToStartMs ?? null);
+    return `   ${d.backend}: ${num(wft, 1)} ms workflow task (batch completed → next scheduled) + ${num(start, 1)} ms schedule-to-start = ${num(wft + start, 1)} ms per batch`;
+  });
   return [
     `1. Backlog drain, records/s: N small JSON records (~70 B) over ${first.shards} shards, fresh stream per run with an identical fill;`,
     `   ksp = stream workflow + shard workflows (batchSize ${first.batchSize}, TRIM_HORIZON, in-process worker, no-op handler), timed to every checkpoint at the last record;`,
     `   plain = one GetRecords loop per shard (Limit ${first.batchSize}, calls ≥ 200 ms apart like the ksp reader: Kinesis allows 5/s per shard), timed to the last record.`,
-    `   Order per backend: ${first.order.join(', ')} (alternating, against warm-up bias); rates are means over the runs.`,
+    `   Order per backend: ${first.order.join(', ')} (alternating, against warm-up bias); rates are medians of the runs listed.`,
     table(['backend', 'records', 'ksp rec/s', '(runs)', 'plain rec/s', '(runs)', 'ksp/plain'], rates),
     '',
-    '   Where the time goes (means over runs; cycle = time between two batches of one shard; CPU s = process CPU while draining):',
+    '   Where the time goes (means over runs). cycle = time between two batches of one shard; other = cycle − GetRecords − GetShardIterator share:',
+    '   for ksp the per-batch Temporal round trip (activity completion → workflow task → next activity); CPU = seconds of process CPU while draining.',
     table(
       [
         'consumer',
@@ -99,6 +106,7 @@ function formatDrain(results: readonly DrainResult[]): string {
         'GetRecords ms',
         'GetShardIterator/batch',
         'GSI ms',
+        'other ms',
         'drain s',
         'CPU bench',
         'CPU temporal',
@@ -106,6 +114,8 @@ function formatDrain(results: readonly DrainResult[]): string {
       ],
       detail,
     ),
+    "   ksp between two batches of a shard, from the shard workflows' history timestamps (server clock):",
+    ...turnarounds,
   ].join('\n');
 }
 

@@ -12,7 +12,7 @@ export interface HistoryCount {
   byType: Record<string, number>;
 }
 
-type HistoryEvent = NonNullable<
+export type HistoryEvent = NonNullable<
   Awaited<ReturnType<ReturnType<Client['workflow']['getHandle']>['fetchHistory']>>['events']
 >[number];
 
@@ -22,30 +22,6 @@ function eventTypeName(event: HistoryEvent): string {
   if (!key) return `EventType${String(event.eventType)}`;
   const name = key.slice(0, -'EventAttributes'.length);
   return name.charAt(0).toUpperCase() + name.slice(1);
-}
-
-function eventTimeMs(event: HistoryEvent): number {
-  const seconds = event.eventTime?.seconds ?? 0;
-  return (
-    (typeof seconds === 'number' ? seconds : seconds.toNumber()) * 1000 + (event.eventTime?.nanos ?? 0) / 1e6
-  );
-}
-
-/**
- * Seconds between consecutive ActivityTaskScheduled events of the current run scheduled after
- * `sinceMs` (epoch): for an idle shard, the length of each poll cycle.
- */
-export async function activityIntervals(
-  client: Client,
-  workflowId: string,
-  sinceMs: number,
-): Promise<number[]> {
-  const history = await client.workflow.getHandle(workflowId).fetchHistory();
-  const times = (history.events ?? [])
-    .filter((e) => e.activityTaskScheduledEventAttributes)
-    .map(eventTimeMs)
-    .filter((t) => t >= sinceMs);
-  return times.slice(1).map((t, i) => (t - (times[i] as number)) / 1000);
 }
 
 export async function countHistory(client: Client, workflowId: string): Promise<HistoryCount> {

@@ -12,7 +12,8 @@ import {
   KSP_DEFAULT_MAX_POLL_WAIT_MS,
   KSP_DEFAULT_REDISCOVER_MS,
 } from './options';
-import { type HistoryCount, activityIntervals, countHistory, countSince, sumCounts } from './history-count';
+import { type HistoryCount, countHistory, countSince, sumCounts } from './history-count';
+import { activityIntervals } from './history-timing';
 import { startKspConsumer, terminateKspConsumer, waitForShardsRunning } from './ksp-consumer';
 import { createStream, deleteStream, freshStreamName } from './streams';
 import { mean } from './stats';
@@ -138,8 +139,8 @@ async function measureIdle(
     );
     return window;
   } finally {
-    await terminateKspConsumer(stack.client, streamName, shardIds);
-    await deleteStream(stack.kinesis, streamName);
+    await terminateKspConsumer(stack.client, streamName, shardIds, ctx.signal);
+    await deleteStream(stack.kinesis, streamName, ctx.signal);
   }
 }
 

@@ -84,14 +84,19 @@ export async function waitForShardsRunning(
   );
 }
 
-/** Ends the stream workflow, then every shard workflow (a measurement is over; nothing to drain). */
+/**
+ * Ends the stream workflow, then every shard workflow (a measurement is over; nothing to drain).
+ * Skipped once `signal` aborts: the whole stack is about to stop, and its server may be gone.
+ */
 export async function terminateKspConsumer(
   client: Client,
   streamName: string,
   shardIds: readonly string[],
+  signal: AbortSignal,
 ): Promise<void> {
   const ids = [streamWorkflowId(streamName), ...shardIds.map((id) => shardWorkflowId(streamName, id))];
   for (const id of ids) {
+    if (signal.aborted) return;
     await client.workflow
       .getHandle(id)
       .terminate('ksp bench: measurement over')

@@ -92,10 +92,10 @@ interface Scale {
 const FULL: Scale = {
   records: 40_000,
   recordsKinesisLocal: 8_000,
-  repeats: 2,
+  repeats: 3,
   latency: { ratePerShard: 1, warmupMs: 5_000, windowMs: 40_000, pollIntervalsMs: [1_000, 200] },
   idle: { shortPollWaitMs: 3_000, shortWindowMs: 30_000, directWindowMs: 120_000 },
-  rss: { shardCounts: [4, 32], settleMs: 8_000, samples: 5 },
+  rss: { shardCounts: [4, 32], settleMs: 15_000, samples: 10 },
 };
 
 const QUICK: Scale = {
