@@ -15,6 +15,10 @@ import { type LocalStack, startLocalStack } from '../local/stack';
 import { createKspWorker } from '../workers/worker';
 import { HandlerRouter } from './handler-router';
 import { KinesisMeter } from './kinesis-meter';
+import { within } from './wait';
+
+/** Long polls are cancelled after the 1 s grace time; anything longer means the worker is stuck. */
+const WORKER_STOP_MS = 15_000;
 
 export interface BenchStack {
   backend: KinesisKind;
@@ -99,8 +103,8 @@ export async function openBenchStack(
     const running = worker.run();
     running.catch(() => undefined); // awaited (and reported) in close()
     cleanups.push(async () => {
-      worker.shutdown();
-      await running;
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await within(running, WORKER_STOP_MS, 'the in-process worker to stop');
     });
     return {
       backend,

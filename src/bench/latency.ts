@@ -99,8 +99,8 @@ async function measure(ctx: SectionContext, pollIntervalMs: number): Promise<Lat
   } finally {
     consumersDone.abort();
     unroute();
-    await terminateKspConsumer(stack.client, streamName, shardIds);
-    await deleteStream(stack.kinesis, streamName);
+    await terminateKspConsumer(stack.client, streamName, shardIds, ctx.signal);
+    await deleteStream(stack.kinesis, streamName, ctx.signal);
   }
 }
 

@@ -80,9 +80,9 @@ async function measure(ctx: SectionContext, shards: number): Promise<RssRun> {
     );
     return { shards, idle, consuming, deltaMiB, perShardMiB: deltaMiB / shards };
   } finally {
-    await terminateKspConsumer(stack.client, streamName, shardIds);
+    await terminateKspConsumer(stack.client, streamName, shardIds, ctx.signal);
     await worker.stop();
-    await deleteStream(stack.kinesis, streamName);
+    await deleteStream(stack.kinesis, streamName, ctx.signal);
   }
 }
 

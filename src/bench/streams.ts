@@ -40,7 +40,13 @@ export async function createStream(
   return description.shards.map((s) => s.shardId);
 }
 
-export async function deleteStream(kinesis: KinesisClient, streamName: string): Promise<void> {
+/** Deletes a measurement's stream; skipped once `signal` aborts (the emulator stops with the stack). */
+export async function deleteStream(
+  kinesis: KinesisClient,
+  streamName: string,
+  signal: AbortSignal,
+): Promise<void> {
+  if (signal.aborted) return;
   await kinesis.send(new DeleteStreamCommand({ StreamName: streamName })).catch(() => undefined);
 }
 

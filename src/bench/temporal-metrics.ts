@@ -61,6 +61,8 @@ export async function installBenchRuntime(): Promise<TemporalMetrics> {
   try {
     Runtime.install({
       logger: new DefaultLogger('WARN', logWorkerEntry),
+      // Ctrl-C is the bench's to handle: it stops its workers before the servers they talk to.
+      shutdownSignals: [],
       telemetryOptions: {
         logging: { filter: { core: 'ERROR', other: 'ERROR' }, forward: {} },
         metrics: { prometheus: { bindAddress: `${LOOPBACK}:${port}` } },
