@@ -9,6 +9,7 @@ import type { DlqBatchInput } from '../dlq/envelope';
 import type { BatchHandler, HandlerContext, HandlerLogger } from '../handler';
 import type { ShardStartPosition } from '../options';
 import { type Checkpoint, type KinesisRecord, checkpointOf } from '../records';
+import { BisectBatchCache } from './bisect-cache';
 import type { DlqWriter } from './dlq-writer';
 import type { ShardReader } from './shard-reader';
 import { type CorruptRecord, expandRecords } from './user-records';
@@ -139,6 +140,7 @@ export async function runHandler(
 
 export function createProcessBatch(deps: ProcessBatchDeps) {
   const now = deps.now ?? Date.now;
+  const bisectCache = new BisectBatchCache();
 
   async function deadLetter(
     input: ProcessBatchInput,
@@ -199,15 +201,22 @@ export function createProcessBatch(deps: ProcessBatchDeps) {
 
   return async function processBatch(input: ProcessBatchInput): Promise<ProcessBatchResult> {
     const limit = Math.max(1, Math.min(input.batchSize, input.maxRecords ?? input.batchSize));
-    const fetch = await deps.reader.fetch({
-      streamName: input.streamName,
-      shardId: input.shardId,
-      checkpoint: input.checkpoint,
-      startPosition: input.startPosition,
-      limit,
-      maxWaitMs: input.maxPollWaitMs,
-      idlePollIntervalMs: input.idlePollIntervalMs,
-    });
+    // While the workflow narrows a failing batch, its halves come from the worker's copy.
+    const shardKey = `${input.streamName}/${input.shardId}`;
+    const bisecting = input.maxRecords !== undefined && input.maxRecords !== null;
+    if (!bisecting) bisectCache.drop(shardKey);
+    const cached = bisecting ? bisectCache.take(shardKey, input.checkpoint) : undefined;
+    const fetch =
+      cached ??
+      (await deps.reader.fetch({
+        streamName: input.streamName,
+        shardId: input.shardId,
+        checkpoint: input.checkpoint,
+        startPosition: input.startPosition,
+        limit,
+        maxWaitMs: input.maxPollWaitMs,
+        idlePollIntervalMs: input.idlePollIntervalMs,
+      }));
     const source = { streamName: input.streamName, shardId: input.shardId };
     // KPL aggregates expanded; a corrupt one comes apart for the DLQ (handed over as a plain record
     // when there is no DLQ, as KCL does), and a batch of good records stops before it.
@@ -317,6 +326,7 @@ export function createProcessBatch(deps: ProcessBatchDeps) {
     const nonRetryable = (input.nonRetryableErrorTypes ?? []).includes(verdict.error.type);
     // Splittable: the workflow halves the batch rather than dead-letter records that may be good.
     const split = input.bisectOnError === true && failure === 'batch' && handed.length > 1;
+    if (split && cached === undefined) bisectCache.put(shardKey, input.checkpoint, fetch);
     if (split || !(input.deadLetterOnFailure || nonRetryable)) {
       const confirmed = verdict.firstUnconfirmed;
       const before =

@@ -37,6 +37,8 @@ export const indexOf = (r: Pick<KinesisRecord, 'sequenceNumber'>): number =>
 /** A closed shard of `count` records (sequence numbers seq(0)…seq(count-1)), read to its end. */
 export class MemoryShard {
   readonly records: _Record[];
+  /** GetRecords calls made: reads of the shard. */
+  fetches = 0;
 
   constructor(count: number, arrival: (index: number) => Date) {
     this.records = Array.from({ length: count }, (_, i) => ({
@@ -48,6 +50,7 @@ export class MemoryShard {
   }
 
   async fetch(req: FetchRequest): Promise<FetchResult> {
+    this.fetches++;
     const after = req.checkpoint;
     const from =
       after === null

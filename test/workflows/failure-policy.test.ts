@@ -38,6 +38,7 @@ class ValidationError extends Error {
 }
 
 interface Run {
+  shard: MemoryShard;
   out: ShardWorkflowResult;
   calls: HandlerCall[];
   dlq: MemoryDlq;
@@ -78,7 +79,7 @@ async function runShard(options: {
       args: [input],
     }),
   );
-  return { out, calls, dlq };
+  return { shard, out, calls, dlq };
 }
 
 /** How many successful handler calls delivered each record. */
@@ -95,7 +96,7 @@ describe('bisectBatchOnError', () => {
     // Prepare
     const poison = 617;
     // Act
-    const { out, calls, dlq } = await runShard({
+    const { shard, out, calls, dlq } = await runShard({
       count: 1_000,
       poisoned: (i) => i === poison,
       mode: { throws: () => new PoisonError('cannot parse record 617') },
@@ -116,6 +117,8 @@ describe('bisectBatchOnError', () => {
     const confirmed = confirmations(calls, 1_000);
     expect(confirmed.filter((n, i) => i !== poison && n !== 1)).toEqual([]);
     expect(confirmed[poison]).toBe(0);
+    // The splits came from the worker's copy of the batch: the shard was read twice, not per call.
+    expect(shard.fetches).toBeLessThanOrEqual(2);
     expect(out).toMatchObject({
       reason: 'shard-ended',
       status: { handled: 999, deadLettered: 1, checkpoint: { sequenceNumber: seq(999) }, attempt: 1 },
