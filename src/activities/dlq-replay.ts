@@ -42,6 +42,24 @@ function isProgress(value: unknown): value is BatchProgress {
   return typeof value === 'object' && value !== null && 'counts' in value && 'held' in value;
 }
 
+/**
+ * A long poll that a stop cuts short, through a signal of its own: the SDK leaves a listener on
+ * the signal it is given, and the activity's would collect one per receive.
+ */
+async function receiveUnlessStopped<T>(
+  stop: AbortSignal,
+  receive: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const controller = new AbortController();
+  const abort = (): void => controller.abort();
+  stop.addEventListener('abort', abort, { once: true });
+  try {
+    return await receive(controller.signal);
+  } finally {
+    stop.removeEventListener('abort', abort);
+  }
+}
+
 function tally(counts: DlqReplayCounts, r: MessageResult): void {
   counts.seen++;
   counts[r.counted]++;
@@ -61,9 +79,12 @@ export function createDlqReplayActivities(deps: DlqReplayDeps): DlqReplayActivit
     const { counts, held } = progress;
     const stop = deps.cancelled();
     const beat = (): void => deps.heartbeat(progress);
+    // Made once per call: each one adds a listener to the activity's cancellation signal.
+    const handlerSignal = deps.handlerSignal();
     const replayer = new MessageReplayer(
       {
         ...deps,
+        handlerSignal: () => handlerSignal,
         rate: new RecordRateLimiter(
           o.ratePerSecond,
           () => deps.now(),
@@ -85,12 +106,14 @@ export function createDlqReplayActivities(deps: DlqReplayDeps): DlqReplayActivit
       if (elapsed >= o.reportIntervalMs || (idle && idleFor >= input.idleWaitMs)) break;
       const waitMs = Math.min(o.receiveWaitMs, input.idleWaitMs - idleFor, o.reportIntervalMs - elapsed);
       const waitSeconds = Math.max(0, Math.floor(waitMs / 1000));
-      const messages = await deps.queue.receive(o.queueUrl, {
-        max: input.maxMessages - counts.seen,
-        waitSeconds,
-        visibilitySeconds: Math.ceil(o.visibilityTimeoutMs / 1000),
-        abortSignal: stop,
-      });
+      const messages = await receiveUnlessStopped(stop, (abortSignal) =>
+        deps.queue.receive(o.queueUrl, {
+          max: input.maxMessages - counts.seen,
+          waitSeconds,
+          visibilitySeconds: Math.ceil(o.visibilityTimeoutMs / 1000),
+          abortSignal,
+        }),
+      );
       beat();
       if (messages.length === 0) {
         idle = true;
