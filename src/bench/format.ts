@@ -257,7 +257,7 @@ function formatRss(rss: (RssResult & { backend: string }) | null): string {
     ...(rss.marginalPerShardMiB === null
       ? []
       : [
-          `   one more shard costs ${num(rss.marginalPerShardMiB, 2)} MiB (consuming, fewest → most shards); the rest of the delta is the first workflows' fixed cost.`,
+          `   one more shard costs ${num(rss.marginalPerShardMiB, 2)} MiB (difference of the deltas ÷ difference of the shard counts); the rest is a fixed cost of running any stream.`,
         ]),
   ].join('\n');
 }

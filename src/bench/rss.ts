@@ -34,7 +34,11 @@ export interface RssResult {
   settleSeconds: number;
   samples: number;
   runs: RssRun[];
-  /** (consuming with the most shards − with the fewest) ÷ the shard difference: the cost of one more shard. */
+  /**
+   * (delta with the most shards − delta with the fewest) ÷ the shard difference: the cost of one
+   * more shard. Deltas, each against its own process's idle baseline, because fresh processes'
+   * baselines differ by tens of MiB depending on whether V8 has collected yet.
+   */
   marginalPerShardMiB: number | null;
 }
 
@@ -98,7 +102,7 @@ export async function runRss(ctx: SectionContext): Promise<RssResult> {
     runs,
     marginalPerShardMiB:
       fewest && most && most.shards > fewest.shards
-        ? (most.consuming.medianMiB - fewest.consuming.medianMiB) / (most.shards - fewest.shards)
+        ? (most.deltaMiB - fewest.deltaMiB) / (most.shards - fewest.shards)
         : null,
   };
 }
