@@ -68,5 +68,30 @@ export interface StreamStatus {
   totals: { handled: number; deadLettered: number; maxMillisBehindLatest: number | null };
   discoveredAt: string | null;
   run: number;
+  /** Shard-layout changes of the last 24 h (and a few older), oldest first. */
+  reshards?: ReshardLedgerEntry[];
 }
 export const streamStatusQuery = defineQuery<StreamStatus>('status');
+
+/**
+ * One completed change of the stream's shard layout, as the reshard workflow reports it. The
+ * stream workflow keeps these durably: UpdateShardCount allows 10 count changes per stream per
+ * rolling 24 h, and the next reshard or autoscale decision checks that budget here.
+ */
+export interface ReshardLedgerEntry {
+  /** When the stream was ACTIVE again after the change, ISO-8601. */
+  at: string;
+  /** Open shards before and after. */
+  from: number;
+  to: number;
+  /** `count` changes count against the 24 h budget; an explicit split or merge does not. */
+  kind: 'count' | 'split' | 'merge';
+  /** How it was done: one UpdateShardCount call, or SplitShard / MergeShards calls. */
+  method: 'UpdateShardCount' | 'SplitShard' | 'MergeShards';
+  /** The reshard workflow that made the change. */
+  workflowId: string;
+}
+/** Reshard → stream: a change completed; record it and look for the new shards now. */
+export const reshardCompletedSignal = defineSignal<[ReshardLedgerEntry]>('reshardCompleted');
+/** Stream workflow: the ledger of recent shard-layout changes, oldest first. */
+export const reshardLedgerQuery = defineQuery<ReshardLedgerEntry[]>('reshardLedger');
