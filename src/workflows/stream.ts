@@ -17,10 +17,11 @@ import {
 import type { createActivities } from '../activities';
 import { shardWorkflowId } from '../constants';
 import type { CompiledStreamOptions } from '../options';
-import { shardStartPosition } from '../options';
-import { startableShards } from './lineage';
+import { startableShards, startPositionFor } from './lineage';
+import { pruneLedger } from './reshard-limits';
 import {
   type PauseInput,
+  type ReshardLedgerEntry,
   type ShardEndedReport,
   type ShardRunState,
   type ShardStatus,
@@ -28,6 +29,8 @@ import {
   pauseShardSignal,
   pauseStreamSignal,
   rediscoverSignal,
+  reshardCompletedSignal,
+  reshardLedgerQuery,
   resumeShardSignal,
   resumeStreamSignal,
   shardEndedSignal,
@@ -43,6 +46,13 @@ export interface StreamShardEntry {
   state: ShardRunState;
   /** Last status the shard reported; null until it reports. */
   status: ShardStatus | null;
+  /**
+   * Created while this stream was being consumed (found after the first discovery), so all of
+   * it is newer than the configured start position: read from TRIM_HORIZON (see lineage.ts).
+   */
+  createdWhileConsuming?: boolean;
+  /** Checkpoint the shard ended at (from its shardEnded report). */
+  endCheckpoint?: ShardStatus['checkpoint'];
 }
 
 export interface StreamState {
@@ -52,6 +62,10 @@ export interface StreamState {
   stopRequested: boolean;
   discoveredAt: string | null;
   run: number;
+  /** Recent shard-layout changes (reshardCompleted), pruned to the rolling 24 h. Absent in older runs. */
+  reshards?: ReshardLedgerEntry[];
+  /** Children a shard's ChildShards named that discovery has not listed yet (ListShards lags on AWS). */
+  awaitedChildren?: string[];
 }
 
 export interface StreamWorkflowInput {
@@ -67,6 +81,10 @@ export interface StreamWorkflowResult {
 }
 
 const DEFAULT_REDISCOVER_MS = 5 * 60_000;
+/** How soon to look again for children that ChildShards named but ListShards did not list yet… */
+const AWAITED_CHILDREN_RETRY_MS = 2_000;
+/** …and how many times before leaving them to the periodic discovery. */
+const AWAITED_CHILDREN_RETRIES = 30;
 const ACTIVE: ShardRunState[] = ['running', 'paused'];
 
 export async function streamWorkflow(input: StreamWorkflowInput): Promise<StreamWorkflowResult> {
@@ -75,7 +93,10 @@ export async function streamWorkflow(input: StreamWorkflowInput): Promise<Stream
   const state: StreamState = input.state
     ? { ...input.state, run: input.state.run + 1 }
     : { shards: {}, paused: false, pauseReason: null, stopRequested: false, discoveredAt: null, run: 1 };
+  /** The ledger without entries that left the 24 h window (read-only: queries use it too). */
+  const ledger = (): ReshardLedgerEntry[] => pruneLedger(state.reshards ?? [], Date.now());
   let needDiscovery = true;
+  let awaitedRetries = 0;
 
   const { describeStream, startShardWorkflow } = proxyActivities<ReturnType<typeof createActivities>>({
     startToCloseTimeout: '1m',
@@ -137,6 +158,7 @@ export async function streamWorkflow(input: StreamWorkflowInput): Promise<Stream
       totals: { handled, deadLettered, maxMillisBehindLatest: maxLag },
       discoveredAt: state.discoveredAt,
       run: state.run,
+      reshards: ledger(),
     };
   };
 
@@ -158,10 +180,22 @@ export async function streamWorkflow(input: StreamWorkflowInput): Promise<Stream
   setHandler(rediscoverSignal, () => {
     needDiscovery = true;
   });
+  setHandler(reshardLedgerQuery, ledger);
+  setHandler(reshardCompletedSignal, (entry: ReshardLedgerEntry) => {
+    // Durable record for the 10-per-24 h limit on count changes; the new shards are found now.
+    state.reshards = [...ledger(), entry];
+    needDiscovery = true;
+  });
   setHandler(shardEndedSignal, (report: ShardEndedReport) => {
     const entry = state.shards[report.shardId];
+    const unknown = (report.childShardIds ?? []).filter((id) => !state.shards[id]);
+    if (unknown.length > 0) {
+      state.awaitedChildren = [...new Set([...(state.awaitedChildren ?? []), ...unknown])];
+      awaitedRetries = 0;
+    }
     if (entry) {
       entry.state = 'finished';
+      entry.endCheckpoint = report.checkpoint;
       if (entry.status) entry.status = { ...entry.status, checkpoint: report.checkpoint, state: 'finished' };
     }
     // Children must wait for all their parents: learn their lineage now rather than at the next
@@ -182,6 +216,7 @@ export async function streamWorkflow(input: StreamWorkflowInput): Promise<Stream
     if (needDiscovery && !state.stopRequested) {
       needDiscovery = false;
       const description = await describeStream({ streamName });
+      const firstDiscovery = state.discoveredAt === null;
       for (const shard of description.shards) {
         if (!state.shards[shard.shardId]) {
           state.shards[shard.shardId] = {
@@ -189,10 +224,20 @@ export async function streamWorkflow(input: StreamWorkflowInput): Promise<Stream
             parentShardIds: shard.parentShardIds,
             state: 'waiting-for-parents',
             status: null,
+            ...(firstDiscovery ? {} : { createdWhileConsuming: true }),
           };
         }
       }
       state.discoveredAt = new Date().toISOString();
+      if (state.awaitedChildren?.length) {
+        state.awaitedChildren = state.awaitedChildren.filter((id) => !state.shards[id]);
+        if (state.awaitedChildren.length > 0 && ++awaitedRetries > AWAITED_CHILDREN_RETRIES) {
+          log.warn('ListShards still does not list child shards named by ChildShards', {
+            childShardIds: state.awaitedChildren,
+          });
+          state.awaitedChildren = [];
+        }
+      }
     }
     if (!state.stopRequested) {
       for (const shardId of startableShards(state.shards)) {
@@ -200,7 +245,7 @@ export async function streamWorkflow(input: StreamWorkflowInput): Promise<Stream
           streamName,
           shardId,
           options,
-          startPosition: shardStartPosition(options.startPosition, shardId),
+          startPosition: startPositionFor(state.shards, shardId, options.startPosition),
           paused: state.paused,
           pauseReason: state.pauseReason,
         });
@@ -223,7 +268,9 @@ export async function streamWorkflow(input: StreamWorkflowInput): Promise<Stream
         needDiscovery ||
         shouldContinueAsNew() ||
         (state.stopRequested && !Object.values(state.shards).some((s) => ACTIVE.includes(s.state))),
-      input.rediscoverIntervalMs ?? DEFAULT_REDISCOVER_MS,
+      state.awaitedChildren?.length
+        ? AWAITED_CHILDREN_RETRY_MS
+        : (input.rediscoverIntervalMs ?? DEFAULT_REDISCOVER_MS),
     ).then((signalled) => {
       if (!signalled) needDiscovery = true;
     });
