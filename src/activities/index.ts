@@ -14,6 +14,7 @@ import { RecordReputter } from './dlq-targets';
 import { DlqWriter } from './dlq-writer';
 import { IteratorCache } from './iterator-cache';
 import { createProcessBatch } from './process-batch';
+import { createReshardActivities } from './reshard';
 import { createShardStarter } from './shard-starter';
 import { ShardReader } from './shard-reader';
 import { StreamDiscovery } from './stream-discovery';
@@ -84,7 +85,9 @@ export function createActivities(deps: ActivityDeps) {
     client: deps.temporalClient ?? getClient,
     taskQueue: () => activityInfo().taskQueue,
   });
+  const temporal = deps.temporalClient ?? getClient;
   return {
+    ...createReshardActivities({ kinesis: deps.kinesis, client: temporal }),
     processBatch,
     ...dlqReplay,
     startShardWorkflow,
