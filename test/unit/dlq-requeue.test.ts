@@ -7,7 +7,13 @@ import {
 } from '../../src/dlq/envelope';
 import { messageFilterMiss, selectRecords } from '../../src/dlq/filter';
 import { compileDlqReplayOptions } from '../../src/dlq/replay-options';
-import { REPLAY_TRIES_ATTRIBUTE, parkedMessage, priorTries, requeueMessages } from '../../src/dlq/requeue';
+import {
+  REPLAY_TRIES_ATTRIBUTE,
+  parkedMessage,
+  priorTries,
+  requeueMessages,
+  retriedMessage,
+} from '../../src/dlq/requeue';
 import { makeBatch, SHARD_ID, STREAM_NAME } from '../helpers/records';
 
 const DLQ = 'http://sqs.us-east-1.localhost:4566/000000000000/orders-dlq';
@@ -143,6 +149,26 @@ describe('priorTries', () => {
     const tries = priorTries(attributes);
     // Assess
     expect(tries).toBe(expected);
+  });
+});
+
+describe('retriedMessage', () => {
+  it('keeps the body and the attributes, and counts the try', () => {
+    // Prepare
+    const stream = { DataType: 'String', StringValue: 'orders' };
+    const tries = (n: number) => ({ DataType: 'String', StringValue: String(n) });
+    // Act
+    const again = retriedMessage(
+      '{"kind":"ksp.dlq"}',
+      { 'ksp.stream': stream, [REPLAY_TRIES_ATTRIBUTE]: tries(1) },
+      2,
+    );
+    // Assess
+    expect(again).toEqual({
+      body: '{"kind":"ksp.dlq"}',
+      attributes: { 'ksp.stream': stream, [REPLAY_TRIES_ATTRIBUTE]: tries(2) },
+    });
+    expect(priorTries(again.attributes)).toBe(2);
   });
 });
 
