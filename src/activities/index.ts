@@ -13,6 +13,7 @@ import { RecordRereader } from './dlq-reread';
 import { RecordReputter } from './dlq-targets';
 import { DlqWriter } from './dlq-writer';
 import { IteratorCache } from './iterator-cache';
+import { createLoadSampler } from './load-sampler';
 import { createProcessBatch } from './process-batch';
 import { createReshardActivities } from './reshard';
 import { createShardStarter } from './shard-starter';
@@ -88,6 +89,7 @@ export function createActivities(deps: ActivityDeps) {
   const temporal = deps.temporalClient ?? getClient;
   return {
     ...createReshardActivities({ kinesis: deps.kinesis, client: temporal }),
+    sampleStreamLoad: createLoadSampler({ kinesis: deps.kinesis, client: temporal }),
     processBatch,
     ...dlqReplay,
     startShardWorkflow,

@@ -3,3 +3,4 @@ export { streamWorkflow } from './stream';
 export { shardWorkflow } from './shard';
 export { dlqReplayWorkflow } from './dlq-replay';
 export { reshardWorkflow } from './reshard';
+export { autoscaleWorkflow } from './autoscale';
