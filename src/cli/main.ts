@@ -9,6 +9,8 @@ import { BENCH_HELP, benchCommand } from './commands/bench';
 import { DEV_HELP, devCommand } from './commands/dev';
 import { DLQ_HELP, dlqCommand } from './commands/dlq';
 import { PRODUCE_HELP, produceCommand } from './commands/produce';
+import { AUTOSCALE_HELP, autoscaleCommand } from './commands/autoscale';
+import { RESHARD_HELP, reshardCommand } from './commands/reshard';
 import {
   START_HELP,
   pauseCommand,
@@ -32,6 +34,8 @@ Usage: ksp <command> [options]
   resume <stream>          continue from the checkpoints
   stop <stream> [--wait]   drain and stop; a later \`ksp start\` resumes from the checkpoints
   dlq <sub> <queue-url>    peek | replay | status | stop a dead-letter queue (\`ksp dlq --help\`)
+  reshard <stream>         --to N | --split <shard> | --merge <a> <b>: change the shard layout
+  autoscale <stream>       scale the shard count on measured load (--status, --stop)
   produce <stream>         write demo records (see \`ksp produce --help\`)
   bench                    benchmarks: drain rate, latency, history size, memory
 
@@ -49,6 +53,8 @@ const COMMANDS: Record<string, { run: Command; help?: string }> = {
   resume: { run: resumeCommand },
   stop: { run: stopCommand },
   dlq: { run: dlqCommand, help: DLQ_HELP },
+  reshard: { run: reshardCommand, help: RESHARD_HELP },
+  autoscale: { run: autoscaleCommand, help: AUTOSCALE_HELP },
   produce: { run: produceCommand, help: PRODUCE_HELP },
   bench: { run: benchCommand, help: BENCH_HELP },
 };
