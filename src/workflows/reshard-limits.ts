@@ -7,6 +7,7 @@
  * share them. Every refusal names the limit and what is allowed.
  */
 import type { ReshardLedgerEntry } from './messages';
+import { areAdjacent, middleHashKey } from './hash-range';
 import type { OpenShard, ReshardRequest } from './reshard-messages';
 
 export const KINESIS_RESHARD_LIMITS = {
@@ -20,9 +21,6 @@ export const KINESIS_RESHARD_LIMITS = {
   /** UpdateShardCount cannot scale a stream above this many shards (default quota). */
   maxShardsPerStream: 10_000,
 } as const;
-
-/** Hash keys span 0 … 2^128 − 1. */
-export const MAX_HASH_KEY = (1n << 128n) - 1n;
 
 /** What the reshard workflow knows about the stream before it changes anything. */
 export interface StreamShape {
@@ -279,25 +277,4 @@ export function checkReshard(
     case 'merge':
       return checkMerge(request, shape);
   }
-}
-
-/** Two shards whose hash ranges touch (in either order). */
-export function areAdjacent(a: OpenShard, b: OpenShard): boolean {
-  return (
-    BigInt(a.endingHashKey) + 1n === BigInt(b.startingHashKey) ||
-    BigInt(b.endingHashKey) + 1n === BigInt(a.startingHashKey)
-  );
-}
-
-/** The hash key that splits a shard's range in two halves (the upper half starts here). */
-export function middleHashKey(shard: Pick<OpenShard, 'startingHashKey' | 'endingHashKey'>): string {
-  const start = BigInt(shard.startingHashKey);
-  const end = BigInt(shard.endingHashKey);
-  return (start + (end - start + 1n) / 2n).toString();
-}
-
-/** Fraction of the whole hash space a shard covers. */
-export function hashShare(shard: Pick<OpenShard, 'startingHashKey' | 'endingHashKey'>): number {
-  const width = BigInt(shard.endingHashKey) - BigInt(shard.startingHashKey) + 1n;
-  return Number((width * 1_000_000n) / (MAX_HASH_KEY + 1n)) / 1_000_000;
 }

@@ -9,7 +9,7 @@
  * shards whenever the count halves or doubles (4 → 8 → 4), as UNIFORM_SCALING would.
  */
 import type { OpenShard, ReshardCall } from './reshard-messages';
-import { middleHashKey } from './reshard-limits';
+import { middleHashKey } from './hash-range';
 
 function width(shard: OpenShard): bigint {
   return BigInt(shard.endingHashKey) - BigInt(shard.startingHashKey) + 1n;

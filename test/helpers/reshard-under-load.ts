@@ -11,7 +11,7 @@ import { startStream, stopStream, streamHandle, streamStatus } from '../../src/c
 import { shardWorkflowId } from '../../src/constants';
 import { compileStreamOptions } from '../../src/options';
 import { runDemoProducer } from '../../src/producer/demo-producer';
-import { hashShare } from '../../src/workflows/reshard-limits';
+import { hashShare } from '../../src/workflows/hash-range';
 import type { OpenShard, ReshardRequest, ReshardResult } from '../../src/workflows/reshard-messages';
 import type { ShardWorkflowResult } from '../../src/workflows/shard';
 import type { IntegrationSuite } from './integration-stack';

@@ -2,13 +2,13 @@
  * Every Kinesis resharding limit refuses with a message that names the limit and what is allowed,
  * before any call that changes the stream.
  */
+import { middleHashKey } from '../../src/workflows/hash-range';
 import type { ReshardLedgerEntry } from '../../src/workflows/messages';
 import {
   type StreamShape,
   checkReshard,
   countChangeBudget,
   countSteps,
-  middleHashKey,
   pruneLedger,
 } from '../../src/workflows/reshard-limits';
 import type { OpenShard, ReshardRequest } from '../../src/workflows/reshard-messages';

@@ -2,7 +2,7 @@
  * The SplitShard / MergeShards plans that stand in for UpdateShardCount on backends without it,
  * applied to a model of the hash space: the result covers it exactly, with the asked-for count.
  */
-import { areAdjacent, hashShare, MAX_HASH_KEY } from '../../src/workflows/reshard-limits';
+import { MAX_HASH_KEY, areAdjacent, hashShare } from '../../src/workflows/hash-range';
 import type { OpenShard, ReshardCall } from '../../src/workflows/reshard-messages';
 import { planCountChange, planMerges, planSplits } from '../../src/workflows/reshard-plan';
 

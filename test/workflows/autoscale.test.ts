@@ -20,7 +20,8 @@ import {
 } from '../../src/workflows/autoscale-messages';
 import { type LoadSample, WRITE_LIMITS } from '../../src/workflows/autoscale-load';
 import { type ReshardLedgerEntry, reshardCompletedSignal } from '../../src/workflows/messages';
-import { MAX_HASH_KEY, type StreamShape } from '../../src/workflows/reshard-limits';
+import { MAX_HASH_KEY } from '../../src/workflows/hash-range';
+import type { StreamShape } from '../../src/workflows/reshard-limits';
 import type { OpenShard } from '../../src/workflows/reshard-messages';
 import type { StreamWorkflowInput, StreamWorkflowResult } from '../../src/workflows/stream';
 import { workflowBundlePath } from '../helpers/bundle';

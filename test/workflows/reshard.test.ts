@@ -28,7 +28,7 @@ import {
   shardEndedSignal,
   streamStatusQuery,
 } from '../../src/workflows/messages';
-import { hashShare as exactShare } from '../../src/workflows/reshard-limits';
+import { hashShare as exactShare } from '../../src/workflows/hash-range';
 import type { OpenShard } from '../../src/workflows/reshard-messages';
 import type { StreamWorkflowInput, StreamWorkflowResult } from '../../src/workflows/stream';
 import { testOptions } from '../helpers/fake-batches';

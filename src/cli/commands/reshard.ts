@@ -2,7 +2,7 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { describeRequest, reshardResult, reshardValidated, startReshard } from '../../client/reshard-control';
 import { formatDuration } from '../../duration';
-import { hashShare } from '../../workflows/reshard-limits';
+import { hashShare } from '../../workflows/hash-range';
 import {
   type OpenShard,
   type ReshardMethod,
