@@ -1,0 +1,265 @@
+/**
+ * Benchmark of a reshard under load, on one backend of the embedded stack: a producer writes at a
+ * fixed rate, the in-process worker handles the records, and the reshard workflow changes the
+ * shard count mid-stream. Measured in the same run:
+ * - time from each reshard call's ACTIVE to the first record handled on one of its new shards
+ *   (and to every new shard's first record);
+ * - records handled per second in the steady state before, during the reshard (from the request
+ *   until every new shard has handled a record), and after; arrival → handled latency in each.
+ * Nothing may be lost: the run ends by draining and counting unique records.
+ */
+import {
+  type KinesisClient,
+  CreateStreamCommand,
+  DescribeStreamSummaryCommand,
+} from '@aws-sdk/client-kinesis';
+import { reshardResult, startReshard } from '../client/reshard-control';
+import { startStream, stopStream, streamHandle } from '../client/stream-control';
+import type { BatchHandler } from '../handler';
+import type { KinesisKind } from '../local/kinesis-emulator';
+import { compileStreamOptions } from '../options';
+import { runDemoProducer } from '../producer/demo-producer';
+import type { ReshardResult } from '../workflows/reshard-messages';
+import { openBenchStack } from './bench-stack';
+import { type Summary, summarize } from './stats';
+import { num, table } from './table';
+import { sleep, waitUntil } from './wait';
+import { writeWorkflowBundle } from './workflow-bundle';
+
+export interface ReshardBenchOptions {
+  /** @default 'kinesis-local' (UpdateShardCount); kinesalite reshards by SplitShard/MergeShards. */
+  backend?: KinesisKind;
+  /** @default 4 */
+  fromShards?: number;
+  /** @default 8 */
+  toShards?: number;
+  /** Producer records/s. @default 200 on kinesis-local (its PutRecords ceiling is ~400), 1000 on kinesalite */
+  rate?: number;
+  /** @default 200 */
+  keys?: number;
+  /** Steady-state window before the reshard. @default 10_000 */
+  steadyMs?: number;
+  /** Window after every new shard has handled a record. @default 10_000 */
+  afterMs?: number;
+  /** Server logs and the workflow bundle go here. */
+  logDir: string;
+  /** A pre-built workflow bundle; bundled into logDir when omitted. */
+  workflowBundlePath?: string;
+}
+
+/** Throughput and latency of one window. */
+export interface WindowStats {
+  durationMs: number;
+  recordsPerSecond: number;
+  /** The slowest whole second of the window, records/s. */
+  slowestSecond: number;
+  /** Arrival (ApproximateArrivalTimestamp) → handled, ms. */
+  latency: Summary;
+}
+
+export interface ReshardBenchResult {
+  backend: KinesisKind;
+  from: number;
+  to: number;
+  rate: number;
+  method: string;
+  calls: number;
+  reshardDurationMs: number;
+  /** Per call: its ACTIVE → the first record handled on a shard it created. */
+  activeToFirstChildRecordMs: number[];
+  /** The last call's ACTIVE → every new shard has handled a record. */
+  activeToAllChildrenMs: number;
+  steady: WindowStats;
+  during: WindowStats;
+  after: WindowStats;
+  produced: number;
+  handledUnique: number;
+  redelivered: number;
+  lost: number;
+}
+
+interface Handled {
+  key: string;
+  shardId: string;
+  at: number;
+  latencyMs: number;
+}
+
+function windowStats(events: readonly Handled[], from: number, to: number): WindowStats {
+  const inside = events.filter((e) => e.at >= from && e.at < to);
+  const seconds = Math.max(0.001, (to - from) / 1000);
+  const buckets = new Array<number>(Math.max(1, Math.floor(seconds))).fill(0);
+  for (const e of inside) {
+    const i = Math.floor((e.at - from) / 1000);
+    if (i < buckets.length) buckets[i] = (buckets[i] ?? 0) + 1;
+  }
+  return {
+    durationMs: to - from,
+    recordsPerSecond: inside.length / seconds,
+    slowestSecond: Math.min(...buckets),
+    latency: summarize(inside.map((e) => e.latencyMs)),
+  };
+}
+
+async function createActiveStream(kinesis: KinesisClient, streamName: string, shards: number): Promise<void> {
+  await kinesis.send(new CreateStreamCommand({ StreamName: streamName, ShardCount: shards }));
+  await waitUntil(
+    async () =>
+      (await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: streamName })))
+        .StreamDescriptionSummary?.StreamStatus === 'ACTIVE',
+    { what: `stream ${streamName} ACTIVE`, timeoutMs: 30_000, intervalMs: 50 },
+  );
+}
+
+/** The shards each call of the reshard created, by parent links (UpdateShardCount: all new shards). */
+function childrenOfCalls(result: ReshardResult): Array<{ activeAt: number; shardIds: string[] }> {
+  const before = new Set(result.before.map((s) => s.shardId));
+  const created = result.after.filter((s) => !before.has(s.shardId));
+  return result.steps.flatMap((step) =>
+    step.calls.map((c) => {
+      const parents =
+        c.call.op === 'SplitShard'
+          ? [c.call.shardId]
+          : c.call.op === 'MergeShards'
+            ? [c.call.shardId, c.call.adjacentShardId]
+            : null;
+      const shardIds = created
+        .filter((s) => parents === null || s.parentShardIds.some((p) => parents.includes(p)))
+        .map((s) => s.shardId);
+      return { activeAt: Date.parse(c.activeAt), shardIds };
+    }),
+  );
+}
+
+export async function runReshardBench(options: ReshardBenchOptions): Promise<ReshardBenchResult> {
+  const backend = options.backend ?? 'kinesis-local';
+  const from = options.fromShards ?? 4;
+  const to = options.toShards ?? 8;
+  const rate = options.rate ?? (backend === 'kinesis-local' ? 200 : 1000);
+  const keys = options.keys ?? 200;
+  const steadyMs = options.steadyMs ?? 10_000;
+  const afterMs = options.afterMs ?? 10_000;
+  const bundle =
+    options.workflowBundlePath ?? (await writeWorkflowBundle(`${options.logDir}/workflow-bundle.js`));
+  const stack = await openBenchStack(backend, { workflowBundlePath: bundle, logDir: options.logDir });
+  const abort = new AbortController();
+  try {
+    const streamName = `bench-reshard-${Date.now().toString(36)}`;
+    await createActiveStream(stack.kinesis, streamName, from);
+    const events: Handled[] = [];
+    const handler: BatchHandler = async (records) => {
+      const now = Date.now();
+      for (const r of records) {
+        events.push({
+          key: r.idempotencyKey,
+          shardId: r.shardId,
+          at: now,
+          latencyMs: now - r.approximateArrivalTimestamp.getTime(),
+        });
+      }
+    };
+    const unroute = stack.router.route(streamName, handler);
+    const streamOptions = compileStreamOptions({ streamName, dlqQueueUrl: stack.dlqQueueUrl });
+    await startStream(stack.client, stack.taskQueue, { options: streamOptions });
+    const producing = runDemoProducer({
+      kinesis: stack.kinesis,
+      streamName,
+      rate,
+      keys,
+      signal: abort.signal,
+    });
+    producing.catch(() => undefined); // awaited below
+
+    // Steady state: after a warm-up of 3 s worth of records, one window.
+    await waitUntil(() => events.length >= rate * 3, {
+      what: 'the warm-up records',
+      timeoutMs: 60_000,
+      intervalMs: 100,
+    });
+    const steadyFrom = Date.now();
+    await sleep(steadyMs);
+
+    // The reshard, then until every new shard has handled a record.
+    const requestedAt = Date.now();
+    const result = await reshardResult(
+      await startReshard(stack.client, stack.taskQueue, {
+        streamName,
+        request: { kind: 'count', targetShardCount: to, allowMultipleSteps: true },
+        requestedBy: 'bench',
+      }),
+    );
+    const calls = childrenOfCalls(result);
+    const firstOn = (shardIds: string[]): number | undefined =>
+      events.find((e) => shardIds.includes(e.shardId))?.at;
+    const allNew = [...new Set(calls.flatMap((c) => c.shardIds))];
+    await waitUntil(() => allNew.every((id) => firstOn([id]) !== undefined), {
+      what: 'a record on every new shard',
+      timeoutMs: 60_000,
+      intervalMs: 20,
+    });
+    const allChildrenAt = Math.max(...allNew.map((id) => firstOn([id]) ?? 0));
+    await sleep(afterMs);
+    const afterTo = Date.now();
+
+    // Drain: everything produced must be handled.
+    abort.abort();
+    const produced = (await producing).produced;
+    await waitUntil(() => new Set(events.map((e) => e.key)).size >= produced, {
+      what: `all ${produced} records handled`,
+      timeoutMs: 120_000,
+      intervalMs: 200,
+    });
+    const unique = new Set(events.map((e) => e.key)).size;
+    await stopStream(stack.client, streamName);
+    await streamHandle(stack.client, streamName).result();
+    unroute();
+    const lastActive = Math.max(...calls.map((c) => c.activeAt));
+    return {
+      backend,
+      from: result.before.length,
+      to: result.after.length,
+      rate,
+      method: [...new Set(result.steps.map((s) => s.method))].join('+'),
+      calls: calls.length,
+      reshardDurationMs: result.durationMs,
+      activeToFirstChildRecordMs: calls.map((c) => (firstOn(c.shardIds) ?? Number.NaN) - c.activeAt),
+      activeToAllChildrenMs: allChildrenAt - lastActive,
+      steady: windowStats(events, steadyFrom, requestedAt),
+      during: windowStats(events, requestedAt, allChildrenAt),
+      after: windowStats(events, allChildrenAt, afterTo),
+      produced,
+      handledUnique: unique,
+      redelivered: events.length - unique,
+      lost: produced - unique,
+    };
+  } finally {
+    abort.abort();
+    await stack.close();
+  }
+}
+
+/** The result as the closing note prints it. */
+export function formatReshardBench(r: ReshardBenchResult): string {
+  const ms = (values: number[]) => values.map((v) => num(v)).join(', ');
+  const row = (name: string, w: WindowStats) => [
+    name,
+    num(w.durationMs / 1000, 1),
+    num(w.recordsPerSecond),
+    num(w.slowestSecond),
+    num(w.latency.p50),
+    num(w.latency.p99),
+    num(w.latency.max),
+  ];
+  return [
+    `reshard ${r.from} → ${r.to} on ${r.backend} by ${r.method} (${r.calls} call${r.calls === 1 ? '' : 's'}, workflow ${num(r.reshardDurationMs)} ms), producer ${r.rate} records/s`,
+    `  ACTIVE → first record handled on a new shard: ${ms(r.activeToFirstChildRecordMs)} ms (per call); → every new shard: ${num(r.activeToAllChildrenMs)} ms`,
+    table(
+      ['window', 's', 'records/s', 'slowest 1 s', 'latency p50 ms', 'p99 ms', 'max ms'],
+      [row('steady (before)', r.steady), row('during reshard', r.during), row('after', r.after)],
+    )
+      .split('\n')
+      .map((l) => `  ${l}`)
+      .join('\n'),
+    `  produced ${r.produced}, handled ${r.handledUnique} unique (${r.redelivered} redelivered), lost ${r.lost}`,
+  ].join('\n');
+}
