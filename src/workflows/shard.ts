@@ -62,7 +62,26 @@ const FATAL_TYPES = [
   'KspProgrammingError',
 ];
 
-export async function shardWorkflow(input: ShardWorkflowInput): Promise<ShardWorkflowResult> {
+/** How far before the shard workflow's start a pinned LATEST reaches back (clock skew margin). */
+const LATEST_PIN_MARGIN_MS = 5_000;
+
+/**
+ * LATEST is "the tip when the iterator is made": before the first record is checkpointed, every
+ * new iterator (next batch on another worker, an expired one) would jump to a later tip and skip
+ * what arrived in between. Pin it once, at the workflow's start, as AT_TIMESTAMP — a few seconds
+ * early so a server clock ahead of Kinesis' never asks for the future; the overlap is at most a
+ * few seconds of records, within at-least-once.
+ */
+export function pinStartPosition(position: ShardStartPosition, nowMs: number): ShardStartPosition {
+  if (position.type !== 'LATEST') return position;
+  return { type: 'AT_TIMESTAMP', timestamp: new Date(nowMs - LATEST_PIN_MARGIN_MS).toISOString() };
+}
+
+export async function shardWorkflow(workflowInput: ShardWorkflowInput): Promise<ShardWorkflowResult> {
+  const input: ShardWorkflowInput = {
+    ...workflowInput,
+    startPosition: pinStartPosition(workflowInput.startPosition, Date.now()),
+  };
   const { options } = input;
   const state: ShardState = input.state ? { ...input.state, run: input.state.run + 1 } : initialShardState();
   let stopRequested = false;

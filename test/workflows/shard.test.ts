@@ -253,3 +253,23 @@ test('a failure no retry can fix pauses the shard with the reason; resume contin
     },
   );
 });
+
+test('LATEST is pinned once as AT_TIMESTAMP, so a later batch or worker never jumps to a newer tip', async () => {
+  const startedAt = await env.currentTimeMs();
+  const { calls } = await withWorker(
+    (i, n) => (n < 3 ? idle(i, 0) : handled(10, 10, { shardEnded: true })),
+    async (tq, calls) => {
+      await (
+        await start(tq, input({ startPosition: { type: 'LATEST' } }, { maxHistoryEvents: 20 }))
+      ).result();
+      return { calls };
+    },
+  );
+  const positions = calls.map((c) => c.input.startPosition);
+  expect(new Set(positions.map((p) => JSON.stringify(p))).size).toBe(1);
+  const pinned = positions[0];
+  expect(pinned?.type).toBe('AT_TIMESTAMP');
+  const at = pinned?.type === 'AT_TIMESTAMP' ? Date.parse(pinned.timestamp) : NaN;
+  expect(at).toBeLessThanOrEqual(startedAt);
+  expect(startedAt - at).toBeLessThan(60_000);
+});
