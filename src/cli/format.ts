@@ -26,7 +26,9 @@ export function formatStreamStatus(status: StreamStatus): string {
       lag(full?.millisBehindLatest),
       String(full?.attempt ?? '-'),
       full?.pauseReason ??
-        (full?.lastError && full.attempt > 1 ? `${full.lastError.type}: ${full.lastError.message}` : ''),
+        (full?.lastError && (full.attempt > 1 || full.lastError.message.includes('bisecting'))
+          ? `${full.lastError.type}: ${full.lastError.message}`
+          : ''),
     ]);
   }
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));

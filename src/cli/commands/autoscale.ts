@@ -10,7 +10,7 @@ import {
 import { ConfigError } from '../../errors';
 import type { AutoscaleStatus } from '../../workflows/autoscale-messages';
 import type { CliContext } from '../context';
-import { UsageError, intFlag, parse, requireStream, stringFlag } from '../usage';
+import { type FlagValue, UsageError, intFlag, parse, requireStream, stringFlag } from '../usage';
 
 export const AUTOSCALE_HELP = `Usage: ksp autoscale <stream> --max <n> [options]     start autoscaling the shard count
        ksp autoscale <stream> --status [--json]        its recent decisions, each with its reason
@@ -41,7 +41,7 @@ function readConfig(path: string): Partial<AutoscaleOptions> {
   }
 }
 
-function fractionFlag(name: string, value: string | boolean | undefined): number | undefined {
+function fractionFlag(name: string, value: FlagValue): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
   if (typeof value !== 'string' || value.trim() === '' || !Number.isFinite(n)) {

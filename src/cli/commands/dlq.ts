@@ -1,5 +1,4 @@
 /** `ksp dlq peek | replay | status | stop`: look at a dead-letter queue and replay it under control. */
-import { readFileSync } from 'node:fs';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { dlqReplayHandle, peekDlq, startDlqReplay, validateReplayTargets } from '../../client/dlq-control';
 import { formatDlqPeek } from '../../dlq/describe';
@@ -11,7 +10,7 @@ import {
 } from '../../workflows/dlq-replay-messages';
 import type { CliContext } from '../context';
 import { formatReplayBar, formatReplayCounts, formatReplaySummary } from '../dlq-format';
-import { UsageError, intFlag, parse, stringFlag } from '../usage';
+import { UsageError, intFlag, parse, readConfigFile, stringFlag } from '../usage';
 
 export const DLQ_HELP = `Usage: ksp dlq <peek|replay|status|stop> <queue-url> [options]
 
@@ -124,25 +123,6 @@ export function replayOptionsFromFlags(
   return { options, detach: values.detach === true };
 }
 
-function readJsonFile(path: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new UsageError(`--config: cannot read ${path}: ${(err as Error).message}`);
-  }
-  try {
-    const value: unknown = JSON.parse(text);
-    if (typeof value !== 'object' || value === null || Array.isArray(value))
-      throw new Error('not a JSON object');
-    return value;
-  } catch (err) {
-    throw new UsageError(
-      `--config: ${path} is not a JSON object of replay options: ${(err as Error).message}`,
-    );
-  }
-}
-
 /** Follows a running replay: a redrawn bar on a terminal, a line every few seconds otherwise. */
 async function follow(
   handle: ReturnType<typeof dlqReplayHandle>,
@@ -193,7 +173,7 @@ async function follow(
 }
 
 async function replay(ctx: CliContext, argv: string[]): Promise<void> {
-  const flags = replayOptionsFromFlags(argv, readJsonFile);
+  const flags = replayOptionsFromFlags(argv, (path) => readConfigFile(path, 'replay options'));
   const options = compileDlqReplayOptions(flags.options);
   const depth = await validateReplayTargets({ sqs: ctx.sqs(), kinesis: ctx.kinesis() }, options);
   const client = await ctx.temporal();

@@ -1,5 +1,4 @@
 /** `ksp start | status | pause | resume | stop`: operate the stream workflow of one stream. */
-import { readFileSync } from 'node:fs';
 import {
   pauseStream,
   resumeStream,
@@ -13,7 +12,7 @@ import { ConfigError } from '../../errors';
 import { type StartPosition, type StreamProcessorOptions, compileStreamOptions } from '../../options';
 import type { CliContext } from '../context';
 import { formatStreamStatus } from '../format';
-import { UsageError, intFlag, parse, requireStream, stringFlag } from '../usage';
+import { UsageError, intFlag, listFlag, parse, readConfigFile, requireStream, stringFlag } from '../usage';
 
 export const START_HELP = `Usage: ksp start <stream> [options]
 Starts consuming <stream> (idempotent: an already running stream is left as it is).
@@ -22,6 +21,9 @@ Starts consuming <stream> (idempotent: an already running stream is left as it i
   --batch-size <n>           records per batch, 1–10000 (default 100)
   --max-attempts <n>         handler attempts before the DLQ; 0 retries forever (default 3)
   --poll-wait <duration>     long-poll window of an idle shard (default 5m)
+  --bisect                   halve a failing batch to isolate the bad record (Lambda's BisectBatchOnFunctionError)
+  --max-record-age <dur>     records older than this go to the DLQ unhandled (default: never)
+  --non-retryable <type>     handler error name/type sent to the DLQ without retries (repeatable)
   --config <file.json>       any StreamProcessorOptions as JSON; flags override it
 Environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, KSP_TASK_QUEUE, AWS_REGION, AWS_ENDPOINT_URL_KINESIS, AWS_ENDPOINT_URL_SQS`;
 
@@ -36,26 +38,6 @@ export function parseStartPosition(value: string): StartPosition {
   );
 }
 
-function readConfigFile(path: string): Partial<StreamProcessorOptions> {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new ConfigError('--config', `cannot read ${path}: ${(err as Error).message}`);
-  }
-  try {
-    const value: unknown = JSON.parse(text);
-    if (typeof value !== 'object' || value === null || Array.isArray(value))
-      throw new Error('not a JSON object');
-    return value;
-  } catch (err) {
-    throw new ConfigError(
-      '--config',
-      `${path} is not a JSON object of stream options: ${(err as Error).message}`,
-    );
-  }
-}
-
 export function optionsFromFlags(argv: string[]): StreamProcessorOptions {
   const { values, positionals } = parse('start', argv, {
     dlq: { type: 'string' },
@@ -63,13 +45,24 @@ export function optionsFromFlags(argv: string[]): StreamProcessorOptions {
     'batch-size': { type: 'string' },
     'max-attempts': { type: 'string' },
     'poll-wait': { type: 'string' },
+    bisect: { type: 'boolean' },
+    'max-record-age': { type: 'string' },
+    'non-retryable': { type: 'string', multiple: true },
     config: { type: 'string' },
   });
   const streamName = requireStream('start', positionals);
-  const file = stringFlag(values.config) ? readConfigFile(stringFlag(values.config) as string) : {};
+  const file: Partial<StreamProcessorOptions> = stringFlag(values.config)
+    ? readConfigFile(stringFlag(values.config) as string, 'stream options')
+    : {};
   const batchSize = intFlag('batch-size', values['batch-size'], 1, 10_000);
   const maxAttempts = intFlag('max-attempts', values['max-attempts'], 0, 10_000);
   const position = stringFlag(values['start-position']);
+  const nonRetryable = listFlag(values['non-retryable']);
+  const retry = {
+    ...file.retry,
+    ...(maxAttempts !== undefined ? { maximumAttempts: maxAttempts } : {}),
+    ...(nonRetryable.length > 0 ? { nonRetryableErrorTypes: nonRetryable } : {}),
+  };
   return {
     ...file,
     streamName,
@@ -77,7 +70,11 @@ export function optionsFromFlags(argv: string[]): StreamProcessorOptions {
     ...(batchSize !== undefined ? { batchSize } : {}),
     ...(stringFlag(values['poll-wait']) ? { maxPollWait: stringFlag(values['poll-wait']) } : {}),
     ...(stringFlag(values.dlq) ? { dlqQueueUrl: stringFlag(values.dlq) } : {}),
-    ...(maxAttempts !== undefined ? { retry: { ...file.retry, maximumAttempts: maxAttempts } } : {}),
+    ...(values.bisect ? { bisectBatchOnError: true } : {}),
+    ...(stringFlag(values['max-record-age'])
+      ? { maximumRecordAge: stringFlag(values['max-record-age']) }
+      : {}),
+    ...(Object.keys(retry).length > 0 ? { retry } : {}),
   };
 }
 
