@@ -8,11 +8,8 @@
  *   until every new shard has handled a record), and after; arrival → handled latency in each.
  * Nothing may be lost: the run ends by draining and counting unique records.
  */
-import {
-  type KinesisClient,
-  CreateStreamCommand,
-  DescribeStreamSummaryCommand,
-} from '@aws-sdk/client-kinesis';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import { StreamDiscovery } from '../activities/stream-discovery';
 import { reshardResult, startReshard } from '../client/reshard-control';
 import { startStream, stopStream, streamHandle } from '../client/stream-control';
 import type { BatchHandler } from '../handler';
@@ -22,6 +19,7 @@ import { runDemoProducer } from '../producer/demo-producer';
 import type { ReshardResult } from '../workflows/reshard-messages';
 import { openBenchStack } from './bench-stack';
 import { type Summary, summarize } from './stats';
+import { createStream, deleteStream, freshStreamName } from './streams';
 import { num, table } from './table';
 import { sleep, waitUntil } from './wait';
 import { writeWorkflowBundle } from './workflow-bundle';
@@ -101,14 +99,28 @@ function windowStats(events: readonly Handled[], from: number, to: number): Wind
   };
 }
 
-async function createActiveStream(kinesis: KinesisClient, streamName: string, shards: number): Promise<void> {
-  await kinesis.send(new CreateStreamCommand({ StreamName: streamName, ShardCount: shards }));
-  await waitUntil(
-    async () =>
-      (await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: streamName })))
-        .StreamDescriptionSummary?.StreamStatus === 'ACTIVE',
-    { what: `stream ${streamName} ACTIVE`, timeoutMs: 30_000, intervalMs: 50 },
-  );
+/**
+ * Polls the stream every 25 ms and notes when each shard was first listed open with the stream
+ * ACTIVE: the moment a reshard call's change took effect, independent of how often the reshard
+ * workflow itself looks (it backs off from 250 ms).
+ */
+function watchActive(kinesis: KinesisClient, streamName: string, signal: AbortSignal): Map<string, number> {
+  const seen = new Map<string, number>();
+  const discovery = new StreamDiscovery(kinesis);
+  void (async () => {
+    while (!signal.aborted) {
+      try {
+        const d = await discovery.describe(streamName);
+        const now = Date.now();
+        if (d.status === 'ACTIVE')
+          for (const s of d.shards) if (!s.closed && !seen.has(s.shardId)) seen.set(s.shardId, now);
+      } catch {
+        // a failed poll is retried on the next tick
+      }
+      await sleep(25).catch(() => undefined);
+    }
+  })();
+  return seen;
 }
 
 /** The shards each call of the reshard created, by parent links (UpdateShardCount: all new shards). */
@@ -142,10 +154,12 @@ export async function runReshardBench(options: ReshardBenchOptions): Promise<Res
   const bundle =
     options.workflowBundlePath ?? (await writeWorkflowBundle(`${options.logDir}/workflow-bundle.js`));
   const stack = await openBenchStack(backend, { workflowBundlePath: bundle, logDir: options.logDir });
-  const abort = new AbortController();
+  const stopping = new AbortController();
+  const producer = new AbortController();
+  const watching = new AbortController();
   try {
-    const streamName = `bench-reshard-${Date.now().toString(36)}`;
-    await createActiveStream(stack.kinesis, streamName, from);
+    const streamName = freshStreamName('reshard');
+    await createStream(stack.kinesis, streamName, from);
     const events: Handled[] = [];
     const handler: BatchHandler = async (records) => {
       const now = Date.now();
@@ -166,7 +180,7 @@ export async function runReshardBench(options: ReshardBenchOptions): Promise<Res
       streamName,
       rate,
       keys,
-      signal: abort.signal,
+      signal: producer.signal,
     });
     producing.catch(() => undefined); // awaited below
 
@@ -180,6 +194,7 @@ export async function runReshardBench(options: ReshardBenchOptions): Promise<Res
     await sleep(steadyMs);
 
     // The reshard, then until every new shard has handled a record.
+    const activeSince = watchActive(stack.kinesis, streamName, watching.signal);
     const requestedAt = Date.now();
     const result = await reshardResult(
       await startReshard(stack.client, stack.taskQueue, {
@@ -188,7 +203,11 @@ export async function runReshardBench(options: ReshardBenchOptions): Promise<Res
         requestedBy: 'bench',
       }),
     );
-    const calls = childrenOfCalls(result);
+    // Each call's ACTIVE as the watcher saw it (the workflow's own observation is coarser).
+    const calls = childrenOfCalls(result).map((c) => ({
+      ...c,
+      activeAt: Math.min(c.activeAt, ...c.shardIds.map((id) => activeSince.get(id) ?? Infinity)),
+    }));
     const firstOn = (shardIds: string[]): number | undefined =>
       events.find((e) => shardIds.includes(e.shardId))?.at;
     const allNew = [...new Set(calls.flatMap((c) => c.shardIds))];
@@ -198,11 +217,12 @@ export async function runReshardBench(options: ReshardBenchOptions): Promise<Res
       intervalMs: 20,
     });
     const allChildrenAt = Math.max(...allNew.map((id) => firstOn([id]) ?? 0));
+    watching.abort();
     await sleep(afterMs);
     const afterTo = Date.now();
 
     // Drain: everything produced must be handled.
-    abort.abort();
+    producer.abort();
     const produced = (await producing).produced;
     await waitUntil(() => new Set(events.map((e) => e.key)).size >= produced, {
       what: `all ${produced} records handled`,
@@ -213,6 +233,7 @@ export async function runReshardBench(options: ReshardBenchOptions): Promise<Res
     await stopStream(stack.client, streamName);
     await streamHandle(stack.client, streamName).result();
     unroute();
+    await deleteStream(stack.kinesis, streamName, stopping.signal);
     const lastActive = Math.max(...calls.map((c) => c.activeAt));
     return {
       backend,
@@ -233,7 +254,9 @@ export async function runReshardBench(options: ReshardBenchOptions): Promise<Res
       lost: produced - unique,
     };
   } finally {
-    abort.abort();
+    watching.abort();
+    producer.abort();
+    stopping.abort();
     await stack.close();
   }
 }
