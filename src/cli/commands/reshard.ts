@@ -1,6 +1,7 @@
 /** `ksp reshard <stream>`: change the shard layout through the reshard workflow. */
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { describeRequest, reshardResult, reshardValidated, startReshard } from '../../client/reshard-control';
+import { TargetError } from '../../client/stream-control';
 import { formatDuration } from '../../duration';
 import { hashShare } from '../../workflows/hash-range';
 import {
@@ -160,8 +161,14 @@ async function statusOf(ctx: CliContext, streamName: string, json: boolean): Pro
     );
     return;
   }
-  const result = await reshardResult(handle);
-  console.log(json ? JSON.stringify(result, null, 2) : formatReshardResult(result));
+  try {
+    const result = await reshardResult(handle);
+    console.log(json ? JSON.stringify(result, null, 2) : formatReshardResult(result));
+  } catch (err) {
+    if (!(err instanceof TargetError)) throw err;
+    const message = `the last reshard of ${streamName} (workflow ${handle.workflowId}) did not complete: ${err.message}`;
+    console.log(json ? JSON.stringify({ streamName, failed: err.message }, null, 2) : message);
+  }
 }
 
 export async function reshardCommand(ctx: CliContext, argv: string[]): Promise<void> {
