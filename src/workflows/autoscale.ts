@@ -31,6 +31,7 @@ import { type AutoscaleDecision, decide } from './autoscale-policy';
 import type { ReshardLedgerEntry } from './messages';
 import { reshardWorkflow } from './reshard';
 import { reshardWorkflowId } from './reshard-messages';
+import { KSP_STREAM } from './search-attributes';
 
 export type { AutoscaleResult, AutoscaleWorkflowInput } from './autoscale-messages';
 
@@ -159,6 +160,7 @@ export async function autoscaleWorkflow(input: AutoscaleWorkflowInput): Promise<
           },
         ],
         parentClosePolicy: ParentClosePolicy.ABANDON,
+        typedSearchAttributes: [{ key: KSP_STREAM, value: streamName }],
       });
       entry.outcome = {
         status: 'completed',
