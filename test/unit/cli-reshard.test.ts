@@ -2,6 +2,9 @@
  * The `ksp reshard` and `ksp autoscale` command lines: flags become requests and options, every
  * mistake is refused naming the flag, and results and decisions render for the terminal.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { compileAutoscaleOptions } from '../../src/autoscale-options';
 import { autoscaleOptionsFromFlags, formatAutoscaleStatus } from '../../src/cli/commands/autoscale';
 import { formatReshardResult, reshardRequestFromFlags } from '../../src/cli/commands/reshard';
@@ -160,10 +163,21 @@ describe('ksp autoscale', () => {
     [['orders', '--status', '--stop'], /--status and --stop cannot be combined/],
     [
       ['orders', '--config', '/nonexistent/autoscale.json'],
-      /--config: \/nonexistent\/autoscale.json is not a JSON object of autoscale options/,
+      /--config: cannot read \/nonexistent\/autoscale.json/,
     ],
   ])('%j is refused', (argv, message) => {
     expect(() => autoscaleOptionsFromFlags(argv)).toThrow(message);
+  });
+
+  test('--config supplies options; flags override it', () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'ksp-autoscale-')), 'autoscale.json');
+    writeFileSync(file, JSON.stringify({ maxShards: 6, minShards: 2, cooldown: '10m' }));
+    const { options } = autoscaleOptionsFromFlags(['orders', '--config', file, '--max', '8']);
+    expect(compileAutoscaleOptions(options)).toMatchObject({
+      minShards: 2,
+      maxShards: 8,
+      cooldownMs: 600_000,
+    });
   });
 
   test('--status and --stop', () => {

@@ -1,5 +1,4 @@
 /** `ksp autoscale <stream>`: start, inspect or stop the autoscale workflow of a stream. */
-import { readFileSync } from 'node:fs';
 import { type AutoscaleOptions, compileAutoscaleOptions } from '../../autoscale-options';
 import {
   autoscaleHandle,
@@ -10,7 +9,15 @@ import {
 import { ConfigError } from '../../errors';
 import type { AutoscaleStatus } from '../../workflows/autoscale-messages';
 import type { CliContext } from '../context';
-import { type FlagValue, UsageError, intFlag, parse, requireStream, stringFlag } from '../usage';
+import {
+  type FlagValue,
+  UsageError,
+  intFlag,
+  parse,
+  readConfigFile,
+  requireStream,
+  stringFlag,
+} from '../usage';
 
 export const AUTOSCALE_HELP = `Usage: ksp autoscale <stream> --max <n> [options]     start autoscaling the shard count
        ksp autoscale <stream> --status [--json]        its recent decisions, each with its reason
@@ -26,20 +33,6 @@ account limit, 2× / ½ per change, a --cooldown, and 10 count changes per rolli
   --cooldown <d>       default 5m                       --sample <d>       default 1m
   --max-lag <d|off>    default 1m                       --dry-run          decide and record, never reshard
   --config <file.json> any AutoscaleOptions as JSON; flags override it`;
-
-function readConfig(path: string): Partial<AutoscaleOptions> {
-  try {
-    const value: unknown = JSON.parse(readFileSync(path, 'utf8'));
-    if (typeof value !== 'object' || value === null || Array.isArray(value))
-      throw new Error('not a JSON object');
-    return value;
-  } catch (err) {
-    throw new ConfigError(
-      '--config',
-      `${path} is not a JSON object of autoscale options: ${(err as Error).message}`,
-    );
-  }
-}
 
 function fractionFlag(name: string, value: FlagValue): number | undefined {
   if (value === undefined) return undefined;
@@ -80,7 +73,8 @@ export function autoscaleOptionsFromFlags(argv: string[]): {
   const streamName = requireStream('autoscale', positionals);
   if (values.status && values.stop) throw new UsageError('--status and --stop cannot be combined');
   const mode = values.status ? 'status' : values.stop ? 'stop' : 'start';
-  const file = stringFlag(values.config) ? readConfig(stringFlag(values.config) as string) : {};
+  const config = stringFlag(values.config);
+  const file: Partial<AutoscaleOptions> = config ? readConfigFile(config, 'autoscale options') : {};
   const maxLag = stringFlag(values['max-lag']);
   const set = <K extends keyof AutoscaleOptions>(key: K, value: AutoscaleOptions[K] | undefined) =>
     value === undefined ? {} : { [key]: value };
