@@ -33,3 +33,6 @@ export const SEARCH_ATTRIBUTES = {
   KspShardId: 'Keyword',
   KspState: 'Keyword',
 } as const;
+
+/** How often the stream workflow looks for shards created outside ksp, unless told otherwise. */
+export const DEFAULT_REDISCOVER_MS = 5 * 60_000;

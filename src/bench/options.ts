@@ -2,6 +2,7 @@
  * What `ksp bench` measures and how big: defaults for the full run and for `--quick`, and one
  * compile step that turns command-line values into options, naming the flag and the fix on error.
  */
+import { DEFAULT_REDISCOVER_MS } from '../constants';
 import { parseDuration } from '../duration';
 import { ConfigError } from '../errors';
 import type { KinesisKind } from '../local/kinesis-emulator';
@@ -11,8 +12,8 @@ import { DEFAULTS } from '../options';
 export const KSP_DEFAULT_IDLE_POLL_MS = parseDuration(DEFAULTS.idlePollInterval) as number;
 export const KSP_DEFAULT_MAX_POLL_WAIT_MS = parseDuration(DEFAULTS.maxPollWait) as number;
 export const KSP_DEFAULT_HEARTBEAT_TIMEOUT_MS = parseDuration(DEFAULTS.heartbeatTimeout) as number;
-/** The stream workflow's rediscovery interval when none is given (DEFAULT_REDISCOVER_MS in src/workflows/stream.ts). */
-export const KSP_DEFAULT_REDISCOVER_MS = 5 * 60_000;
+/** The stream workflow's rediscovery interval when none is given. */
+export const KSP_DEFAULT_REDISCOVER_MS = DEFAULT_REDISCOVER_MS;
 
 export const SECTIONS = ['drain', 'latency', 'history', 'rss'] as const;
 export type BenchSection = (typeof SECTIONS)[number];

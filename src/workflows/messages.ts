@@ -47,6 +47,8 @@ export interface ShardEndedReport {
   checkpoint: Checkpoint | null;
   /** Children named by Kinesis; null when the backend does not send them (look them up). */
   childShardIds: string[] | null;
+  /** Final counters (absent in reports from older workers): the stream's totals keep the last batches. */
+  status?: ShardStatus;
 }
 export const shardEndedSignal = defineSignal<[ShardEndedReport]>('shardEnded');
 /** Shard → stream: periodic progress for the stream status, and the stopped acknowledgement. */

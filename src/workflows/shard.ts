@@ -271,6 +271,7 @@ export async function shardWorkflow(workflowInput: ShardWorkflowInput): Promise<
             shardId: input.shardId,
             checkpoint: state.checkpoint,
             childShardIds: result.childShardIds,
+            status: { ...status(), state: 'finished' },
           });
         }
         upsertSearchAttributes([{ key: KSP_STATE, value: 'finished' }]);

@@ -10,12 +10,13 @@ import {
   continueAsNew,
   getExternalWorkflowHandle,
   log,
+  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
-import { shardWorkflowId } from '../constants';
+import { DEFAULT_REDISCOVER_MS, shardWorkflowId } from '../constants';
 import type { CompiledStreamOptions } from '../options';
 import { startableShards, startPositionFor } from './lineage';
 import { pruneLedger } from './reshard-limits';
@@ -80,7 +81,8 @@ export interface StreamWorkflowResult {
   shards: Record<string, { state: ShardRunState; checkpoint: ShardStatus['checkpoint'] }>;
 }
 
-const DEFAULT_REDISCOVER_MS = 5 * 60_000;
+/** Patch ID: shard workflows start concurrently (histories recorded before it start them one by one). */
+const PARALLEL_SHARD_STARTS = 'parallel-shard-starts';
 /** How soon to look again for children that ChildShards named but ListShards did not list yet… */
 const AWAITED_CHILDREN_RETRY_MS = 2_000;
 /** …and how many times before leaving them to the periodic discovery. */
@@ -196,7 +198,9 @@ export async function streamWorkflow(input: StreamWorkflowInput): Promise<Stream
     if (entry) {
       entry.state = 'finished';
       entry.endCheckpoint = report.checkpoint;
-      if (entry.status) entry.status = { ...entry.status, checkpoint: report.checkpoint, state: 'finished' };
+      if (report.status) entry.status = { ...report.status, state: 'finished' };
+      else if (entry.status)
+        entry.status = { ...entry.status, checkpoint: report.checkpoint, state: 'finished' };
     }
     // Children must wait for all their parents: learn their lineage now rather than at the next
     // periodic discovery, so a finished parent starts its children promptly.
@@ -240,7 +244,8 @@ export async function streamWorkflow(input: StreamWorkflowInput): Promise<Stream
       }
     }
     if (!state.stopRequested) {
-      for (const shardId of startableShards(state.shards)) {
+      const startable = startableShards(state.shards);
+      const startOne = async (shardId: string): Promise<void> => {
         const started = await startShardWorkflow({
           streamName,
           shardId,
@@ -250,11 +255,17 @@ export async function streamWorkflow(input: StreamWorkflowInput): Promise<Stream
           pauseReason: state.pauseReason,
         });
         const entry = state.shards[shardId];
-        if (!entry) continue;
+        if (!entry) return;
         entry.state = started.state;
         if (started.status) entry.status = started.status;
         // A finished shard unlocks its children in the same pass.
         if (started.state === 'finished') needDiscovery = true;
+      };
+      if (patched(PARALLEL_SHARD_STARTS)) {
+        // All startable shards at once: a 32-shard stream starts in one round trip, not 32.
+        await Promise.all(startable.map(startOne));
+      } else {
+        for (const shardId of startable) await startOne(shardId);
       }
       if (needDiscovery) continue;
     }

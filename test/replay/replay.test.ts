@@ -4,16 +4,18 @@
  * `patched()` (or a new workflow type) before it ships, and a new recording afterwards.
  *
  * Record new fixtures on purpose only: `KSP_RECORD_HISTORIES=1 npx jest test/replay` records them
- * all; `KSP_RECORD_HISTORIES=dlq-replay` (a comma-separated list of shard, stream, dlq-replay,
- * shard-bisect) only those.
+ * all; `KSP_RECORD_HISTORIES=dlq-replay` (a comma-separated list of shard, stream,
+ * stream-parallel, dlq-replay, shard-bisect) only those.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
 import type { ProcessBatchInput, ProcessBatchResult } from '../../src/activities/process-batch';
 import { createShardStarter } from '../../src/activities/shard-starter';
+import type { ShardInfo } from '../../src/activities/stream-discovery';
 import { shardWorkflowId, streamWorkflowId } from '../../src/constants';
 import type { ReplayDlqBatchInput, ReplayDlqBatchResult } from '../../src/dlq/replay-contract';
 import { emptyCounts } from '../../src/dlq/replay-contract';
@@ -39,6 +41,8 @@ import { createTimeSkippingEnv } from '../helpers/time-skipping';
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'histories');
 const SHARD = path.join(FIXTURES, 'shard-workflow-v1.binpb');
 const STREAM = path.join(FIXTURES, 'stream-workflow-v1.binpb');
+/** Since the `parallel-shard-starts` patch: three shards start at once, a child after its parent. */
+const STREAM_PARALLEL = path.join(FIXTURES, 'stream-workflow-parallel-v2.binpb');
 const DLQ_REPLAY = path.join(FIXTURES, 'dlq-replay-workflow-v1.binpb');
 const SHARD_BISECT = path.join(FIXTURES, 'shard-workflow-bisect-v1.binpb');
 
@@ -104,8 +108,14 @@ async function recordShardHistory(env: TestWorkflowEnvironment): Promise<Uint8Ar
   return encode(await handle.fetchHistory());
 }
 
-async function recordStreamHistory(env: TestWorkflowEnvironment): Promise<Uint8Array> {
-  const taskQueue = 'record-stream';
+async function recordStreamHistory(
+  env: TestWorkflowEnvironment,
+  shards: ShardInfo[] = [
+    { shardId: 'shardId-000000000000', parentShardIds: [], closed: true },
+    { shardId: 'shardId-000000000001', parentShardIds: ['shardId-000000000000'], closed: false },
+  ],
+  taskQueue = 'record-stream',
+): Promise<Uint8Array> {
   const streamName = 'orders';
   const worker = await Worker.create({
     connection: env.nativeConnection,
@@ -116,12 +126,13 @@ async function recordStreamHistory(env: TestWorkflowEnvironment): Promise<Uint8A
         streamName,
         streamArn: 'arn:aws:kinesis:us-east-1:000000000000:stream/orders',
         status: 'ACTIVE',
-        shards: [
-          { shardId: 'shardId-000000000000', parentShardIds: [], closed: true },
-          { shardId: 'shardId-000000000001', parentShardIds: ['shardId-000000000000'], closed: false },
-        ],
+        shards,
       }),
-      startShardWorkflow: createShardStarter({ client: () => env.client, taskQueue: () => taskQueue }),
+      // A plain client: the time-skipping client's result() inside an activity stalls time skipping.
+      startShardWorkflow: createShardStarter({
+        client: () => new Client({ connection: env.connection, namespace: env.namespace ?? 'default' }),
+        taskQueue: () => taskQueue,
+      }),
       processBatch: async (i: ProcessBatchInput) =>
         i.shardId.endsWith('0')
           ? handled(10, 10, { shardEnded: true })
@@ -140,7 +151,9 @@ async function recordStreamHistory(env: TestWorkflowEnvironment): Promise<Uint8A
     await skipTime(env, 10 * 60_000, 60_000);
     await handle.signal(stopStreamSignal);
     await handle.result();
-    await env.client.workflow.getHandle(shardWorkflowId(streamName, 'shardId-000000000001')).result();
+    for (const shard of shards.filter((x) => !x.closed)) {
+      await env.client.workflow.getHandle(shardWorkflowId(streamName, shard.shardId)).result();
+    }
   });
   return encode(await handle.fetchHistory());
 }
@@ -246,6 +259,15 @@ describe('recorded histories replay on the current workflow code', () => {
       try {
         if (wanted('shard')) writeFileSync(SHARD, await recordShardHistory(env));
         if (wanted('stream')) writeFileSync(STREAM, await recordStreamHistory(env));
+        if (wanted('stream-parallel')) {
+          const shards: ShardInfo[] = [
+            { shardId: 'shardId-000000000000', parentShardIds: [], closed: true },
+            { shardId: 'shardId-000000000001', parentShardIds: [], closed: false },
+            { shardId: 'shardId-000000000002', parentShardIds: [], closed: false },
+            { shardId: 'shardId-000000000003', parentShardIds: ['shardId-000000000000'], closed: false },
+          ];
+          writeFileSync(STREAM_PARALLEL, await recordStreamHistory(env, shards, 'record-stream-parallel'));
+        }
         if (wanted('dlq-replay')) writeFileSync(DLQ_REPLAY, await recordDlqReplayHistory(env));
         if (wanted('shard-bisect')) writeFileSync(SHARD_BISECT, await recordShardBisectHistory(env));
       } finally {
@@ -258,6 +280,7 @@ describe('recorded histories replay on the current workflow code', () => {
   test.each([
     ['shard workflow', SHARD, 'record-shard'],
     ['stream workflow', STREAM, streamWorkflowId('orders')],
+    ['stream workflow, shards started in parallel', STREAM_PARALLEL, streamWorkflowId('orders')],
     ['DLQ replay workflow', DLQ_REPLAY, 'record-dlq-replay'],
     ['shard workflow, bisecting a failing batch', SHARD_BISECT, 'record-shard-bisect'],
   ])('%s', async (_name, file, workflowId) => {
