@@ -30,8 +30,8 @@ export interface IntegrationSuite {
   readonly temporal: Client;
   /** A new stream of `shards` shards, its DLQ, a task queue and a sink file. */
   setup(shards: number): Promise<StackTarget>;
-  /** A worker child process on the target's task queue, killed after the test. */
-  worker(target: Pick<StackTarget, 'taskQueue' | 'sinkFile'>): WorkerProcess;
+  /** A worker child process on the target's task queue, killed after the test; `poison` fails matching records. */
+  worker(target: Pick<StackTarget, 'taskQueue' | 'sinkFile'>, options?: { poison?: string }): WorkerProcess;
 }
 
 export function useIntegrationStack(name: string, kinesisKind: KinesisKind): IntegrationSuite {
@@ -98,8 +98,11 @@ export function useIntegrationStack(name: string, kinesisKind: KinesisKind): Int
         sinkFile: path.join(outDir, `${streamName}.jsonl`),
       };
     },
-    worker(target) {
-      const w = startWorkerProcess(started(stack), target);
+    worker(target, options = {}) {
+      const w = startWorkerProcess(started(stack), {
+        ...target,
+        ...(options.poison ? { poison: options.poison } : {}),
+      });
       workers.push(w);
       return w;
     },

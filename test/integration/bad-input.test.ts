@@ -6,62 +6,28 @@
 import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { KinesisClient } from '@aws-sdk/client-kinesis';
-import type { SQSClient } from '@aws-sdk/client-sqs';
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { createKinesisClient, createSqsClient } from '../../src/aws/clients';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { streamWorkflowId } from '../../src/constants';
 import { getFreePort } from '../../src/local/ports';
 import { projectRoot, testOutDir } from '../../src/local/paths';
-import { type LocalStack, startLocalStack } from '../../src/local/stack';
-import { connectClient } from '../../src/workers/temporal-connection';
-import { createQueue, createStream } from '../helpers/pipeline';
+import { useIntegrationStack } from '../helpers/integration-stack';
 
-let stack: LocalStack;
-let kinesis: KinesisClient;
-let sqs: SQSClient;
-let temporal: { client: Client; close(): Promise<void> };
-let dlqUrl: string;
-const streamName = `bad-input-${Date.now().toString(36)}`;
+const suite = useIntegrationStack('bad-input', 'kinesalite');
 const outDir = path.join(testOutDir(), 'bad-input');
+let streamName: string;
+let dlqUrl: string;
 
 beforeAll(async () => {
-  mkdirSync(outDir, { recursive: true });
-  stack = await startLocalStack({ temporal: { uiPort: null }, kinesis: 'kinesalite', logDir: outDir });
-  kinesis = createKinesisClient({
-    region: stack.region,
-    credentials: stack.credentials,
-    endpoint: stack.kinesisEndpoint,
-  });
-  sqs = createSqsClient({
-    region: stack.region,
-    credentials: stack.credentials,
-    endpoint: stack.sqsEndpoint,
-  });
-  temporal = await connectClient({
-    address: stack.temporalAddress ?? '',
-    namespace: 'default',
-    taskQueue: 'unused',
-    tls: false,
-  });
-  await createStream(kinesis, streamName, 1);
-  dlqUrl = await createQueue(sqs, `${streamName}-dlq`);
-});
-
-afterAll(async () => {
-  await temporal?.close();
-  kinesis?.destroy();
-  sqs?.destroy();
-  await stack?.stop();
+  ({ streamName, dlqUrl } = await suite.setup(1));
 });
 
 function env(over: Record<string, string> = {}): NodeJS.ProcessEnv {
   return {
     PATH: process.env.PATH,
-    TEMPORAL_ADDRESS: stack.temporalAddress ?? '',
-    AWS_REGION: stack.region,
-    AWS_ENDPOINT_URL_KINESIS: stack.kinesisEndpoint,
-    AWS_ENDPOINT_URL_SQS: stack.sqsEndpoint,
+    TEMPORAL_ADDRESS: suite.stack.temporalAddress ?? '',
+    AWS_REGION: suite.stack.region,
+    AWS_ENDPOINT_URL_KINESIS: suite.stack.kinesisEndpoint,
+    AWS_ENDPOINT_URL_SQS: suite.stack.sqsEndpoint,
     ...over,
   };
 }
@@ -88,7 +54,7 @@ function ksp(args: string[], over: Record<string, string> = {}) {
 
 async function workflowExists(id: string): Promise<boolean> {
   try {
-    await temporal.client.workflow.getHandle(id).describe();
+    await suite.temporal.workflow.getHandle(id).describe();
     return true;
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) return false;

@@ -3,92 +3,16 @@
  * a worker as a real child process running the compiled code. A unique stream, queue and task
  * queue per test.
  */
-import path from 'node:path';
-import { mkdirSync, rmSync } from 'node:fs';
-import type { KinesisClient } from '@aws-sdk/client-kinesis';
-import type { SQSClient } from '@aws-sdk/client-sqs';
-import type { Client } from '@temporalio/client';
-import { createKinesisClient, createSqsClient } from '../../src/aws/clients';
 import { startStream, stopStream, streamHandle, streamStatus } from '../../src/client/stream-control';
 import { shardWorkflowId } from '../../src/constants';
 import { decodeDlqRecords, parseDlqMessage } from '../../src/dlq/envelope';
-import { testOutDir } from '../../src/local/paths';
-import { type LocalStack, startLocalStack } from '../../src/local/stack';
 import { compileStreamOptions } from '../../src/options';
-import { connectClient } from '../../src/workers/temporal-connection';
 import { shardStatusQuery } from '../../src/workflows/messages';
-import {
-  type WorkerProcess,
-  createQueue,
-  createStream,
-  orderViolations,
-  produce,
-  readSink,
-  receiveAll,
-  startWorkerProcess,
-} from '../helpers/pipeline';
+import { orderViolations, produce, readSink, receiveAll } from '../helpers/pipeline';
+import { useIntegrationStack } from '../helpers/integration-stack';
 import { waitFor } from '../helpers/wait';
 
-let stack: LocalStack;
-let kinesis: KinesisClient;
-let sqs: SQSClient;
-let temporal: { client: Client; close(): Promise<void> };
-let workers: WorkerProcess[] = [];
-const outDir = path.join(testOutDir(), 'pipeline');
-let n = 0;
-
-beforeAll(async () => {
-  rmSync(outDir, { recursive: true, force: true });
-  mkdirSync(outDir, { recursive: true });
-  stack = await startLocalStack({ temporal: { uiPort: null }, kinesis: 'kinesis-local', logDir: outDir });
-  kinesis = createKinesisClient({
-    region: stack.region,
-    credentials: stack.credentials,
-    endpoint: stack.kinesisEndpoint,
-  });
-  sqs = createSqsClient({
-    region: stack.region,
-    credentials: stack.credentials,
-    endpoint: stack.sqsEndpoint,
-  });
-  temporal = await connectClient({
-    address: stack.temporalAddress ?? '',
-    namespace: 'default',
-    taskQueue: 'unused',
-    tls: false,
-  });
-});
-
-afterEach(async () => {
-  await Promise.all(workers.map((w) => w.stop('SIGKILL')));
-  workers = [];
-});
-
-afterAll(async () => {
-  await temporal?.close();
-  kinesis?.destroy();
-  sqs?.destroy();
-  await stack?.stop();
-});
-
-async function setup(shards = 4) {
-  const id = `${Date.now().toString(36)}-${++n}`;
-  const streamName = `pipeline-${id}`;
-  await createStream(kinesis, streamName, shards);
-  const dlqUrl = await createQueue(sqs, `${streamName}-dlq`);
-  return {
-    streamName,
-    dlqUrl,
-    taskQueue: `ksp-test-${id}`,
-    sinkFile: path.join(outDir, `${streamName}.jsonl`),
-  };
-}
-
-function worker(t: { taskQueue: string; sinkFile: string }, poison?: string): WorkerProcess {
-  const w = startWorkerProcess(stack, { ...t, ...(poison ? { poison } : {}) });
-  workers.push(w);
-  return w;
-}
+const suite = useIntegrationStack('pipeline', 'kinesis-local');
 
 function uniqueKeys(file: string): number {
   return new Set(readSink(file).map((l) => l.key)).size;
@@ -96,9 +20,9 @@ function uniqueKeys(file: string): number {
 
 test('5,000 records over 4 shards and 100 keys: every record handled, per-key order kept, checkpoints at the last sequence numbers', async () => {
   // Prepare
-  const t = await setup();
-  const produced = await produce(kinesis, t.streamName, 5_000, 100);
-  worker(t);
+  const t = await suite.setup(4);
+  const produced = await produce(suite.kinesis, t.streamName, 5_000, 100);
+  suite.worker(t);
   // Act
   const options = compileStreamOptions({
     streamName: t.streamName,
@@ -107,7 +31,7 @@ test('5,000 records over 4 shards and 100 keys: every record handled, per-key or
     maxPollWait: '2s',
     idlePollInterval: '200ms',
   });
-  await startStream(temporal.client, t.taskQueue, { options });
+  await startStream(suite.temporal, t.taskQueue, { options });
   await waitFor(() => uniqueKeys(t.sinkFile) >= 5_000, {
     timeoutMs: 90_000,
     intervalMs: 500,
@@ -119,14 +43,14 @@ test('5,000 records over 4 shards and 100 keys: every record handled, per-key or
   expect(orderViolations(lines)).toEqual([]);
   expect(Object.keys(produced.lastSequenceByShard)).toHaveLength(4);
   for (const [shardId, last] of Object.entries(produced.lastSequenceByShard)) {
-    const handle = temporal.client.workflow.getHandle(shardWorkflowId(t.streamName, shardId));
+    const handle = suite.temporal.workflow.getHandle(shardWorkflowId(t.streamName, shardId));
     await waitFor(async () => (await handle.query(shardStatusQuery)).checkpoint?.sequenceNumber === last, {
       timeoutMs: 20_000,
       what: `checkpoint of ${shardId} at ${last}`,
     });
   }
-  await stopStream(temporal.client, t.streamName);
-  const result = await streamHandle(temporal.client, t.streamName).result();
+  await stopStream(suite.temporal, t.streamName);
+  const result = await streamHandle(suite.temporal, t.streamName).result();
   expect(Object.values(result.shards).map((s) => s.state)).toEqual([
     'stopped',
     'stopped',
@@ -137,10 +61,10 @@ test('5,000 records over 4 shards and 100 keys: every record handled, per-key or
 
 test('SIGKILL the worker mid-stream, start another: nothing lost, duplicates only from the batches in flight', async () => {
   // Prepare
-  const t = await setup();
+  const t = await suite.setup(4);
   const batchSize = 100;
-  await produce(kinesis, t.streamName, 4_000, 100);
-  const first = worker(t);
+  await produce(suite.kinesis, t.streamName, 4_000, 100);
+  const first = suite.worker(t);
   const options = compileStreamOptions({
     streamName: t.streamName,
     dlqQueueUrl: t.dlqUrl,
@@ -149,7 +73,7 @@ test('SIGKILL the worker mid-stream, start another: nothing lost, duplicates onl
     idlePollInterval: '200ms',
     heartbeatTimeout: '3s',
   });
-  await startStream(temporal.client, t.taskQueue, { options });
+  await startStream(suite.temporal, t.taskQueue, { options });
   await waitFor(() => uniqueKeys(t.sinkFile) >= 800, {
     timeoutMs: 60_000,
     intervalMs: 50,
@@ -158,7 +82,7 @@ test('SIGKILL the worker mid-stream, start another: nothing lost, duplicates onl
   // Act
   await first.stop('SIGKILL');
   const handledBeforeKill = uniqueKeys(t.sinkFile);
-  worker(t);
+  suite.worker(t);
   await waitFor(() => uniqueKeys(t.sinkFile) >= 4_000, {
     timeoutMs: 120_000,
     intervalMs: 500,
@@ -179,11 +103,11 @@ test('SIGKILL the worker mid-stream, start another: nothing lost, duplicates onl
 
 test('a poison record goes to the DLQ with its data while the rest of the stream flows', async () => {
   // Prepare
-  const t = await setup(2);
+  const t = await suite.setup(2);
   const total = 600;
   const poisonAt = new Set([137, 411]);
-  await produce(kinesis, t.streamName, total, 50, (i) => poisonAt.has(i));
-  worker(t, '"poison":true');
+  await produce(suite.kinesis, t.streamName, total, 50, (i) => poisonAt.has(i));
+  suite.worker(t, { poison: '"poison":true' });
   const options = compileStreamOptions({
     streamName: t.streamName,
     dlqQueueUrl: t.dlqUrl,
@@ -193,7 +117,7 @@ test('a poison record goes to the DLQ with its data while the rest of the stream
     retry: { maximumAttempts: 3, initialInterval: '200ms', maximumInterval: '1s' },
   });
   // Act
-  await startStream(temporal.client, t.taskQueue, { options });
+  await startStream(suite.temporal, t.taskQueue, { options });
   await waitFor(() => uniqueKeys(t.sinkFile) >= total - poisonAt.size, {
     timeoutMs: 60_000,
     intervalMs: 500,
@@ -201,7 +125,7 @@ test('a poison record goes to the DLQ with its data while the rest of the stream
   });
   const bodies = await waitFor(
     async () => {
-      const got = await receiveAll(sqs, t.dlqUrl);
+      const got = await receiveAll(suite.sqs, t.dlqUrl);
       return got.length > 0 ? got : null;
     },
     { timeoutMs: 30_000, what: 'DLQ messages' },
@@ -222,7 +146,7 @@ test('a poison record goes to the DLQ with its data while the rest of the stream
   );
   expect(deadRecords).toHaveLength(2);
   expect(deadRecords.every((r) => r.poison === true)).toBe(true);
-  await waitFor(async () => (await streamStatus(temporal.client, t.streamName)).totals.deadLettered === 2, {
+  await waitFor(async () => (await streamStatus(suite.temporal, t.streamName)).totals.deadLettered === 2, {
     timeoutMs: 30_000,
     what: 'the stream status to count 2 dead-lettered records',
   });
