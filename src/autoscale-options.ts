@@ -6,8 +6,9 @@
  * Utilisation is the stream's measured write load over its capacity: the larger of records/s over
  * 1,000 per open shard and bytes/s over 1 MiB per open shard (the Kinesis write limits).
  */
-import { type Duration, formatDuration, parseDuration } from './duration';
+import type { Duration } from './duration';
 import { ConfigError } from './errors';
+import { checkDuration } from './option-checks';
 import { KINESIS_RESHARD_LIMITS } from './workflows/reshard-limits';
 
 export interface AutoscaleOptions {
@@ -129,20 +130,7 @@ function fraction(field: string, value: unknown): number {
 }
 
 function ms(field: string, value: unknown, min: number, max = 7 * 24 * 3_600_000): number {
-  const parsed = parseDuration(value);
-  if (parsed === undefined) {
-    throw new ConfigError(
-      field,
-      `${JSON.stringify(value)} is not a duration: use milliseconds or a string such as "30s", "5m", "1h"`,
-    );
-  }
-  if (parsed < min || parsed > max) {
-    throw new ConfigError(
-      field,
-      `${formatDuration(parsed)} is out of range: use ${formatDuration(min)} to ${formatDuration(max)}`,
-    );
-  }
-  return parsed;
+  return checkDuration(field, value, min, max);
 }
 
 /** Validates and fills in autoscale options; throws a ConfigError naming the field and the fix. */

@@ -4,7 +4,8 @@
  * Pure module: the compiled options are plain JSON and travel as workflow input.
  */
 import { ConfigError } from './errors';
-import { type Duration, formatDuration, parseDuration } from './duration';
+import { checkDuration, checkInteger } from './option-checks';
+import { type Duration, formatDuration } from './duration';
 
 /** Where a shard is read from when it has no checkpoint yet. */
 export type StartPosition =
@@ -145,39 +146,7 @@ const STREAM_NAME = /^[a-zA-Z0-9_.-]{1,128}$/;
 const SEQUENCE_NUMBER = /^\d{1,128}$/;
 const START_TYPES = ['TRIM_HORIZON', 'LATEST', 'AT_TIMESTAMP', 'AT_SEQUENCE_NUMBER', 'AFTER_SEQUENCE_NUMBER'];
 
-/** A duration option in milliseconds, within [min, max]; also used by the DLQ replay options. */
-export function checkDuration(
-  field: string,
-  value: unknown,
-  min: number,
-  max = Number.MAX_SAFE_INTEGER,
-): number {
-  const ms = parseDuration(value);
-  if (ms === undefined) {
-    throw new ConfigError(
-      field,
-      `${JSON.stringify(value)} is not a duration: use milliseconds or a string such as "500ms", "5s", "2m"`,
-    );
-  }
-  if (ms < min || ms > max) {
-    throw new ConfigError(
-      field,
-      `${formatDuration(ms)} is out of range: use ${formatDuration(min)} to ${formatDuration(max)}`,
-    );
-  }
-  return ms;
-}
-
-/** A whole-number option within [min, max]; also used by the DLQ replay options. */
-export function checkInteger(field: string, value: unknown, min: number, max: number, hint = ''): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigError(
-      field,
-      `${JSON.stringify(value)} is invalid: use a whole number from ${min} to ${max}${hint}`,
-    );
-  }
-  return value;
-}
+export { checkDuration, checkInteger } from './option-checks';
 
 function sequenceMap(field: string, value: unknown): Record<string, string> {
   if (

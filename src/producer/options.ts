@@ -3,8 +3,9 @@
  * refuses every bad value with a message naming the field and the fix (STYLE.md habit 10).
  */
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
-import { type Duration, formatDuration, parseDuration } from '../duration';
+import { type Duration, formatDuration } from '../duration';
 import { ConfigError } from '../errors';
+import { checkDuration } from '../option-checks';
 import { MAX_RECORD_BYTES } from './limits';
 
 export interface AggregationOptions {
@@ -90,20 +91,7 @@ function whole(field: string, value: unknown, min: number, max: number, hint = '
 }
 
 function duration(field: string, value: unknown, min: number, max: number): number {
-  const ms = parseDuration(value);
-  if (ms === undefined) {
-    throw new ConfigError(
-      field,
-      `${JSON.stringify(value)} is not a duration: use milliseconds or a string such as "100ms", "5s"`,
-    );
-  }
-  if (ms < min || ms > max) {
-    throw new ConfigError(
-      field,
-      `${formatDuration(ms)} is out of range: use ${formatDuration(min)} to ${formatDuration(max)}`,
-    );
-  }
-  return ms;
+  return checkDuration(field, value, min, max);
 }
 
 function compileAggregation(value: unknown): CompiledProducerOptions['aggregation'] {
