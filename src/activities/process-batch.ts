@@ -23,6 +23,8 @@ export interface ProcessBatchInput {
   batchSize: number;
   maxPollWaitMs: number;
   idlePollIntervalMs: number;
+  /** Keep polling this long after the first records to fill the batch; absent = 0. */
+  maxBatchingWindowMs?: number;
   /** Delivery attempt of the record at the checkpoint (1 on first delivery). */
   attempt: number;
   /** Final attempt: records the handler fails go to the DLQ and the checkpoint moves past them. */
@@ -216,6 +218,7 @@ export function createProcessBatch(deps: ProcessBatchDeps) {
         limit,
         maxWaitMs: input.maxPollWaitMs,
         idlePollIntervalMs: input.idlePollIntervalMs,
+        batchingWindowMs: bisecting ? 0 : (input.maxBatchingWindowMs ?? 0),
       }));
     const source = { streamName: input.streamName, shardId: input.shardId };
     // KPL aggregates expanded; a corrupt one comes apart for the DLQ (handed over as a plain record

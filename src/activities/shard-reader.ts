@@ -38,6 +38,8 @@ export interface FetchRequest {
   /** Long-poll an idle shard for up to this long before returning no records. */
   maxWaitMs: number;
   idlePollIntervalMs: number;
+  /** Once records arrived, keep polling this long to fill the batch up to `limit` (0: hand them over at once). */
+  batchingWindowMs?: number;
 }
 
 export interface FetchResult {
@@ -137,6 +139,9 @@ export class ShardReader {
     let throttled = 0;
     const shardKey = `${req.streamName}/${req.shardId}`;
     let lastCallAt = this.lastGetRecordsAt.get(shardKey) ?? 0;
+    /** Records of earlier polls held back by the batching window. */
+    let collected: _Record[] = [];
+    let firstRecordAt: number | undefined;
     for (;;) {
       const sinceLast = this.deps.now() - lastCallAt;
       if (sinceLast < MIN_GET_RECORDS_INTERVAL_MS)
@@ -147,11 +152,15 @@ export class ShardReader {
       let out;
       try {
         out = await this.deps.kinesis.send(
-          new GetRecordsCommand({ ShardIterator: iterator, Limit: req.limit }),
+          new GetRecordsCommand({ ShardIterator: iterator, Limit: req.limit - collected.length }),
         );
       } catch (err) {
         if (isExpiredIterator(err)) {
-          iterator = await this.acquire(req);
+          // Re-derive after what this call already holds (whole raw records), else from the checkpoint.
+          const held = collected[collected.length - 1]?.SequenceNumber;
+          iterator = await this.acquire(
+            held === undefined ? req : { ...req, checkpoint: { sequenceNumber: held } },
+          );
           continue;
         }
         if (isThrottling(err)) {
@@ -166,7 +175,7 @@ export class ShardReader {
           shardId: req.shardId,
         });
       }
-      const records = out.Records ?? [];
+      const records = collected.length > 0 ? [...collected, ...(out.Records ?? [])] : (out.Records ?? []);
       const next = out.NextShardIterator ?? null;
       const waitedMs = this.deps.now() - startedAt;
       const done = (childShardIds: string[] | null): FetchResult => ({
@@ -183,7 +192,17 @@ export class ShardReader {
         this.lastGetRecordsAt.delete(shardKey);
         return done(out.ChildShards ? out.ChildShards.map((c) => c.ShardId ?? '').filter(Boolean) : null);
       }
-      if (records.length > 0) return done(null);
+      if (records.length > 0) {
+        // Batching window (Lambda's MaximumBatchingWindowInSeconds): fill the batch a little longer.
+        firstRecordAt ??= this.deps.now();
+        const windowLeft = (req.batchingWindowMs ?? 0) - (this.deps.now() - firstRecordAt);
+        if (records.length >= req.limit || windowLeft <= 0) return done(null);
+        collected = records;
+        iterator = next;
+        this.deps.heartbeat({ phase: 'batching', records: records.length, getRecordsCalls: calls });
+        await this.deps.sleep(Math.min(req.idlePollIntervalMs, windowLeft));
+        continue;
+      }
       iterator = next;
       if (waitedMs >= req.maxWaitMs) {
         // Nothing consumed: the next call may start from this iterator.

@@ -197,6 +197,7 @@ export async function shardWorkflow(workflowInput: ShardWorkflowInput): Promise<
             batchSize: options.batchSize,
             maxPollWaitMs: options.maxPollWaitMs,
             idlePollIntervalMs: options.idlePollIntervalMs,
+            maxBatchingWindowMs: options.maxBatchingWindowMs ?? 0,
             attempt: state.attempt,
             deadLetterOnFailure,
             dlqQueueUrl: options.dlqQueueUrl,

@@ -25,6 +25,7 @@ describe('compileStreamOptions', () => {
       batchSize: 100,
       maxPollWaitMs: 300_000,
       idlePollIntervalMs: 1_000,
+      maxBatchingWindowMs: 0,
       retry: {
         maximumAttempts: 3,
         initialIntervalMs: 1_000,
@@ -102,6 +103,18 @@ describe('compileStreamOptions', () => {
 
   describe.each<[string, unknown, string, string]>([
     ['options null', null, 'options', 'must be an object'],
+    [
+      'a batching window that is not a duration',
+      { ...base, maxBatchingWindow: 'soon' },
+      'maxBatchingWindow',
+      'is not a duration',
+    ],
+    [
+      'a batching window over 5 minutes',
+      { ...base, maxBatchingWindow: '6m' },
+      'maxBatchingWindow',
+      'is out of range',
+    ],
     ['no streamName', {}, 'streamName', 'is not a Kinesis stream name'],
     [
       'a streamName with spaces',

@@ -21,6 +21,7 @@ Starts consuming <stream> (idempotent: an already running stream is left as it i
   --batch-size <n>           records per batch, 1–10000 (default 100)
   --max-attempts <n>         handler attempts before the DLQ; 0 retries forever (default 3)
   --poll-wait <duration>     long-poll window of an idle shard (default 5m)
+  --batching-window <dur>    after records arrive, keep polling up to this long to fill the batch (default 0)
   --bisect                   halve a failing batch to isolate the bad record (Lambda's BisectBatchOnFunctionError)
   --max-record-age <dur>     records older than this go to the DLQ unhandled (default: never)
   --non-retryable <type>     handler error name/type sent to the DLQ without retries (repeatable)
@@ -45,6 +46,7 @@ export function optionsFromFlags(argv: string[]): StreamProcessorOptions {
     'batch-size': { type: 'string' },
     'max-attempts': { type: 'string' },
     'poll-wait': { type: 'string' },
+    'batching-window': { type: 'string' },
     bisect: { type: 'boolean' },
     'max-record-age': { type: 'string' },
     'non-retryable': { type: 'string', multiple: true },
@@ -70,6 +72,9 @@ export function optionsFromFlags(argv: string[]): StreamProcessorOptions {
     ...(batchSize !== undefined ? { batchSize } : {}),
     ...(stringFlag(values['poll-wait']) ? { maxPollWait: stringFlag(values['poll-wait']) } : {}),
     ...(stringFlag(values.dlq) ? { dlqQueueUrl: stringFlag(values.dlq) } : {}),
+    ...(stringFlag(values['batching-window'])
+      ? { maxBatchingWindow: stringFlag(values['batching-window']) }
+      : {}),
     ...(values.bisect ? { bisectBatchOnError: true } : {}),
     ...(stringFlag(values['max-record-age'])
       ? { maximumRecordAge: stringFlag(values['max-record-age']) }
