@@ -28,6 +28,19 @@ export const ErrorType = {
 
 export type ErrorTypeName = (typeof ErrorType)[keyof typeof ErrorType];
 
+/**
+ * Failures no retry can fix (missing stream or queue, refused request, bad credentials, a bug):
+ * the activities' Temporal retry policies list these as non-retryable, and workflows that see one
+ * stop and report it instead of retrying.
+ */
+export const NON_RETRYABLE_TYPES: string[] = [
+  ErrorType.StreamNotFound,
+  ErrorType.QueueNotFound,
+  ErrorType.AwsBadRequest,
+  ErrorType.AwsAccessDenied,
+  ErrorType.Programming,
+];
+
 /** Thrown by option compilation; the message names the field and the fix. */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';

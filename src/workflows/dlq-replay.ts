@@ -35,18 +35,10 @@ import {
   dlqReplayProgressQuery,
   stopDlqReplaySignal,
 } from './dlq-replay-messages';
+import { NON_RETRYABLE_TYPES } from '../errors';
 
 /** Receipt handles a run keeps to release at its end; beyond it, messages reappear after holdFor. */
 export const MAX_HELD_MESSAGES = 1_000;
-
-/** Failures of the replay activity no retry fixes: the run ends (held messages released) with the reason. */
-const FATAL_TYPES = [
-  'KspQueueNotFound',
-  'KspStreamNotFound',
-  'KspAwsBadRequest',
-  'KspAwsAccessDenied',
-  'KspProgrammingError',
-];
 
 /** Everything a run carries across continue-as-new: plain JSON only. */
 export interface DlqReplayState {
@@ -114,7 +106,7 @@ export async function dlqReplayWorkflow(input: DlqReplayWorkflowInput): Promise<
       initialInterval: '1s',
       backoffCoefficient: 2,
       maximumInterval: '1m',
-      nonRetryableErrorTypes: FATAL_TYPES,
+      nonRetryableErrorTypes: NON_RETRYABLE_TYPES,
     },
   });
 

@@ -29,6 +29,7 @@ import {
   reshardProgressQuery,
 } from './reshard-messages';
 import { planCountChange } from './reshard-plan';
+import { NON_RETRYABLE_TYPES } from '../errors';
 
 export type { ReshardResult, ReshardWorkflowInput } from './reshard-messages';
 
@@ -37,13 +38,7 @@ export const DEFAULT_MAX_SHARDS = 500;
 
 type Activities = ReturnType<typeof createActivities>;
 
-const NON_RETRYABLE = [
-  RESHARD_REFUSED,
-  'KspStreamNotFound',
-  'KspAwsBadRequest',
-  'KspAwsAccessDenied',
-  'KspProgrammingError',
-];
+const NON_RETRYABLE = [RESHARD_REFUSED, ...NON_RETRYABLE_TYPES];
 
 /** Reads and control-plane calls: quick, retried with backoff while Kinesis is busy or throttles. */
 const calls = proxyActivities<Activities>({

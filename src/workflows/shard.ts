@@ -35,6 +35,7 @@ import {
 import { KSP_STATE } from './search-attributes';
 import { afterBatch } from './shard-failure';
 import { type ShardState, initialShardState } from './shard-state';
+import { NON_RETRYABLE_TYPES } from '../errors';
 
 export type { ShardState } from './shard-state';
 
@@ -52,15 +53,6 @@ export interface ShardWorkflowResult {
   reason: 'shard-ended' | 'stopped';
   status: ShardStatus;
 }
-
-/** Failures the batch activity reports that no retry can fix: the shard pauses for an operator. */
-const FATAL_TYPES = [
-  'KspStreamNotFound',
-  'KspQueueNotFound',
-  'KspAwsBadRequest',
-  'KspAwsAccessDenied',
-  'KspProgrammingError',
-];
 
 /** How far before the shard workflow's start a pinned LATEST reaches back (clock skew margin). */
 const LATEST_PIN_MARGIN_MS = 5_000;
@@ -98,7 +90,7 @@ export async function shardWorkflow(workflowInput: ShardWorkflowInput): Promise<
       initialInterval: '1s',
       backoffCoefficient: 2,
       maximumInterval: '1m',
-      nonRetryableErrorTypes: FATAL_TYPES,
+      nonRetryableErrorTypes: NON_RETRYABLE_TYPES,
     },
   });
 
@@ -214,7 +206,7 @@ export async function shardWorkflow(workflowInput: ShardWorkflowInput): Promise<
           continue; // paused or stopped while idle: nothing was read
         }
         const failure = err instanceof Error && err.cause instanceof ApplicationFailure ? err.cause : null;
-        if (failure && FATAL_TYPES.includes(failure.type ?? '')) {
+        if (failure && NON_RETRYABLE_TYPES.includes(failure.type ?? '')) {
           // Nothing retry can fix (stream deleted, access revoked…): keep the checkpoint, pause,
           // and let an operator fix the cause and send `resume`.
           state.paused = true;

@@ -40,6 +40,7 @@ import {
   stopStreamSignal,
   streamStatusQuery,
 } from './messages';
+import { NON_RETRYABLE_TYPES } from '../errors';
 
 export interface StreamShardEntry {
   shardId: string;
@@ -105,12 +106,7 @@ export async function streamWorkflow(input: StreamWorkflowInput): Promise<Stream
     retry: {
       initialInterval: '1s',
       maximumInterval: '1m',
-      nonRetryableErrorTypes: [
-        'KspStreamNotFound',
-        'KspAwsBadRequest',
-        'KspAwsAccessDenied',
-        'KspProgrammingError',
-      ],
+      nonRetryableErrorTypes: NON_RETRYABLE_TYPES,
     },
   });
 
