@@ -112,6 +112,11 @@ export async function produce(
   return stats;
 }
 
+/** How many distinct records (idempotency keys) the sink holds, redeliveries counted once. */
+export function uniqueKeys(file: string): number {
+  return new Set(readSink(file).map((l) => l.key)).size;
+}
+
 export interface SinkLine extends JsonlSinkLine {
   record: DemoRecord & { poison?: boolean };
 }

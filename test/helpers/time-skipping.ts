@@ -3,6 +3,7 @@
  * search attributes registered.
  */
 import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes';
+import { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { SEARCH_ATTRIBUTES } from '../../src/constants';
 import { resolveTestServerBin } from '../../src/local/paths';
@@ -51,4 +52,13 @@ export async function createTimeSkippingEnv(
     );
   }
   return env;
+}
+
+/**
+ * A plain client on the test server, for activities that need one (the shard starter): the
+ * time-skipping `env.client` toggles time skipping in `result()`, which, called from inside an
+ * activity, stalls the test's own `env.sleep`.
+ */
+export function plainClient(env: TestWorkflowEnvironment): Client {
+  return new Client({ connection: env.connection, namespace: env.namespace ?? 'default' });
 }

@@ -13,14 +13,12 @@ import { createProducer } from '../../src/producer/producer';
 import type { Checkpoint } from '../../src/records';
 import { shardStatusQuery } from '../../src/workflows/messages';
 import { useIntegrationStack } from '../helpers/integration-stack';
-import { orderViolations, readSink } from '../helpers/pipeline';
+import { orderViolations, readSink, uniqueKeys } from '../helpers/pipeline';
 import { waitFor } from '../helpers/wait';
 
 const suite = useIntegrationStack('kpl-pipeline', 'kinesalite');
 const setup = (shards: number) => suite.setup(shards);
 const worker = (t: { taskQueue: string; sinkFile: string }) => suite.worker(t);
-
-const uniqueKeys = (file: string): number => new Set(readSink(file).map((l) => l.key)).size;
 
 /**
  * Writes `count` demo records (`{ key, n, at }`, per-key counters) over `keys` keys with the

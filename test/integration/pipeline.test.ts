@@ -8,15 +8,11 @@ import { shardWorkflowId } from '../../src/constants';
 import { decodeDlqRecords, parseDlqMessage } from '../../src/dlq/envelope';
 import { compileStreamOptions } from '../../src/options';
 import { shardStatusQuery } from '../../src/workflows/messages';
-import { orderViolations, produce, readSink, receiveAll } from '../helpers/pipeline';
+import { orderViolations, produce, readSink, receiveAll, uniqueKeys } from '../helpers/pipeline';
 import { useIntegrationStack } from '../helpers/integration-stack';
 import { waitFor } from '../helpers/wait';
 
 const suite = useIntegrationStack('pipeline', 'kinesis-local');
-
-function uniqueKeys(file: string): number {
-  return new Set(readSink(file).map((l) => l.key)).size;
-}
 
 test('5,000 records over 4 shards and 100 keys: every record handled, per-key order kept, checkpoints at the last sequence numbers', async () => {
   // Prepare

@@ -9,7 +9,6 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
@@ -36,7 +35,7 @@ import {
 } from '../helpers/memory-shard';
 import { handled, idle, result, testOptions } from '../helpers/fake-batches';
 import { skipTime } from '../helpers/time';
-import { createTimeSkippingEnv } from '../helpers/time-skipping';
+import { createTimeSkippingEnv, plainClient } from '../helpers/time-skipping';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'histories');
 const SHARD = path.join(FIXTURES, 'shard-workflow-v1.binpb');
@@ -117,6 +116,7 @@ async function recordStreamHistory(
   taskQueue = 'record-stream',
 ): Promise<Uint8Array> {
   const streamName = 'orders';
+  const client = plainClient(env);
   const worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue,
@@ -128,11 +128,7 @@ async function recordStreamHistory(
         status: 'ACTIVE',
         shards,
       }),
-      // A plain client: the time-skipping client's result() inside an activity stalls time skipping.
-      startShardWorkflow: createShardStarter({
-        client: () => new Client({ connection: env.connection, namespace: env.namespace ?? 'default' }),
-        taskQueue: () => taskQueue,
-      }),
+      startShardWorkflow: createShardStarter({ client: () => client, taskQueue: () => taskQueue }),
       processBatch: async (i: ProcessBatchInput) =>
         i.shardId.endsWith('0')
           ? handled(10, 10, { shardEnded: true })

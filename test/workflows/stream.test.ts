@@ -3,7 +3,7 @@
  * continue-as-new without harming the shard workflows. Shard workflows are started by the real
  * shard-starter activity against the test server; Kinesis reads are scripted.
  */
-import { Client } from '@temporalio/client';
+import { type Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import type { ProcessBatchInput, ProcessBatchResult } from '../../src/activities/process-batch';
@@ -14,16 +14,16 @@ import { stopStreamSignal, streamStatusQuery } from '../../src/workflows/message
 import type { StreamWorkflowInput, StreamWorkflowResult } from '../../src/workflows/stream';
 import { workflowBundlePath } from '../helpers/bundle';
 import { handled, idle, seq, testOptions } from '../helpers/fake-batches';
-import { createTimeSkippingEnv } from '../helpers/time-skipping';
+import { createTimeSkippingEnv, plainClient } from '../helpers/time-skipping';
 import { skipTime } from '../helpers/time';
 
 let env: TestWorkflowEnvironment;
-let plainClient: Client;
+let client: Client;
 let n = 0;
 
 beforeAll(async () => {
   env = await createTimeSkippingEnv();
-  plainClient = new Client({ connection: env.connection, namespace: env.namespace ?? 'default' });
+  client = plainClient(env);
 });
 
 afterAll(async () => {
@@ -59,7 +59,7 @@ async function run<T>(
       }),
       // A plain client: the time-skipping one's result() unlocks and relocks time skipping, which
       // from inside an activity leaves the server unable to skip and the starter stuck.
-      startShardWorkflow: createShardStarter({ client: () => plainClient, taskQueue: () => taskQueue }),
+      startShardWorkflow: createShardStarter({ client: () => client, taskQueue: () => taskQueue }),
       processBatch: async (input: ProcessBatchInput) => {
         const k = perShard[input.shardId] ?? 0;
         perShard[input.shardId] = k + 1;
