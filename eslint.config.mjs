@@ -36,6 +36,7 @@ export default tseslint.config(
   {
     ignores: [
       'dist/**',
+      'dist-bench/**',
       'node_modules/**',
       '.tools/**',
       '.data/**',

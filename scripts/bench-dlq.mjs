@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The DLQ benchmark (src/bench/dlq.ts): DLQ replay throughput against fauxqs beside a plain
+ * The DLQ benchmark (bench/dlq.ts): DLQ replay throughput against fauxqs beside a plain
  * receive-and-delete loop, and the time bisect takes to isolate a poison record in one batch of
  * 10,000 beside the same batch without poison and without bisect. Provisions and builds first.
  *
@@ -46,7 +46,7 @@ const provision = spawnSync(process.execPath, [path.join(root, 'scripts', 'provi
 if (provision.status !== 0) process.exit(provision.status ?? 1);
 
 const require = createRequire(import.meta.url);
-const { runDlqBench, formatDlqBench } = require('../dist/bench/dlq.js');
+const { runDlqBench, formatDlqBench } = require('../dist-bench/bench/dlq.js');
 
 runDlqBench(Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)))
   .then((result) => {

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The producer benchmark (src/bench/producer.ts): baselines and the producer, with and without KPL
+ * The producer benchmark (bench/producer.ts): baselines and the producer, with and without KPL
  * aggregation, on kinesalite in one run, then memory under backpressure. Needs the build:
  * `node scripts/provision.mjs` first (`npm run bench:producer` does both).
  *
@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 
 const require = createRequire(import.meta.url);
 const { values } = parseArgs({ options: { records: { type: 'string' }, json: { type: 'string' } } });
-const { runProducerBench, formatProducerBench } = require('../dist/bench/producer.js');
+const { runProducerBench, formatProducerBench } = require('../dist-bench/bench/producer.js');
 
 const records = values.records === undefined ? undefined : Number(values.records);
 if (records !== undefined && (!Number.isInteger(records) || records < 500)) {

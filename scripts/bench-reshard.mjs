@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * Reshard benchmark (src/bench/reshard.ts) on the embedded stack:
+ * Reshard benchmark (bench/reshard.ts) on the embedded stack:
  *   node scripts/provision.mjs && node scripts/bench-reshard.mjs [--backend kinesis-local|kinesalite|both]
  *     [--from 4] [--to 8] [--rate <records/s>] [--steady 10s] [--after 10s]
  * Prints, per backend, the time from the reshard becoming ACTIVE to the first record handled on a
@@ -13,8 +13,8 @@ import { createRequire } from 'node:module';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const require = createRequire(import.meta.url);
-const { runReshardBench, formatReshardBench } = require(path.join(root, 'dist', 'bench', 'reshard.js'));
-const { parseDuration } = require(path.join(root, 'dist', 'duration.js'));
+const { runReshardBench, formatReshardBench } = require(path.join(root, 'dist-bench', 'bench', 'reshard.js'));
+const { parseDuration } = require(path.join(root, 'dist-bench', 'src', 'config', 'duration.js'));
 const { DefaultLogger, Runtime } = require('@temporalio/worker');
 
 // The in-process worker's state changes are noise next to the numbers: warnings and errors only.

@@ -5,7 +5,6 @@ import { ConfigError } from '../errors';
 import { runWorker } from '../workers/main';
 import { TargetError } from '../client/stream-control';
 import { type CliContext, createCliContext } from './context';
-import { BENCH_HELP, benchCommand } from './commands/bench';
 import { DEV_HELP, devCommand } from './commands/dev';
 import { DLQ_HELP, dlqCommand } from './commands/dlq';
 import { PRODUCE_HELP, produceCommand } from './commands/produce';
@@ -37,7 +36,6 @@ Usage: ksp <command> [options]
   reshard <stream>         --to N | --split <shard> | --merge <a> <b>: change the shard layout
   autoscale <stream>       scale the shard count on measured load (--status, --stop)
   produce <stream>         write demo records (see \`ksp produce --help\`)
-  bench                    benchmarks: drain rate, latency, history size, memory
 
 Temporal CLI equivalents: temporal workflow query --workflow-id ksp:<stream> --type status
                           temporal workflow signal --workflow-id ksp:<stream> --name pause|resume|stop`;
@@ -56,7 +54,6 @@ const COMMANDS: Record<string, { run: Command; help?: string }> = {
   reshard: { run: reshardCommand, help: RESHARD_HELP },
   autoscale: { run: autoscaleCommand, help: AUTOSCALE_HELP },
   produce: { run: produceCommand, help: PRODUCE_HELP },
-  bench: { run: benchCommand, help: BENCH_HELP },
 };
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {

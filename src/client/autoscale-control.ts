@@ -3,7 +3,7 @@
  * decisions, stop it.
  */
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import type { CompiledAutoscaleOptions } from '../autoscale-options';
+import type { CompiledAutoscaleOptions } from '../config/autoscale-options';
 import type { autoscaleWorkflow } from '../workflows/autoscale';
 import {
   type AutoscaleStatus,

@@ -14,7 +14,7 @@ import { type Client, WorkflowExecutionAlreadyStartedError, type WorkflowHandle 
 import { classifyAwsError } from '../aws/classify';
 import { type DlqMessageSummary, type ReceivedMeta, describeDlqMessage } from '../dlq/describe';
 import { priorTries } from '../dlq/requeue';
-import type { CompiledDlqReplayOptions } from '../dlq/replay-options';
+import type { CompiledDlqReplayOptions } from '../config/replay-options';
 import type { DlqReplayWorkflowInput } from '../workflows/dlq-replay';
 import { type DlqReplayResult, dlqReplayWorkflowId } from '../workflows/dlq-replay-messages';
 import { TargetError } from './stream-control';

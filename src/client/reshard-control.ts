@@ -11,7 +11,7 @@ import {
   WorkflowFailedError,
 } from '@temporalio/client';
 import { ApplicationFailure, type Workflow } from '@temporalio/common';
-import { formatDuration } from '../duration';
+import { formatDuration } from '../config/duration';
 import type { reshardWorkflow } from '../workflows/reshard';
 import {
   type ReshardProgress,

@@ -9,7 +9,7 @@ import type { ApplicationFailure } from '@temporalio/common';
 import { ErrorType } from '../errors';
 import { classifyAwsError } from '../aws/classify';
 import { shardWorkflowId, streamWorkflowId } from '../constants';
-import type { CompiledStreamOptions } from '../options';
+import type { CompiledStreamOptions } from '../config/stream-options';
 import {
   type PauseInput,
   type StreamStatus,
@@ -18,7 +18,7 @@ import {
   shardStatusQuery,
   stopStreamSignal,
   streamStatusQuery,
-} from '../workflows/messages';
+} from '../workflows/stream-messages';
 import { KSP_STREAM } from '../workflows/search-attributes';
 import type { StreamWorkflowInput, StreamWorkflowResult } from '../workflows/stream';
 

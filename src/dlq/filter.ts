@@ -4,7 +4,7 @@
  */
 import type { KinesisRecord } from '../records';
 import type { DlqEnvelope } from './format';
-import type { CompiledDlqReplayFilters } from './replay-options';
+import type { CompiledDlqReplayFilters } from '../config/replay-options';
 
 /** Why a message was not selected; null when it was. */
 export function messageFilterMiss(envelope: DlqEnvelope, filters: CompiledDlqReplayFilters): string | null {

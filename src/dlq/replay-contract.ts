@@ -3,7 +3,7 @@
  * records (DESIGN.md rule 1). Pure module, shared by src/workflows/dlq-replay.ts (as types) and
  * src/activities/dlq-replay.ts.
  */
-import type { CompiledDlqReplayOptions } from './replay-options';
+import type { CompiledDlqReplayOptions } from '../config/replay-options';
 
 /** Why a message was skipped: not a readable envelope (see DlqParseProblem), filtered out, or its records gone. */
 export type SkipReason = 'not-json' | 'foreign' | 'unknown-version' | 'invalid' | 'filtered' | 'records-gone';

@@ -11,7 +11,7 @@ export {
   type ProducerOptions,
   PRODUCER_DEFAULTS,
   compileProducerOptions,
-} from './options';
+} from '../config/producer-options';
 export {
   MAX_RECORDS_PER_REQUEST,
   MAX_RECORD_BYTES,

@@ -29,7 +29,11 @@ import {
   recordBytes,
   validateRecord,
 } from './limits';
-import { type CompiledProducerOptions, type ProducerOptions, compileProducerOptions } from './options';
+import {
+  type CompiledProducerOptions,
+  type ProducerOptions,
+  compileProducerOptions,
+} from '../config/producer-options';
 import { ShardRateLimiter } from './rate-limiter';
 import { backoffDelay } from './retry';
 import { ShardMap } from './shard-map';

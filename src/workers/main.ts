@@ -11,7 +11,7 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { createKinesisClient, createSqsClient } from '../aws/clients';
 import { type Env, readAwsConfig, readInt, readTemporalConfig } from '../config/env';
 import { ConfigError } from '../errors';
-import { loadHandler } from '../handler-loader';
+import { loadHandler } from '../handler/loader';
 import { connectNative } from './temporal-connection';
 import { createKspWorker } from './worker';
 
@@ -32,7 +32,7 @@ export function readWorkerProcessConfig(env: Env): WorkerProcessConfig {
   if (!handlerModule) {
     throw new ConfigError(
       'KSP_HANDLER',
-      'is not set: point it at the module that exports your handler, e.g. KSP_HANDLER=./dist/handler.js (the built-in example is dist/handlers/jsonl-sink.js)',
+      'is not set: point it at the module that exports your handler, e.g. KSP_HANDLER=./dist/handler.js (the built-in example is dist/examples/jsonl-sink.js)',
     );
   }
   const type = env.KSP_HANDLER_TYPE?.trim() || 'native';

@@ -7,7 +7,7 @@ import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { type NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
-import type { BatchHandler } from '../handler';
+import type { BatchHandler } from '../handler/contract';
 
 export interface KspWorkerOptions {
   connection: NativeConnection;

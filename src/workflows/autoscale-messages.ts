@@ -3,7 +3,7 @@
  * the `ksp autoscale` command and tests.
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { CompiledAutoscaleOptions } from '../autoscale-options';
+import type { CompiledAutoscaleOptions } from '../config/autoscale-options';
 import { WORKFLOW_ID_PREFIX } from '../constants';
 import type { LoadInterval, LoadSample } from './autoscale-load';
 import type { AutoscaleDecision } from './autoscale-policy';

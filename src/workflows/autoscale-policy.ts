@@ -16,8 +16,8 @@
  *   changes per rolling 24 h, and the last `reserveForScaleUp` of them only for scaling up.
  * - Intervals that span a change, or a stream not ACTIVE, are not evidence: windows restart.
  */
-import type { CompiledAutoscaleOptions } from '../autoscale-options';
-import type { ReshardLedgerEntry } from './messages';
+import type { CompiledAutoscaleOptions } from '../config/autoscale-options';
+import type { ReshardLedgerEntry } from './stream-messages';
 import { type LoadInterval, type LoadSample, WRITE_LIMITS } from './autoscale-load';
 import { countChangeBudget, countStepRange, shardCeiling } from './reshard-limits';
 

@@ -28,7 +28,7 @@ import {
 } from './autoscale-messages';
 import { type LoadSample, toInterval } from './autoscale-load';
 import { type AutoscaleDecision, decide } from './autoscale-policy';
-import type { ReshardLedgerEntry } from './messages';
+import type { ReshardLedgerEntry } from './stream-messages';
 import { reshardWorkflow } from './reshard';
 import { reshardWorkflowId } from './reshard-messages';
 import { KSP_STREAM } from './search-attributes';

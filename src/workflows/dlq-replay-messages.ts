@@ -4,7 +4,7 @@
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { DlqReplayCounts } from '../dlq/replay-contract';
-import type { ReplayMode } from '../dlq/replay-options';
+import type { ReplayMode } from '../config/replay-options';
 
 /** One replay per queue at a time: `ksp:dlq-replay:<queue URL>`. */
 export function dlqReplayWorkflowId(queueUrl: string): string {

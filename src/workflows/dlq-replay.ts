@@ -26,7 +26,7 @@ import {
   addCounts,
   emptyCounts,
 } from '../dlq/replay-contract';
-import type { CompiledDlqReplayOptions } from '../dlq/replay-options';
+import type { CompiledDlqReplayOptions } from '../config/replay-options';
 import {
   type DlqReplayEnd,
   type DlqReplayProgress,

@@ -3,8 +3,8 @@
  * can use them deterministically and tests can table them.
  */
 import type { Checkpoint } from '../records';
-import { type ShardStartPosition, type StartPosition, shardStartPosition } from '../options';
-import type { ShardRunState } from './messages';
+import { type ShardStartPosition, type StartPosition, shardStartPosition } from '../config/stream-options';
+import type { ShardRunState } from './stream-messages';
 
 export interface LineageEntry {
   shardId: string;

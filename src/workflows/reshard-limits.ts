@@ -6,7 +6,7 @@
  * maximum. Pure functions over plain JSON: the reshard workflow, the autoscale policy and unit tests
  * share them. Every refusal names the limit and what is allowed.
  */
-import type { ReshardLedgerEntry } from './messages';
+import type { ReshardLedgerEntry } from './stream-messages';
 import { areAdjacent, middleHashKey } from './hash-range';
 import type { OpenShard, ReshardRequest } from './reshard-messages';
 

@@ -15,7 +15,7 @@ import {
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import { streamWorkflowId } from '../constants';
-import { type ReshardLedgerEntry, reshardCompletedSignal } from './messages';
+import { type ReshardLedgerEntry, reshardCompletedSignal } from './stream-messages';
 import { type StreamShape, checkReshard } from './reshard-limits';
 import {
   type OpenShard,

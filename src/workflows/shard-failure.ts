@@ -4,7 +4,7 @@
  * a `batchItemFailures` response named. Lambda's event-source-mapping rules, plus the isolation of
  * a reported failure. Pure module: safe in workflow code, unit-tested without a server.
  */
-import { type CompiledRetry, retryDelayMs } from '../options';
+import { type CompiledRetry, retryDelayMs } from '../config/stream-options';
 import type { BisectState } from './shard-state';
 
 /** What the transition needs to know about a batch (a subset of the batch activity's result). */

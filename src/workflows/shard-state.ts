@@ -3,7 +3,7 @@
  * that resumes a stopped one. Pure module, shared with the activity that starts shard workflows.
  */
 import type { Checkpoint } from '../records';
-import type { ShardStatus } from './messages';
+import type { ShardStatus } from './stream-messages';
 
 /** A failing batch being split (bisectBatchOnError): how the next batches are narrowed. */
 export interface BisectState {

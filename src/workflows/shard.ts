@@ -19,8 +19,8 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
-import type { ProcessBatchResult } from '../activities/process-batch';
-import type { CompiledStreamOptions, ShardStartPosition } from '../options';
+import type { ProcessBatchResult } from '../activities/shard/process-batch';
+import type { CompiledStreamOptions, ShardStartPosition } from '../config/stream-options';
 import { compareCheckpoint } from '../records';
 import {
   type PauseInput,
@@ -31,7 +31,7 @@ import {
   shardProgressSignal,
   shardStatusQuery,
   stopShardSignal,
-} from './messages';
+} from './stream-messages';
 import { KSP_STATE } from './search-attributes';
 import { afterBatch } from './shard-failure';
 import { type ShardState, initialShardState } from './shard-state';

@@ -17,7 +17,7 @@ import {
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import { DEFAULT_REDISCOVER_MS, shardWorkflowId } from '../constants';
-import type { CompiledStreamOptions } from '../options';
+import type { CompiledStreamOptions } from '../config/stream-options';
 import { startableShards, startPositionFor } from './lineage';
 import { pruneLedger } from './reshard-limits';
 import {
@@ -39,7 +39,7 @@ import {
   stopShardSignal,
   stopStreamSignal,
   streamStatusQuery,
-} from './messages';
+} from './stream-messages';
 import { NON_RETRYABLE_TYPES } from '../errors';
 
 export interface StreamShardEntry {

@@ -3,7 +3,7 @@
  * copy of the batch, so isolating a poison record reads the shard once, not once per split.
  */
 import { batchInput, decode, useEmulators } from './harness';
-import type { ProcessBatchInput, ProcessBatchResult } from '../../src/activities/process-batch';
+import type { ProcessBatchInput, ProcessBatchResult } from '../../src/activities/shard/process-batch';
 import { payloads } from '../helpers/kinesis';
 
 describe('processBatch while bisecting (kinesalite)', () => {

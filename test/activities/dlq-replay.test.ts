@@ -11,7 +11,7 @@ import {
   type ReplayDlqBatchResult,
   emptyCounts,
 } from '../../src/dlq/replay-contract';
-import { type DlqReplayOptions, compileDlqReplayOptions } from '../../src/dlq/replay-options';
+import { type DlqReplayOptions, compileDlqReplayOptions } from '../../src/config/replay-options';
 import { priorTries } from '../../src/dlq/requeue';
 import { type KinesisRecord, idempotencyKey } from '../../src/records';
 import { dlqRecords, receiveEverything, sendEnvelopes } from '../helpers/dlq';

@@ -2,8 +2,8 @@
  * Scripted batch-activity results for workflow tests: the workflow logic is what is under test
  * here; the real activity is tested against the emulators.
  */
-import type { ProcessBatchInput, ProcessBatchResult } from '../../src/activities/process-batch';
-import { type CompiledStreamOptions, compileStreamOptions } from '../../src/options';
+import type { ProcessBatchInput, ProcessBatchResult } from '../../src/activities/shard/process-batch';
+import { type CompiledStreamOptions, compileStreamOptions } from '../../src/config/stream-options';
 
 export function seq(n: number): string {
   // 56-digit sequence numbers like Kinesis', increasing with n.

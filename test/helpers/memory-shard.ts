@@ -9,10 +9,10 @@ import {
   type ProcessBatchInput,
   type ProcessBatchResult,
   createProcessBatch,
-} from '../../src/activities/process-batch';
-import type { FetchRequest, FetchResult } from '../../src/activities/shard-reader';
+} from '../../src/activities/shard/process-batch';
+import type { FetchRequest, FetchResult } from '../../src/activities/shard/reader';
 import type { DlqBatchInput } from '../../src/dlq/envelope';
-import type { BatchHandler, BatchResult } from '../../src/handler';
+import type { BatchHandler, BatchResult } from '../../src/handler/contract';
 import { type KinesisRecord, compareCheckpoint } from '../../src/records';
 import { seq } from './fake-batches';
 

@@ -11,7 +11,7 @@ import {
   type KinesisClient,
 } from '@aws-sdk/client-kinesis';
 import { CreateQueueCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { JsonlSinkLine } from '../../src/handlers/jsonl-sink';
+import type { JsonlSinkLine } from '../../src/examples/jsonl-sink';
 import { projectRoot } from '../../src/local/paths';
 import type { LocalStack } from '../../src/local/stack';
 import { type DemoProducerStats, type DemoRecord, demoEntry, putAll } from '../../src/producer/demo-producer';

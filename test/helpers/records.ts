@@ -1,7 +1,7 @@
 /**
  * Record factories for unit tests: realistic 56-digit sequence numbers, one shard, one stream.
  */
-import type { HandlerContext } from '../../src/handler';
+import type { HandlerContext } from '../../src/handler/contract';
 import { idempotencyKey, type KinesisRecord } from '../../src/records';
 
 /** The shard every factory record belongs to unless overridden. */

@@ -9,7 +9,7 @@ import { ListShardsCommand } from '@aws-sdk/client-kinesis';
 import { reshardResult, startReshard } from '../../src/client/reshard-control';
 import { startStream, stopStream, streamHandle, streamStatus } from '../../src/client/stream-control';
 import { shardWorkflowId } from '../../src/constants';
-import { compileStreamOptions } from '../../src/options';
+import { compileStreamOptions } from '../../src/config/stream-options';
 import { runDemoProducer } from '../../src/producer/demo-producer';
 import { hashShare } from '../../src/workflows/hash-range';
 import type { OpenShard, ReshardRequest, ReshardResult } from '../../src/workflows/reshard-messages';

@@ -16,7 +16,7 @@ import { queueDepth } from '../../src/client/dlq-control';
 import { startStream, stopStream, streamHandle, streamStatus } from '../../src/client/stream-control';
 import { projectRoot, testOutDir } from '../../src/local/paths';
 import { type LocalStack, startLocalStack } from '../../src/local/stack';
-import { compileStreamOptions } from '../../src/options';
+import { compileStreamOptions } from '../../src/config/stream-options';
 import { connectClient } from '../../src/workers/temporal-connection';
 import { receiveEverything, sendRaw, unreadableMessages } from '../helpers/dlq';
 import {

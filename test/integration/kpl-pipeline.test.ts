@@ -7,11 +7,11 @@
  */
 import { startStream } from '../../src/client/stream-control';
 import { shardWorkflowId } from '../../src/constants';
-import { compileStreamOptions } from '../../src/options';
+import { compileStreamOptions } from '../../src/config/stream-options';
 import { runLoad } from '../../src/producer/load';
 import { createProducer } from '../../src/producer/producer';
 import type { Checkpoint } from '../../src/records';
-import { shardStatusQuery } from '../../src/workflows/messages';
+import { shardStatusQuery } from '../../src/workflows/stream-messages';
 import { useIntegrationStack } from '../helpers/integration-stack';
 import { orderViolations, readSink, uniqueKeys } from '../helpers/pipeline';
 import { waitFor } from '../helpers/wait';

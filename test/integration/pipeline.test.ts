@@ -6,8 +6,8 @@
 import { startStream, stopStream, streamHandle, streamStatus } from '../../src/client/stream-control';
 import { shardWorkflowId } from '../../src/constants';
 import { decodeDlqRecords, parseDlqMessage } from '../../src/dlq/envelope';
-import { compileStreamOptions } from '../../src/options';
-import { shardStatusQuery } from '../../src/workflows/messages';
+import { compileStreamOptions } from '../../src/config/stream-options';
+import { shardStatusQuery } from '../../src/workflows/stream-messages';
 import { orderViolations, produce, readSink, receiveAll, uniqueKeys } from '../helpers/pipeline';
 import { useIntegrationStack } from '../helpers/integration-stack';
 import { waitFor } from '../helpers/wait';

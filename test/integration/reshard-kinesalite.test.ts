@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { startStream } from '../../src/client/stream-control';
 import { projectRoot } from '../../src/local/paths';
-import { compileStreamOptions } from '../../src/options';
+import { compileStreamOptions } from '../../src/config/stream-options';
 import { useIntegrationStack } from '../helpers/integration-stack';
 import { reshardUnderLoad, widest } from '../helpers/reshard-under-load';
 import { waitFor } from '../helpers/wait';

@@ -2,7 +2,7 @@
  * Autoscale options are compiled in one place: defaults filled in, and every bad value refused
  * with the field and the fix.
  */
-import { type AutoscaleOptions, compileAutoscaleOptions } from '../../src/autoscale-options';
+import { type AutoscaleOptions, compileAutoscaleOptions } from '../../src/config/autoscale-options';
 import { ConfigError } from '../../src/errors';
 
 const base: AutoscaleOptions = { streamName: 'orders', maxShards: 16 };

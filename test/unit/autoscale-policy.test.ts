@@ -2,7 +2,7 @@
  * The pure autoscale policy, decision by decision: what the load asks for, and every reason not
  * to act (warming up, not sustained, cooldown, limits, lag, budget).
  */
-import { type CompiledAutoscaleOptions, compileAutoscaleOptions } from '../../src/autoscale-options';
+import { type CompiledAutoscaleOptions, compileAutoscaleOptions } from '../../src/config/autoscale-options';
 import {
   type LoadInterval,
   type LoadSample,
@@ -10,7 +10,7 @@ import {
   toInterval,
 } from '../../src/workflows/autoscale-load';
 import { type PolicyInput, decide } from '../../src/workflows/autoscale-policy';
-import type { ReshardLedgerEntry } from '../../src/workflows/messages';
+import type { ReshardLedgerEntry } from '../../src/workflows/stream-messages';
 
 const NOW = Date.parse('2026-11-26T12:00:00Z');
 const MIN = 60_000;

@@ -1,4 +1,4 @@
-import { interpretBatchResult } from '../../src/batch-result';
+import { interpretBatchResult } from '../../src/handler/batch-result';
 import { makeAggregate, makeBatch, makeRecord, sequenceNumber, SHARD_ID } from '../helpers/records';
 
 const batch = makeBatch(5); // sequence numbers 1…5 at positions 0…4

@@ -1,6 +1,6 @@
 import type { _Record } from '@aws-sdk/client-kinesis';
-import { BisectBatchCache } from '../../src/activities/bisect-cache';
-import type { FetchResult } from '../../src/activities/shard-reader';
+import { BisectBatchCache } from '../../src/activities/shard/bisect-cache';
+import type { FetchResult } from '../../src/activities/shard/reader';
 import { sequenceNumber } from '../helpers/records';
 
 function fetched(from: number, to: number, bytes = 10): FetchResult {

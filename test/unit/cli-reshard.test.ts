@@ -5,7 +5,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { compileAutoscaleOptions } from '../../src/autoscale-options';
+import { compileAutoscaleOptions } from '../../src/config/autoscale-options';
 import { autoscaleOptionsFromFlags, formatAutoscaleStatus } from '../../src/cli/commands/autoscale';
 import { formatReshardResult, reshardRequestFromFlags } from '../../src/cli/commands/reshard';
 import type { AutoscaleStatus } from '../../src/workflows/autoscale-messages';

@@ -1,10 +1,10 @@
 import { ConfigError } from '../../src/errors';
-import { formatReplayBar, formatReplayCounts, formatReplaySummary } from '../../src/cli/dlq-format';
+import { formatReplayBar, formatReplayCounts, formatReplaySummary } from '../../src/cli/render-dlq';
 import { dlqCommand, replayOptionsFromFlags } from '../../src/cli/commands/dlq';
 import type { CliContext } from '../../src/cli/context';
 import { UsageError } from '../../src/cli/usage';
 import { emptyCounts } from '../../src/dlq/replay-contract';
-import { compileDlqReplayOptions } from '../../src/dlq/replay-options';
+import { compileDlqReplayOptions } from '../../src/config/replay-options';
 import type { DlqReplayProgress } from '../../src/workflows/dlq-replay-messages';
 
 const DLQ = 'http://sqs.us-east-1.localhost:4566/000000000000/orders-dlq';

@@ -1,4 +1,4 @@
-import { RecordRateLimiter } from '../../src/activities/dlq-rate';
+import { RecordRateLimiter } from '../../src/activities/dlq/rate';
 
 /** A fake clock whose sleep moves time on. */
 function clock() {

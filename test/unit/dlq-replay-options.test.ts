@@ -3,7 +3,7 @@ import {
   type DlqReplayOptions,
   compileDlqReplayOptions,
   replayRetryDelayMs,
-} from '../../src/dlq/replay-options';
+} from '../../src/config/replay-options';
 
 const DLQ = 'http://sqs.us-east-1.localhost:4566/000000000000/orders-dlq';
 const PARKING = 'http://sqs.us-east-1.localhost:4566/000000000000/orders-parking';

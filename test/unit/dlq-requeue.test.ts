@@ -6,7 +6,7 @@ import {
   sqsMessageBytes,
 } from '../../src/dlq/envelope';
 import { messageFilterMiss, selectRecords } from '../../src/dlq/filter';
-import { compileDlqReplayOptions } from '../../src/dlq/replay-options';
+import { compileDlqReplayOptions } from '../../src/config/replay-options';
 import {
   REPLAY_TRIES_ATTRIBUTE,
   parkedMessage,

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import ts from 'typescript';
 import { HandlerLoadError } from '../../src/errors';
-import { loadHandler, type LoadHandlerOptions } from '../../src/handler-loader';
+import { loadHandler, type LoadHandlerOptions } from '../../src/handler/loader';
 import { makeBatch, makeHandlerContext, sequenceNumber, SHARD_ID } from '../helpers/records';
 
 const FIXTURES = path.resolve(__dirname, '../fixtures/handlers');

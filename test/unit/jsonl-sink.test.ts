@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { BatchHandler } from '../../src/handler';
-import { createJsonlSinkHandler, type JsonlSinkLine } from '../../src/handlers/jsonl-sink';
-import type * as JsonlSink from '../../src/handlers/jsonl-sink';
+import type { BatchHandler } from '../../src/handler/contract';
+import { createJsonlSinkHandler, type JsonlSinkLine } from '../../src/examples/jsonl-sink';
+import type * as JsonlSink from '../../src/examples/jsonl-sink';
 import { makeAggregate, makeBatch, makeHandlerContext, SHARD_ID } from '../helpers/records';
 
 let dir: string;
@@ -128,7 +128,7 @@ describe('handler (configured from the environment)', () => {
       // Act: a fresh copy of the module, so its top level runs under this environment.
       let handler: BatchHandler | undefined;
       jest.isolateModules(() => {
-        handler = (require('../../src/handlers/jsonl-sink') as typeof JsonlSink).handler;
+        handler = (require('../../src/examples/jsonl-sink') as typeof JsonlSink).handler;
       });
       const result = await handler?.(makeBatch(2), makeHandlerContext());
       process.env = saved;

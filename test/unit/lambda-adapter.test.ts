@@ -5,7 +5,7 @@ import {
   type LambdaKinesisHandler,
   placeholderStreamArn,
   toLambdaEvent,
-} from '../../src/lambda-adapter';
+} from '../../src/handler/lambda-adapter';
 import {
   makeAggregate,
   makeBatch,

@@ -5,7 +5,7 @@ import {
   retryDelayMs,
   shardStartPosition,
   type StreamProcessorOptions,
-} from '../../src/options';
+} from '../../src/config/stream-options';
 
 const NOW = new Date('2026-03-01T12:00:00Z');
 const DLQ = 'https://sqs.us-east-1.amazonaws.com/123456789012/orders-dlq';

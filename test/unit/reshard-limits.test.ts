@@ -3,7 +3,7 @@
  * before any call that changes the stream.
  */
 import { middleHashKey } from '../../src/workflows/hash-range';
-import type { ReshardLedgerEntry } from '../../src/workflows/messages';
+import type { ReshardLedgerEntry } from '../../src/workflows/stream-messages';
 import {
   type StreamShape,
   checkReshard,

@@ -1,4 +1,4 @@
-import { type CompiledRetry } from '../../src/options';
+import { type CompiledRetry } from '../../src/config/stream-options';
 import { type BatchVerdict, type FailureState, afterBatch } from '../../src/workflows/shard-failure';
 
 const retry: CompiledRetry = {

@@ -3,8 +3,8 @@
  * inside an aggregate, corrupt aggregates, and partial failures naming one user record.
  */
 import type { _Record } from '@aws-sdk/client-kinesis';
-import { interpretBatchResult } from '../../src/batch-result';
-import { expandRecords, toUserRecords } from '../../src/activities/user-records';
+import { interpretBatchResult } from '../../src/handler/batch-result';
+import { expandRecords, toUserRecords } from '../../src/activities/shard/user-records';
 import { KPL_MAGIC, encodeAggregate } from '../../src/kpl';
 import { checkpointOf } from '../../src/records';
 import { SHARD_ID, STREAM_NAME, sequenceNumber } from '../helpers/records';

@@ -7,8 +7,8 @@
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import { createReshardActivities } from '../../src/activities/reshard';
-import { type AutoscaleOptions, compileAutoscaleOptions } from '../../src/autoscale-options';
+import { createReshardActivities } from '../../src/activities/reshard/reshard';
+import { type AutoscaleOptions, compileAutoscaleOptions } from '../../src/config/autoscale-options';
 import { startAutoscale } from '../../src/client/autoscale-control';
 import { streamWorkflowId } from '../../src/constants';
 import {
@@ -19,7 +19,7 @@ import {
   stopAutoscaleSignal,
 } from '../../src/workflows/autoscale-messages';
 import { type LoadSample, WRITE_LIMITS } from '../../src/workflows/autoscale-load';
-import { type ReshardLedgerEntry, reshardCompletedSignal } from '../../src/workflows/messages';
+import { type ReshardLedgerEntry, reshardCompletedSignal } from '../../src/workflows/stream-messages';
 import { MAX_HASH_KEY } from '../../src/workflows/hash-range';
 import type { StreamShape } from '../../src/workflows/reshard-limits';
 import type { OpenShard } from '../../src/workflows/reshard-messages';

@@ -16,7 +16,7 @@ import {
   type ReplayDlqBatchResult,
   emptyCounts,
 } from '../../src/dlq/replay-contract';
-import { type DlqReplayOptions, compileDlqReplayOptions } from '../../src/dlq/replay-options';
+import { type DlqReplayOptions, compileDlqReplayOptions } from '../../src/config/replay-options';
 import type { DlqReplayWorkflowInput } from '../../src/workflows/dlq-replay';
 import {
   type DlqReplayResult,

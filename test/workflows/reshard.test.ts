@@ -7,9 +7,9 @@
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import { createReshardActivities } from '../../src/activities/reshard';
-import type { StartShardInput } from '../../src/activities/shard-starter';
-import { StreamDiscovery } from '../../src/activities/stream-discovery';
+import { createReshardActivities } from '../../src/activities/reshard/reshard';
+import type { StartShardInput } from '../../src/activities/stream/shard-starter';
+import { StreamDiscovery } from '../../src/activities/stream/discovery';
 import { createKinesisClient } from '../../src/aws/clients';
 import { reshardResult, startReshard } from '../../src/client/reshard-control';
 import { TargetError } from '../../src/client/stream-control';
@@ -27,7 +27,7 @@ import {
   reshardLedgerQuery,
   shardEndedSignal,
   streamStatusQuery,
-} from '../../src/workflows/messages';
+} from '../../src/workflows/stream-messages';
 import { hashShare as exactShare } from '../../src/workflows/hash-range';
 import type { OpenShard } from '../../src/workflows/reshard-messages';
 import type { StreamWorkflowInput, StreamWorkflowResult } from '../../src/workflows/stream';

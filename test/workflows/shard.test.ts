@@ -4,14 +4,14 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ApplicationFailure } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
-import type { ProcessBatchInput, ProcessBatchResult } from '../../src/activities/process-batch';
+import type { ProcessBatchInput, ProcessBatchResult } from '../../src/activities/shard/process-batch';
 import type { ShardWorkflowInput, ShardWorkflowResult } from '../../src/workflows/shard';
 import {
   pauseShardSignal,
   resumeShardSignal,
   shardStatusQuery,
   stopShardSignal,
-} from '../../src/workflows/messages';
+} from '../../src/workflows/stream-messages';
 import { workflowBundlePath } from '../helpers/bundle';
 import { handled, idle, result, seq, testOptions } from '../helpers/fake-batches';
 import { createTimeSkippingEnv } from '../helpers/time-skipping';

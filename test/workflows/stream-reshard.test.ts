@@ -5,8 +5,8 @@
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import type { StartShardInput } from '../../src/activities/shard-starter';
-import type { ShardInfo } from '../../src/activities/stream-discovery';
+import type { StartShardInput } from '../../src/activities/stream/shard-starter';
+import type { ShardInfo } from '../../src/activities/stream/discovery';
 import { streamWorkflowId } from '../../src/constants';
 import {
   type ReshardLedgerEntry,
@@ -15,7 +15,7 @@ import {
   shardEndedSignal,
   shardProgressSignal,
   streamStatusQuery,
-} from '../../src/workflows/messages';
+} from '../../src/workflows/stream-messages';
 import type { StreamWorkflowInput, StreamWorkflowResult } from '../../src/workflows/stream';
 import { workflowBundlePath } from '../helpers/bundle';
 import { testOptions } from '../helpers/fake-batches';

@@ -6,11 +6,11 @@
 import { type Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import type { ProcessBatchInput, ProcessBatchResult } from '../../src/activities/process-batch';
-import { createShardStarter } from '../../src/activities/shard-starter';
-import type { ShardInfo } from '../../src/activities/stream-discovery';
+import type { ProcessBatchInput, ProcessBatchResult } from '../../src/activities/shard/process-batch';
+import { createShardStarter } from '../../src/activities/stream/shard-starter';
+import type { ShardInfo } from '../../src/activities/stream/discovery';
 import { shardWorkflowId, streamWorkflowId } from '../../src/constants';
-import { stopStreamSignal, streamStatusQuery } from '../../src/workflows/messages';
+import { stopStreamSignal, streamStatusQuery } from '../../src/workflows/stream-messages';
 import type { StreamWorkflowInput, StreamWorkflowResult } from '../../src/workflows/stream';
 import { workflowBundlePath } from '../helpers/bundle';
 import { handled, idle, seq, testOptions } from '../helpers/fake-batches';

@@ -1,5 +1,5 @@
 /** `ksp autoscale <stream>`: start, inspect or stop the autoscale workflow of a stream. */
-import { type AutoscaleOptions, compileAutoscaleOptions } from '../../autoscale-options';
+import { type AutoscaleOptions, compileAutoscaleOptions } from '../../config/autoscale-options';
 import {
   autoscaleHandle,
   autoscaleStatus,

@@ -16,7 +16,7 @@ import { CreateQueueCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { createKinesisClient, createSqsClient } from '../../aws/clients';
 import { liveStreamStatus, startStream } from '../../client/stream-control';
 import { DEFAULT_NAMESPACE, DEFAULT_TASK_QUEUE, streamWorkflowId } from '../../constants';
-import { compileStreamOptions } from '../../options';
+import { compileStreamOptions } from '../../config/stream-options';
 import { projectRoot } from '../../local/paths';
 import { startLocalStack } from '../../local/stack';
 import { runDemoProducer } from '../../producer/demo-producer';
@@ -147,7 +147,7 @@ export async function devCommand(ctx: CliContext, argv: string[]): Promise<void>
       AWS_REGION: stack.region,
       AWS_ENDPOINT_URL_KINESIS: stack.kinesisEndpoint,
       AWS_ENDPOINT_URL_SQS: stack.sqsEndpoint,
-      KSP_HANDLER: path.join(__dirname, '..', '..', 'handlers', 'jsonl-sink.js'),
+      KSP_HANDLER: path.join(__dirname, '..', '..', 'examples', 'jsonl-sink.js'),
       KSP_SINK_FILE: sinkFile,
       KSP_LOG_LEVEL: env.KSP_LOG_LEVEL ?? 'WARN',
       KSP_SINK_POISON: env.KSP_SINK_POISON ?? '"poison":true',

@@ -2,14 +2,14 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { dlqReplayHandle, peekDlq, startDlqReplay, validateReplayTargets } from '../../client/dlq-control';
 import { formatDlqPeek } from '../../dlq/describe';
-import { type DlqReplayOptions, compileDlqReplayOptions } from '../../dlq/replay-options';
+import { type DlqReplayOptions, compileDlqReplayOptions } from '../../config/replay-options';
 import {
   type DlqReplayResult,
   dlqReplayProgressQuery,
   stopDlqReplaySignal,
 } from '../../workflows/dlq-replay-messages';
 import type { CliContext } from '../context';
-import { formatReplayBar, formatReplayCounts, formatReplaySummary } from '../dlq-format';
+import { formatReplayBar, formatReplayCounts, formatReplaySummary } from '../render-dlq';
 import { UsageError, intFlag, parse, readConfigFile, stringFlag } from '../usage';
 
 export const DLQ_HELP = `Usage: ksp dlq <peek|replay|status|stop> <queue-url> [options]

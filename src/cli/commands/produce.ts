@@ -2,7 +2,7 @@
  * `ksp produce <stream>`: a load generator over the producer library, with a progress bar on a
  * terminal (a plain line every few seconds otherwise) and a summary at the end.
  */
-import { parseDuration } from '../../duration';
+import { parseDuration } from '../../config/duration';
 import { ConfigError } from '../../errors';
 import { type LoadProgress, type LoadSummary, runLoad } from '../../producer/load';
 import { createProducer } from '../../producer/producer';

@@ -2,7 +2,7 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { describeRequest, reshardResult, reshardValidated, startReshard } from '../../client/reshard-control';
 import { TargetError } from '../../client/stream-control';
-import { formatDuration } from '../../duration';
+import { formatDuration } from '../../config/duration';
 import { hashShare } from '../../workflows/hash-range';
 import {
   type OpenShard,

@@ -9,9 +9,13 @@ import {
   validateTarget,
 } from '../../client/stream-control';
 import { ConfigError } from '../../errors';
-import { type StartPosition, type StreamProcessorOptions, compileStreamOptions } from '../../options';
+import {
+  type StartPosition,
+  type StreamProcessorOptions,
+  compileStreamOptions,
+} from '../../config/stream-options';
 import type { CliContext } from '../context';
-import { formatStreamStatus } from '../format';
+import { formatStreamStatus } from '../render-status';
 import { UsageError, intFlag, listFlag, parse, readConfigFile, requireStream, stringFlag } from '../usage';
 
 export const START_HELP = `Usage: ksp start <stream> [options]

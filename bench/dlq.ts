@@ -1,0 +1,311 @@
+/**
+ * The DLQ benchmark (`node scripts/bench-dlq.mjs`): replay throughput against fauxqs, beside a
+ * plain receive-and-delete loop on the same queue, and the time bisect takes to isolate a poison
+ * record in one batch of 10,000 on kinesalite, beside the same batch without poison and without
+ * bisect. One local stack (Temporal dev server, kinesalite, fauxqs) and an in-process worker.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { Client } from '@temporalio/client';
+import { DefaultLogger, type NativeConnection, Runtime } from '@temporalio/worker';
+import { createKinesisClient, createSqsClient } from '../src/aws/clients';
+import { queueDepth } from '../src/client/dlq-control';
+import { compileDlqReplayOptions, type ReplayMode } from '../src/config/replay-options';
+import { dataDir } from '../src/local/paths';
+import { type LocalStack, startLocalStack } from '../src/local/stack';
+import { compileStreamOptions } from '../src/config/stream-options';
+import { connectClient, connectNative } from '../src/workers/temporal-connection';
+import { createKspWorker } from '../src/workers/worker';
+import type { DlqReplayWorkflowInput } from '../src/workflows/dlq-replay';
+import type { DlqReplayResult } from '../src/workflows/dlq-replay-messages';
+import type { ShardWorkflowInput } from '../src/workflows/shard';
+import {
+  BenchHandler,
+  countDlqRecords,
+  createQueue,
+  createStream,
+  plainLoop,
+  putBatch,
+  seedQueue,
+  waitUntil,
+} from './dlq-fixtures';
+
+export interface DlqBenchOptions {
+  /** DLQ messages to replay per mode. @default 2000 */
+  messages?: number;
+  /** Records per message. @default 10 */
+  recordsPerMessage?: number;
+  /** Bytes of data per record. @default 200 */
+  recordBytes?: number;
+  /** Records in the one batch bisect splits. @default 10000 */
+  bisectRecords?: number;
+  log?: (line: string) => void;
+}
+
+export interface ReplayRate {
+  what: string;
+  messages: number;
+  records: number;
+  seconds: number;
+  messagesPerSecond: number;
+  recordsPerSecond: number;
+}
+
+export interface BisectTiming {
+  what: string;
+  /** Seconds from the workflow start until the poison record was in the DLQ (or the batch handled). */
+  seconds: number;
+  /** Handler calls until then. */
+  handlerCalls: number;
+  /** Seconds, handler calls and GetRecords until the poison record was handed over alone (bisect on). */
+  isolated: { seconds: number; calls: number; reads: number } | null;
+  deadLettered: number;
+  /** GetRecords calls (reads of the shard) until then. */
+  reads: number;
+}
+
+export interface DlqBenchResult {
+  replay: ReplayRate[];
+  bisect: { records: number; poisonAt: number; runs: BisectTiming[] };
+  environment: { node: string; cpus: number; cpuModel: string };
+}
+
+const TASK_QUEUE = 'ksp-bench-dlq';
+function rate(what: string, messages: number, records: number, ms: number): ReplayRate {
+  const seconds = ms / 1000;
+  return {
+    what,
+    messages,
+    records,
+    seconds,
+    messagesPerSecond: messages / seconds,
+    recordsPerSecond: records / seconds,
+  };
+}
+
+interface Bench {
+  /** GetRecords calls the worker's Kinesis client made so far. */
+  reads(): number;
+  stack: LocalStack;
+  kinesis: KinesisClient;
+  sqs: SQSClient;
+  client: Client;
+  handler: BenchHandler;
+}
+
+async function replayRun(
+  b: Bench,
+  mode: ReplayMode,
+  o: Required<Omit<DlqBenchOptions, 'log'>>,
+): Promise<ReplayRate> {
+  const queueUrl = await createQueue(b.sqs, `bench-replay-${mode}-${Date.now()}`);
+  const targetStream = mode === 'reput' ? `bench-reput-${Date.now()}` : null;
+  if (targetStream) await createStream(b.kinesis, targetStream);
+  await seedQueue(b.sqs, queueUrl, o.messages, o.recordsPerMessage, o.recordBytes);
+  const options = compileDlqReplayOptions({
+    queueUrl,
+    mode,
+    ...(targetStream ? { targetStream } : {}),
+    emptyGracePeriod: '1s',
+    receiveWait: '1s',
+  });
+  b.handler.replayed = 0;
+  const started = Date.now();
+  const input: DlqReplayWorkflowInput = { options };
+  const result = await b.client.workflow.execute<(i: DlqReplayWorkflowInput) => Promise<DlqReplayResult>>(
+    'dlqReplayWorkflow',
+    { taskQueue: TASK_QUEUE, workflowId: `bench-dlq-replay-${mode}-${started}`, args: [input] },
+  );
+  const p = result.progress;
+  if (p.replayed !== o.messages) throw new Error(`bench: replayed ${p.replayed} of ${o.messages} messages`);
+  // The run ends a grace period after the last message: time the replay up to that message.
+  const end =
+    mode === 'handler' ? b.handler.lastReplayAt : Date.parse(p.emptySince ?? new Date().toISOString());
+  return rate(`replay, ${mode} mode`, p.replayed, p.records.replayed, end - started);
+}
+
+async function bisectRun(
+  b: Bench,
+  what: string,
+  records: number,
+  poisonAt: number | null,
+  bisect: boolean,
+): Promise<BisectTiming> {
+  const stream = `bench-bisect-${Date.now()}`;
+  const shardId = await createStream(b.kinesis, stream);
+  const dlq = await createQueue(b.sqs, `${stream}-dlq`);
+  await putBatch(b.kinesis, stream, records, poisonAt);
+  b.handler.calls = 0;
+  b.handler.confirmed = 0;
+  b.handler.isolated = null;
+  const readsBefore = b.reads();
+  const input: ShardWorkflowInput = {
+    streamName: stream,
+    shardId,
+    streamWorkflowId: null,
+    options: compileStreamOptions({
+      streamName: stream,
+      dlqQueueUrl: dlq,
+      batchSize: records,
+      bisectBatchOnError: bisect,
+      maxPollWait: '1s',
+      idlePollInterval: '200ms',
+      retry: { maximumAttempts: 1 },
+    }),
+    startPosition: { type: 'TRIM_HORIZON' },
+  };
+  const started = Date.now();
+  const handle = await b.client.workflow.start('shardWorkflow', {
+    taskQueue: TASK_QUEUE,
+    workflowId: `bench-${stream}`,
+    args: [input],
+  });
+  let deadLettered = 0;
+  if (poisonAt === null) {
+    await waitUntil('the batch handled', () => b.handler.confirmed >= records);
+  } else {
+    await waitUntil('the poison record in the DLQ', async () => (await queueDepth(b.sqs, dlq)).visible > 0);
+    // Without bisect the batch is written over several messages: wait until the run moved past it.
+    await waitUntil('the batch dealt with', () => b.handler.confirmed >= (bisect ? records - 1 : 0));
+    deadLettered = await countDlqRecords(b.sqs, dlq);
+  }
+  const seconds = (Date.now() - started) / 1000;
+  const handlerCalls = b.handler.calls;
+  const reads = b.reads() - readsBefore;
+  // Set by the handler meanwhile (the compiler narrows the field to the null assigned above).
+  const alone = b.handler.isolated as BenchHandler['isolated'];
+  const isolated = alone
+    ? { seconds: (alone.at - started) / 1000, calls: alone.calls, reads: alone.reads - readsBefore }
+    : null;
+  await handle.signal('stop');
+  await handle.result();
+  return { what, seconds, handlerCalls, isolated, deadLettered, reads };
+}
+
+export async function runDlqBench(options: DlqBenchOptions = {}): Promise<DlqBenchResult> {
+  const o = {
+    messages: options.messages ?? 2_000,
+    recordsPerMessage: options.recordsPerMessage ?? 10,
+    recordBytes: options.recordBytes ?? 200,
+    bisectRecords: options.bisectRecords ?? 10_000,
+  };
+  const log = options.log ?? ((line: string) => console.error(line));
+  try {
+    Runtime.install({ logger: new DefaultLogger('ERROR') });
+  } catch {
+    // installed already (a second run in this process)
+  }
+  const logDir = path.join(dataDir(), 'bench-dlq');
+  log('bench-dlq: starting the local stack (Temporal dev server, kinesalite, fauxqs)');
+  const stack = await startLocalStack({ temporal: { uiPort: null }, kinesis: 'kinesalite', logDir });
+  const aws = { region: stack.region, credentials: stack.credentials };
+  const kinesis = createKinesisClient({ ...aws, endpoint: stack.kinesisEndpoint });
+  let getRecords = 0;
+  kinesis.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName === 'GetRecordsCommand') getRecords++;
+      return next(args);
+    },
+    { step: 'initialize', name: 'benchGetRecordsCounter' },
+  );
+  const sqs = createSqsClient({ ...aws, endpoint: stack.sqsEndpoint });
+  const temporalConfig = {
+    address: stack.temporalAddress ?? '',
+    namespace: 'default',
+    taskQueue: TASK_QUEUE,
+    tls: false,
+  };
+  const temporal = await connectClient(temporalConfig);
+  const { client } = temporal;
+  let connection: NativeConnection | undefined;
+  const handler = new BenchHandler(() => getRecords);
+  try {
+    connection = await connectNative(temporalConfig);
+    const worker = await createKspWorker({
+      connection,
+      namespace: 'default',
+      taskQueue: TASK_QUEUE,
+      kinesis,
+      sqs,
+      handler: handler.handler,
+      handlerName: 'bench',
+      shutdownGraceTimeMs: 1_000,
+    });
+    const b: Bench = { stack, kinesis, sqs, client, handler, reads: () => getRecords };
+    const result = await worker.runUntil(async () => {
+      const replay: ReplayRate[] = [];
+      log(`bench-dlq: baseline, a plain receive + delete loop over ${o.messages} messages`);
+      const plainQueue = await createQueue(sqs, `bench-plain-${Date.now()}`);
+      await seedQueue(sqs, plainQueue, o.messages, o.recordsPerMessage, o.recordBytes);
+      const plainMs = await plainLoop(sqs, plainQueue, o.messages);
+      replay.push(
+        rate('baseline: plain receive + delete loop', o.messages, o.messages * o.recordsPerMessage, plainMs),
+      );
+      for (const mode of ['handler', 'reput'] as const) {
+        log(`bench-dlq: replay in ${mode} mode, ${o.messages} messages × ${o.recordsPerMessage} records`);
+        replay.push(await replayRun(b, mode, o));
+      }
+      const poisonAt = Math.floor(o.bisectRecords * 0.6173);
+      const runs: BisectTiming[] = [];
+      log(`bench-dlq: bisect, one batch of ${o.bisectRecords} records, poison at #${poisonAt}`);
+      runs.push(
+        await bisectRun(
+          b,
+          `bisect on: poison in the DLQ, ${o.bisectRecords - 1} others handled`,
+          o.bisectRecords,
+          poisonAt,
+          true,
+        ),
+      );
+      runs.push(
+        await bisectRun(b, 'baseline: the same batch without poison, handled', o.bisectRecords, null, true),
+      );
+      runs.push(
+        await bisectRun(
+          b,
+          'baseline: bisect off, the whole batch dead-lettered',
+          o.bisectRecords,
+          poisonAt,
+          false,
+        ),
+      );
+      return { replay, bisect: { records: o.bisectRecords, poisonAt, runs } };
+    });
+    const cpus = os.cpus();
+    return {
+      ...result,
+      environment: { node: process.version, cpus: cpus.length, cpuModel: cpus[0]?.model ?? 'unknown' },
+    };
+  } finally {
+    await temporal.close();
+    await connection?.close();
+    kinesis.destroy();
+    sqs.destroy();
+    await stack.stop();
+  }
+}
+
+export function formatDlqBench(r: DlqBenchResult): string {
+  const lines = [
+    `DLQ replay throughput (fauxqs, Temporal dev server, in-process worker; ${r.environment.cpus} CPUs, Node ${r.environment.node})`,
+  ];
+  for (const x of r.replay) {
+    lines.push(
+      `  ${x.what.padEnd(40)} ${x.messagesPerSecond.toFixed(0).padStart(6)} messages/s ${x.recordsPerSecond.toFixed(0).padStart(7)} records/s  (${x.messages} messages, ${x.records} records in ${x.seconds.toFixed(2)}s)`,
+    );
+  }
+  lines.push(
+    `Bisect (kinesalite, one batch of ${r.bisect.records} records, poison at #${r.bisect.poisonAt}; log2(${r.bisect.records}) = ${Math.log2(r.bisect.records).toFixed(1)})`,
+  );
+  for (const x of r.bisect.runs) {
+    const isolated = x.isolated
+      ? `; alone after ${x.isolated.calls} calls, ${x.isolated.reads} GetRecords, ${x.isolated.seconds.toFixed(2)}s`
+      : '';
+    lines.push(
+      `  ${x.what.padEnd(52)} ${x.seconds.toFixed(2).padStart(6)}s  ${String(x.handlerCalls).padStart(3)} handler calls, ${x.reads} GetRecords  ${x.deadLettered} record(s) dead-lettered${isolated}`,
+    );
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,228 @@
+/**
+ * Section 1, backlog drain: the same backlog (N small JSON records over the shards, identical
+ * fill, fresh stream each time) drained by the real shard workflows and by plain GetRecords
+ * loops, alternating which goes first (ABBA) on the same emulator process.
+ */
+import type { PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
+import { shardWorkflowId, streamWorkflowId } from '../src/constants';
+import type { SectionContext } from './context';
+import { DrainTracker } from './drain-tracker';
+import { type HistoryCount, countHistory, sumCounts } from './history-count';
+import { type Turnaround, batchTurnaround, combineTurnarounds } from './history-timing';
+import type { MeterReading } from './kinesis-meter';
+import { startKspConsumer, terminateKspConsumer, waitForCheckpoints } from './ksp-consumer';
+import { KSP_DEFAULT_IDLE_POLL_MS } from './options';
+import { runPlainLoops } from './plain-consumer';
+import { type CpuReading, cpuSince, readCpu } from './proc';
+import { median } from './stats';
+import {
+  type FillResult,
+  createStream,
+  deleteStream,
+  fillEntries,
+  fillStream,
+  freshStreamName,
+} from './streams';
+import { within } from './wait';
+
+export type Consumer = 'ksp' | 'plain';
+
+export interface DrainRun {
+  consumer: Consumer;
+  records: number;
+  /** Seconds the fill took (PutRecords, 4 calls in flight). */
+  fillSeconds: number;
+  /** Start of the consumer → last record handled (ksp: → every checkpoint at the last record). */
+  seconds: number;
+  recordsPerSecond: number;
+  firstRecordMs: number | null;
+  batches: number;
+  meanBatchCycleMs: number | null;
+  kinesisCalls: MeterReading;
+  /** CPU ms per process while draining: `bench` (consumer, worker, in-process kinesalite), `temporal`, `kinesis-local`. */
+  cpuMs: CpuReading;
+  /** ksp only: RecordActivityTaskHeartbeat calls, history events of the shard and stream workflows. */
+  heartbeats: number | null;
+  /** ksp only: Temporal's share of each batch, from the shard workflows' history timestamps. */
+  turnaround: Turnaround | null;
+  shardHistory: HistoryCount | null;
+  streamHistory: HistoryCount | null;
+}
+
+export interface DrainResult {
+  backend: string;
+  records: number;
+  shards: number;
+  batchSize: number;
+  order: Consumer[];
+  runs: DrainRun[];
+  kspRecordsPerSecond: number;
+  plainRecordsPerSecond: number;
+  /** ksp ÷ plain, of the median rates (robust to one disturbed run on a noisy machine). */
+  ratio: number;
+}
+
+/** ABBA…: ksp first in even repeats, the plain loop first in odd ones. */
+export function drainOrder(repeats: number): Consumer[] {
+  return Array.from({ length: repeats }, (_, r): Consumer[] =>
+    r % 2 === 0 ? ['ksp', 'plain'] : ['plain', 'ksp'],
+  ).flat();
+}
+
+function timeoutMs(records: number): number {
+  return 60_000 + records * 2;
+}
+
+async function drainWithKsp(ctx: SectionContext, streamName: string, shardIds: string[], fill: FillResult) {
+  const { stack, options, metrics } = ctx;
+  const targets = fill.lastSequenceByShard;
+  const heartbeatsBefore = await metrics.heartbeats();
+  const meterBefore = stack.workerMeter.read();
+  const cpuBefore = readCpu();
+  const tracker = new DrainTracker(targets);
+  const unroute = stack.router.route(streamName, async (records, context) => {
+    tracker.observe(context.shardId, records.length, records[records.length - 1]?.sequenceNumber);
+  });
+  try {
+    await startKspConsumer(stack, streamName, { batchSize: options.batchSize });
+    await within(
+      tracker.caughtUp,
+      timeoutMs(fill.records),
+      `ksp to hand over the last record of ${streamName}`,
+      ctx.signal,
+    );
+    await waitForCheckpoints(stack.client, streamName, targets, {
+      intervalMs: 20,
+      timeoutMs: 60_000,
+      signal: ctx.signal,
+    });
+    const seconds = (performance.now() - tracker.origin) / 1000;
+    const cpuMs = cpuSince(cpuBefore);
+    const kinesisCalls = stack.workerMeter.since(meterBefore);
+    const heartbeatsAfter = await metrics.heartbeats();
+    const shardHistory = sumCounts(
+      await Promise.all(shardIds.map((id) => countHistory(stack.client, shardWorkflowId(streamName, id)))),
+    );
+    const streamHistory = await countHistory(stack.client, streamWorkflowId(streamName));
+    const turnaround = combineTurnarounds(
+      await Promise.all(shardIds.map((id) => batchTurnaround(stack.client, shardWorkflowId(streamName, id)))),
+    );
+    const heartbeats =
+      heartbeatsBefore === null || heartbeatsAfter === null ? null : heartbeatsAfter - heartbeatsBefore;
+    return {
+      seconds,
+      cpuMs,
+      kinesisCalls,
+      heartbeats,
+      turnaround,
+      shardHistory,
+      streamHistory,
+      observed: tracker.result(),
+    };
+  } finally {
+    unroute();
+    await terminateKspConsumer(stack.client, streamName, shardIds, ctx.signal);
+  }
+}
+
+async function drainWithPlainLoops(
+  ctx: SectionContext,
+  streamName: string,
+  shardIds: string[],
+  fill: FillResult,
+) {
+  const { stack, options } = ctx;
+  const targets = fill.lastSequenceByShard;
+  const meterBefore = stack.plainMeter.read();
+  const cpuBefore = readCpu();
+  const tracker = new DrainTracker(targets);
+  await runPlainLoops({
+    kinesis: stack.plainKinesis,
+    streamName,
+    shardIds,
+    limit: options.batchSize,
+    emptyPollIntervalMs: KSP_DEFAULT_IDLE_POLL_MS,
+    onBatch: (shardId, batch) =>
+      tracker.observe(shardId, batch.length, batch[batch.length - 1]?.SequenceNumber),
+    until: targets,
+    signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(timeoutMs(fill.records))]),
+  });
+  const observed = tracker.result();
+  if (observed.caughtUpMs === null)
+    throw new Error(`the plain loops stopped before the end of ${streamName}`);
+  return {
+    seconds: observed.caughtUpMs / 1000,
+    cpuMs: cpuSince(cpuBefore),
+    kinesisCalls: stack.plainMeter.since(meterBefore),
+    heartbeats: null,
+    turnaround: null,
+    shardHistory: null,
+    streamHistory: null,
+    observed,
+  };
+}
+
+/** One drain of a fresh stream filled with `entries`, by one consumer. */
+export async function measureDrain(
+  ctx: SectionContext,
+  consumer: Consumer,
+  entries: readonly PutRecordsRequestEntry[],
+): Promise<DrainRun> {
+  const { stack, options } = ctx;
+  const streamName = freshStreamName(`drain-${consumer}`);
+  const shardIds = await createStream(stack.kinesis, streamName, options.shards);
+  try {
+    const fill = await fillStream(stack.kinesis, streamName, entries);
+    const measured =
+      consumer === 'ksp'
+        ? await drainWithKsp(ctx, streamName, shardIds, fill)
+        : await drainWithPlainLoops(ctx, streamName, shardIds, fill);
+    return {
+      consumer,
+      records: fill.records,
+      fillSeconds: fill.seconds,
+      seconds: measured.seconds,
+      recordsPerSecond: fill.records / measured.seconds,
+      firstRecordMs: measured.observed.firstRecordMs,
+      batches: measured.observed.batches,
+      meanBatchCycleMs: measured.observed.meanBatchCycleMs,
+      kinesisCalls: measured.kinesisCalls,
+      cpuMs: measured.cpuMs,
+      heartbeats: measured.heartbeats,
+      turnaround: measured.turnaround,
+      shardHistory: measured.shardHistory,
+      streamHistory: measured.streamHistory,
+    };
+  } finally {
+    await deleteStream(stack.kinesis, streamName, ctx.signal);
+  }
+}
+
+export async function runDrain(ctx: SectionContext): Promise<DrainResult> {
+  const { stack, options } = ctx;
+  const backend = stack.backend;
+  const entries = fillEntries(options.records[backend]);
+  const order = drainOrder(options.repeats);
+  const runs: DrainRun[] = [];
+  for (const [i, consumer] of order.entries()) {
+    const run = await measureDrain(ctx, consumer, entries);
+    runs.push(run);
+    ctx.log(
+      `drain ${backend} ${i + 1}/${order.length} ${consumer}: ${run.records} records (filled in ${run.fillSeconds.toFixed(1)} s) drained in ${run.seconds.toFixed(2)} s = ${Math.round(run.recordsPerSecond)} rec/s`,
+    );
+  }
+  const rate = (c: Consumer) => median(runs.filter((r) => r.consumer === c).map((r) => r.recordsPerSecond));
+  const ksp = rate('ksp');
+  const plain = rate('plain');
+  return {
+    backend,
+    records: entries.length,
+    shards: options.shards,
+    batchSize: options.batchSize,
+    order,
+    runs,
+    kspRecordsPerSecond: ksp,
+    plainRecordsPerSecond: plain,
+    ratio: ksp / plain,
+  };
+}

@@ -1,0 +1,105 @@
+/**
+ * Drives ksp itself the way a user does: start the stream workflow (which starts one shard
+ * workflow per shard), read the shards' checkpoints through their `status` query, and end the
+ * workflows when a measurement is over.
+ */
+import type { Client } from '@temporalio/client';
+import { startStream } from '../src/client/stream-control';
+import { shardWorkflowId, streamWorkflowId } from '../src/constants';
+import type { Duration } from '../src/config/duration';
+import { compileStreamOptions } from '../src/config/stream-options';
+import { compareSequence } from '../src/records';
+import { type ShardStatus, shardStatusQuery } from '../src/workflows/stream-messages';
+import type { BenchStack } from './bench-stack';
+import { waitUntil } from './wait';
+
+export interface KspConsumerOptions {
+  batchSize: number;
+  idlePollInterval?: Duration;
+  maxPollWait?: Duration;
+  /** How often the stream workflow looks for new shards. @default the stream workflow's (5 minutes) */
+  rediscoverIntervalMs?: number;
+}
+
+/** Starts consuming `streamName` from TRIM_HORIZON, by default on the stack's in-process worker. */
+export async function startKspConsumer(
+  stack: BenchStack,
+  streamName: string,
+  options: KspConsumerOptions,
+  taskQueue = stack.taskQueue,
+): Promise<void> {
+  const { rediscoverIntervalMs, ...streamOptions } = options;
+  const compiled = compileStreamOptions({
+    streamName,
+    startPosition: { type: 'TRIM_HORIZON' },
+    dlqQueueUrl: stack.dlqQueueUrl,
+    ...streamOptions,
+  });
+  await startStream(stack.client, taskQueue, {
+    options: compiled,
+    ...(rediscoverIntervalMs === undefined ? {} : { rediscoverIntervalMs }),
+  });
+}
+
+export function shardStatus(client: Client, streamName: string, shardId: string): Promise<ShardStatus> {
+  return client.workflow.getHandle(shardWorkflowId(streamName, shardId)).query(shardStatusQuery);
+}
+
+/** Resolves once every shard in `targets` has its checkpoint at (or past) the target sequence number. */
+export async function waitForCheckpoints(
+  client: Client,
+  streamName: string,
+  targets: Record<string, string>,
+  options: { timeoutMs: number; intervalMs: number; signal?: AbortSignal },
+): Promise<void> {
+  const pending = new Set(Object.keys(targets));
+  await waitUntil(
+    async () => {
+      await Promise.all(
+        [...pending].map(async (shardId) => {
+          const { checkpoint } = await shardStatus(client, streamName, shardId);
+          const target = targets[shardId] as string;
+          if (checkpoint && compareSequence(checkpoint.sequenceNumber, target) >= 0) pending.delete(shardId);
+        }),
+      );
+      return pending.size === 0;
+    },
+    { what: `checkpoints of ${[...pending].join(', ')} at the last record written`, ...options },
+  );
+}
+
+/** Resolves once every shard workflow answers its status query with state `running`. */
+export async function waitForShardsRunning(
+  client: Client,
+  streamName: string,
+  shardIds: readonly string[],
+  options: { timeoutMs: number; signal?: AbortSignal },
+): Promise<void> {
+  await waitUntil(
+    async () =>
+      (await Promise.all(shardIds.map((id) => shardStatus(client, streamName, id)))).every(
+        (s) => s.state === 'running',
+      ),
+    { what: `shard workflows of ${streamName} running`, intervalMs: 200, ...options },
+  );
+}
+
+/**
+ * Ends the stream workflow, then every shard workflow (a measurement is over; nothing to drain).
+ * Skipped once `signal` aborts: the whole stack is about to stop, and its server may be gone.
+ */
+export async function terminateKspConsumer(
+  client: Client,
+  streamName: string,
+  shardIds: readonly string[],
+  signal: AbortSignal,
+): Promise<void> {
+  const ids = [streamWorkflowId(streamName), ...shardIds.map((id) => shardWorkflowId(streamName, id))];
+  for (const id of ids) {
+    if (signal.aborted) return;
+    await client.workflow
+      .getHandle(id)
+      .terminate('ksp bench: measurement over')
+      .catch(() => undefined);
+  }
+}

@@ -1,0 +1,167 @@
+/**
+ * What `ksp bench` measures and how big: defaults for the full run and for `--quick`, and one
+ * compile step that turns command-line values into options, naming the flag and the fix on error.
+ */
+import { DEFAULT_REDISCOVER_MS } from '../src/constants';
+import { parseDuration } from '../src/config/duration';
+import { ConfigError } from '../src/errors';
+import type { KinesisKind } from '../src/local/kinesis-emulator';
+import { DEFAULTS } from '../src/config/stream-options';
+
+/** The ksp defaults the bench compares against, in milliseconds. */
+export const KSP_DEFAULT_IDLE_POLL_MS = parseDuration(DEFAULTS.idlePollInterval) as number;
+export const KSP_DEFAULT_MAX_POLL_WAIT_MS = parseDuration(DEFAULTS.maxPollWait) as number;
+export const KSP_DEFAULT_HEARTBEAT_TIMEOUT_MS = parseDuration(DEFAULTS.heartbeatTimeout) as number;
+/** The stream workflow's rediscovery interval when none is given. */
+export const KSP_DEFAULT_REDISCOVER_MS = DEFAULT_REDISCOVER_MS;
+
+export const SECTIONS = ['drain', 'latency', 'history', 'rss'] as const;
+export type BenchSection = (typeof SECTIONS)[number];
+export const BACKENDS: readonly KinesisKind[] = ['kinesalite', 'kinesis-local'];
+
+export interface LatencyOptions {
+  /**
+   * Steady producer rate per shard. Low on purpose: "caught up" means most polls come back empty,
+   * so the idle poll interval, not the 200 ms spacing of busy polls, sets the latency.
+   */
+  ratePerShard: number;
+  /** Records put before this are not measured (consumers starting, JIT). */
+  warmupMs: number;
+  windowMs: number;
+  /** One ksp-vs-plain measurement per value (run at the same time): idlePollInterval and the loop's poll interval. */
+  pollIntervalsMs: number[];
+}
+
+export interface IdleOptions {
+  /** maxPollWait of the shards whose poll cycles are counted. */
+  shortPollWaitMs: number;
+  shortWindowMs: number;
+  /** Window for the direct measurement with the default maxPollWait (5m); null skips it. */
+  directWindowMs: number | null;
+}
+
+export interface RssOptions {
+  /** One worker process per value: idle with 0 shards, then consuming a stream with this many shards. */
+  shardCounts: number[];
+  /** Wait before sampling, after the worker started and after the stream caught up. */
+  settleMs: number;
+  /** VmRSS samples, one a second; the median is reported. */
+  samples: number;
+}
+
+export interface BenchOptions {
+  backends: KinesisKind[];
+  sections: BenchSection[];
+  /** Records per drain fill, per backend (kinesis-local's PutRecords slows as a shard grows). */
+  records: Record<KinesisKind, number>;
+  /** Shards of the drain, latency and idle streams. */
+  shards: number;
+  /** batchSize of the shard workflows and Limit of the plain loop. */
+  batchSize: number;
+  /** Drain measurements per consumer and backend, alternating which consumer goes first. */
+  repeats: number;
+  latency: LatencyOptions;
+  idle: IdleOptions;
+  rss: RssOptions;
+  quick: boolean;
+  jsonFile: string | null;
+}
+
+/** Values as the command line gives them (numbers already checked as whole numbers). */
+export interface BenchFlags {
+  backend?: string;
+  only?: string;
+  records?: number;
+  recordsKinesisLocal?: number;
+  shards?: number;
+  batchSize?: number;
+  repeats?: number;
+  rssShards?: string;
+  quick?: boolean;
+  json?: string;
+}
+
+interface Scale {
+  records: number;
+  recordsKinesisLocal: number;
+  repeats: number;
+  latency: LatencyOptions;
+  idle: IdleOptions;
+  rss: RssOptions;
+}
+
+const FULL: Scale = {
+  records: 40_000,
+  recordsKinesisLocal: 8_000,
+  repeats: 3,
+  latency: { ratePerShard: 1, warmupMs: 5_000, windowMs: 40_000, pollIntervalsMs: [1_000, 200] },
+  idle: { shortPollWaitMs: 3_000, shortWindowMs: 30_000, directWindowMs: 120_000 },
+  rss: { shardCounts: [4, 32], settleMs: 15_000, samples: 10 },
+};
+
+const QUICK: Scale = {
+  records: 10_000,
+  recordsKinesisLocal: 2_000,
+  repeats: 1,
+  latency: { ratePerShard: 1, warmupMs: 3_000, windowMs: 15_000, pollIntervalsMs: [1_000, 200] },
+  idle: { shortPollWaitMs: 3_000, shortWindowMs: 15_000, directWindowMs: null },
+  rss: { shardCounts: [4, 32], settleMs: 4_000, samples: 3 },
+};
+
+function listFlag<T extends string>(flag: string, value: string, allowed: readonly T[]): T[] {
+  const items = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const bad = items.find((s) => !allowed.includes(s as T));
+  if (bad !== undefined || items.length === 0) {
+    throw new ConfigError(
+      flag,
+      `${JSON.stringify(bad ?? value)} is not one of ${allowed.join(', ')} (comma-separated)`,
+    );
+  }
+  return allowed.filter((a) => items.includes(a));
+}
+
+function backends(value: string | undefined): KinesisKind[] {
+  if (value === undefined || value === 'both') return [...BACKENDS];
+  if (value === 'kinesalite' || value === 'kinesis-local') return [value];
+  throw new ConfigError(
+    '--backend',
+    `${JSON.stringify(value)} is not a backend: use kinesalite, kinesis-local or both`,
+  );
+}
+
+function shardCounts(value: string | undefined, fallback: number[]): number[] {
+  if (value === undefined) return fallback;
+  const counts = value.split(',').map((s) => Number(s.trim()));
+  if (counts.length === 0 || counts.some((n) => !Number.isInteger(n) || n < 1 || n > 200)) {
+    throw new ConfigError(
+      '--rss-shards',
+      `${JSON.stringify(value)} is invalid: use shard counts from 1 to 200, e.g. 4,32`,
+    );
+  }
+  return counts;
+}
+
+export function compileBenchOptions(flags: BenchFlags): BenchOptions {
+  const base = flags.quick ? QUICK : FULL;
+  const records = flags.records ?? base.records;
+  return {
+    backends: backends(flags.backend),
+    sections: flags.only === undefined ? [...SECTIONS] : listFlag('--only', flags.only, SECTIONS),
+    records: {
+      kinesalite: records,
+      // Kept small unless asked: kinesis-local's PutRecords cost grows with the records in a shard.
+      'kinesis-local': flags.recordsKinesisLocal ?? Math.min(records, base.recordsKinesisLocal),
+    },
+    shards: flags.shards ?? 4,
+    batchSize: flags.batchSize ?? 1_000,
+    repeats: flags.repeats ?? base.repeats,
+    latency: { ...base.latency },
+    idle: { ...base.idle },
+    rss: { ...base.rss, shardCounts: shardCounts(flags.rssShards, base.rss.shardCounts) },
+    quick: flags.quick ?? false,
+    jsonFile: flags.json ?? null,
+  };
+}

@@ -1,0 +1,50 @@
+/**
+ * A steady producer for the latency measurement: every record carries the time it was put
+ * (`{"t": <epoch ms just before PutRecords>, "n": <index>}`), so a handler can compute now − t.
+ */
+import type { KinesisClient, PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
+import { type DemoProducerStats, putAll } from '../src/producer/demo-producer';
+import { sleep } from './wait';
+
+export interface TimedRecord {
+  /** Put time, epoch ms. */
+  t: number;
+  n: number;
+}
+
+const TICK_MS = 50;
+
+/** Parses a record written by {@link produceTimed}; null for anything else. */
+export function parseTimedRecord(data: Uint8Array | undefined): TimedRecord | null {
+  if (!data) return null;
+  try {
+    const value = JSON.parse(Buffer.from(data).toString('utf8')) as Partial<TimedRecord>;
+    return typeof value.t === 'number' && typeof value.n === 'number' ? { t: value.t, n: value.n } : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Puts `ratePerSecond` records a second over 64 partition keys until `signal` aborts; returns what it put. */
+export async function produceTimed(
+  kinesis: KinesisClient,
+  streamName: string,
+  ratePerSecond: number,
+  signal: AbortSignal,
+): Promise<TimedRecord[]> {
+  const stats: DemoProducerStats = { produced: 0, failedAttempts: 0, lastSequenceByShard: {} };
+  const put: TimedRecord[] = [];
+  const started = performance.now();
+  while (!signal.aborted) {
+    const due = Math.floor(((performance.now() - started) / 1000) * ratePerSecond);
+    const t = Date.now();
+    const entries: PutRecordsRequestEntry[] = [];
+    for (let n = put.length; n < due; n++) {
+      put.push({ t, n });
+      entries.push({ PartitionKey: `k${n % 64}`, Data: Buffer.from(JSON.stringify({ t, n })) });
+    }
+    if (entries.length > 0) await putAll(kinesis, streamName, entries, stats);
+    await sleep(TICK_MS, signal).catch(() => undefined);
+  }
+  return put;
+}

@@ -1,0 +1,58 @@
+/**
+ * A ksp worker in its own process, started exactly as users start one (`node dist/workers/main.js`
+ * configured by environment), with the no-op handler: its memory is the worker's alone.
+ */
+import path from 'node:path';
+import { DEFAULT_NAMESPACE } from '../src/constants';
+import { type ServiceProcess, spawnService, startFailure } from '../src/local/service-process';
+import type { BenchStack } from './bench-stack';
+import { waitUntil } from './wait';
+
+/** What src/workers/main.ts prints once the worker is created. */
+const READY_LINE = 'ksp worker: task queue';
+
+export interface WorkerProcess {
+  pid: number;
+  /** SIGTERM, SIGKILL after 3 s (its long polls would otherwise hold it for the 30 s grace time). */
+  stop(): Promise<void>;
+}
+
+export async function startWorkerProcess(
+  stack: BenchStack,
+  options: { taskQueue: string; workflowBundlePath: string; logFile: string; signal?: AbortSignal },
+): Promise<WorkerProcess> {
+  const service: ServiceProcess = spawnService({
+    name: 'the bench worker process',
+    command: process.execPath,
+    args: [path.join(__dirname, '..', 'src', 'workers', 'main.js')],
+    env: {
+      ...process.env,
+      TEMPORAL_ADDRESS: stack.local.temporalAddress,
+      TEMPORAL_NAMESPACE: DEFAULT_NAMESPACE,
+      TEMPORAL_TLS: 'false',
+      KSP_TASK_QUEUE: options.taskQueue,
+      AWS_REGION: stack.local.region,
+      AWS_ENDPOINT_URL_KINESIS: stack.local.kinesisEndpoint,
+      AWS_ENDPOINT_URL_SQS: stack.local.sqsEndpoint,
+      KSP_HANDLER: path.join(__dirname, 'noop-handler.js'),
+      KSP_WORKFLOW_BUNDLE: options.workflowBundlePath,
+    },
+    logFile: options.logFile,
+  });
+  const stop = () => service.stop(3_000);
+  try {
+    await waitUntil(() => service.exitReason() !== undefined || service.logTail().includes(READY_LINE), {
+      what: 'the worker process to report ready',
+      timeoutMs: 30_000,
+      intervalMs: 100,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    if (service.exitReason() !== undefined)
+      throw startFailure(service, 'it exited before it was ready', options.logFile);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  if (service.child.pid === undefined) throw new Error('the worker process has no pid');
+  return { pid: service.child.pid, stop };
+}

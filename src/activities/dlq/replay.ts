@@ -1,0 +1,187 @@
+/**
+ * The DLQ replay activities. `replayDlqBatch` long-polls the queue for a short while, replays each
+ * message (src/activities/dlq-replay-message.ts), deletes what succeeded in batches, hides what it
+ * leaves, and returns counts only: records never reach workflow history (DESIGN.md rule 1). It
+ * heartbeats its counts, so an attempt retried after a worker died goes on counting where the last
+ * one stopped, and it ends early, after the message in hand, when the workflow cancels it (stop).
+ */
+import {
+  type DlqReplayActivities,
+  type DlqReplayCounts,
+  type HeldMessage,
+  type ReleaseDlqMessagesInput,
+  type ReplayDlqBatchInput,
+  type ReplayDlqBatchResult,
+  emptyCounts,
+} from '../../dlq/replay-contract';
+import type { ReceivedMessage } from './queue';
+import { RecordRateLimiter } from './rate';
+import { type MessageReplayerDeps, type MessageResult, MessageReplayer } from './replay-message';
+
+export interface DlqReplayDeps extends Omit<MessageReplayerDeps, 'rate' | 'heartbeat'> {
+  heartbeat(details: BatchProgress): void;
+  /** The heartbeat details of the previous attempt of this activity, if it was retried. */
+  previousProgress(): unknown;
+  /** Aborted when the workflow cancels the activity (stop): finish the message in hand, then return. */
+  cancelled(): AbortSignal;
+  /** A plain timer: a stop must not interrupt a message half replayed. */
+  sleep(ms: number): Promise<void>;
+}
+
+/** What one call has done so far: its heartbeat details. */
+interface BatchProgress {
+  counts: DlqReplayCounts;
+  held: HeldMessage[];
+  retryAt: number | null;
+}
+
+/** Pause after an empty short poll (receiveWait 0), so an idle queue is not polled in a tight loop. */
+const SHORT_POLL_PAUSE_MS = 200;
+
+function isProgress(value: unknown): value is BatchProgress {
+  return typeof value === 'object' && value !== null && 'counts' in value && 'held' in value;
+}
+
+/**
+ * A long poll that a stop cuts short, through a signal of its own: the SDK leaves a listener on
+ * the signal it is given, and the activity's would collect one per receive.
+ */
+async function receiveUnlessStopped<T>(
+  stop: AbortSignal,
+  receive: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const controller = new AbortController();
+  const abort = (): void => controller.abort();
+  stop.addEventListener('abort', abort, { once: true });
+  try {
+    return await receive(controller.signal);
+  } finally {
+    stop.removeEventListener('abort', abort);
+  }
+}
+
+function tally(counts: DlqReplayCounts, r: MessageResult): void {
+  counts.seen++;
+  counts[r.counted]++;
+  if (r.skippedBy) counts.skippedBy[r.skippedBy] = (counts.skippedBy[r.skippedBy] ?? 0) + 1;
+  for (const [key, n] of Object.entries(r.records) as Array<[keyof DlqReplayCounts['records'], number]>) {
+    counts.records[key] += n;
+  }
+}
+
+export function createDlqReplayActivities(deps: DlqReplayDeps): DlqReplayActivities {
+  async function replayDlqBatch(input: ReplayDlqBatchInput): Promise<ReplayDlqBatchResult> {
+    const o = input.options;
+    const previous = deps.previousProgress();
+    const progress: BatchProgress = isProgress(previous)
+      ? previous
+      : { counts: emptyCounts(), held: [], retryAt: null };
+    const { counts, held } = progress;
+    const stop = deps.cancelled();
+    const beat = (): void => deps.heartbeat(progress);
+    // Made once per call: each one adds a listener to the activity's cancellation signal.
+    const handlerSignal = deps.handlerSignal();
+    const replayer = new MessageReplayer(
+      {
+        ...deps,
+        handlerSignal: () => handlerSignal,
+        rate: new RecordRateLimiter(
+          o.ratePerSecond,
+          () => deps.now(),
+          (ms) => deps.sleep(ms),
+        ),
+        heartbeat: beat,
+      },
+      o,
+    );
+    let lastError: ReplayDlqBatchResult['lastError'] = null;
+    const started = deps.now();
+    let lastMessageAt = started;
+    let idle = false;
+
+    for (;;) {
+      if (stop.aborted || counts.seen >= input.maxMessages) break;
+      const elapsed = deps.now() - started;
+      const idleFor = deps.now() - lastMessageAt;
+      if (elapsed >= o.reportIntervalMs || (idle && idleFor >= input.idleWaitMs)) break;
+      const waitMs = Math.min(o.receiveWaitMs, input.idleWaitMs - idleFor, o.reportIntervalMs - elapsed);
+      const waitSeconds = Math.max(0, Math.floor(waitMs / 1000));
+      const messages = await receiveUnlessStopped(stop, (abortSignal) =>
+        deps.queue.receive(o.queueUrl, {
+          max: input.maxMessages - counts.seen,
+          waitSeconds,
+          visibilitySeconds: Math.ceil(o.visibilityTimeoutMs / 1000),
+          abortSignal,
+        }),
+      );
+      beat();
+      if (messages.length === 0) {
+        idle = true;
+        if (waitSeconds === 0 && !stop.aborted) await deps.sleep(SHORT_POLL_PAUSE_MS);
+        continue;
+      }
+      idle = false;
+      lastMessageAt = deps.now();
+      const done: string[] = [];
+      const hold: ReceivedMessage[] = [];
+      let next = 0;
+      try {
+        for (; next < messages.length && !stop.aborted; next++) {
+          const m = messages[next] as ReceivedMessage;
+          const result = await replayer.replay(m);
+          tally(counts, result);
+          if (result.error) lastError = result.error;
+          if (result.retryAt !== undefined)
+            progress.retryAt = Math.max(progress.retryAt ?? 0, result.retryAt);
+          if (result.then === 'delete') done.push(m.receiptHandle);
+          else if (result.then === 'hold') hold.push(m);
+          beat();
+        }
+      } finally {
+        // Whatever happens next, what was replayed is deleted, what is left is hidden, and what
+        // was received but not reached (stop, or a failure) is visible again at once.
+        const refused = await deps.queue.delete(o.queueUrl, done);
+        if (refused.length > 0) {
+          lastError = {
+            type: 'DeleteRefused',
+            message: `${refused.length} replayed message(s) could not be deleted and will be replayed again`,
+          };
+          deps.log.warn(lastError.message, { queueUrl: o.queueUrl });
+        }
+        const holdSeconds = Math.ceil(o.holdForMs / 1000);
+        await deps.queue.setVisibility(
+          o.queueUrl,
+          hold.map((m) => ({ receiptHandle: m.receiptHandle, seconds: holdSeconds })),
+        );
+        held.push(...hold.map((m) => ({ messageId: m.messageId, receiptHandle: m.receiptHandle })));
+        const untouched = messages.slice(next);
+        if (untouched.length > 0) {
+          await deps.queue
+            .setVisibility(
+              o.queueUrl,
+              untouched.map((m) => ({ receiptHandle: m.receiptHandle, seconds: 0 })),
+            )
+            .catch(() => undefined);
+        }
+        beat();
+      }
+      lastMessageAt = deps.now();
+    }
+    return {
+      counts,
+      held,
+      retryAt: progress.retryAt === null ? null : new Date(progress.retryAt).toISOString(),
+      idleMs: idle ? deps.now() - lastMessageAt : 0,
+      lastError,
+    };
+  }
+
+  async function releaseDlqMessages(input: ReleaseDlqMessagesInput): Promise<number> {
+    return deps.queue.setVisibility(
+      input.queueUrl,
+      input.messages.map((m) => ({ receiptHandle: m.receiptHandle, seconds: 0 })),
+    );
+  }
+
+  return { replayDlqBatch, releaseDlqMessages };
+}

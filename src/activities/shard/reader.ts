@@ -1,0 +1,230 @@
+/**
+ * Reads one batch from a shard: derives the iterator from the checkpoint (never from workflow
+ * state, DESIGN.md rule 2), long-polls an idle shard within 5 GetRecords/s, re-derives an expired
+ * iterator, backs off on throttling, and detects the end of a closed shard.
+ */
+import {
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  type GetShardIteratorCommandInput,
+  type KinesisClient,
+  type _Record,
+} from '@aws-sdk/client-kinesis';
+import { classifyAwsError, isExpiredIterator, isThrottling } from '../../aws/classify';
+import type { ShardStartPosition } from '../../config/stream-options';
+import type { Checkpoint } from '../../records';
+import type { IteratorCache } from './iterator-cache';
+
+/** Kinesis allows 5 GetRecords calls per second per shard. */
+export const MIN_GET_RECORDS_INTERVAL_MS = 200;
+const THROTTLE_BACKOFF_MS = { initial: 250, max: 5_000 };
+
+export interface ReaderDeps {
+  kinesis: KinesisClient;
+  iterators: IteratorCache;
+  /** Cancellable sleep (rejects when the activity is cancelled). */
+  sleep(ms: number): Promise<void>;
+  /** Heartbeat with progress details. */
+  heartbeat(details: unknown): void;
+  now(): number;
+}
+
+export interface FetchRequest {
+  streamName: string;
+  shardId: string;
+  checkpoint: Checkpoint | null;
+  startPosition: ShardStartPosition;
+  limit: number;
+  /** Long-poll an idle shard for up to this long before returning no records. */
+  maxWaitMs: number;
+  idlePollIntervalMs: number;
+  /** Once records arrived, keep polling this long to fill the batch up to `limit` (0: hand them over at once). */
+  batchingWindowMs?: number;
+}
+
+export interface FetchResult {
+  records: _Record[];
+  /** Iterator positioned after `records`; null when the shard is closed and fully read. */
+  nextIterator: string | null;
+  millisBehindLatest: number | null;
+  /** From GetRecords' ChildShards when the shard ended (kinesis-local, AWS); null if not sent. */
+  childShardIds: string[] | null;
+  getRecordsCalls: number;
+  throttled: number;
+  waitedMs: number;
+  /** When `nextIterator` was issued (for the iterator cache). */
+  issuedAt: number;
+}
+
+export function iteratorRequest(
+  streamName: string,
+  shardId: string,
+  checkpoint: Checkpoint | null,
+  start: ShardStartPosition,
+): GetShardIteratorCommandInput {
+  const base = { StreamName: streamName, ShardId: shardId };
+  if (checkpoint !== null) {
+    // Inside a KPL aggregate the record must be read again and its handled sub-records skipped.
+    return checkpoint.subSequenceNumber === undefined
+      ? {
+          ...base,
+          ShardIteratorType: 'AFTER_SEQUENCE_NUMBER',
+          StartingSequenceNumber: checkpoint.sequenceNumber,
+        }
+      : {
+          ...base,
+          ShardIteratorType: 'AT_SEQUENCE_NUMBER',
+          StartingSequenceNumber: checkpoint.sequenceNumber,
+        };
+  }
+  switch (start.type) {
+    case 'TRIM_HORIZON':
+    case 'LATEST':
+      return { ...base, ShardIteratorType: start.type };
+    case 'AT_TIMESTAMP':
+      return { ...base, ShardIteratorType: 'AT_TIMESTAMP', Timestamp: new Date(start.timestamp) };
+    case 'AT_SEQUENCE_NUMBER':
+    case 'AFTER_SEQUENCE_NUMBER':
+      return { ...base, ShardIteratorType: start.type, StartingSequenceNumber: start.sequenceNumber };
+  }
+}
+
+export class ShardReader {
+  /** When this worker last called GetRecords per shard: the 5/s limit spans consecutive batches. */
+  private readonly lastGetRecordsAt = new Map<string, number>();
+
+  constructor(private readonly deps: ReaderDeps) {}
+
+  private async acquire(req: FetchRequest): Promise<string> {
+    const cached = this.deps.iterators.take(req.streamName, req.shardId, req.checkpoint, req.startPosition);
+    if (cached !== undefined) return cached;
+    const input = iteratorRequest(req.streamName, req.shardId, req.checkpoint, req.startPosition);
+    for (let throttled = 0; ; throttled++) {
+      try {
+        const out = await this.deps.kinesis.send(new GetShardIteratorCommand(input));
+        if (!out.ShardIterator) throw new Error(`GetShardIterator returned no iterator for ${req.shardId}`);
+        return out.ShardIterator;
+      } catch (err) {
+        if (!isThrottling(err)) {
+          throw classifyAwsError(err, {
+            operation: 'GetShardIterator',
+            streamName: req.streamName,
+            shardId: req.shardId,
+          });
+        }
+        this.deps.heartbeat({ phase: 'throttled', throttled: throttled + 1 });
+        await this.deps.sleep(backoff(throttled));
+      }
+    }
+  }
+
+  /** Keeps the iterator that follows a fully handled batch, for the next call on this worker. */
+  remember(
+    req: Pick<FetchRequest, 'streamName' | 'shardId'>,
+    checkpoint: Checkpoint,
+    iterator: string,
+    issuedAt: number,
+  ): void {
+    this.deps.iterators.put(req.streamName, req.shardId, checkpoint, iterator, issuedAt);
+  }
+
+  /**
+   * Fetches the next records after the checkpoint, waiting up to `maxWaitMs` while the shard is
+   * idle. Returns as soon as records arrive or the shard ends.
+   */
+  async fetch(req: FetchRequest): Promise<FetchResult> {
+    const startedAt = this.deps.now();
+    let iterator = await this.acquire(req);
+    let calls = 0;
+    let throttled = 0;
+    const shardKey = `${req.streamName}/${req.shardId}`;
+    let lastCallAt = this.lastGetRecordsAt.get(shardKey) ?? 0;
+    /** Records of earlier polls held back by the batching window. */
+    let collected: _Record[] = [];
+    let firstRecordAt: number | undefined;
+    for (;;) {
+      const sinceLast = this.deps.now() - lastCallAt;
+      if (sinceLast < MIN_GET_RECORDS_INTERVAL_MS)
+        await this.deps.sleep(MIN_GET_RECORDS_INTERVAL_MS - sinceLast);
+      lastCallAt = this.deps.now();
+      this.lastGetRecordsAt.set(shardKey, lastCallAt);
+      calls++;
+      let out;
+      try {
+        out = await this.deps.kinesis.send(
+          new GetRecordsCommand({ ShardIterator: iterator, Limit: req.limit - collected.length }),
+        );
+      } catch (err) {
+        if (isExpiredIterator(err)) {
+          // Re-derive after what this call already holds (whole raw records), else from the checkpoint.
+          const held = collected[collected.length - 1]?.SequenceNumber;
+          iterator = await this.acquire(
+            held === undefined ? req : { ...req, checkpoint: { sequenceNumber: held } },
+          );
+          continue;
+        }
+        if (isThrottling(err)) {
+          // Backing off is progress: sustained throttling must not run into the heartbeat timeout.
+          this.deps.heartbeat({ phase: 'throttled', throttled: throttled + 1, getRecordsCalls: calls });
+          await this.deps.sleep(backoff(throttled++));
+          continue;
+        }
+        throw classifyAwsError(err, {
+          operation: 'GetRecords',
+          streamName: req.streamName,
+          shardId: req.shardId,
+        });
+      }
+      const records = collected.length > 0 ? [...collected, ...(out.Records ?? [])] : (out.Records ?? []);
+      const next = out.NextShardIterator ?? null;
+      const waitedMs = this.deps.now() - startedAt;
+      const done = (childShardIds: string[] | null): FetchResult => ({
+        records,
+        nextIterator: next,
+        millisBehindLatest: out.MillisBehindLatest ?? null,
+        childShardIds,
+        getRecordsCalls: calls,
+        throttled,
+        waitedMs,
+        issuedAt: lastCallAt,
+      });
+      if (next === null) {
+        this.lastGetRecordsAt.delete(shardKey);
+        return done(out.ChildShards ? out.ChildShards.map((c) => c.ShardId ?? '').filter(Boolean) : null);
+      }
+      if (records.length > 0) {
+        // Batching window (Lambda's MaximumBatchingWindowInSeconds): fill the batch a little longer.
+        firstRecordAt ??= this.deps.now();
+        const windowLeft = (req.batchingWindowMs ?? 0) - (this.deps.now() - firstRecordAt);
+        if (records.length >= req.limit || windowLeft <= 0) return done(null);
+        collected = records;
+        iterator = next;
+        this.deps.heartbeat({ phase: 'batching', records: records.length, getRecordsCalls: calls });
+        await this.deps.sleep(Math.min(req.idlePollIntervalMs, windowLeft));
+        continue;
+      }
+      iterator = next;
+      if (waitedMs >= req.maxWaitMs) {
+        // Nothing consumed: the next call may start from this iterator.
+        this.deps.iterators.put(
+          req.streamName,
+          req.shardId,
+          req.checkpoint,
+          next,
+          this.deps.now(),
+          req.startPosition,
+        );
+        return done(null);
+      }
+      this.deps.heartbeat({ phase: 'idle', waitedMs, getRecordsCalls: calls });
+      // Behind the tip (empty segments of a busy shard): poll again at the rate limit, not the idle interval.
+      const behind = (out.MillisBehindLatest ?? 0) > 0;
+      await this.deps.sleep(behind ? MIN_GET_RECORDS_INTERVAL_MS : req.idlePollIntervalMs);
+    }
+  }
+}
+
+function backoff(attempt: number): number {
+  const ms = Math.min(THROTTLE_BACKOFF_MS.max, THROTTLE_BACKOFF_MS.initial * 2 ** attempt);
+  return Math.round(ms / 2 + Math.random() * (ms / 2));
+}

@@ -1,0 +1,98 @@
+/**
+ * Starts (or finds) the workflow of one shard, idempotently: the stable workflow ID plus the
+ * USE_EXISTING conflict policy mean a second start never creates a second consumer (DESIGN.md
+ * rule 4). A shard whose earlier run ended carries on from that run's checkpoint.
+ */
+import { type Client, WorkflowNotFoundError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { shardWorkflowId, streamWorkflowId } from '../../constants';
+import type { CompiledStreamOptions, ShardStartPosition } from '../../config/stream-options';
+import type { ShardStatus } from '../../workflows/stream-messages';
+import type { ShardWorkflowInput, ShardWorkflowResult } from '../../workflows/shard';
+import { initialShardState, type ShardState } from '../../workflows/shard-state';
+import { KSP_SHARD_ID, KSP_STREAM } from '../../workflows/search-attributes';
+
+export interface StartShardInput {
+  streamName: string;
+  shardId: string;
+  options: CompiledStreamOptions;
+  startPosition: ShardStartPosition;
+  paused: boolean;
+  pauseReason: string | null;
+}
+
+export interface StartShardResult {
+  state: 'running' | 'paused' | 'finished';
+  status: ShardStatus | null;
+}
+
+export interface ShardStarterDeps {
+  client(): Client;
+  taskQueue(): string;
+}
+
+/** State for a new run that continues where a closed run stopped. */
+function carryOver(status: ShardStatus, input: StartShardInput): ShardState {
+  return {
+    ...initialShardState(status.checkpoint),
+    handled: status.handled,
+    deadLettered: status.deadLettered,
+    batches: status.batches,
+    bytes: status.bytes,
+    paused: input.paused,
+    pauseReason: input.paused ? input.pauseReason : null,
+  };
+}
+
+export function createShardStarter(deps: ShardStarterDeps) {
+  return async function startShardWorkflow(input: StartShardInput): Promise<StartShardResult> {
+    const client = deps.client();
+    const workflowId = shardWorkflowId(input.streamName, input.shardId);
+    const handle =
+      client.workflow.getHandle<(i: ShardWorkflowInput) => Promise<ShardWorkflowResult>>(workflowId);
+    let prior: ShardStatus | null = null;
+    try {
+      const description = await handle.describe();
+      const closed = description.status.name;
+      if (closed === 'RUNNING') return { state: 'running', status: null };
+      if (closed === 'COMPLETED') {
+        const result = await handle.result();
+        if (result.reason === 'shard-ended') return { state: 'finished', status: result.status };
+        prior = result.status;
+      } else {
+        // Failed, terminated, timed out or cancelled: its last checkpoint is still in its history.
+        prior = await handle.query<ShardStatus>('status');
+      }
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) {
+        throw ApplicationFailure.retryable(
+          `cannot tell where shard workflow ${workflowId} stopped (${String(err)}); not starting it from scratch, which could skip or repeat records`,
+          'KspShardRecoveryFailed',
+        );
+      }
+    }
+    const args: ShardWorkflowInput = {
+      streamName: input.streamName,
+      shardId: input.shardId,
+      streamWorkflowId: streamWorkflowId(input.streamName),
+      options: input.options,
+      startPosition: input.startPosition,
+      ...(prior
+        ? { state: carryOver(prior, input) }
+        : input.paused
+          ? { state: { ...initialShardState(), paused: true, pauseReason: input.pauseReason } }
+          : {}),
+    };
+    await client.workflow.start('shardWorkflow', {
+      workflowId,
+      taskQueue: deps.taskQueue(),
+      args: [args],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      typedSearchAttributes: [
+        { key: KSP_STREAM, value: input.streamName },
+        { key: KSP_SHARD_ID, value: input.shardId },
+      ],
+    });
+    return { state: input.paused ? 'paused' : 'running', status: prior };
+  };
+}
