@@ -134,7 +134,7 @@ describe('loadHandler compiled to CommonJS, outside jest', () => {
   // Prepare: compile the loader and what it imports, as tsc would, and run it in a plain Node process.
   const compile = (module: ts.ModuleKind): string => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'ksp-loader-'));
-    for (const name of ['handler-loader', 'lambda-adapter', 'errors']) {
+    for (const name of ['handler/loader', 'handler/lambda-adapter', 'errors']) {
       const file = path.resolve(__dirname, `../../src/${name}.ts`);
       const { outputText } = ts.transpileModule(fs.readFileSync(file, 'utf8'), {
         fileName: file,
@@ -145,6 +145,7 @@ describe('loadHandler compiled to CommonJS, outside jest', () => {
           esModuleInterop: true,
         },
       });
+      fs.mkdirSync(path.dirname(path.join(out, `${name}.js`)), { recursive: true });
       fs.writeFileSync(path.join(out, `${name}.js`), outputText);
     }
     return out;
@@ -158,7 +159,7 @@ describe('loadHandler compiled to CommonJS, outside jest', () => {
       // Prepare
       const out = compile(module);
       const script = `
-        const { loadHandler } = require(${JSON.stringify(path.join(out, 'handler-loader.js'))});
+        const { loadHandler } = require(${JSON.stringify(path.join(out, 'handler', 'loader.js'))});
         loadHandler({ module: 'esm-handler.mjs', type: 'native', cwd: ${JSON.stringify(FIXTURES)} })
           .then(({ handler }) => handler([{ data: new TextEncoder().encode('bad'), idempotencyKey: 'k' }], {}))
           .then((r) => console.log(JSON.stringify(r)), (e) => { console.error(e); process.exit(1); });`;
