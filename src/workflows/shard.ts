@@ -195,7 +195,7 @@ export async function shardWorkflow(workflowInput: ShardWorkflowInput): Promise<
             dlqQueueUrl: options.dlqQueueUrl,
             maxRecords: state.bisect?.limit ?? null,
             maxRecordAgeMs: options.maximumRecordAgeMs ?? null,
-            bisectOnError: options.bisectBatchOnError ?? false,
+            bisectBatchOnError: options.bisectBatchOnError ?? false,
             nonRetryableErrorTypes: options.retry.nonRetryableErrorTypes ?? [],
           }),
         );

@@ -16,7 +16,7 @@ describe('processBatch while bisecting (kinesalite)', () => {
     suite.harness.behaviour = async (records) => {
       if (records.some((r) => decode(r.data) === 'record-11')) throw new Error('poison');
     };
-    const base = batchInput({ streamName, shardId, batchSize: 16, bisectOnError: true, dlqQueueUrl });
+    const base = batchInput({ streamName, shardId, batchSize: 16, bisectBatchOnError: true, dlqQueueUrl });
     // Act: drive the calls as the shard workflow would (src/workflows/shard-failure.ts).
     const results: ProcessBatchResult[] = [];
     let input: ProcessBatchInput = base;

@@ -39,7 +39,7 @@ export interface ProcessBatchInput {
    * `retry` (failure 'batch') for the workflow to split, even on the last attempt or for a
    * non-retryable error, so only the record that fails alone is ever dead-lettered.
    */
-  bisectOnError?: boolean;
+  bisectBatchOnError?: boolean;
   /** Handler error types whose records go to the DLQ at once (NonRetryableError), whatever the attempt. */
   nonRetryableErrorTypes?: string[];
 }
@@ -216,7 +216,7 @@ export function createProcessBatch(deps: ProcessBatchDeps) {
         checkpoint: input.checkpoint,
         startPosition: input.startPosition,
         limit,
-        maxWaitMs: input.maxPollWaitMs,
+        maxPollWaitMs: input.maxPollWaitMs,
         idlePollIntervalMs: input.idlePollIntervalMs,
         batchingWindowMs: bisecting ? 0 : (input.maxBatchingWindowMs ?? 0),
       }));
@@ -328,7 +328,7 @@ export function createProcessBatch(deps: ProcessBatchDeps) {
       verdict.firstUnconfirmed === 0 && verdict.failed.length === handed.length ? 'batch' : 'records';
     const nonRetryable = (input.nonRetryableErrorTypes ?? []).includes(verdict.error.type);
     // Splittable: the workflow halves the batch rather than dead-letter records that may be good.
-    const split = input.bisectOnError === true && failure === 'batch' && handed.length > 1;
+    const split = input.bisectBatchOnError === true && failure === 'batch' && handed.length > 1;
     if (split && cached === undefined) bisectCache.put(shardKey, input.checkpoint, fetch);
     if (split || !(input.deadLetterOnFailure || nonRetryable)) {
       const confirmed = verdict.firstUnconfirmed;

@@ -36,7 +36,7 @@ export interface FetchRequest {
   startPosition: ShardStartPosition;
   limit: number;
   /** Long-poll an idle shard for up to this long before returning no records. */
-  maxWaitMs: number;
+  maxPollWaitMs: number;
   idlePollIntervalMs: number;
   /** Once records arrived, keep polling this long to fill the batch up to `limit` (0: hand them over at once). */
   batchingWindowMs?: number;
@@ -129,7 +129,7 @@ export class ShardReader {
   }
 
   /**
-   * Fetches the next records after the checkpoint, waiting up to `maxWaitMs` while the shard is
+   * Fetches the next records after the checkpoint, waiting up to `maxPollWaitMs` while the shard is
    * idle. Returns as soon as records arrive or the shard ends.
    */
   async fetch(req: FetchRequest): Promise<FetchResult> {
@@ -204,7 +204,7 @@ export class ShardReader {
         continue;
       }
       iterator = next;
-      if (waitedMs >= req.maxWaitMs) {
+      if (waitedMs >= req.maxPollWaitMs) {
         // Nothing consumed: the next call may start from this iterator.
         this.deps.iterators.put(
           req.streamName,
