@@ -1,8 +1,11 @@
 /**
  * Builds the SQS messages for a failed batch: records included while they fit, split over several
- * messages rather than truncated, metadata only for a record too large to travel alone.
+ * messages rather than truncated, metadata only for a record too large to travel alone. The error
+ * travels whole up to its bounds, and is cut further when the queue's messages are too small for
+ * it: a huge error never keeps records out of the DLQ.
  */
 import { Buffer } from 'node:buffer';
+import { ERROR_TYPE_MAX_BYTES, truncateUtf8 } from '../handler/error-text';
 import type { KinesisRecord } from '../records';
 import {
   DLQ_ENVELOPE_KIND,
@@ -12,26 +15,14 @@ import {
   STACK_MAX_LINES,
   type DlqBatchInfo,
   type DlqEnvelope,
+  type DlqError,
   type DlqBatchInput,
   type DlqMessage,
   type DlqMessageAttribute,
   type DlqRecord,
 } from './format';
 
-/** Cuts a string to at most `maxBytes` UTF-8 bytes, on a code point boundary, marking the cut with `…`. */
-export function truncateUtf8(text: string, maxBytes: number): string {
-  if (Buffer.byteLength(text) <= maxBytes) return text;
-  const budget = maxBytes - Buffer.byteLength('…');
-  let out = '';
-  let bytes = 0;
-  for (const ch of text.slice(0, budget)) {
-    const size = Buffer.byteLength(ch);
-    if (bytes + size > budget) break;
-    out += ch;
-    bytes += size;
-  }
-  return `${out}…`;
-}
+export { truncateUtf8 };
 
 /** Keeps the first {@link STACK_MAX_LINES} lines of a stack, at most {@link STACK_MAX_BYTES} bytes. */
 export function trimStack(stack: string): string {
@@ -92,6 +83,30 @@ function batchInfo(records: readonly KinesisRecord[], streamArn: string): DlqBat
   };
 }
 
+/** Room left for differences between the metadata of one record and another's (sequence numbers up to 128 digits). */
+const METADATA_SLACK_BYTES = 512;
+
+/**
+ * The error as the envelope carries it: type, message and stack within their bounds, then, while
+ * `fits` says a metadata-only message could not hold it, the stack and then the message halved.
+ */
+export function envelopeError(error: DlqBatchInput['error'], fits: (error: DlqError) => boolean): DlqError {
+  let stackBytes = STACK_MAX_BYTES;
+  let messageBytes = ERROR_MESSAGE_MAX_BYTES;
+  const cut = (): DlqError => ({
+    type: truncateUtf8(error.type, ERROR_TYPE_MAX_BYTES),
+    message: truncateUtf8(error.message, messageBytes),
+    stack: truncateUtf8(trimStack(error.stack ?? ''), stackBytes),
+  });
+  let candidate = cut();
+  while (!fits(candidate) && (stackBytes > 0 || messageBytes > 0)) {
+    if (stackBytes > 0) stackBytes = Math.floor(stackBytes / 2);
+    else messageBytes = Math.floor(messageBytes / 2);
+    candidate = cut();
+  }
+  return candidate;
+}
+
 /** A run of records [from, to] and whether they travel in the message. */
 interface Part {
   from: number;
@@ -130,11 +145,6 @@ export function buildDlqMessages(input: DlqBatchInput, options: { maxMessageByte
       approximateInvokeCount: input.approximateInvokeCount ?? input.attempts,
     },
     streamName: input.streamName,
-    error: {
-      type: input.error.type,
-      message: truncateUtf8(input.error.message, ERROR_MESSAGE_MAX_BYTES),
-      stack: trimStack(input.error.stack ?? ''),
-    },
     attempts: input.attempts,
     handler: input.handler,
   };
@@ -143,6 +153,7 @@ export function buildDlqMessages(input: DlqBatchInput, options: { maxMessageByte
     dlqRecords: DlqRecord[] | null,
     index: number,
     count: number,
+    error: DlqError,
   ): DlqEnvelope => ({
     kind: DLQ_ENVELOPE_KIND,
     version: DLQ_ENVELOPE_VERSION,
@@ -150,7 +161,7 @@ export function buildDlqMessages(input: DlqBatchInput, options: { maxMessageByte
     requestContext: common.requestContext,
     KinesisBatchInfo: batchInfo(records.slice(part.from, part.to + 1), input.streamArn),
     streamName: common.streamName,
-    error: common.error,
+    error,
     attempts: common.attempts,
     handler: common.handler,
     recordsIncluded: part.included,
@@ -159,8 +170,15 @@ export function buildDlqMessages(input: DlqBatchInput, options: { maxMessageByte
   });
   // Sizes are measured with the widest part numbers possible (n - 1 of n), so the real ones never exceed them.
   const n = records.length;
-  const headerBytes = (part: Part): number =>
-    Buffer.byteLength(toSqsJson(envelope(part, part.included ? [] : null, n - 1, n))) + attributeBytes;
+  const headerBytesWith = (part: Part, error: DlqError): number =>
+    Buffer.byteLength(toSqsJson(envelope(part, part.included ? [] : null, n - 1, n, error))) + attributeBytes;
+  // The error must leave room for the metadata of any one record: cut it against the first one's.
+  const first: Part = { from: 0, to: 0, included: false };
+  const error = envelopeError(
+    input.error,
+    (candidate) => headerBytesWith(first, candidate) + METADATA_SLACK_BYTES <= maxMessageBytes,
+  );
+  const headerBytes = (part: Part): number => headerBytesWith(part, error);
   const recordBytes = records.map((r) => Buffer.byteLength(toSqsJson(toDlqRecord(r))));
 
   const parts: Part[] = [];
@@ -190,7 +208,7 @@ export function buildDlqMessages(input: DlqBatchInput, options: { maxMessageByte
 
   return parts.map((part, index) => {
     const dlqRecords = part.included ? records.slice(part.from, part.to + 1).map(toDlqRecord) : null;
-    const body = toSqsJson(envelope(part, dlqRecords, index, parts.length));
+    const body = toSqsJson(envelope(part, dlqRecords, index, parts.length, error));
     const message = { body, attributes };
     if (sqsMessageBytes(message) > maxMessageBytes) {
       throw new Error(`bug: DLQ part ${index} is ${sqsMessageBytes(message)} bytes, over ${maxMessageBytes}`);
