@@ -83,28 +83,30 @@ function batchInfo(records: readonly KinesisRecord[], streamArn: string): DlqBat
   };
 }
 
-/** Room left for differences between the metadata of one record and another's (sequence numbers up to 128 digits). */
-const METADATA_SLACK_BYTES = 512;
-
 /**
- * The error as the envelope carries it: type, message and stack within their bounds, then, while
- * `fits` says a metadata-only message could not hold it, the stack and then the message halved.
+ * The error as the envelope carries it: type, message and stack within their bounds; when `fits`
+ * says a metadata-only message could not hold that, the stack goes, then the message is cut to the
+ * longest that fits (to nothing, at worst: the records still go to the DLQ).
  */
 export function envelopeError(error: DlqBatchInput['error'], fits: (error: DlqError) => boolean): DlqError {
-  let stackBytes = STACK_MAX_BYTES;
-  let messageBytes = ERROR_MESSAGE_MAX_BYTES;
-  const cut = (): DlqError => ({
-    type: truncateUtf8(error.type, ERROR_TYPE_MAX_BYTES),
+  const type = truncateUtf8(error.type, ERROR_TYPE_MAX_BYTES);
+  const cut = (messageBytes: number, stack: string): DlqError => ({
+    type,
     message: truncateUtf8(error.message, messageBytes),
-    stack: truncateUtf8(trimStack(error.stack ?? ''), stackBytes),
+    stack,
   });
-  let candidate = cut();
-  while (!fits(candidate) && (stackBytes > 0 || messageBytes > 0)) {
-    if (stackBytes > 0) stackBytes = Math.floor(stackBytes / 2);
-    else messageBytes = Math.floor(messageBytes / 2);
-    candidate = cut();
+  const whole = cut(ERROR_MESSAGE_MAX_BYTES, trimStack(error.stack ?? ''));
+  if (fits(whole)) return whole;
+  // The longest message that fits without a stack: binary search over its byte budget.
+  let fitting = 0;
+  for (let low = 1, high = ERROR_MESSAGE_MAX_BYTES; low <= high; ) {
+    const mid = Math.floor((low + high) / 2);
+    if (fits(cut(mid, ''))) {
+      fitting = mid;
+      low = mid + 1;
+    } else high = mid - 1;
   }
-  return candidate;
+  return cut(fitting, '');
 }
 
 /** A run of records [from, to] and whether they travel in the message. */
@@ -172,12 +174,16 @@ export function buildDlqMessages(input: DlqBatchInput, options: { maxMessageByte
   const n = records.length;
   const headerBytesWith = (part: Part, error: DlqError): number =>
     Buffer.byteLength(toSqsJson(envelope(part, part.included ? [] : null, n - 1, n, error))) + attributeBytes;
-  // The error must leave room for the metadata of any one record: cut it against the first one's.
-  const first: Part = { from: 0, to: 0, included: false };
-  const error = envelopeError(
-    input.error,
-    (candidate) => headerBytesWith(first, candidate) + METADATA_SLACK_BYTES <= maxMessageBytes,
-  );
+  // The error must leave room for the metadata of any one record, alone in a message. An envelope's
+  // size grows by exactly the JSON of its error, so the widest metadata is measured once, without one.
+  const noError: DlqError = { type: '', message: '', stack: '' };
+  const errorBytes = (e: DlqError): number => Buffer.byteLength(toSqsJson(e));
+  let widestBare = 0;
+  for (let i = 0; i < n; i++) {
+    widestBare = Math.max(widestBare, headerBytesWith({ from: i, to: i, included: false }, noError));
+  }
+  const room = maxMessageBytes - widestBare + errorBytes(noError);
+  const error = envelopeError(input.error, (candidate) => errorBytes(candidate) <= room);
   const headerBytes = (part: Part): number => headerBytesWith(part, error);
   const recordBytes = records.map((r) => Buffer.byteLength(toSqsJson(toDlqRecord(r))));
 
