@@ -6,10 +6,10 @@
 import { SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import type { ProcessBatchInput, ProcessBatchResult } from '../../src/activities/shard/process-batch';
 import { MAX_RESULT_BYTES } from '../../src/activities/shard/batch-results';
-import { type DlqEnvelope, decodeDlqRecords, parseDlqMessage } from '../../src/dlq/envelope';
+import { decodeDlqRecords } from '../../src/dlq/envelope';
 import { ERROR_SUMMARY_MAX_BYTES, MESSAGE_WITHHELD } from '../../src/handler/error-text';
 import { drainQueue } from '../helpers/kinesis';
-import { batchInput, decode, sequenceAt, useEmulators } from './harness';
+import { batchInput, decode, envelopeOf, sequenceAt, useEmulators } from './harness';
 
 /** Temporal's limit on one payload: a result over it can never be reported. */
 const TEMPORAL_PAYLOAD_LIMIT = 2 * 1024 * 1024;
@@ -17,14 +17,6 @@ const ATTEMPTS = 3;
 
 describe('processBatch with handler errors (kinesalite, fauxqs DLQ)', () => {
   const suite = useEmulators('kinesalite', { sqs: true });
-
-  async function dlqEnvelopes(queueUrl: string): Promise<DlqEnvelope[]> {
-    return (await drainQueue(suite.harness.sqs, queueUrl)).map((body) => {
-      const parsed = parseDlqMessage(body);
-      if (!parsed.ok) throw new Error(`DLQ message does not parse: ${parsed.reason}`);
-      return parsed.envelope;
-    });
-  }
 
   /** Runs the batch as the shard workflow would: attempts 1…ATTEMPTS, dead-lettering on the last. */
   async function runAttempts(input: ProcessBatchInput): Promise<ProcessBatchResult[]> {
@@ -61,7 +53,7 @@ describe('processBatch with handler errors (kinesalite, fauxqs DLQ)', () => {
       deadLettered: 1,
       handled: 0,
     });
-    const envelopes = await dlqEnvelopes(dlqQueueUrl);
+    const envelopes = await suite.harness.dlqEnvelopes(dlqQueueUrl);
     expect(envelopes.flatMap(decodeDlqRecords).map((r) => decode(r.data))).toEqual(['poison']);
     expect(envelopes[0]?.attempts).toBe(ATTEMPTS);
     expect(envelopes[0]?.error.message.startsWith('first words of the error xxx')).toBe(true);
@@ -86,11 +78,7 @@ describe('processBatch with handler errors (kinesalite, fauxqs DLQ)', () => {
     const bodies = await drainQueue(suite.harness.sqs, dlqQueueUrl);
     expect(bodies.length).toBeGreaterThan(0);
     for (const body of bodies) expect(Buffer.byteLength(body)).toBeLessThanOrEqual(1024);
-    const envelopes = bodies.map((body) => {
-      const parsed = parseDlqMessage(body);
-      if (!parsed.ok) throw new Error(parsed.reason);
-      return parsed.envelope;
-    });
+    const envelopes = bodies.map(envelopeOf);
     expect(envelopes[0]?.error.type).toBe('RangeError');
     expect(envelopes[0]?.error.message.startsWith('bad value y')).toBe(true);
   });
@@ -119,7 +107,7 @@ describe('processBatch with handler errors (kinesalite, fauxqs DLQ)', () => {
         expect(JSON.stringify(result)).not.toContain('Lovelace');
         expect(result.error).toEqual({ type: 'StoreError', message: MESSAGE_WITHHELD });
       }
-      const [envelope] = await dlqEnvelopes(dlqQueueUrl);
+      const [envelope] = await suite.harness.dlqEnvelopes(dlqQueueUrl);
       expect(envelope?.error).toMatchObject({ type: 'StoreError', message: `cannot store ${SECRET}` });
     });
 
