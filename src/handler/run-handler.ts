@@ -18,13 +18,16 @@ export interface HandlerError {
   stack?: string;
 }
 
-/** What a handler call came to. */
-export interface HandlerVerdict {
-  /** Index of the first record not confirmed; records.length when all succeeded. */
+/** What a handler call came to: every record confirmed, or a failure. */
+export type HandlerVerdict = { firstUnconfirmed: number; failed: []; error: null } | HandlerFailure;
+
+/** Some or all records failed. */
+export interface HandlerFailure {
+  /** Index of the first record not confirmed. */
   firstUnconfirmed: number;
   /** Indexes of records that failed (all from firstUnconfirmed when the whole batch failed). */
   failed: number[];
-  error: HandlerError | null;
+  error: HandlerError;
 }
 
 /** Runs the handler on `records`; a throw or an unusable answer fails them all (Lambda's rules). */
@@ -33,7 +36,7 @@ export async function runHandler(
   records: readonly KinesisRecord[],
   context: HandlerContext,
 ): Promise<HandlerVerdict> {
-  const all = (error: HandlerError): HandlerVerdict => ({
+  const all = (error: HandlerError): HandlerFailure => ({
     firstUnconfirmed: 0,
     failed: records.map((_, i) => i),
     error,

@@ -10,7 +10,7 @@
  */
 import type { HandlerContext } from '../../handler/contract';
 import { summarizeError } from '../../handler/error-text';
-import { type HandlerError, runHandler } from '../../handler/run-handler';
+import { type HandlerError, type HandlerFailure, runHandler } from '../../handler/run-handler';
 import { type Checkpoint, type KinesisRecord, checkpointOf } from '../../records';
 import type { ProcessBatchDeps, ProcessBatchInput, ProcessBatchResult } from './batch-contract';
 import { countExpired, createDeadLetter, deadLetterCorrupt } from './batch-dead-letter';
@@ -62,7 +62,7 @@ export function createProcessBatch(deps: ProcessBatchDeps) {
     batch: ReadBatch,
     results: BatchResults,
     expired: number,
-    verdict: { firstUnconfirmed: number; failed: number[]; error: HandlerError },
+    verdict: HandlerFailure,
   ): Promise<ProcessBatchResult> {
     const { records } = batch;
     const handed = records.slice(expired);
@@ -144,8 +144,7 @@ export function createProcessBatch(deps: ProcessBatchDeps) {
     }
 
     const verdict = await handle(input, handed);
-    if (verdict.error !== null)
-      return onFailure(input, batch, results, expired, { ...verdict, error: verdict.error });
+    if (verdict.error !== null) return onFailure(input, batch, results, expired, verdict);
     return results.of(expired > 0 ? 'dead-lettered' : 'handled', batch.consumed(lastOf(records)), {
       expired,
       deadLettered: expired,
