@@ -76,8 +76,6 @@ export interface TimeSkipping {
   readonly plainClient: Client;
   /** The workflow bundle test/global-setup.ts built once for the jest run. */
   readonly bundlePath: string;
-  /** A task queue name no other test of the file uses: `<prefix>-<n>`. */
-  taskQueue(prefix: string): string;
   /** A worker on the test server running the bundled workflows and `options.activities`. */
   worker(options: Omit<WorkerOptions, 'connection' | 'workflowBundle' | 'workflowsPath'>): Promise<Worker>;
 }
@@ -106,7 +104,6 @@ export function useTimeSkipping(
   searchAttributes: Record<string, CliSearchAttributeType> = SEARCH_ATTRIBUTES,
 ): TimeSkipping {
   let started: { env: TestWorkflowEnvironment; client: Client } | undefined;
-  let queues = 0;
   const current = (): { env: TestWorkflowEnvironment; client: Client } => {
     if (!started) throw new Error('useTimeSkipping(): the environment is used before its beforeAll ran');
     return started;
@@ -125,7 +122,6 @@ export function useTimeSkipping(
     get bundlePath(): string {
       return workflowBundlePath();
     },
-    taskQueue: (prefix) => `${prefix}-${++queues}`,
     worker: (options) =>
       Worker.create({
         ...options,
