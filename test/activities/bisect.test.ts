@@ -1,9 +1,13 @@
 /**
  * Bisecting against kinesalite: the halves of a failing batch are handed out from the worker's
- * copy of the batch, so isolating a poison record reads the shard once, not once per split.
+ * copy of the batch, so isolating a poison record reads the shard once, not once per split. The
+ * calls are chained by the shard workflow's own decision (`afterBatch`), not a copy of it.
  */
 import { batchInput, decode, useEmulators } from './harness';
 import type { ProcessBatchInput, ProcessBatchResult } from '../../src/activities/shard/process-batch';
+import { compileStreamOptions } from '../../src/config/stream-options';
+import { compareCheckpoint } from '../../src/records';
+import { type FailureState, afterBatch } from '../../src/workflows/shard-failure';
 import { payloads } from '../helpers/kinesis';
 
 describe('processBatch while bisecting (kinesalite)', () => {
@@ -16,18 +20,27 @@ describe('processBatch while bisecting (kinesalite)', () => {
     suite.harness.behaviour = async (records) => {
       if (records.some((r) => decode(r.data) === 'record-11')) throw new Error('poison');
     };
+    const { retry } = compileStreamOptions({ streamName, dlqQueueUrl });
+    const policy = { retry, bisectBatchOnError: true };
     const base = batchInput({ streamName, shardId, batchSize: 16, bisectBatchOnError: true, dlqQueueUrl });
-    // Act: drive the calls as the shard workflow would (src/workflows/shard-failure.ts).
+    // Act: chain the calls as the shard workflow does, through its decision (src/workflows/shard-failure.ts).
     const results: ProcessBatchResult[] = [];
-    let input: ProcessBatchInput = base;
-    let remaining = 0;
+    let state: FailureState = { attempt: 1, bisect: null };
+    let checkpoint = base.checkpoint;
     for (let i = 0; i < 12; i++) {
+      const input: ProcessBatchInput = {
+        ...base,
+        checkpoint,
+        attempt: state.attempt,
+        maxRecords: state.bisect?.limit ?? null,
+      };
       const r = await suite.harness.run(input);
       results.push(r);
-      if (r.outcome === 'retry' && r.handlerRecords > 1) remaining = r.handlerRecords;
-      else if (r.outcome === 'handled') remaining -= r.fetched;
+      const advanced =
+        r.checkpoint !== null && (checkpoint === null || compareCheckpoint(r.checkpoint, checkpoint) > 0);
+      checkpoint = r.checkpoint;
+      state = afterBatch(state, r, advanced, policy);
       if (r.outcome === 'retry' && r.handlerRecords === 1) break;
-      input = { ...base, checkpoint: r.checkpoint, maxRecords: Math.ceil(remaining / 2) };
     }
     // Assess
     const range = (from: number, to: number): string[] => payloads(from, to);
@@ -43,5 +56,7 @@ describe('processBatch while bisecting (kinesalite)', () => {
     expect(last.map((r) => decode(r.data))).toEqual(['record-11']);
     expect(suite.harness.spy.count('GetRecords')).toBe(1);
     expect(results.slice(1).every((r) => r.getRecordsCalls === 0)).toBe(true);
+    // The poison record failing alone is retried after a backoff, not split again.
+    expect(state).toMatchObject({ attempt: 2, bisect: { limit: 1, remaining: 1 } });
   });
 });

@@ -17,6 +17,7 @@ import {
 } from '../../src/producer';
 import { compareCheckpoint } from '../../src/records';
 import { createStream, kinesisClientFor, startKinesis, uniqueName, waitForActive } from '../helpers/kinesis';
+import { Latch, PutRecordsHold } from '../helpers/latch';
 import { PutRecordsFaults, type ReadBack, readStream } from '../helpers/put-faults';
 
 interface Counted {
@@ -24,11 +25,21 @@ interface Counted {
   n: number;
 }
 
-/** Puts `count` records over `keys` keys, each `{ k, n }` with a per-key counter; returns the results. */
-async function putCounted(producer: Producer, count: number, keys: number, pad = 0): Promise<PutResult[]> {
+/**
+ * Puts `count` records over `keys` keys, each `{ k, n }` with a per-key counter; returns the
+ * results. `before(i)`, when given, is awaited before record `i` is put: the test's hand on the source.
+ */
+async function putCounted(
+  producer: Producer,
+  count: number,
+  keys: number,
+  pad = 0,
+  before?: (i: number) => Promise<void> | void,
+): Promise<PutResult[]> {
   const counters = new Array<number>(keys).fill(0);
   const puts: Array<Promise<PutResult>> = [];
   for (let i = 0; i < count; i++) {
+    await before?.(i);
     const k = `key-${i % keys}`;
     const n = counters[i % keys] ?? 0;
     counters[i % keys] = n + 1;
@@ -331,9 +342,23 @@ describe('producer behaviour (kinesalite)', () => {
     await createStream(fx.kinesis, streamName, 1);
     const p = make({ streamName, maxBufferedTime: '10ms' });
     const keys = 20;
-    // Act: split the only shard in the middle of the writes
-    const writing = putCounted(p, 2_000, keys, 50);
-    await new Promise((r) => setTimeout(r, 150));
+    const total = 2_000;
+    const half = total / 2;
+    const halfPut = new Latch();
+    const splitDone = new Latch();
+    const hold = new PutRecordsHold(fx.kinesis);
+    // Act: the source stops after the first half, which is written before the split; the second
+    // half is sent with the map of one shard and held in flight until the split is done.
+    const writing = putCounted(p, total, keys, 50, async (i) => {
+      if (i !== half) return;
+      halfPut.open();
+      await splitDone.wait();
+    });
+    await halfPut.wait();
+    await p.flush();
+    hold.hold();
+    splitDone.open();
+    await hold.someHeld();
     await fx.kinesis.send(
       new SplitShardCommand({
         StreamName: streamName,
@@ -342,20 +367,19 @@ describe('producer behaviour (kinesalite)', () => {
       }),
     );
     await waitForActive(fx.kinesis, streamName);
+    hold.release();
     await writing;
     for (let i = 0; i < 200; i++)
       await p.put({ partitionKey: `after-${i}`, data: JSON.stringify({ k: `after-${i}`, n: 0 }) });
     await p.close();
     // Assess
     const stream = await readStream(fx.kinesis, streamName);
+    const counted = stream.filter((r) => r.partitionKey.startsWith('key-'));
     expect(new Set(stream.map((r) => r.shardId)).size).toBe(3);
-    expect(
-      orderProblems(
-        stream.filter((r) => r.partitionKey.startsWith('key-')),
-        2_000,
-        keys,
-      ),
-    ).toEqual([]);
+    expect(orderProblems(counted, total, keys)).toEqual([]);
+    // Written before the split: on the parent; written after it: on the children.
+    const onParent = counted.filter((r) => r.shardId === 'shardId-000000000000').length;
+    expect({ onParent, onChildren: counted.length - onParent }).toEqual({ onParent: half, onChildren: half });
     expect(p.stats().shardMapLoads).toBeGreaterThanOrEqual(2);
   });
 

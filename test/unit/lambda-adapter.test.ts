@@ -107,6 +107,11 @@ describe('toLambdaEvent', () => {
 });
 
 describe('fromLambdaHandler', () => {
+  // Tests that time their handler switch to fake timers; the rest run on real ones.
+  afterEach(() => {
+    jest.useRealTimers();
+  });
+
   const batch = makeBatch(3, (i) => (i === 1 ? { data: 'bad' } : {}));
 
   it('runs an async handler and passes its batchItemFailures through unchanged', async () => {
@@ -129,6 +134,7 @@ describe('fromLambdaHandler', () => {
 
   it('runs a callback-style handler', async () => {
     // Prepare
+    jest.useFakeTimers();
     const fn: LambdaKinesisHandler = (event, _context, callback) => {
       const failures = event.Records.filter(
         (r) => Buffer.from(r.kinesis.data, 'base64').toString() === 'bad',
@@ -142,9 +148,10 @@ describe('fromLambdaHandler', () => {
       );
     };
     // Act
-    const result = await fromLambdaHandler(fn, { region: 'eu-west-1' })(batch, makeHandlerContext());
+    const run = fromLambdaHandler(fn, { region: 'eu-west-1' })(batch, makeHandlerContext());
+    await jest.advanceTimersByTimeAsync(5);
     // Assess
-    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: sequenceNumber(2) }] });
+    await expect(run).resolves.toEqual({ batchItemFailures: [{ itemIdentifier: sequenceNumber(2) }] });
   });
 
   describe.each<[string, LambdaKinesisHandler]>([
@@ -230,10 +237,20 @@ describe('fromLambdaHandler', () => {
 
   it('fails like Lambda when a callback-style handler never calls back', async () => {
     // Prepare
+    jest.useFakeTimers();
     const fn: LambdaKinesisHandler = (_event, _context, _callback) => undefined;
+    let settled = false;
     // Act
     const run = fromLambdaHandler(fn, { region: 'eu-west-1', timeoutMs: 30 })(batch, makeHandlerContext());
+    run.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
+    await jest.advanceTimersByTimeAsync(29);
+    const settledBeforeTimeout = settled;
+    await jest.advanceTimersByTimeAsync(1);
     // Assess
+    expect(settledBeforeTimeout).toBe(false);
     await expect(run).rejects.toThrow('Task timed out after 0.03 seconds');
   });
 
@@ -253,14 +270,17 @@ describe('fromLambdaHandler', () => {
 
   it('heartbeats for the handler while it runs, and stops after', async () => {
     // Prepare
+    jest.useFakeTimers();
     const context = makeHandlerContext();
     const fn: LambdaKinesisHandler = () => new Promise((resolve) => setTimeout(resolve, 60));
     // Act
-    await fromLambdaHandler(fn, { region: 'eu-west-1', heartbeatIntervalMs: 10 })(batch, context);
+    const run = fromLambdaHandler(fn, { region: 'eu-west-1', heartbeatIntervalMs: 10 })(batch, context);
+    await jest.advanceTimersByTimeAsync(60);
+    await run;
     const beats = context.heartbeat.mock.calls.length;
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    await jest.advanceTimersByTimeAsync(1_000);
     // Assess
-    expect(beats).toBeGreaterThanOrEqual(2);
+    expect(beats).toBeGreaterThanOrEqual(5);
     expect(context.heartbeat.mock.calls.length).toBe(beats);
   });
 });

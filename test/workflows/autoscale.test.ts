@@ -5,7 +5,6 @@
  * records/s profile over (skipped) time. Hours of load run in seconds.
  */
 import { KinesisClient } from '@aws-sdk/client-kinesis';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createReshardActivities } from '../../src/activities/reshard/reshard';
 import { type AutoscaleOptions, compileAutoscaleOptions } from '../../src/config/autoscale-options';
@@ -27,21 +26,16 @@ import type { StreamWorkflowInput, StreamWorkflowResult } from '../../src/workfl
 import { workflowBundlePath } from '../helpers/bundle';
 import { testOptions } from '../helpers/fake-batches';
 import { skipTime } from '../helpers/time';
-import { createTimeSkippingEnv } from '../helpers/time-skipping';
+import { useTimeSkipping } from '../helpers/time-skipping';
 
-let env: TestWorkflowEnvironment;
+const { env } = useTimeSkipping();
 let n = 0;
 const MIN = 60_000;
 /** Never called: the ledger activity only talks to Temporal. */
 const unusedKinesis = new KinesisClient({ region: 'us-east-1', endpoint: 'http://127.0.0.1:1' });
 
-beforeAll(async () => {
-  env = await createTimeSkippingEnv();
-});
-
-afterAll(async () => {
+afterAll(() => {
   unusedKinesis.destroy();
-  await env?.teardown();
 });
 
 function equalShards(count: number, generation: number): OpenShard[] {

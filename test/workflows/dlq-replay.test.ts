@@ -7,7 +7,6 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowFailedError } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import {
   type DlqReplayCounts,
@@ -32,19 +31,12 @@ import type { KinesisRecord } from '../../src/records';
 import { workflowBundlePath } from '../helpers/bundle';
 import { dlqRecords, receiveEverything, sendEnvelopes, sendRaw, unreadableMessages } from '../helpers/dlq';
 import { createQueue, kinesisClientFor, sqsClientFor } from '../helpers/kinesis';
-import { createTimeSkippingEnv } from '../helpers/time-skipping';
+import { useTimeSkipping } from '../helpers/time-skipping';
+import { waitFor } from '../helpers/wait';
 
-let env: TestWorkflowEnvironment;
+const { env } = useTimeSkipping();
 let queueCounter = 0;
 const DLQ = 'http://sqs.us-east-1.localhost:4566/000000000000/orders-dlq';
-
-beforeAll(async () => {
-  env = await createTimeSkippingEnv();
-});
-
-afterAll(async () => {
-  await env?.teardown();
-});
 
 type Replay = (
   input: ReplayDlqBatchInput,
@@ -214,13 +206,16 @@ describe('dlqReplayWorkflow, activities scripted', () => {
   });
 
   it('stops on the stop signal after the call in flight, releasing what it held', async () => {
+    // The second call asks for the stop and completes only once the workflow has taken it in.
     let stopNow: () => void = () => undefined;
     const stopped = new Promise<void>((resolve) => (stopNow = resolve));
+    let stopTakenIn: () => void = () => undefined;
+    const stopping = new Promise<void>((resolve) => (stopTakenIn = resolve));
     await withScriptedWorker(
       async (_input, call) => {
         if (call === 1) {
           stopNow();
-          await new Promise((r) => setTimeout(r, 300));
+          await stopping;
         }
         return batch({
           counts: counts({ seen: 1, skipped: 1 }),
@@ -233,10 +228,19 @@ describe('dlqReplayWorkflow, activities scripted', () => {
         // Act
         await stopped;
         await handle.signal(stopDlqReplaySignal);
+        try {
+          await waitFor(async () => (await handle.query(dlqReplayProgressQuery)).state === 'stopping', {
+            what: 'the workflow to take the stop signal in',
+            intervalMs: 20,
+          });
+        } finally {
+          stopTakenIn(); // even on a timeout, so the worker can shut down
+        }
         const result = await handle.result();
         // Assess
         expect(result.end).toBe('stopped');
         expect(result.progress.state).toBe('stopped');
+        expect(script.calls).toHaveLength(2);
         expect(result.progress.seen).toBe(script.calls.length);
         expect(script.released[0]?.messages.map((m) => m.messageId)).toEqual(
           script.calls.map((_, i) => `m${i}`),

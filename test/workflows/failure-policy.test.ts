@@ -4,7 +4,6 @@
  * call and every dead-lettered record is visible. Lambda parity: bisect on error, partial batch
  * responses, maximum record age, non-retryable error types.
  */
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { ERROR_SUMMARY_MAX_BYTES } from '../../src/handler/error-text';
 import type { ShardWorkflowInput, ShardWorkflowResult } from '../../src/workflows/shard';
@@ -18,18 +17,10 @@ import {
   memoryProcessBatch,
   poisonHandler,
 } from '../helpers/memory-shard';
-import { createTimeSkippingEnv } from '../helpers/time-skipping';
+import { useTimeSkipping } from '../helpers/time-skipping';
 
-let env: TestWorkflowEnvironment;
+const { env } = useTimeSkipping();
 let queueCounter = 0;
-
-beforeAll(async () => {
-  env = await createTimeSkippingEnv();
-});
-
-afterAll(async () => {
-  await env?.teardown();
-});
 
 class PoisonError extends Error {
   override readonly name = 'PoisonError';

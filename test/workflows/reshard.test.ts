@@ -5,7 +5,6 @@
  * kept by the stream workflow, and one reshard per stream at a time.
  */
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createReshardActivities } from '../../src/activities/reshard/reshard';
 import type { StartShardInput } from '../../src/activities/stream/shard-starter';
@@ -34,23 +33,21 @@ import type { StreamWorkflowInput, StreamWorkflowResult } from '../../src/workfl
 import { testOptions } from '../helpers/fake-batches';
 import { workflowBundlePath } from '../helpers/bundle';
 import { createStream } from '../helpers/pipeline';
-import { createTimeSkippingEnv } from '../helpers/time-skipping';
+import { useTimeSkipping } from '../helpers/time-skipping';
 import { waitFor } from '../helpers/wait';
 
 /** Share of the hash space to 3 decimals (kinesis-local's ranges are off by a few keys). */
 const hashShare = (s: OpenShard): number => +exactShare(s).toFixed(3);
 
-let env: TestWorkflowEnvironment;
+const { env } = useTimeSkipping();
 const emulators: Record<string, { emulator: KinesisEmulator; kinesis: KinesisClient }> = {};
 let n = 0;
 
 beforeAll(async () => {
-  const [testEnv, local, lite] = await Promise.all([
-    createTimeSkippingEnv(),
+  const [local, lite] = await Promise.all([
     getFreePort().then((port) => startKinesisLocal({ port })),
     getFreePort().then((port) => startKinesalite({ port })),
   ]);
-  env = testEnv;
   for (const emulator of [local, lite]) {
     emulators[emulator.kind] = {
       emulator,
@@ -68,7 +65,6 @@ afterAll(async () => {
     kinesis.destroy();
     await emulator.stop();
   }
-  await env?.teardown();
 });
 
 type Activities = ReturnType<typeof createReshardActivities>;

@@ -1,7 +1,6 @@
 /**
  * Shard workflow logic on the real time-skipping test server, with the batch activity scripted.
  */
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ApplicationFailure } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
 import type { ProcessBatchInput, ProcessBatchResult } from '../../src/activities/shard/process-batch';
@@ -14,19 +13,11 @@ import {
 } from '../../src/workflows/stream-messages';
 import { workflowBundlePath } from '../helpers/bundle';
 import { handled, idle, result, seq, testOptions } from '../helpers/fake-batches';
-import { createTimeSkippingEnv } from '../helpers/time-skipping';
+import { useTimeSkipping } from '../helpers/time-skipping';
 import { skipTime } from '../helpers/time';
 
-let env: TestWorkflowEnvironment;
+const { env } = useTimeSkipping();
 let queueCounter = 0;
-
-beforeAll(async () => {
-  env = await createTimeSkippingEnv();
-});
-
-afterAll(async () => {
-  await env?.teardown();
-});
 
 interface Call {
   input: ProcessBatchInput;

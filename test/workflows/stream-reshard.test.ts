@@ -3,7 +3,6 @@
  * names but ListShards does not list yet are looked for again within seconds; the reshard ledger
  * drops changes older than 24 h and survives continue-as-new. Shard workflows are stand-ins.
  */
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import type { StartShardInput } from '../../src/activities/stream/shard-starter';
 import type { ShardInfo } from '../../src/activities/stream/discovery';
@@ -20,19 +19,11 @@ import type { StreamWorkflowInput, StreamWorkflowResult } from '../../src/workfl
 import { workflowBundlePath } from '../helpers/bundle';
 import { testOptions } from '../helpers/fake-batches';
 import { skipTime } from '../helpers/time';
-import { createTimeSkippingEnv } from '../helpers/time-skipping';
+import { useTimeSkipping } from '../helpers/time-skipping';
 import { waitFor } from '../helpers/wait';
 
-let env: TestWorkflowEnvironment;
+const { env } = useTimeSkipping();
 let n = 0;
-
-beforeAll(async () => {
-  env = await createTimeSkippingEnv();
-});
-
-afterAll(async () => {
-  await env?.teardown();
-});
 
 async function withStream<T>(
   listShards: (call: number) => ShardInfo[],

@@ -3,8 +3,6 @@
  * continue-as-new without harming the shard workflows. Shard workflows are started by the real
  * shard-starter activity against the test server; Kinesis reads are scripted.
  */
-import { type Client } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import type { ProcessBatchInput, ProcessBatchResult } from '../../src/activities/shard/process-batch';
 import { createShardStarter } from '../../src/activities/stream/shard-starter';
@@ -14,21 +12,11 @@ import { stopStreamSignal, streamStatusQuery } from '../../src/workflows/stream-
 import type { StreamWorkflowInput, StreamWorkflowResult } from '../../src/workflows/stream';
 import { workflowBundlePath } from '../helpers/bundle';
 import { handled, idle, seq, testOptions } from '../helpers/fake-batches';
-import { createTimeSkippingEnv, plainClient } from '../helpers/time-skipping';
+import { useTimeSkipping } from '../helpers/time-skipping';
 import { skipTime } from '../helpers/time';
 
-let env: TestWorkflowEnvironment;
-let client: Client;
+const { env, plainClient: client } = useTimeSkipping();
 let n = 0;
-
-beforeAll(async () => {
-  env = await createTimeSkippingEnv();
-  client = plainClient(env);
-});
-
-afterAll(async () => {
-  await env?.teardown();
-});
 
 interface Call {
   shardId: string;
