@@ -17,6 +17,7 @@ import { createLoadSampler } from './autoscale/load-sampler';
 import { createProcessBatch } from './shard/process-batch';
 import { createReshardActivities } from './reshard/reshard';
 import { createShardStarter } from './stream/shard-starter';
+import type { KspMetrics } from '../metrics/recorder';
 import { ShardReader } from './shard/reader';
 import { StreamDiscovery } from './stream/discovery';
 
@@ -28,6 +29,8 @@ export interface ActivityDeps {
   handlerName: string;
   /** Temporal client for starting shard workflows; defaults to the worker's own client. */
   temporalClient?: () => Client;
+  /** ksp's metrics (src/metrics/catalog.ts); omitted → not recorded. */
+  metrics?: KspMetrics;
 }
 
 /**
