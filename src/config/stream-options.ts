@@ -47,6 +47,13 @@ export interface RetryOptions {
   nonRetryableErrorTypes?: string[];
 }
 
+/**
+ * What of a handler's error may enter workflow history (the status, the batch results): `message`
+ * keeps its type and its message cut to 2 KiB; `type` keeps its type only, for handlers that may
+ * quote records in their errors. The full error always goes to the DLQ message and the worker log.
+ */
+export type ErrorDetail = 'message' | 'type';
+
 export interface StreamProcessorOptions {
   /** Kinesis stream name. Required. */
   streamName: string;
@@ -84,6 +91,8 @@ export interface StreamProcessorOptions {
   bisectBatchOnError?: boolean;
   /** SQS queue URL for records whose retries are exhausted. Required unless retry.maximumAttempts is 0. */
   dlqQueueUrl?: string;
+  /** What of a handler's error may enter workflow history: see {@link ErrorDetail}. @default 'message' */
+  errorDetail?: ErrorDetail;
   /** How often a busy shard reports progress to the stream workflow's status. @default '10s' */
   progressInterval?: Duration;
   /** Heartbeat timeout of the batch activity: how fast a dead worker's shard moves elsewhere. @default '30s' */
@@ -117,6 +126,8 @@ export interface CompiledStreamOptions {
   maximumRecordAgeMs: number | null;
   bisectBatchOnError: boolean;
   dlqQueueUrl: string | null;
+  /** Absent in workflows started before the option existed: read it as 'message'. */
+  errorDetail?: ErrorDetail;
   progressIntervalMs: number;
   heartbeatTimeoutMs: number;
   maxHistoryEvents: number;
@@ -137,6 +148,7 @@ export const DEFAULTS = {
   },
   maximumRecordAge: null,
   bisectBatchOnError: false,
+  errorDetail: 'message' as ErrorDetail,
   progressInterval: '10s',
   heartbeatTimeout: '30s',
   maxHistoryEvents: 10_000,
@@ -400,6 +412,13 @@ export function compileStreamOptions(
       `${JSON.stringify(bisectBatchOnError)} is invalid: use true or false`,
     );
   }
+  const errorDetail = options.errorDetail ?? DEFAULTS.errorDetail;
+  if (errorDetail !== 'message' && errorDetail !== 'type') {
+    throw new ConfigError(
+      'errorDetail',
+      `${JSON.stringify(errorDetail)} is invalid: use "message" (error type and a message cut to 2 KiB) or "type" (error type only)`,
+    );
+  }
   const progressIntervalMs = checkDuration(
     'progressInterval',
     options.progressInterval ?? DEFAULTS.progressInterval,
@@ -423,6 +442,7 @@ export function compileStreamOptions(
     maximumRecordAgeMs,
     bisectBatchOnError,
     dlqQueueUrl,
+    errorDetail,
     progressIntervalMs,
     heartbeatTimeoutMs,
     maxHistoryEvents,

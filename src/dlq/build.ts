@@ -1,8 +1,11 @@
 /**
  * Builds the SQS messages for a failed batch: records included while they fit, split over several
- * messages rather than truncated, metadata only for a record too large to travel alone.
+ * messages rather than truncated, metadata only for a record too large to travel alone. The error
+ * travels whole up to its bounds, and is cut further when the queue's messages are too small for
+ * it: a huge error never keeps records out of the DLQ.
  */
 import { Buffer } from 'node:buffer';
+import { ERROR_TYPE_MAX_BYTES, truncateUtf8 } from '../handler/error-text';
 import type { KinesisRecord } from '../records';
 import {
   DLQ_ENVELOPE_KIND,
@@ -12,26 +15,14 @@ import {
   STACK_MAX_LINES,
   type DlqBatchInfo,
   type DlqEnvelope,
+  type DlqError,
   type DlqBatchInput,
   type DlqMessage,
   type DlqMessageAttribute,
   type DlqRecord,
 } from './format';
 
-/** Cuts a string to at most `maxBytes` UTF-8 bytes, on a code point boundary, marking the cut with `…`. */
-export function truncateUtf8(text: string, maxBytes: number): string {
-  if (Buffer.byteLength(text) <= maxBytes) return text;
-  const budget = maxBytes - Buffer.byteLength('…');
-  let out = '';
-  let bytes = 0;
-  for (const ch of text.slice(0, budget)) {
-    const size = Buffer.byteLength(ch);
-    if (bytes + size > budget) break;
-    out += ch;
-    bytes += size;
-  }
-  return `${out}…`;
-}
+export { truncateUtf8 };
 
 /** Keeps the first {@link STACK_MAX_LINES} lines of a stack, at most {@link STACK_MAX_BYTES} bytes. */
 export function trimStack(stack: string): string {
@@ -92,6 +83,32 @@ function batchInfo(records: readonly KinesisRecord[], streamArn: string): DlqBat
   };
 }
 
+/**
+ * The error as the envelope carries it: type, message and stack within their bounds; when `fits`
+ * says a metadata-only message could not hold that, the stack goes, then the message is cut to the
+ * longest that fits (to nothing, at worst: the records still go to the DLQ).
+ */
+export function envelopeError(error: DlqBatchInput['error'], fits: (error: DlqError) => boolean): DlqError {
+  const type = truncateUtf8(error.type, ERROR_TYPE_MAX_BYTES);
+  const cut = (messageBytes: number, stack: string): DlqError => ({
+    type,
+    message: truncateUtf8(error.message, messageBytes),
+    stack,
+  });
+  const whole = cut(ERROR_MESSAGE_MAX_BYTES, trimStack(error.stack ?? ''));
+  if (fits(whole)) return whole;
+  // The longest message that fits without a stack: binary search over its byte budget.
+  let fitting = 0;
+  for (let low = 1, high = ERROR_MESSAGE_MAX_BYTES; low <= high; ) {
+    const mid = Math.floor((low + high) / 2);
+    if (fits(cut(mid, ''))) {
+      fitting = mid;
+      low = mid + 1;
+    } else high = mid - 1;
+  }
+  return cut(fitting, '');
+}
+
 /** A run of records [from, to] and whether they travel in the message. */
 interface Part {
   from: number;
@@ -130,11 +147,6 @@ export function buildDlqMessages(input: DlqBatchInput, options: { maxMessageByte
       approximateInvokeCount: input.approximateInvokeCount ?? input.attempts,
     },
     streamName: input.streamName,
-    error: {
-      type: input.error.type,
-      message: truncateUtf8(input.error.message, ERROR_MESSAGE_MAX_BYTES),
-      stack: trimStack(input.error.stack ?? ''),
-    },
     attempts: input.attempts,
     handler: input.handler,
   };
@@ -143,6 +155,7 @@ export function buildDlqMessages(input: DlqBatchInput, options: { maxMessageByte
     dlqRecords: DlqRecord[] | null,
     index: number,
     count: number,
+    error: DlqError,
   ): DlqEnvelope => ({
     kind: DLQ_ENVELOPE_KIND,
     version: DLQ_ENVELOPE_VERSION,
@@ -150,7 +163,7 @@ export function buildDlqMessages(input: DlqBatchInput, options: { maxMessageByte
     requestContext: common.requestContext,
     KinesisBatchInfo: batchInfo(records.slice(part.from, part.to + 1), input.streamArn),
     streamName: common.streamName,
-    error: common.error,
+    error,
     attempts: common.attempts,
     handler: common.handler,
     recordsIncluded: part.included,
@@ -159,8 +172,19 @@ export function buildDlqMessages(input: DlqBatchInput, options: { maxMessageByte
   });
   // Sizes are measured with the widest part numbers possible (n - 1 of n), so the real ones never exceed them.
   const n = records.length;
-  const headerBytes = (part: Part): number =>
-    Buffer.byteLength(toSqsJson(envelope(part, part.included ? [] : null, n - 1, n))) + attributeBytes;
+  const headerBytesWith = (part: Part, error: DlqError): number =>
+    Buffer.byteLength(toSqsJson(envelope(part, part.included ? [] : null, n - 1, n, error))) + attributeBytes;
+  // The error must leave room for the metadata of any one record, alone in a message. An envelope's
+  // size grows by exactly the JSON of its error, so the widest metadata is measured once, without one.
+  const noError: DlqError = { type: '', message: '', stack: '' };
+  const errorBytes = (e: DlqError): number => Buffer.byteLength(toSqsJson(e));
+  let widestBare = 0;
+  for (let i = 0; i < n; i++) {
+    widestBare = Math.max(widestBare, headerBytesWith({ from: i, to: i, included: false }, noError));
+  }
+  const room = maxMessageBytes - widestBare + errorBytes(noError);
+  const error = envelopeError(input.error, (candidate) => errorBytes(candidate) <= room);
+  const headerBytes = (part: Part): number => headerBytesWith(part, error);
   const recordBytes = records.map((r) => Buffer.byteLength(toSqsJson(toDlqRecord(r))));
 
   const parts: Part[] = [];
@@ -190,7 +214,7 @@ export function buildDlqMessages(input: DlqBatchInput, options: { maxMessageByte
 
   return parts.map((part, index) => {
     const dlqRecords = part.included ? records.slice(part.from, part.to + 1).map(toDlqRecord) : null;
-    const body = toSqsJson(envelope(part, dlqRecords, index, parts.length));
+    const body = toSqsJson(envelope(part, dlqRecords, index, parts.length, error));
     const message = { body, attributes };
     if (sqsMessageBytes(message) > maxMessageBytes) {
       throw new Error(`bug: DLQ part ${index} is ${sqsMessageBytes(message)} bytes, over ${maxMessageBytes}`);

@@ -53,9 +53,15 @@ export interface DlqRecord {
   approximateArrivalTimestamp: string;
 }
 
-/** The error that sent the records here. */
+/**
+ * The error that sent the records here, in full up to the bounds below (the activity result and
+ * workflow history get a shorter, redactable summary); cut further only when a queue's
+ * MaximumMessageSize leaves no room for it beside a record's metadata.
+ */
 export interface DlqError {
+  /** The thrown error's `name`, at most ERROR_TYPE_MAX_BYTES (256) bytes. */
   type: string;
+  /** At most {@link ERROR_MESSAGE_MAX_BYTES} bytes. */
   message: string;
   /** At most {@link STACK_MAX_LINES} lines and {@link STACK_MAX_BYTES} bytes. */
   stack: string;
@@ -116,5 +122,5 @@ export interface DlqMessage {
 export const STACK_MAX_LINES = 20;
 /** …and this many UTF-8 bytes. */
 export const STACK_MAX_BYTES = 4096;
-/** Error messages are cut to this many UTF-8 bytes, so that a metadata-only message always fits. */
+/** Error messages are cut to this many UTF-8 bytes (16 KiB); less when the queue's messages are smaller. */
 export const ERROR_MESSAGE_MAX_BYTES = 16_384;

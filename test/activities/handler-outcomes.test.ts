@@ -3,8 +3,8 @@
  * batch, a throw keeps it, partial failures stop it just before the lowest failed record, and on
  * the final attempt failed records go to the SQS DLQ, data included, before it moves past them.
  */
-import { type DlqEnvelope, decodeDlqRecords, parseDlqMessage } from '../../src/dlq/envelope';
-import { drainQueue, payloads } from '../helpers/kinesis';
+import { decodeDlqRecords } from '../../src/dlq/envelope';
+import { payloads } from '../helpers/kinesis';
 import { batchInput, sequenceAt, useEmulators } from './harness';
 
 /** Payloads that are not valid UTF-8 and hold every byte value, so any text round trip shows. */
@@ -15,14 +15,6 @@ function binaryPayload(i: number): Uint8Array {
 describe('processBatch handler outcomes (kinesis-local, fauxqs DLQ)', () => {
   const suite = useEmulators('kinesis-local', { sqs: true });
   const streamWith = (data: ReadonlyArray<string | Uint8Array>) => suite.stream('outcomes', data);
-
-  async function dlqEnvelopes(queueUrl: string): Promise<DlqEnvelope[]> {
-    return (await drainQueue(suite.harness.sqs, queueUrl)).map((body) => {
-      const parsed = parseDlqMessage(body);
-      if (!parsed.ok) throw new Error(`DLQ message does not parse: ${parsed.reason}`);
-      return parsed.envelope;
-    });
-  }
 
   it('success: the checkpoint is the last record, every record handled', async () => {
     const { streamName, shardId, puts } = await streamWith(payloads(0, 4));
@@ -104,7 +96,7 @@ describe('processBatch handler outcomes (kinesis-local, fauxqs DLQ)', () => {
       deadLettered: 2,
       error: { type: 'BatchItemFailures' },
     });
-    const [envelope, ...more] = await dlqEnvelopes(dlqQueueUrl);
+    const [envelope, ...more] = await suite.harness.dlqEnvelopes(dlqQueueUrl);
     expect(more).toHaveLength(0);
     if (!envelope) throw new Error('no DLQ message');
     expect(envelope).toMatchObject({
@@ -145,7 +137,7 @@ describe('processBatch handler outcomes (kinesis-local, fauxqs DLQ)', () => {
       handled: 0,
       deadLettered: 3,
     });
-    const envelopes = await dlqEnvelopes(dlqQueueUrl);
+    const envelopes = await suite.harness.dlqEnvelopes(dlqQueueUrl);
     const records = envelopes.flatMap(decodeDlqRecords);
     expect(records.map((r) => Buffer.from(r.data))).toEqual(data.map((d) => Buffer.from(d)));
     expect(envelopes[0]?.error).toMatchObject({ type: 'Error', message: 'downstream is down' });

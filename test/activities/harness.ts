@@ -7,6 +7,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
+import { type DlqEnvelope, parseDlqMessage } from '../../src/dlq/envelope';
 import type { ProcessBatchInput, ProcessBatchResult } from '../../src/activities/shard/process-batch';
 import type { BatchHandler, HandlerContext } from '../../src/handler/contract';
 import type { KinesisEmulator, KinesisKind } from '../../src/local/kinesis-emulator';
@@ -20,6 +21,7 @@ import {
   createStream,
   deleteQueues,
   deleteStreams,
+  drainQueue,
   kinesisClientFor,
   putRecords,
   sqsClientFor,
@@ -45,6 +47,13 @@ export interface Started {
 }
 
 export const decode = (data: Uint8Array): string => new TextDecoder().decode(data);
+
+/** A DLQ message body as the envelope it must be. */
+export function envelopeOf(body: string): DlqEnvelope {
+  const parsed = parseDlqMessage(body);
+  if (!parsed.ok) throw new Error(`DLQ message does not parse: ${parsed.reason}`);
+  return parsed.envelope;
+}
 
 /** The sequence number of the `i`-th record put. */
 export function sequenceAt(puts: readonly PutResult[], i: number): string {
@@ -123,6 +132,11 @@ export class ActivityHarness {
       if (result.fetched === 0 || result.shardEnded) return results;
     }
     throw new Error(`drain: still reading after ${maxCalls} calls`);
+  }
+
+  /** Receives every message of a DLQ, as envelopes. */
+  async dlqEnvelopes(queueUrl: string): Promise<DlqEnvelope[]> {
+    return (await drainQueue(this.sqs, queueUrl)).map(envelopeOf);
   }
 
   /** Data of every record the handler received so far (failed deliveries too), as text, in order. */

@@ -4,9 +4,8 @@
  * size or a partial failure cuts it there, and the next call resumes after the last handled user
  * record; a corrupt aggregate goes to the DLQ as one raw record and never reaches the handler.
  */
-import { type DlqEnvelope, decodeDlqRecords, parseDlqMessage } from '../../src/dlq/envelope';
+import { type DlqEnvelope, decodeDlqRecords } from '../../src/dlq/envelope';
 import { encodeAggregate } from '../../src/kpl';
-import { drainQueue } from '../helpers/kinesis';
 import { batchInput, decode, useEmulators } from './harness';
 
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -30,14 +29,6 @@ function corruptAggregate(): Uint8Array {
 
 describe('processBatch with KPL aggregates (kinesalite, fauxqs DLQ)', () => {
   const suite = useEmulators('kinesalite', { sqs: true });
-
-  async function dlqEnvelopes(queueUrl: string): Promise<DlqEnvelope[]> {
-    return (await drainQueue(suite.harness.sqs, queueUrl)).map((body) => {
-      const parsed = parseDlqMessage(body);
-      if (!parsed.ok) throw new Error(`DLQ message does not parse: ${parsed.reason}`);
-      return parsed.envelope;
-    });
-  }
 
   it('plain and aggregated records mixed: every user record once, in order, with sub-sequence numbers', async () => {
     // Prepare
@@ -122,7 +113,7 @@ describe('processBatch with KPL aggregates (kinesalite, fauxqs DLQ)', () => {
       ['idle', 0, 0],
     ]);
     expect(results[1]?.checkpoint).toEqual({ sequenceNumber: puts[1]?.sequenceNumber });
-    const [envelope, ...more] = await dlqEnvelopes(dlqQueueUrl);
+    const [envelope, ...more] = await suite.harness.dlqEnvelopes(dlqQueueUrl);
     expect(more).toEqual([]);
     expect(envelope?.requestContext.condition).toBe('CorruptRecord');
     expect(envelope?.error.message).toMatch(/MD5/);

@@ -36,6 +36,7 @@ describe('compileStreamOptions', () => {
       maximumRecordAgeMs: null,
       bisectBatchOnError: false,
       dlqQueueUrl: DLQ,
+      errorDetail: 'message',
       progressIntervalMs: 10_000,
       heartbeatTimeoutMs: 30_000,
       maxHistoryEvents: 10_000,

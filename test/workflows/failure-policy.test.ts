@@ -6,6 +6,7 @@
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
+import { ERROR_SUMMARY_MAX_BYTES } from '../../src/handler/error-text';
 import type { ShardWorkflowInput, ShardWorkflowResult } from '../../src/workflows/shard';
 import { workflowBundlePath } from '../helpers/bundle';
 import { seq, testOptions } from '../helpers/fake-batches';
@@ -295,5 +296,32 @@ describe('retry.nonRetryableErrorTypes', () => {
     // Assess
     expect(calls.map((c) => c.attempt)).toEqual([1, 2, 3]);
     expect(dlq.entries().every((e) => e.condition === 'RetryAttemptsExhausted')).toBe(true);
+  });
+});
+
+describe('handler error text (issue 15 finding 2)', () => {
+  it('a 3 MiB error: the record is dead-lettered after its attempts, the status shows the error cut to 2 KiB', async () => {
+    // Act
+    const huge = `record 1 is poison: ${'x'.repeat(3 * 1024 * 1024)}`;
+    const { out, calls, dlq } = await runShard({
+      count: 3,
+      poisoned: (i) => i === 1,
+      mode: { throws: () => new Error(huge) },
+      streamOptions: { batchSize: 1, retry: fastRetry },
+    });
+    // Assess
+    expect(calls.filter((c) => c.outcome === 'threw').map((c) => c.attempt)).toEqual([1, 2, 3]);
+    expect(dlq.entries()).toEqual([
+      { index: 1, condition: 'RetryAttemptsExhausted', attempts: 3, errorType: 'Error' },
+    ]);
+    expect(dlq.batches[0]?.error.message).toBe(huge);
+    expect(out).toMatchObject({
+      reason: 'shard-ended',
+      status: { handled: 2, deadLettered: 1, checkpoint: { sequenceNumber: seq(2) } },
+    });
+    const { lastError } = out.status;
+    expect(lastError?.type).toBe('Error');
+    expect(lastError?.message.startsWith('record 1 is poison: xxx')).toBe(true);
+    expect(Buffer.byteLength(lastError?.message ?? '')).toBeLessThanOrEqual(ERROR_SUMMARY_MAX_BYTES);
   });
 });

@@ -7,7 +7,7 @@ import { type KinesisClient, PutRecordsCommand, type PutRecordsRequestEntry } fr
 import { classifyAwsError, isThrottling } from '../../aws/classify';
 import type { BatchHandler, HandlerContext } from '../../handler/contract';
 import type { KinesisRecord } from '../../records';
-import { runHandler } from '../shard/process-batch';
+import { runHandler } from '../../handler/run-handler';
 
 export interface ReplayOutcome {
   /** The records that were not replayed, in order; empty when all were. */
