@@ -85,11 +85,13 @@ export async function runWorker(env: Env): Promise<void> {
       maxConcurrentActivities: config.maxConcurrentActivities,
       metricMeter: telemetry.metricMeter,
     });
-    console.log(
+    // Through the Runtime's logger, so JSON logs stay JSON line by line; tools wait for this line.
+    telemetry.logger.info(
       `ksp worker: task queue ${temporal.taskQueue} on ${temporal.address} (namespace ${temporal.namespace}), handler ${description}`,
+      { taskQueue: temporal.taskQueue, namespace: temporal.namespace },
     );
     if (telemetryConfig.prometheusAddress) {
-      console.log(`ksp worker: metrics on http://${telemetryConfig.prometheusAddress}/metrics`);
+      telemetry.logger.info(`ksp worker: metrics on http://${telemetryConfig.prometheusAddress}/metrics`);
     }
     await worker.run();
   } finally {
