@@ -117,7 +117,9 @@ export function installTelemetry(config: TelemetryConfig): Telemetry {
     // Node prints process warnings (e.g. the AWS SDK's Node-version notice) as plain text on
     // stderr: route them through the logger so every line of a JSON log is JSON.
     process.removeAllListeners('warning');
-    process.on('warning', (warning) => logger.warn(warning.message, { warning: warning.name }));
+    process.on('warning', (warning) => {
+      logger.warn(warning.message, { warning: warning.name });
+    });
   }
   const exported = config.prometheusAddress || config.otlpUrl ? runtime.metricMeter : null;
   const emf = config.emf
