@@ -36,7 +36,7 @@ export default tseslint.config(
   {
     ignores: [
       'dist/**',
-      'dist-bench/**',
+      'dist-tools/**',
       'node_modules/**',
       '.tools/**',
       '.data/**',

@@ -46,7 +46,7 @@ const provision = spawnSync(process.execPath, [path.join(root, 'scripts', 'provi
 if (provision.status !== 0) process.exit(provision.status ?? 1);
 
 const require = createRequire(import.meta.url);
-const { runDlqBench, formatDlqBench } = require('../dist-bench/bench/dlq.js');
+const { runDlqBench, formatDlqBench } = require('../dist-tools/bench/dlq.js');
 
 runDlqBench(Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)))
   .then((result) => {

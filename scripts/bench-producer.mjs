@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 
 const require = createRequire(import.meta.url);
 const { values } = parseArgs({ options: { records: { type: 'string' }, json: { type: 'string' } } });
-const { runProducerBench, formatProducerBench } = require('../dist-bench/bench/producer.js');
+const { runProducerBench, formatProducerBench } = require('../dist-tools/bench/producer.js');
 
 const records = values.records === undefined ? undefined : Number(values.records);
 if (records !== undefined && (!Number.isInteger(records) || records < 500)) {

@@ -13,8 +13,8 @@ import { createRequire } from 'node:module';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const require = createRequire(import.meta.url);
-const { runReshardBench, formatReshardBench } = require(path.join(root, 'dist-bench', 'bench', 'reshard.js'));
-const { parseDuration } = require(path.join(root, 'dist-bench', 'src', 'config', 'duration.js'));
+const { runReshardBench, formatReshardBench } = require(path.join(root, 'dist-tools', 'bench', 'reshard.js'));
+const { parseDuration } = require(path.join(root, 'dist-tools', 'src', 'config', 'duration.js'));
 const { DefaultLogger, Runtime } = require('@temporalio/worker');
 
 // The in-process worker's state changes are noise next to the numbers: warnings and errors only.

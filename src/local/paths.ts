@@ -44,9 +44,14 @@ export function testOutDir(): string {
 const PROVISION_HINT =
   'run `npm start` or `npm test` (both provision first), or `node scripts/provision.mjs`';
 
-function resolveBinary(name: string, envVar: string, env: NodeJS.ProcessEnv): string {
+function resolveBinary(
+  name: string,
+  envVar: string,
+  env: NodeJS.ProcessEnv,
+  provisioned = path.join(toolsDir(), 'bin', name),
+): string {
   const own = env[envVar];
-  const file = own ? path.resolve(own) : path.join(toolsDir(), 'bin', name);
+  const file = own ? path.resolve(own) : provisioned;
   try {
     fs.accessSync(file, fs.constants.X_OK);
   } catch {
@@ -74,4 +79,17 @@ export function resolveTemporalBin(env: NodeJS.ProcessEnv = process.env): string
  */
 export function resolveTestServerBin(env: NodeJS.ProcessEnv = process.env): string {
   return resolveBinary('temporal-test-server', 'KSP_TEMPORAL_TEST_SERVER_BIN', env);
+}
+
+/**
+ * Prometheus or promtool (metrics tests, `promtool test rules`): `KSP_PROMETHEUS_BIN` /
+ * `KSP_PROMTOOL_BIN` when set, else the ones provisioned from Debian's package into
+ * `.tools/prometheus/usr/bin/`.
+ */
+export function resolvePrometheusBin(
+  name: 'prometheus' | 'promtool',
+  env: NodeJS.ProcessEnv = process.env,
+): string {
+  const envVar = name === 'prometheus' ? 'KSP_PROMETHEUS_BIN' : 'KSP_PROMTOOL_BIN';
+  return resolveBinary(name, envVar, env, path.join(toolsDir(), 'prometheus', 'usr', 'bin', name));
 }

@@ -47,6 +47,8 @@ export interface TemporalDevServer {
   address: string;
   /** `http://127.0.0.1:<uiPort>`, or null when headless. */
   uiUrl: string | null;
+  /** The server's process id (the chaos suite kills and stalls it). */
+  pid: number | undefined;
   /** SIGTERM, SIGKILL after 10 s; resolves once the server has exited. */
   stop(): Promise<void>;
 }
@@ -137,6 +139,7 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
   return {
     address,
     uiUrl: options.uiPort === null ? null : `http://${LOOPBACK}:${options.uiPort}`,
+    pid: server.child.pid,
     stop: () => server.stop(10_000),
   };
 }

@@ -7,12 +7,12 @@
  *   AWS_REGION, AWS_ENDPOINT_URL_KINESIS, AWS_ENDPOINT_URL_SQS
  *   KSP_LOG_LEVEL=TRACE|DEBUG|INFO|WARN|ERROR (default INFO)
  */
-import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { createKinesisClient, createSqsClient } from '../aws/clients';
 import { type Env, readAwsConfig, readInt, readTemporalConfig } from '../config/env';
 import { ConfigError } from '../errors';
 import { loadHandler } from '../handler/loader';
 import { connectNative } from './temporal-connection';
+import { installTelemetry, readTelemetryConfig } from './telemetry';
 import { createKspWorker } from './worker';
 
 const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
@@ -63,7 +63,8 @@ export async function runWorker(env: Env): Promise<void> {
   const temporal = readTemporalConfig(env);
   const aws = readAwsConfig(env);
   const config = readWorkerProcessConfig(env);
-  Runtime.install({ logger: new DefaultLogger(config.logLevel) });
+  const telemetryConfig = readTelemetryConfig(env, process.stdout.isTTY === true);
+  const telemetry = installTelemetry(telemetryConfig);
   const { handler, description } = await loadHandler({
     module: config.handlerModule,
     ...(config.handlerExport ? { exportName: config.handlerExport } : {}),
@@ -82,12 +83,19 @@ export async function runWorker(env: Env): Promise<void> {
       handlerName: description,
       ...(config.workflowBundlePath ? { workflowBundlePath: config.workflowBundlePath } : {}),
       maxConcurrentActivities: config.maxConcurrentActivities,
+      metricMeter: telemetry.metricMeter,
     });
-    console.log(
+    // Through the Runtime's logger, so JSON logs stay JSON line by line; tools wait for this line.
+    telemetry.logger.info(
       `ksp worker: task queue ${temporal.taskQueue} on ${temporal.address} (namespace ${temporal.namespace}), handler ${description}`,
+      { taskQueue: temporal.taskQueue, namespace: temporal.namespace },
     );
+    if (telemetryConfig.prometheusAddress) {
+      telemetry.logger.info(`ksp worker: metrics on http://${telemetryConfig.prometheusAddress}/metrics`);
+    }
     await worker.run();
   } finally {
+    telemetry.stop();
     await connection.close();
   }
 }

@@ -5,8 +5,10 @@
 import { createRequire } from 'node:module';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { MetricMeter } from '@temporalio/common';
 import { type NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import { KspMetrics } from '../metrics/recorder';
 import type { BatchHandler } from '../handler/contract';
 
 export interface KspWorkerOptions {
@@ -23,6 +25,8 @@ export interface KspWorkerOptions {
   maxConcurrentActivities?: number;
   /** Milliseconds in-flight batches may take to finish on SIGINT/SIGTERM before they are cancelled. @default 30000 */
   shutdownGraceTimeMs?: number;
+  /** Where ksp's own metrics go (src/workers/telemetry.ts); omitted → not recorded. */
+  metricMeter?: MetricMeter;
 }
 
 export async function createKspWorker(options: KspWorkerOptions): Promise<Worker> {
@@ -39,6 +43,7 @@ export async function createKspWorker(options: KspWorkerOptions): Promise<Worker
       sqs: options.sqs,
       handler: options.handler,
       handlerName: options.handlerName,
+      ...(options.metricMeter ? { metrics: new KspMetrics(options.metricMeter) } : {}),
     }),
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? 200,
     shutdownGraceTime: options.shutdownGraceTimeMs ?? 30_000,

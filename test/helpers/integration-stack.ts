@@ -31,7 +31,10 @@ export interface IntegrationSuite {
   /** A new stream of `shards` shards, its DLQ, a task queue and a sink file. */
   setup(shards: number): Promise<StackTarget>;
   /** A worker child process on the target's task queue, killed after the test; `poison` fails matching records. */
-  worker(target: Pick<StackTarget, 'taskQueue' | 'sinkFile'>, options?: { poison?: string }): WorkerProcess;
+  worker(
+    target: Pick<StackTarget, 'taskQueue' | 'sinkFile'>,
+    options?: { poison?: string; extraEnv?: Record<string, string> },
+  ): WorkerProcess;
 }
 
 export function useIntegrationStack(name: string, kinesisKind: KinesisKind): IntegrationSuite {
@@ -102,6 +105,7 @@ export function useIntegrationStack(name: string, kinesisKind: KinesisKind): Int
       const w = startWorkerProcess(started(stack), {
         ...target,
         ...(options.poison ? { poison: options.poison } : {}),
+        ...(options.extraEnv ? { extraEnv: options.extraEnv } : {}),
       });
       workers.push(w);
       return w;

@@ -97,4 +97,6 @@ export interface ProcessBatchDeps {
   signal(): AbortSignal;
   /** Clock for record ages. @default Date.now */
   now?: () => number;
+  /** Told how long each handler call took (the handler duration metric). */
+  onHandlerCall?(input: ProcessBatchInput, seconds: number): void;
 }

@@ -38,7 +38,9 @@ export function createProcessBatch(deps: ProcessBatchDeps) {
       heartbeat: () => deps.heartbeat(progress),
       signal: deps.signal(),
     };
+    const started = now();
     const verdict = await runHandler(deps.handler, records, context);
+    deps.onHandlerCall?.(input, (now() - started) / 1000);
     if (verdict.error !== null) logFailure(input, records.length, verdict.error);
     return verdict;
   }

@@ -1,0 +1,37 @@
+/**
+ * What one batch call adds to ksp's metrics (src/metrics/catalog.ts), per stream and shard:
+ * records and bytes read, records handled and dead-lettered (by reason), retries, the iterator age
+ * and when the checkpoint last moved. Counts only: no record, key or error text becomes a label.
+ */
+import type { KspMetrics } from '../../metrics/recorder';
+import type { ProcessBatchInput, ProcessBatchResult } from './batch-contract';
+
+export type DeadLetterReason = 'record-age' | 'corrupt' | 'non-retryable' | 'retries-exhausted';
+
+/** Why the records past the expired ones went to the DLQ. */
+function reasonOf(input: ProcessBatchInput, result: ProcessBatchResult): DeadLetterReason {
+  const type = result.error?.type ?? '';
+  if (type === 'CorruptRecord') return 'corrupt';
+  if ((input.nonRetryableErrorTypes ?? []).includes(type)) return 'non-retryable';
+  return 'retries-exhausted';
+}
+
+export function recordBatchMetrics(
+  metrics: KspMetrics,
+  input: ProcessBatchInput,
+  result: ProcessBatchResult,
+  nowMs: number,
+): void {
+  const shard = { stream: input.streamName, shard: input.shardId };
+  metrics.count('recordsRead', result.fetched, shard);
+  metrics.count('bytesRead', result.bytes, shard);
+  metrics.count('recordsHandled', result.handled, shard);
+  metrics.count('recordsDeadLettered', result.expired, { ...shard, reason: 'record-age' });
+  metrics.count('recordsDeadLettered', result.deadLettered - result.expired, {
+    ...shard,
+    reason: reasonOf(input, result),
+  });
+  if (result.outcome === 'retry') metrics.count('batchRetries', 1, shard);
+  if (result.millisBehindLatest !== null) metrics.set('iteratorAge', result.millisBehindLatest / 1000, shard);
+  if (result.handled + result.deadLettered > 0) metrics.set('checkpointMoved', nowMs / 1000, shard);
+}
