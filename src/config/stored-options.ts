@@ -1,0 +1,57 @@
+/**
+ * Compiled stream options as a workflow history may hold them. Options compiled by an older
+ * release travel in the input of workflows started then (and of their continue-as-new runs), so
+ * every field added since is optional here; `upgradeCompiledOptions` turns them, once, at a
+ * workflow's entry, into the current `CompiledStreamOptions`. Pure module: safe in workflow code.
+ *
+ * A field added later gets its value from the behaviour before it existed, written out below, not
+ * from `DEFAULTS`: if a default changes one day, workflows started before must keep what they had.
+ */
+import type { CompiledRetry, CompiledStreamOptions } from './stream-options';
+
+/** The handler retry policy as stored; `nonRetryableErrorTypes` came with the failure policy. */
+export interface StoredRetry extends Omit<CompiledRetry, 'nonRetryableErrorTypes'> {
+  /** Absent before the failure policy (bisect, record age, non-retryable types): none. */
+  nonRetryableErrorTypes?: string[];
+}
+
+/** `CompiledStreamOptions` as any release wrote it into a workflow input. */
+export interface StoredStreamOptions
+  extends Omit<
+    CompiledStreamOptions,
+    'retry' | 'maximumRecordAgeMs' | 'bisectBatchOnError' | 'maxBatchingWindowMs'
+  > {
+  retry: StoredRetry;
+  /** Absent before the failure policy: records never expired. */
+  maximumRecordAgeMs?: number | null;
+  /** Absent before the failure policy: a failing batch was retried whole. */
+  bisectBatchOnError?: boolean;
+  /** Absent before the batching window: the handler ran on the first non-empty poll. */
+  maxBatchingWindowMs?: number;
+}
+
+/** The current shape of options read from a workflow input, whichever release compiled them. */
+export function upgradeCompiledOptions(stored: StoredStreamOptions): CompiledStreamOptions {
+  const { retry } = stored;
+  return {
+    streamName: stored.streamName,
+    startPosition: stored.startPosition,
+    batchSize: stored.batchSize,
+    maxPollWaitMs: stored.maxPollWaitMs,
+    idlePollIntervalMs: stored.idlePollIntervalMs,
+    maxBatchingWindowMs: stored.maxBatchingWindowMs ?? 0,
+    retry: {
+      maximumAttempts: retry.maximumAttempts,
+      initialIntervalMs: retry.initialIntervalMs,
+      backoffCoefficient: retry.backoffCoefficient,
+      maximumIntervalMs: retry.maximumIntervalMs,
+      nonRetryableErrorTypes: retry.nonRetryableErrorTypes ?? [],
+    },
+    maximumRecordAgeMs: stored.maximumRecordAgeMs ?? null,
+    bisectBatchOnError: stored.bisectBatchOnError ?? false,
+    dlqQueueUrl: stored.dlqQueueUrl,
+    progressIntervalMs: stored.progressIntervalMs,
+    heartbeatTimeoutMs: stored.heartbeatTimeoutMs,
+    maxHistoryEvents: stored.maxHistoryEvents,
+  };
+}
