@@ -11,7 +11,7 @@ import {
   resumeShardSignal,
   shardStatusQuery,
   stopShardSignal,
-} from '../../src/workflows/stream-messages';
+} from '../../src/workflows/shard-messages';
 import { workflowBundlePath } from '../helpers/bundle';
 import { handled, idle, result, seq, testOptions } from '../helpers/fake-batches';
 import { createTimeSkippingEnv } from '../helpers/time-skipping';
