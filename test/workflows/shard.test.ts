@@ -7,6 +7,9 @@ import { Worker } from '@temporalio/worker';
 import type { ProcessBatchInput, ProcessBatchResult } from '../../src/activities/shard/process-batch';
 import type { ShardWorkflowInput, ShardWorkflowResult } from '../../src/workflows/shard';
 import {
+  DEFAULT_PAUSE_REASON,
+  MAX_PAUSE_REASON_LENGTH,
+  type ShardStatus,
   pauseShardSignal,
   resumeShardSignal,
   shardStatusQuery,
@@ -272,4 +275,42 @@ test('LATEST is pinned once as AT_TIMESTAMP, so a later batch or worker never ju
   const at = pinned?.type === 'AT_TIMESTAMP' ? Date.parse(pinned.timestamp) : NaN;
   expect(at).toBeLessThanOrEqual(startedAt);
   expect(startedAt - at).toBeLessThan(60_000);
+});
+
+test('malformed signal payloads sent by name are logged and dropped: the shard keeps running and status answers', async () => {
+  await withWorker(
+    (i, n) => (n < 2 ? handled((n + 1) * 10) : idle(i)),
+    async (tq, calls) => {
+      const { workflowId } = await start(tq, input());
+      // A raw handle, as `temporal workflow signal --name … --input …` would use.
+      const raw = env.client.workflow.getHandle(workflowId);
+      const status = (): Promise<ShardStatus> => raw.query<ShardStatus>('status');
+      await env.sleep('10s');
+
+      await raw.signal('pause', { reason: { a: 1 } });
+      expect(await status()).toMatchObject({ state: 'paused', pauseReason: DEFAULT_PAUSE_REASON });
+      await raw.signal('resume', { now: true });
+      expect(await status()).toMatchObject({ state: 'running', pauseReason: null });
+      await raw.signal('pause', null);
+      expect(await status()).toMatchObject({ state: 'paused', pauseReason: DEFAULT_PAUSE_REASON });
+      await raw.signal('pause', 'x'.repeat(1_000_000));
+      expect((await status()).pauseReason).toBe(DEFAULT_PAUSE_REASON);
+      await raw.signal('pause', { reason: 'y'.repeat(1_000_000) });
+      const paused = await status();
+      expect(paused.pauseReason).toHaveLength(MAX_PAUSE_REASON_LENGTH);
+      expect(JSON.stringify(paused).length).toBeLessThan(2_000);
+
+      await raw.signal('resume', 42);
+      const callsBefore = calls.length;
+      await env.sleep('10m');
+      expect(calls.length).toBeGreaterThan(callsBefore);
+      expect(await status()).toMatchObject({ state: 'running', checkpoint: { sequenceNumber: seq(20) } });
+
+      await raw.signal('stop', ['unexpected']);
+      const out = (await raw.result()) as ShardWorkflowResult;
+      expect(out).toMatchObject({ reason: 'stopped', status: { checkpoint: { sequenceNumber: seq(20) } } });
+      const events = (await raw.fetchHistory()).events ?? [];
+      expect(events.filter((e) => e.workflowTaskFailedEventAttributes)).toEqual([]);
+    },
+  );
 });
