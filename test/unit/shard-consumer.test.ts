@@ -7,7 +7,7 @@ import { REFUSED_RESULT_DELAY_MS, type ShardLog, ShardConsumer } from '../../src
 import type { ShardRunInput } from '../../src/workflows/shard-input';
 import { MAX_PAUSE_REASON_LENGTH } from '../../src/workflows/shard-messages';
 import { initialShardState } from '../../src/workflows/shard-state';
-import { handled, result, seq, testOptions } from '../helpers/fake-batches';
+import { deadLetteredOne, handled, result, seq, testOptions } from '../helpers/fake-batches';
 
 const T0 = Date.parse('2026-12-01T12:00:00Z');
 
@@ -119,15 +119,7 @@ describe('applying batch results', () => {
     expect(shard.next()).toMatchObject({ attempt: 2, deadLetterOnFailure: false });
     expect(shard.apply(failed())).toEqual({ kind: 'backoff', delayMs: 2_000 });
     expect(shard.next()).toMatchObject({ attempt: 3, deadLetterOnFailure: true });
-    const deadLettered = result({
-      outcome: 'dead-lettered',
-      checkpoint: { sequenceNumber: seq(10) },
-      fetched: 10,
-      handled: 9,
-      deadLettered: 1,
-      error: { type: 'Error', message: 'poison' },
-    });
-    expect(shard.apply(deadLettered)).toEqual({ kind: 'next', idleWaitMs: 0 });
+    expect(shard.apply(deadLetteredOne(10))).toEqual({ kind: 'next', idleWaitMs: 0 });
     expect(shard.status()).toMatchObject({
       attempt: 1,
       deadLettered: 1,

@@ -5,23 +5,13 @@
 import { type ShardWorkflowInput, upgradeShardInput } from '../../src/workflows/shard-input';
 import { initialShardState } from '../../src/workflows/shard-state';
 import { testOptions } from '../helpers/fake-batches';
+import { FIRST_RELEASE_OPTIONS } from '../helpers/stored-inputs';
 
 const FIRST_RELEASE: ShardWorkflowInput = {
   streamName: 'orders',
   shardId: 'shardId-000000000000',
   streamWorkflowId: null,
-  options: {
-    streamName: 'orders',
-    startPosition: { type: 'TRIM_HORIZON' },
-    batchSize: 100,
-    maxPollWaitMs: 300000,
-    idlePollIntervalMs: 1000,
-    retry: { maximumAttempts: 3, initialIntervalMs: 1000, backoffCoefficient: 2, maximumIntervalMs: 60000 },
-    dlqQueueUrl: 'http://127.0.0.1:1/000000000000/orders-dlq',
-    progressIntervalMs: 1000,
-    heartbeatTimeoutMs: 30000,
-    maxHistoryEvents: 10000,
-  },
+  options: FIRST_RELEASE_OPTIONS,
   startPosition: { type: 'TRIM_HORIZON' },
 };
 

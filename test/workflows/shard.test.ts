@@ -16,7 +16,7 @@ import {
   stopShardSignal,
 } from '../../src/workflows/shard-messages';
 import { workflowBundlePath } from '../helpers/bundle';
-import { handled, idle, result, seq, testOptions } from '../helpers/fake-batches';
+import { deadLetteredOne, handled, idle, result, seq, testOptions } from '../helpers/fake-batches';
 import { createTimeSkippingEnv } from '../helpers/time-skipping';
 import { skipTime } from '../helpers/time';
 
@@ -113,14 +113,7 @@ test('a failing batch is retried with exponential backoff, then dead-lettered on
   };
   const failing = (i: ProcessBatchInput): ProcessBatchResult =>
     i.deadLetterOnFailure
-      ? result({
-          outcome: 'dead-lettered',
-          checkpoint: { sequenceNumber: seq(10) },
-          fetched: 10,
-          handled: 9,
-          deadLettered: 1,
-          error: { type: 'Error', message: 'poison' },
-        })
+      ? deadLetteredOne(10)
       : result({
           outcome: 'retry',
           checkpoint: i.checkpoint,
