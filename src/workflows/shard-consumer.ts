@@ -19,6 +19,8 @@ import type { ShardEndedReport } from './stream-messages';
 const LATEST_PIN_MARGIN_MS = 5_000;
 /** Wait before asking again after refusing a result whose checkpoint went backwards. */
 export const REFUSED_RESULT_DELAY_MS = 60_000;
+/** `lastError.type` of a refused result (a bug in the batch activity, never a user error). */
+export const CHECKPOINT_REGRESSION = 'KspCheckpointRegression';
 
 /**
  * LATEST is "the tip when the iterator is made": before the first record is checkpointed, every
@@ -164,7 +166,7 @@ export class ShardConsumer {
       resultCheckpoint: result.checkpoint,
       outcome: result.outcome,
     });
-    this.state.lastError = { type: 'KspCheckpointRegression', message, at: this.isoNow() };
+    this.state.lastError = { type: CHECKPOINT_REGRESSION, message, at: this.isoNow() };
     return { kind: 'backoff', delayMs: REFUSED_RESULT_DELAY_MS };
   }
 

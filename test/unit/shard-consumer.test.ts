@@ -3,7 +3,12 @@
  * transitions, the forward-only checkpoint, pause / resume / stop, status and reports.
  */
 import type { ProcessBatchResult } from '../../src/activities/shard/process-batch';
-import { REFUSED_RESULT_DELAY_MS, type ShardLog, ShardConsumer } from '../../src/workflows/shard-consumer';
+import {
+  CHECKPOINT_REGRESSION,
+  REFUSED_RESULT_DELAY_MS,
+  type ShardLog,
+  ShardConsumer,
+} from '../../src/workflows/shard-consumer';
 import type { ShardRunInput } from '../../src/workflows/shard-input';
 import { MAX_PAUSE_REASON_LENGTH } from '../../src/workflows/shard-messages';
 import { initialShardState } from '../../src/workflows/shard-state';
@@ -190,7 +195,7 @@ describe('the checkpoint only moves forward', () => {
       batches: before.batches,
       bytes: before.bytes,
       attempt: 1,
-      lastError: { type: 'KspCheckpointRegression' },
+      lastError: { type: CHECKPOINT_REGRESSION },
     });
     expect(shard.next().checkpoint).toEqual({ sequenceNumber: seq(20) });
     expect(log.error).toHaveBeenCalledWith(
