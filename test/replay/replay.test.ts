@@ -5,7 +5,7 @@
  *
  * Record new fixtures on purpose only: `KSP_RECORD_HISTORIES=1 npx jest test/replay` records them
  * all; `KSP_RECORD_HISTORIES=dlq-replay` (a comma-separated list of shard, stream,
- * stream-parallel, dlq-replay, shard-bisect) only those.
+ * stream-parallel, dlq-replay, shard-bisect, shard-guards) only those.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -45,6 +45,8 @@ const STREAM = path.join(FIXTURES, 'stream-workflow-v1.binpb');
 const STREAM_PARALLEL = path.join(FIXTURES, 'stream-workflow-parallel-v2.binpb');
 const DLQ_REPLAY = path.join(FIXTURES, 'dlq-replay-workflow-v1.binpb');
 const SHARD_BISECT = path.join(FIXTURES, 'shard-workflow-bisect-v1.binpb');
+/** Since ShardConsumer: a regressing result refused, malformed signals by name, LATEST pinned. */
+const SHARD_GUARDS = path.join(FIXTURES, 'shard-workflow-guards-v1.binpb');
 
 const { History } = temporal.api.history.v1;
 
@@ -191,6 +193,50 @@ async function recordShardBisectHistory(env: TestWorkflowEnvironment): Promise<U
 }
 
 /**
+ * A shard run through the guards: a batch result whose checkpoint went backwards (refused, then a
+ * wait), malformed `pause` and `resume` payloads sent by name, and a LATEST start pinned once.
+ */
+async function recordShardGuardsHistory(env: TestWorkflowEnvironment): Promise<Uint8Array> {
+  const taskQueue = 'record-shard-guards';
+  const script = [
+    handled(10),
+    handled(20),
+    handled(5), // behind the checkpoint: refused
+  ];
+  let calls = 0;
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: { codePath: workflowBundlePath() },
+    activities: {
+      processBatch: async (i: ProcessBatchInput) =>
+        script[calls++] ?? (calls < 6 ? idle(i, 0) : handled(30, 10, { shardEnded: true })),
+    },
+  });
+  const input: ShardWorkflowInput = {
+    streamName: 'orders',
+    shardId: 'shardId-000000000000',
+    streamWorkflowId: null,
+    options: testOptions(),
+    startPosition: { type: 'LATEST' },
+  };
+  const handle = await env.client.workflow.start('shardWorkflow', {
+    taskQueue,
+    workflowId: 'record-shard-guards',
+    args: [input],
+  });
+  await worker.runUntil(async () => {
+    await env.sleep('30s');
+    await handle.signal('pause', { reason: { a: 1 } });
+    await handle.query('status');
+    await env.sleep('1m');
+    await handle.signal('resume', 42);
+    await handle.result();
+  });
+  return encode(await handle.fetchHistory());
+}
+
+/**
  * A DLQ replay run through its branches: replayed and held messages, a failure that comes back
  * after a timer, the grace period, progress queries, and the release of held messages at the end.
  */
@@ -267,6 +313,7 @@ describe('recorded histories replay on the current workflow code', () => {
         }
         if (wanted('dlq-replay')) writeFileSync(DLQ_REPLAY, await recordDlqReplayHistory(env));
         if (wanted('shard-bisect')) writeFileSync(SHARD_BISECT, await recordShardBisectHistory(env));
+        if (wanted('shard-guards')) writeFileSync(SHARD_GUARDS, await recordShardGuardsHistory(env));
       } finally {
         await env.teardown();
       }
@@ -280,6 +327,7 @@ describe('recorded histories replay on the current workflow code', () => {
     ['stream workflow, shards started in parallel', STREAM_PARALLEL, streamWorkflowId('orders')],
     ['DLQ replay workflow', DLQ_REPLAY, 'record-dlq-replay'],
     ['shard workflow, bisecting a failing batch', SHARD_BISECT, 'record-shard-bisect'],
+    ['shard workflow, refused result and malformed signals', SHARD_GUARDS, 'record-shard-guards'],
   ])('%s', async (_name, file, workflowId) => {
     expect(existsSync(file)).toBe(true);
     const history = History.decode(readFileSync(file));
