@@ -7,6 +7,17 @@
  * A field added later gets its value from the behaviour before it existed, written out below, not
  * from `DEFAULTS`: if a default changes one day, workflows started before must keep what they had.
  */
+import {
+  type FieldCheck,
+  isBoolean,
+  isCount,
+  isObject,
+  isText,
+  isTextList,
+  nullable,
+  optional,
+  shapeProblem,
+} from './shape';
 import type { CompiledRetry, CompiledStreamOptions } from './stream-options';
 
 /** The handler retry policy as stored; `nonRetryableErrorTypes` came with the failure policy. */
@@ -54,4 +65,44 @@ export function upgradeCompiledOptions(stored: StoredStreamOptions): CompiledStr
     heartbeatTimeoutMs: stored.heartbeatTimeoutMs,
     maxHistoryEvents: stored.maxHistoryEvents,
   };
+}
+
+const COUNT = 'a number ≥ 0';
+const RETRY_CHECKS: readonly FieldCheck[] = [
+  ['maximumAttempts', isCount, COUNT],
+  ['initialIntervalMs', isCount, COUNT],
+  ['backoffCoefficient', isCount, COUNT],
+  ['maximumIntervalMs', isCount, COUNT],
+  ['nonRetryableErrorTypes', optional(isTextList), 'a list of error type names'],
+];
+const OPTION_CHECKS: readonly FieldCheck[] = [
+  ['streamName', isText, 'the stream name'],
+  [
+    'startPosition',
+    (v) => isObject(v) && isText(v.type),
+    'a start position such as {"type": "TRIM_HORIZON"}',
+  ],
+  ['batchSize', isCount, COUNT],
+  ['maxPollWaitMs', isCount, COUNT],
+  ['idlePollIntervalMs', isCount, COUNT],
+  ['maxBatchingWindowMs', optional(isCount), COUNT],
+  ['retry', isObject, 'the compiled retry policy'],
+  ['maximumRecordAgeMs', optional(nullable(isCount)), `null or ${COUNT}`],
+  ['bisectBatchOnError', optional(isBoolean), 'true or false'],
+  ['dlqQueueUrl', nullable(isText), 'null or a queue URL'],
+  ['progressIntervalMs', isCount, COUNT],
+  ['heartbeatTimeoutMs', isCount, COUNT],
+  ['maxHistoryEvents', isCount, COUNT],
+];
+
+/**
+ * What keeps `value` (found at `path`) from being stored options, or null. A workflow checks this
+ * before `upgradeCompiledOptions`, and fails with the message rather than throw in its task.
+ * Options come from `compileStreamOptions`, so this checks shape only, not ranges.
+ */
+export function storedOptionsProblem(value: unknown, path = 'options'): string | null {
+  return (
+    shapeProblem(path, value, OPTION_CHECKS) ??
+    shapeProblem(`${path}.retry`, (value as { retry: unknown }).retry, RETRY_CHECKS)
+  );
 }

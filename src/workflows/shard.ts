@@ -22,10 +22,11 @@ import {
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import type { ProcessBatchResult } from '../activities/shard/process-batch';
+import { ErrorType } from '../errors';
 import { INFRA_RETRY } from './retry-policies';
 import { KSP_STATE } from './search-attributes';
 import { type BatchStep, ShardConsumer } from './shard-consumer';
-import { type ShardWorkflowInput, upgradeShardInput } from './shard-input';
+import { type ShardWorkflowInput, shardInputProblem, upgradeShardInput } from './shard-input';
 import {
   type ShardStatus,
   checkNoPayload,
@@ -54,6 +55,9 @@ interface InFlight {
 }
 
 export async function shardWorkflow(stored: ShardWorkflowInput): Promise<ShardWorkflowResult> {
+  const problem = shardInputProblem(stored);
+  if (problem !== null)
+    throw ApplicationFailure.nonRetryable(`shard workflow input: ${problem}`, ErrorType.Config);
   const shard = new ShardConsumer(upgradeShardInput(stored), () => Date.now(), log);
   const { options, streamWorkflowId } = shard.input;
   const { processBatch } = proxyActivities<Activities>({

@@ -3,6 +3,7 @@
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ApplicationFailure } from '@temporalio/common';
+import { WorkflowFailedError } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import type { ProcessBatchInput, ProcessBatchResult } from '../../src/activities/shard/process-batch';
 import type { ShardWorkflowInput, ShardWorkflowResult } from '../../src/workflows/shard';
@@ -302,6 +303,32 @@ test('malformed signal payloads sent by name are logged and dropped: the shard k
       await raw.signal('stop', ['unexpected']);
       const out = (await raw.result()) as ShardWorkflowResult;
       expect(out).toMatchObject({ reason: 'stopped', status: { checkpoint: { sequenceNumber: seq(20) } } });
+      const events = (await raw.fetchHistory()).events ?? [];
+      expect(events.filter((e) => e.workflowTaskFailedEventAttributes)).toEqual([]);
+    },
+  );
+});
+
+test('a malformed input fails the workflow with a message naming the field, not its task in a loop', async () => {
+  await withWorker(
+    (i) => idle(i),
+    async (tq, calls) => {
+      const { options, ...rest } = input();
+      const raw = await env.client.workflow.start('shardWorkflow', {
+        taskQueue: tq,
+        workflowId: `shard-${tq}`,
+        args: [{ ...rest, options: { ...options, batchSize: 'lots' } }],
+      });
+      const failure = await raw.result().then(
+        () => null,
+        (err: unknown) => (err instanceof WorkflowFailedError ? err.cause : err),
+      );
+      expect(failure).toBeInstanceOf(ApplicationFailure);
+      expect(failure).toMatchObject({
+        type: 'KspConfigError',
+        message: 'shard workflow input: input.options.batchSize is "lots": expected a number ≥ 0',
+      });
+      expect(calls).toHaveLength(0);
       const events = (await raw.fetchHistory()).events ?? [];
       expect(events.filter((e) => e.workflowTaskFailedEventAttributes)).toEqual([]);
     },
