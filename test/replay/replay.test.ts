@@ -55,9 +55,40 @@ function encode(history: temporal.api.history.v1.IHistory): Uint8Array {
   return History.encode(history).finish();
 }
 
+/**
+ * A worker whose `processBatch` is given, and a shard workflow started on it (workflow ID and task
+ * queue `name`), for recording a shard history.
+ */
+async function startShardRecording(
+  env: TestWorkflowEnvironment,
+  name: string,
+  processBatch: (input: ProcessBatchInput) => Promise<ProcessBatchResult>,
+  over: Partial<ShardWorkflowInput> = {},
+) {
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue: name,
+    workflowBundle: { codePath: workflowBundlePath() },
+    activities: { processBatch },
+  });
+  const input: ShardWorkflowInput = {
+    streamName: 'orders',
+    shardId: SHARD_ID,
+    streamWorkflowId: null,
+    options: testOptions(),
+    startPosition: { type: 'TRIM_HORIZON' },
+    ...over,
+  };
+  const handle = await env.client.workflow.start('shardWorkflow', {
+    taskQueue: name,
+    workflowId: name,
+    args: [input],
+  });
+  return { worker, handle };
+}
+
 /** A shard run that exercises every branch worth guarding: batches, retry, DLQ, pause, idle, continue-as-new. */
 async function recordShardHistory(env: TestWorkflowEnvironment): Promise<Uint8Array> {
-  const taskQueue = 'record-shard';
   let calls = 0;
   const script = (i: ProcessBatchInput): ProcessBatchResult => {
     calls++;
@@ -82,23 +113,8 @@ async function recordShardHistory(env: TestWorkflowEnvironment): Promise<Uint8Ar
       ? idle(i, 0)
       : handled(90, 10, { shardEnded: true, childShardIds: ['shardId-000000000009'] });
   };
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowBundle: { codePath: workflowBundlePath() },
-    activities: { processBatch: async (i: ProcessBatchInput) => script(i) },
-  });
-  const input: ShardWorkflowInput = {
-    streamName: 'orders',
-    shardId: 'shardId-000000000000',
-    streamWorkflowId: null,
+  const { worker, handle } = await startShardRecording(env, 'record-shard', async (i) => script(i), {
     options: testOptions({ retry: { maximumAttempts: 3, initialInterval: '1s' } }),
-    startPosition: { type: 'TRIM_HORIZON' },
-  };
-  const handle = await env.client.workflow.start('shardWorkflow', {
-    taskQueue,
-    workflowId: 'record-shard',
-    args: [input],
   });
   await worker.runUntil(async () => {
     await skipTime(env, 60_000, 10_000);
@@ -159,34 +175,19 @@ async function recordStreamHistory(
 
 /** A shard run with the failure policy's branches: bisect, a record retried alone, record age. */
 async function recordShardBisectHistory(env: TestWorkflowEnvironment): Promise<Uint8Array> {
-  const taskQueue = 'record-shard-bisect';
   const t0 = await env.currentTimeMs();
   // Records 0–1 arrived long ago (expired), 9 is poison; the rest succeed.
   const shard = new MemoryShard(16, (i) => new Date(i < 2 ? t0 - 2 * 3_600_000 : t0));
   const calls: HandlerCall[] = [];
   const handler = poisonHandler((i) => i === 9, calls, { throws: () => new Error('poison') });
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowBundle: { codePath: workflowBundlePath() },
-    activities: { processBatch: memoryProcessBatch(env, shard, new MemoryDlq(), handler) },
-  });
-  const input: ShardWorkflowInput = {
-    streamName: 'orders',
-    shardId: SHARD_ID,
-    streamWorkflowId: null,
+  const processBatch = memoryProcessBatch(env, shard, new MemoryDlq(), handler);
+  const { worker, handle } = await startShardRecording(env, 'record-shard-bisect', processBatch, {
     options: testOptions({
       batchSize: 16,
       bisectBatchOnError: true,
       maximumRecordAge: '1h',
       retry: { maximumAttempts: 2, initialInterval: '1s', nonRetryableErrorTypes: ['ValidationError'] },
     }),
-    startPosition: { type: 'TRIM_HORIZON' },
-  };
-  const handle = await env.client.workflow.start('shardWorkflow', {
-    taskQueue,
-    workflowId: 'record-shard-bisect',
-    args: [input],
   });
   await worker.runUntil(handle.result());
   return encode(await handle.fetchHistory());
@@ -197,33 +198,16 @@ async function recordShardBisectHistory(env: TestWorkflowEnvironment): Promise<U
  * wait), malformed `pause` and `resume` payloads sent by name, and a LATEST start pinned once.
  */
 async function recordShardGuardsHistory(env: TestWorkflowEnvironment): Promise<Uint8Array> {
-  const taskQueue = 'record-shard-guards';
   const script = [
     handled(10),
     handled(20),
     handled(5), // behind the checkpoint: refused
   ];
   let calls = 0;
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowBundle: { codePath: workflowBundlePath() },
-    activities: {
-      processBatch: async (i: ProcessBatchInput) =>
-        script[calls++] ?? (calls < 6 ? idle(i, 0) : handled(30, 10, { shardEnded: true })),
-    },
-  });
-  const input: ShardWorkflowInput = {
-    streamName: 'orders',
-    shardId: 'shardId-000000000000',
-    streamWorkflowId: null,
-    options: testOptions(),
+  const processBatch = async (i: ProcessBatchInput): Promise<ProcessBatchResult> =>
+    script[calls++] ?? (calls < 6 ? idle(i, 0) : handled(30, 10, { shardEnded: true }));
+  const { worker, handle } = await startShardRecording(env, 'record-shard-guards', processBatch, {
     startPosition: { type: 'LATEST' },
-  };
-  const handle = await env.client.workflow.start('shardWorkflow', {
-    taskQueue,
-    workflowId: 'record-shard-guards',
-    args: [input],
   });
   await worker.runUntil(async () => {
     await env.sleep('30s');
