@@ -40,7 +40,6 @@ import { shardEndedSignal, shardProgressSignal } from './stream-messages';
 
 export type { ShardState } from './shard-state';
 export type { ShardWorkflowInput } from './shard-input';
-export { pinStartPosition } from './shard-consumer';
 
 export interface ShardWorkflowResult {
   reason: 'shard-ended' | 'stopped';
