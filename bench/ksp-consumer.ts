@@ -9,7 +9,7 @@ import { shardWorkflowId, streamWorkflowId } from '../src/constants';
 import type { Duration } from '../src/config/duration';
 import { compileStreamOptions } from '../src/config/stream-options';
 import { compareSequence } from '../src/records';
-import { type ShardStatus, shardStatusQuery } from '../src/workflows/stream-messages';
+import { type ShardStatus, shardStatusQuery } from '../src/workflows/shard-messages';
 import type { BenchStack } from './bench-stack';
 import { waitUntil } from './wait';
 

@@ -10,12 +10,11 @@ import { ErrorType } from '../errors';
 import { classifyAwsError } from '../aws/classify';
 import { shardWorkflowId, streamWorkflowId } from '../constants';
 import type { CompiledStreamOptions } from '../config/stream-options';
+import { type PauseInput, shardStatusQuery } from '../workflows/shard-messages';
 import {
-  type PauseInput,
   type StreamStatus,
   pauseStreamSignal,
   resumeStreamSignal,
-  shardStatusQuery,
   stopStreamSignal,
   streamStatusQuery,
 } from '../workflows/stream-messages';

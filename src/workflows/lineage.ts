@@ -4,7 +4,7 @@
  */
 import type { Checkpoint } from '../records';
 import { type ShardStartPosition, type StartPosition, shardStartPosition } from '../config/stream-options';
-import type { ShardRunState } from './stream-messages';
+import type { ShardRunState } from './shard-messages';
 
 export interface LineageEntry {
   shardId: string;

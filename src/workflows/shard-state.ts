@@ -3,7 +3,7 @@
  * that resumes a stopped one. Pure module, shared with the activity that starts shard workflows.
  */
 import type { Checkpoint } from '../records';
-import type { ShardStatus } from './stream-messages';
+import type { ShardStatus } from './shard-messages';
 
 /** A failing batch being split (bisectBatchOnError): how the next batches are narrowed. */
 export interface BisectState {
@@ -13,12 +13,15 @@ export interface BisectState {
   remaining: number;
 }
 
-/** Everything a shard workflow carries across continue-as-new: plain JSON only. */
+/**
+ * Everything a shard workflow carries across continue-as-new: plain JSON only. States carried by
+ * older releases are read as `StoredShardState` (shard-input.ts) and upgraded to this.
+ */
 export interface ShardState {
   checkpoint: Checkpoint | null;
   attempt: number;
-  /** Set while a failing batch is being split; absent in states from before bisecting existed. */
-  bisect?: BisectState | null;
+  /** Set while a failing batch is being split. */
+  bisect: BisectState | null;
   paused: boolean;
   pauseReason: string | null;
   handled: number;

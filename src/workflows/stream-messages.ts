@@ -1,45 +1,11 @@
 /**
- * Signals and queries of the stream and shard workflows, with their payload types.
- * Clients (the `ksp` CLI, tests, the Temporal CLI by name) and workflows share these definitions.
+ * Signals and queries of the stream workflow, with their payload types (the shard workflow's own
+ * are in shard-messages.ts). Clients (the `ksp` CLI, tests, the Temporal CLI by name) and
+ * workflows share these definitions.
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { Checkpoint } from '../records';
-
-export type ShardRunState = 'waiting-for-parents' | 'running' | 'paused' | 'stopped' | 'finished';
-
-/** What a shard workflow reports about itself. */
-export interface ShardStatus {
-  streamName: string;
-  shardId: string;
-  state: ShardRunState;
-  checkpoint: Checkpoint | null;
-  /** Delivery attempt of the record at the checkpoint (1 when healthy). */
-  attempt: number;
-  millisBehindLatest: number | null;
-  lastArrival: string | null;
-  handled: number;
-  deadLettered: number;
-  batches: number;
-  bytes: number;
-  /** Why the shard is paused or retrying, if it is. */
-  lastError: { type: string; message: string; at: string } | null;
-  pauseReason: string | null;
-  /** Runs since the workflow started (continue-as-new count + 1). */
-  run: number;
-  updatedAt: string;
-}
-
-export interface PauseInput {
-  reason?: string;
-}
-
-/** Shard workflow: stop fetching after the batch in flight; the checkpoint is kept. */
-export const pauseShardSignal = defineSignal<[PauseInput?]>('pause');
-/** Shard workflow: continue from the checkpoint (also clears a pause caused by a fatal error). */
-export const resumeShardSignal = defineSignal<[]>('resume');
-/** Shard workflow: finish the batch in flight, then complete with the checkpoint (drain). */
-export const stopShardSignal = defineSignal<[]>('stop');
-export const shardStatusQuery = defineQuery<ShardStatus>('status');
+import type { PauseInput, ShardRunState, ShardStatus } from './shard-messages';
 
 /** Shard → stream: the shard is read to its end (DESIGN.md rule 5). */
 export interface ShardEndedReport {

@@ -22,21 +22,23 @@ import { startableShards, startPositionFor } from './lineage';
 import { pruneLedger } from './reshard-limits';
 import {
   type PauseInput,
-  type ReshardLedgerEntry,
-  type ShardEndedReport,
   type ShardRunState,
   type ShardStatus,
-  type StreamStatus,
   pauseShardSignal,
+  resumeShardSignal,
+  stopShardSignal,
+} from './shard-messages';
+import {
+  type ReshardLedgerEntry,
+  type ShardEndedReport,
+  type StreamStatus,
   pauseStreamSignal,
   rediscoverSignal,
   reshardCompletedSignal,
   reshardLedgerQuery,
-  resumeShardSignal,
   resumeStreamSignal,
   shardEndedSignal,
   shardProgressSignal,
-  stopShardSignal,
   stopStreamSignal,
   streamStatusQuery,
 } from './stream-messages';

@@ -44,6 +44,18 @@ export function handled(last: number, n = 10, extra: Partial<ProcessBatchResult>
   });
 }
 
+/** The last attempt at a batch of `n` ending at `last`: one record dead-lettered, the rest handled. */
+export function deadLetteredOne(last: number, n = 10, message = 'poison'): ProcessBatchResult {
+  return result({
+    outcome: 'dead-lettered',
+    checkpoint: { sequenceNumber: seq(last) },
+    fetched: n,
+    handled: n - 1,
+    deadLettered: 1,
+    error: { type: 'Error', message },
+  });
+}
+
 export function idle(input: ProcessBatchInput, waitedMs = 0): ProcessBatchResult {
   return result({ outcome: 'idle', checkpoint: input.checkpoint, waitedMs });
 }

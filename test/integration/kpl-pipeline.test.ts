@@ -11,7 +11,7 @@ import { compileStreamOptions } from '../../src/config/stream-options';
 import { runLoad } from '../../src/producer/load';
 import { createProducer } from '../../src/producer/producer';
 import type { Checkpoint } from '../../src/records';
-import { shardStatusQuery } from '../../src/workflows/stream-messages';
+import { shardStatusQuery } from '../../src/workflows/shard-messages';
 import { useIntegrationStack } from '../helpers/integration-stack';
 import { orderViolations, readSink, uniqueKeys } from '../helpers/pipeline';
 import { waitFor } from '../helpers/wait';

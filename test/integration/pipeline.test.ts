@@ -7,7 +7,7 @@ import { startStream, stopStream, streamHandle, streamStatus } from '../../src/c
 import { shardWorkflowId } from '../../src/constants';
 import { decodeDlqRecords, parseDlqMessage } from '../../src/dlq/envelope';
 import { compileStreamOptions } from '../../src/config/stream-options';
-import { shardStatusQuery } from '../../src/workflows/stream-messages';
+import { shardStatusQuery } from '../../src/workflows/shard-messages';
 import { orderViolations, produce, readSink, receiveAll, uniqueKeys } from '../helpers/pipeline';
 import { useIntegrationStack } from '../helpers/integration-stack';
 import { waitFor } from '../helpers/wait';

@@ -5,7 +5,7 @@
  *
  * Record new fixtures on purpose only: `KSP_RECORD_HISTORIES=1 npx jest test/replay` records them
  * all; `KSP_RECORD_HISTORIES=dlq-replay` (a comma-separated list of shard, stream,
- * stream-parallel, dlq-replay, shard-bisect) only those.
+ * stream-parallel, dlq-replay, shard-bisect, shard-guards) only those.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -21,7 +21,8 @@ import { emptyCounts } from '../../src/dlq/replay-contract';
 import { compileDlqReplayOptions } from '../../src/config/replay-options';
 import type { DlqReplayWorkflowInput } from '../../src/workflows/dlq-replay';
 import { dlqReplayProgressQuery } from '../../src/workflows/dlq-replay-messages';
-import { pauseShardSignal, resumeShardSignal, stopStreamSignal } from '../../src/workflows/stream-messages';
+import { pauseShardSignal, resumeShardSignal } from '../../src/workflows/shard-messages';
+import { stopStreamSignal } from '../../src/workflows/stream-messages';
 import type { ShardWorkflowInput } from '../../src/workflows/shard';
 import type { StreamWorkflowInput } from '../../src/workflows/stream';
 import { workflowBundlePath } from '../helpers/bundle';
@@ -44,6 +45,8 @@ const STREAM = path.join(FIXTURES, 'stream-workflow-v1.binpb');
 const STREAM_PARALLEL = path.join(FIXTURES, 'stream-workflow-parallel-v2.binpb');
 const DLQ_REPLAY = path.join(FIXTURES, 'dlq-replay-workflow-v1.binpb');
 const SHARD_BISECT = path.join(FIXTURES, 'shard-workflow-bisect-v1.binpb');
+/** Since ShardConsumer: a regressing result refused, malformed signals by name, LATEST pinned. */
+const SHARD_GUARDS = path.join(FIXTURES, 'shard-workflow-guards-v1.binpb');
 
 const { History } = temporal.api.history.v1;
 
@@ -52,9 +55,40 @@ function encode(history: temporal.api.history.v1.IHistory): Uint8Array {
   return History.encode(history).finish();
 }
 
+/**
+ * A worker whose `processBatch` is given, and a shard workflow started on it (workflow ID and task
+ * queue `name`), for recording a shard history.
+ */
+async function startShardRecording(
+  env: TestWorkflowEnvironment,
+  name: string,
+  processBatch: (input: ProcessBatchInput) => Promise<ProcessBatchResult>,
+  over: Partial<ShardWorkflowInput> = {},
+) {
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue: name,
+    workflowBundle: { codePath: workflowBundlePath() },
+    activities: { processBatch },
+  });
+  const input: ShardWorkflowInput = {
+    streamName: 'orders',
+    shardId: SHARD_ID,
+    streamWorkflowId: null,
+    options: testOptions(),
+    startPosition: { type: 'TRIM_HORIZON' },
+    ...over,
+  };
+  const handle = await env.client.workflow.start('shardWorkflow', {
+    taskQueue: name,
+    workflowId: name,
+    args: [input],
+  });
+  return { worker, handle };
+}
+
 /** A shard run that exercises every branch worth guarding: batches, retry, DLQ, pause, idle, continue-as-new. */
 async function recordShardHistory(env: TestWorkflowEnvironment): Promise<Uint8Array> {
-  const taskQueue = 'record-shard';
   let calls = 0;
   const script = (i: ProcessBatchInput): ProcessBatchResult => {
     calls++;
@@ -79,23 +113,8 @@ async function recordShardHistory(env: TestWorkflowEnvironment): Promise<Uint8Ar
       ? idle(i, 0)
       : handled(90, 10, { shardEnded: true, childShardIds: ['shardId-000000000009'] });
   };
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowBundle: { codePath: workflowBundlePath() },
-    activities: { processBatch: async (i: ProcessBatchInput) => script(i) },
-  });
-  const input: ShardWorkflowInput = {
-    streamName: 'orders',
-    shardId: 'shardId-000000000000',
-    streamWorkflowId: null,
+  const { worker, handle } = await startShardRecording(env, 'record-shard', async (i) => script(i), {
     options: testOptions({ retry: { maximumAttempts: 3, initialInterval: '1s' } }),
-    startPosition: { type: 'TRIM_HORIZON' },
-  };
-  const handle = await env.client.workflow.start('shardWorkflow', {
-    taskQueue,
-    workflowId: 'record-shard',
-    args: [input],
   });
   await worker.runUntil(async () => {
     await skipTime(env, 60_000, 10_000);
@@ -156,36 +175,48 @@ async function recordStreamHistory(
 
 /** A shard run with the failure policy's branches: bisect, a record retried alone, record age. */
 async function recordShardBisectHistory(env: TestWorkflowEnvironment): Promise<Uint8Array> {
-  const taskQueue = 'record-shard-bisect';
   const t0 = await env.currentTimeMs();
   // Records 0–1 arrived long ago (expired), 9 is poison; the rest succeed.
   const shard = new MemoryShard(16, (i) => new Date(i < 2 ? t0 - 2 * 3_600_000 : t0));
   const calls: HandlerCall[] = [];
   const handler = poisonHandler((i) => i === 9, calls, { throws: () => new Error('poison') });
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowBundle: { codePath: workflowBundlePath() },
-    activities: { processBatch: memoryProcessBatch(env, shard, new MemoryDlq(), handler) },
-  });
-  const input: ShardWorkflowInput = {
-    streamName: 'orders',
-    shardId: SHARD_ID,
-    streamWorkflowId: null,
+  const processBatch = memoryProcessBatch(env, shard, new MemoryDlq(), handler);
+  const { worker, handle } = await startShardRecording(env, 'record-shard-bisect', processBatch, {
     options: testOptions({
       batchSize: 16,
       bisectBatchOnError: true,
       maximumRecordAge: '1h',
       retry: { maximumAttempts: 2, initialInterval: '1s', nonRetryableErrorTypes: ['ValidationError'] },
     }),
-    startPosition: { type: 'TRIM_HORIZON' },
-  };
-  const handle = await env.client.workflow.start('shardWorkflow', {
-    taskQueue,
-    workflowId: 'record-shard-bisect',
-    args: [input],
   });
   await worker.runUntil(handle.result());
+  return encode(await handle.fetchHistory());
+}
+
+/**
+ * A shard run through the guards: a batch result whose checkpoint went backwards (refused, then a
+ * wait), malformed `pause` and `resume` payloads sent by name, and a LATEST start pinned once.
+ */
+async function recordShardGuardsHistory(env: TestWorkflowEnvironment): Promise<Uint8Array> {
+  const script = [
+    handled(10),
+    handled(20),
+    handled(5), // behind the checkpoint: refused
+  ];
+  let calls = 0;
+  const processBatch = async (i: ProcessBatchInput): Promise<ProcessBatchResult> =>
+    script[calls++] ?? (calls < 6 ? idle(i, 0) : handled(30, 10, { shardEnded: true }));
+  const { worker, handle } = await startShardRecording(env, 'record-shard-guards', processBatch, {
+    startPosition: { type: 'LATEST' },
+  });
+  await worker.runUntil(async () => {
+    await env.sleep('30s');
+    await handle.signal('pause', { reason: { a: 1 } });
+    await handle.query('status');
+    await env.sleep('1m');
+    await handle.signal('resume', 42);
+    await handle.result();
+  });
   return encode(await handle.fetchHistory());
 }
 
@@ -266,6 +297,7 @@ describe('recorded histories replay on the current workflow code', () => {
         }
         if (wanted('dlq-replay')) writeFileSync(DLQ_REPLAY, await recordDlqReplayHistory(env));
         if (wanted('shard-bisect')) writeFileSync(SHARD_BISECT, await recordShardBisectHistory(env));
+        if (wanted('shard-guards')) writeFileSync(SHARD_GUARDS, await recordShardGuardsHistory(env));
       } finally {
         await env.teardown();
       }
@@ -279,6 +311,7 @@ describe('recorded histories replay on the current workflow code', () => {
     ['stream workflow, shards started in parallel', STREAM_PARALLEL, streamWorkflowId('orders')],
     ['DLQ replay workflow', DLQ_REPLAY, 'record-dlq-replay'],
     ['shard workflow, bisecting a failing batch', SHARD_BISECT, 'record-shard-bisect'],
+    ['shard workflow, refused result and malformed signals', SHARD_GUARDS, 'record-shard-guards'],
   ])('%s', async (_name, file, workflowId) => {
     expect(existsSync(file)).toBe(true);
     const history = History.decode(readFileSync(file));

@@ -2,17 +2,21 @@
  * Shard workflow logic on the real time-skipping test server, with the batch activity scripted.
  */
 import { ApplicationFailure } from '@temporalio/common';
+import { WorkflowFailedError } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import type { ProcessBatchInput, ProcessBatchResult } from '../../src/activities/shard/process-batch';
 import type { ShardWorkflowInput, ShardWorkflowResult } from '../../src/workflows/shard';
 import {
+  DEFAULT_PAUSE_REASON,
+  MAX_PAUSE_REASON_LENGTH,
+  type ShardStatus,
   pauseShardSignal,
   resumeShardSignal,
   shardStatusQuery,
   stopShardSignal,
-} from '../../src/workflows/stream-messages';
+} from '../../src/workflows/shard-messages';
 import { workflowBundlePath } from '../helpers/bundle';
-import { handled, idle, result, seq, testOptions } from '../helpers/fake-batches';
+import { deadLetteredOne, handled, idle, result, seq, testOptions } from '../helpers/fake-batches';
 import { useTimeSkipping } from '../helpers/time-skipping';
 import { skipTime } from '../helpers/time';
 
@@ -101,14 +105,7 @@ test('a failing batch is retried with exponential backoff, then dead-lettered on
   };
   const failing = (i: ProcessBatchInput): ProcessBatchResult =>
     i.deadLetterOnFailure
-      ? result({
-          outcome: 'dead-lettered',
-          checkpoint: { sequenceNumber: seq(10) },
-          fetched: 10,
-          handled: 9,
-          deadLettered: 1,
-          error: { type: 'Error', message: 'poison' },
-        })
+      ? deadLetteredOne(10)
       : result({
           outcome: 'retry',
           checkpoint: i.checkpoint,
@@ -263,4 +260,68 @@ test('LATEST is pinned once as AT_TIMESTAMP, so a later batch or worker never ju
   const at = pinned?.type === 'AT_TIMESTAMP' ? Date.parse(pinned.timestamp) : NaN;
   expect(at).toBeLessThanOrEqual(startedAt);
   expect(startedAt - at).toBeLessThan(60_000);
+});
+
+test('malformed signal payloads sent by name are logged and dropped: the shard keeps running and status answers', async () => {
+  await withWorker(
+    (i, n) => (n < 2 ? handled((n + 1) * 10) : idle(i)),
+    async (tq, calls) => {
+      const { workflowId } = await start(tq, input());
+      // A raw handle, as `temporal workflow signal --name … --input …` would use.
+      const raw = env.client.workflow.getHandle(workflowId);
+      const status = (): Promise<ShardStatus> => raw.query<ShardStatus>('status');
+      await env.sleep('10s');
+
+      await raw.signal('pause', { reason: { a: 1 } });
+      expect(await status()).toMatchObject({ state: 'paused', pauseReason: DEFAULT_PAUSE_REASON });
+      await raw.signal('resume', { now: true });
+      expect(await status()).toMatchObject({ state: 'running', pauseReason: null });
+      await raw.signal('pause', null);
+      expect(await status()).toMatchObject({ state: 'paused', pauseReason: DEFAULT_PAUSE_REASON });
+      await raw.signal('pause', 'x'.repeat(1_000_000));
+      expect((await status()).pauseReason).toBe(DEFAULT_PAUSE_REASON);
+      await raw.signal('pause', { reason: 'y'.repeat(1_000_000) });
+      const paused = await status();
+      expect(paused.pauseReason).toHaveLength(MAX_PAUSE_REASON_LENGTH);
+      expect(JSON.stringify(paused).length).toBeLessThan(2_000);
+
+      await raw.signal('resume', 42);
+      const callsBefore = calls.length;
+      await env.sleep('10m');
+      expect(calls.length).toBeGreaterThan(callsBefore);
+      expect(await status()).toMatchObject({ state: 'running', checkpoint: { sequenceNumber: seq(20) } });
+
+      await raw.signal('stop', ['unexpected']);
+      const out = (await raw.result()) as ShardWorkflowResult;
+      expect(out).toMatchObject({ reason: 'stopped', status: { checkpoint: { sequenceNumber: seq(20) } } });
+      const events = (await raw.fetchHistory()).events ?? [];
+      expect(events.filter((e) => e.workflowTaskFailedEventAttributes)).toEqual([]);
+    },
+  );
+});
+
+test('a malformed input fails the workflow with a message naming the field, not its task in a loop', async () => {
+  await withWorker(
+    (i) => idle(i),
+    async (tq, calls) => {
+      const { options, ...rest } = input();
+      const raw = await env.client.workflow.start('shardWorkflow', {
+        taskQueue: tq,
+        workflowId: `shard-${tq}`,
+        args: [{ ...rest, options: { ...options, batchSize: 'lots' } }],
+      });
+      const failure = await raw.result().then(
+        () => null,
+        (err: unknown) => (err instanceof WorkflowFailedError ? err.cause : err),
+      );
+      expect(failure).toBeInstanceOf(ApplicationFailure);
+      expect(failure).toMatchObject({
+        type: 'KspConfigError',
+        message: 'shard workflow input: input.options.batchSize is "lots": expected a number ≥ 0',
+      });
+      expect(calls).toHaveLength(0);
+      const events = (await raw.fetchHistory()).events ?? [];
+      expect(events.filter((e) => e.workflowTaskFailedEventAttributes)).toEqual([]);
+    },
+  );
 });

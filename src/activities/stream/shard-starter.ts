@@ -7,7 +7,7 @@ import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { shardWorkflowId, streamWorkflowId } from '../../constants';
 import type { CompiledStreamOptions, ShardStartPosition } from '../../config/stream-options';
-import type { ShardStatus } from '../../workflows/stream-messages';
+import type { ShardStatus } from '../../workflows/shard-messages';
 import type { ShardWorkflowInput, ShardWorkflowResult } from '../../workflows/shard';
 import { initialShardState, type ShardState } from '../../workflows/shard-state';
 import { KSP_SHARD_ID, KSP_STREAM } from '../../workflows/search-attributes';

@@ -1,0 +1,269 @@
+/**
+ * Every decision of one shard's consumer, as a plain class: what the next batch request is, how a
+ * batch result moves the checkpoint and counters, when a failing batch is retried, split, isolated
+ * or dead-lettered (with shard-failure.ts), when the shard pauses, and what it reports. No Temporal
+ * import: the shard workflow (shard.ts) is a short loop over it, and it is unit-tested without a
+ * server. The checkpoint only moves forward: a result behind it is refused and logged here.
+ */
+import type { ProcessBatchInput, ProcessBatchResult } from '../activities/shard/process-batch';
+import type { CompiledStreamOptions, ShardStartPosition } from '../config/stream-options';
+import { NON_RETRYABLE_TYPES } from '../errors';
+import { compareCheckpoint } from '../records';
+import { afterBatch } from './shard-failure';
+import type { ShardRunInput, ShardWorkflowInput } from './shard-input';
+import { type ShardRunState, type ShardStatus, boundReason } from './shard-messages';
+import { type ShardState, initialShardState } from './shard-state';
+import type { ShardEndedReport } from './stream-messages';
+
+/** How far before the shard workflow's start a pinned LATEST reaches back (clock skew margin). */
+const LATEST_PIN_MARGIN_MS = 5_000;
+/** Wait before asking again after refusing a result whose checkpoint went backwards. */
+export const REFUSED_RESULT_DELAY_MS = 60_000;
+/** `lastError.type` of a refused result (a bug in the batch activity, never a user error). */
+export const CHECKPOINT_REGRESSION = 'KspCheckpointRegression';
+
+/**
+ * LATEST is "the tip when the iterator is made": before the first record is checkpointed, every
+ * new iterator (next batch on another worker, an expired one) would jump to a later tip and skip
+ * what arrived in between. Pin it once, at the workflow's start, as AT_TIMESTAMP — a few seconds
+ * early so a server clock ahead of Kinesis' never asks for the future; the overlap is at most a
+ * few seconds of records, within at-least-once.
+ */
+export function pinStartPosition(position: ShardStartPosition, nowMs: number): ShardStartPosition {
+  if (position.type !== 'LATEST') return position;
+  return { type: 'AT_TIMESTAMP', timestamp: new Date(nowMs - LATEST_PIN_MARGIN_MS).toISOString() };
+}
+
+/** The logger the consumer writes to: the workflow's `log`, or a test double. */
+export interface ShardLog {
+  warn(message: string, attrs?: Record<string, unknown>): void;
+  error(message: string, attrs?: Record<string, unknown>): void;
+}
+
+/** What the workflow does after a batch result. */
+export type BatchStep =
+  /** The shard is read to its end: report it and complete. */
+  | { kind: 'ended'; childShardIds: string[] | null }
+  /** The handler failed, or the result was refused: report at once, then wait (only stop cuts it short). */
+  | { kind: 'backoff'; delayMs: number }
+  /** Carry on; a poll that came back early and empty is waited out first (stop or pause cut it short). */
+  | { kind: 'next'; idleWaitMs: number };
+
+export class ShardConsumer {
+  readonly input: ShardRunInput;
+  private readonly state: ShardState;
+  private stopRequested = false;
+  private batchInFlight = false;
+  private lastReportAtMs = 0;
+  private lastReported = '';
+  private publishedState = '';
+
+  constructor(
+    input: ShardRunInput,
+    private readonly now: () => number,
+    private readonly log: ShardLog,
+  ) {
+    this.input = { ...input, startPosition: pinStartPosition(input.startPosition, now()) };
+    this.state = input.state ? { ...input.state, run: input.state.run + 1 } : initialShardState();
+  }
+
+  get options(): CompiledStreamOptions {
+    return this.input.options;
+  }
+
+  get paused(): boolean {
+    return this.state.paused;
+  }
+
+  get stopping(): boolean {
+    return this.stopRequested;
+  }
+
+  /** The request for the next batch; the batch counts as in flight until `settled()`. */
+  next(): ProcessBatchInput {
+    const { options, streamName, shardId, startPosition } = this.input;
+    const { checkpoint, attempt, bisect } = this.state;
+    this.batchInFlight = true;
+    return {
+      streamName,
+      shardId,
+      checkpoint,
+      startPosition,
+      batchSize: options.batchSize,
+      maxPollWaitMs: options.maxPollWaitMs,
+      idlePollIntervalMs: options.idlePollIntervalMs,
+      maxBatchingWindowMs: options.maxBatchingWindowMs,
+      attempt,
+      // The last attempt: what the handler fails now goes to the DLQ (0 attempts: retry forever).
+      deadLetterOnFailure: options.retry.maximumAttempts > 0 && attempt >= options.retry.maximumAttempts,
+      dlqQueueUrl: options.dlqQueueUrl,
+      maxRecords: bisect === null ? null : bisect.limit,
+      maxRecordAgeMs: options.maximumRecordAgeMs,
+      bisectBatchOnError: options.bisectBatchOnError,
+      nonRetryableErrorTypes: options.retry.nonRetryableErrorTypes,
+      errorDetail: options.errorDetail,
+    };
+  }
+
+  /** The batch activity returned, failed or was cancelled. */
+  settled(): void {
+    this.batchInFlight = false;
+  }
+
+  /**
+   * Applies a batch result: checkpoint, counters, then the failure policy's next step. A result
+   * whose checkpoint is behind the current one is refused whole (nothing applied) and logged:
+   * the checkpoint never moves back past records already handled or dead-lettered.
+   */
+  apply(result: ProcessBatchResult): BatchStep {
+    const state = this.state;
+    const current = state.checkpoint;
+    if (
+      current !== null &&
+      (result.checkpoint === null || compareCheckpoint(result.checkpoint, current) < 0)
+    ) {
+      return this.refuse(result);
+    }
+    const advanced =
+      result.checkpoint !== null && (current === null || compareCheckpoint(result.checkpoint, current) > 0);
+    state.checkpoint = result.checkpoint;
+    state.handled += result.handled;
+    state.deadLettered += result.deadLettered;
+    state.bytes += result.bytes;
+    if (result.fetched > 0) state.batches++;
+    state.millisBehindLatest = result.millisBehindLatest;
+    if (result.lastArrival) state.lastArrival = result.lastArrival;
+
+    // Retry, split or isolate (shard-failure.ts).
+    const next = afterBatch({ attempt: state.attempt, bisect: state.bisect }, result, advanced, {
+      retry: this.options.retry,
+      bisectBatchOnError: this.options.bisectBatchOnError,
+    });
+    state.attempt = next.attempt;
+    state.bisect = next.bisect;
+    if (result.outcome === 'retry') {
+      const error = result.error ?? { type: 'Error', message: 'handler failed' };
+      const note = next.bisect ? ` (bisecting: next batch of ${next.bisect.limit})` : '';
+      state.lastError = { ...error, message: `${error.message}${note}`, at: this.isoNow() };
+      return { kind: 'backoff', delayMs: next.delayMs };
+    }
+    if (result.outcome === 'dead-lettered' && result.error) {
+      state.lastError = { ...result.error, at: this.isoNow() };
+    }
+    if (result.shardEnded) return { kind: 'ended', childShardIds: result.childShardIds };
+    const { maxPollWaitMs } = this.options;
+    // A poll that returned early without records (cut short, or a backend that answers at once)
+    // is waited out here, so an idle shard never busy-loops (DESIGN.md rule 7).
+    const idleWaitMs =
+      result.outcome === 'idle' && result.waitedMs < maxPollWaitMs ? maxPollWaitMs - result.waitedMs : 0;
+    return { kind: 'next', idleWaitMs };
+  }
+
+  private refuse(result: ProcessBatchResult): BatchStep {
+    const message = `batch result refused: its checkpoint ${JSON.stringify(result.checkpoint)} is behind the shard's ${JSON.stringify(this.state.checkpoint)}`;
+    this.log.error(`shard ${this.input.shardId}: ${message}`, {
+      shardId: this.input.shardId,
+      checkpoint: this.state.checkpoint,
+      resultCheckpoint: result.checkpoint,
+      outcome: result.outcome,
+    });
+    this.state.lastError = { type: CHECKPOINT_REGRESSION, message, at: this.isoNow() };
+    return { kind: 'backoff', delayMs: REFUSED_RESULT_DELAY_MS };
+  }
+
+  /**
+   * The batch activity failed (after its own infrastructure retries). A failure no retry can fix
+   * (stream deleted, access revoked…) pauses the shard with the checkpoint kept, for an operator
+   * to fix the cause and send `resume`: returns true. Any other failure is the workflow's to raise.
+   */
+  activityFailed(failure: { type: string | null; message: string }): boolean {
+    if (failure.type === null || !NON_RETRYABLE_TYPES.includes(failure.type)) return false;
+    this.state.paused = true;
+    this.state.pauseReason = boundReason(`${failure.type}: ${failure.message}`);
+    this.state.lastError = { type: failure.type, message: failure.message, at: this.isoNow() };
+    this.log.error('shard paused on a non-retryable failure', {
+      shardId: this.input.shardId,
+      error: this.state.pauseReason,
+    });
+    return true;
+  }
+
+  /** `reason` comes from `checkPauseInput` (bounded). */
+  pause(reason: string): void {
+    this.state.paused = true;
+    this.state.pauseReason = reason;
+  }
+
+  resume(): void {
+    this.state.paused = false;
+    this.state.pauseReason = null;
+  }
+
+  stop(): void {
+    this.stopRequested = true;
+  }
+
+  status(): ShardStatus {
+    const s = this.state;
+    return {
+      streamName: this.input.streamName,
+      shardId: this.input.shardId,
+      state: this.stopRequested && !this.batchInFlight ? 'stopped' : s.paused ? 'paused' : 'running',
+      checkpoint: s.checkpoint,
+      attempt: s.attempt,
+      millisBehindLatest: s.millisBehindLatest,
+      lastArrival: s.lastArrival,
+      handled: s.handled,
+      deadLettered: s.deadLettered,
+      batches: s.batches,
+      bytes: s.bytes,
+      lastError: s.lastError,
+      pauseReason: s.pauseReason,
+      run: s.run,
+      updatedAt: this.isoNow(),
+    };
+  }
+
+  /** What the stream workflow hears when the shard is read to its end. */
+  endedReport(childShardIds: string[] | null): ShardEndedReport & { status: ShardStatus } {
+    const status = this.finalStatus('finished');
+    return { shardId: this.input.shardId, checkpoint: status.checkpoint, childShardIds, status };
+  }
+
+  /** The status as the run ends. */
+  finalStatus(state: 'finished' | 'stopped'): ShardStatus {
+    return { ...this.status(), state };
+  }
+
+  /** The run state for the search attribute when it changed since the last call; null otherwise. */
+  stateToPublish(): ShardRunState | null {
+    const { state } = this.status();
+    if (state === this.publishedState) return null;
+    this.publishedState = state;
+    return state;
+  }
+
+  /**
+   * The progress report for the stream workflow, throttled to one per progress interval unless
+   * forced, and only when something changed; null when there is nothing to send.
+   */
+  progressReport(force: boolean): ShardStatus | null {
+    const nowMs = this.now();
+    if (!force && nowMs - this.lastReportAtMs < this.options.progressIntervalMs) return null;
+    const report = this.status();
+    const fingerprint = JSON.stringify({ ...report, updatedAt: null });
+    if (fingerprint === this.lastReported) return null;
+    this.lastReportAtMs = nowMs;
+    this.lastReported = fingerprint;
+    return report;
+  }
+
+  /** The input of the next run (continue-as-new): the pinned start position and the state. */
+  continuation(): ShardWorkflowInput {
+    return { ...this.input, state: { ...this.state } };
+  }
+
+  private isoNow(): string {
+    return new Date(this.now()).toISOString();
+  }
+}
