@@ -63,6 +63,7 @@ describe('the next batch request', () => {
       maxRecordAgeMs: 3_600_000,
       bisectBatchOnError: false,
       nonRetryableErrorTypes: [],
+      errorDetail: 'message',
     });
   });
 

@@ -14,6 +14,7 @@ describe('upgradeCompiledOptions', () => {
       maximumRecordAgeMs: null,
       bisectBatchOnError: false,
       maxBatchingWindowMs: 0,
+      errorDetail: 'message',
     });
   });
 
@@ -21,6 +22,7 @@ describe('upgradeCompiledOptions', () => {
     expect(upgradeCompiledOptions(FAILURE_POLICY_RELEASE_OPTIONS)).toEqual({
       ...FAILURE_POLICY_RELEASE_OPTIONS,
       maxBatchingWindowMs: 0,
+      errorDetail: 'message',
     });
   });
 
