@@ -74,11 +74,19 @@ async function signalShards(
   );
 }
 
-/** The valid payload, or undefined after logging why the signal was dropped. */
-function accepted<T>(signal: string, parsed: Parsed<T>): T | undefined {
-  if (parsed.ok) return parsed.value;
+/**
+ * Patch ID: malformed signal payloads are dropped. Before it, some were applied as they came (a
+ * pause with an object for a reason paused and signalled the shards): a history recorded then
+ * replays by applying them again, and a run that was already wedged stays as it was.
+ */
+const VALIDATED_SIGNALS = 'validated-signals';
+
+/** The payload to apply (valid, or raw in a history from before the patch), or null: logged, dropped. */
+function accepted<T>(signal: string, parsed: Parsed<T>, raw: unknown): { value: T } | null {
+  if (parsed.ok) return { value: parsed.value };
+  if (!patched(VALIDATED_SIGNALS)) return { value: raw as T };
   log.warn(`dropped a malformed ${signal} signal: ${parsed.problem}`, { signal, problem: parsed.problem });
-  return undefined;
+  return null;
 }
 
 /** Queries and signals: each payload validated, then applied to the state. */
@@ -86,9 +94,9 @@ function handleMessages(stream: StreamState): void {
   setHandler(streamStatusQuery, () => stream.status(Date.now()));
   setHandler(reshardLedgerQuery, () => stream.ledger(Date.now()));
   setHandler(pauseStreamSignal, async (raw?: unknown) => {
-    const input = accepted('pause', parsePause(raw));
+    const input = accepted('pause', parsePause(raw), raw);
     if (!input) return;
-    const reason = stream.pause(input.reason);
+    const reason = stream.pause(input.value?.reason);
     await signalShards(stream, (h) => h.signal(pauseShardSignal, { reason }));
   });
   setHandler(resumeStreamSignal, async () => {
@@ -101,16 +109,16 @@ function handleMessages(stream: StreamState): void {
   });
   setHandler(rediscoverSignal, () => stream.requestDiscovery());
   setHandler(reshardCompletedSignal, (raw: unknown) => {
-    const entry = accepted('reshardCompleted', parseLedgerEntry(raw));
-    if (entry) stream.recordReshard(entry, Date.now());
+    const entry = accepted('reshardCompleted', parseLedgerEntry(raw), raw);
+    if (entry) stream.recordReshard(entry.value, Date.now());
   });
   setHandler(shardEndedSignal, (raw: unknown) => {
-    const report = accepted('shardEnded', parseShardEnded(raw));
-    if (report) stream.applyEnded(report);
+    const report = accepted('shardEnded', parseShardEnded(raw), raw);
+    if (report) stream.applyEnded(report.value);
   });
   setHandler(shardProgressSignal, (raw: unknown) => {
-    const report = accepted('shardProgress', parseShardStatus(raw));
-    if (report) stream.applyProgress(report);
+    const report = accepted('shardProgress', parseShardStatus(raw), raw);
+    if (report) stream.applyProgress(report.value);
   });
 }
 
@@ -131,8 +139,9 @@ export async function streamWorkflow(stored: StreamWorkflowInput): Promise<Strea
       paused: stream.paused,
       pauseReason: stream.pauseReason,
     });
-    const status = started.status ? accepted('shard status', parseShardStatus(started.status)) : undefined;
-    stream.applyStarted(shardId, { state: started.state, status: status ?? null });
+    const status = started.status ? parseShardStatus(started.status) : null;
+    if (status?.ok === false) log.warn(`a shard status the starter found is malformed: ${status.problem}`);
+    stream.applyStarted(shardId, { state: started.state, status: status?.ok ? status.value : null });
   };
 
   for (;;) {

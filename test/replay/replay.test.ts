@@ -5,7 +5,7 @@
  *
  * Record new fixtures on purpose only: `KSP_RECORD_HISTORIES=1 npx jest test/replay` records them
  * all; `KSP_RECORD_HISTORIES=dlq-replay` (a comma-separated list of shard, stream,
- * stream-parallel, dlq-replay, shard-bisect) only those.
+ * stream-parallel, stream-bad-signals, dlq-replay, shard-bisect) only those.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -42,6 +42,8 @@ const SHARD = path.join(FIXTURES, 'shard-workflow-v1.binpb');
 const STREAM = path.join(FIXTURES, 'stream-workflow-v1.binpb');
 /** Since the `parallel-shard-starts` patch: three shards start at once, a child after its parent. */
 const STREAM_PARALLEL = path.join(FIXTURES, 'stream-workflow-parallel-v2.binpb');
+/** Since the `validated-signals` patch: malformed signals dropped between valid ones. */
+const STREAM_BAD_SIGNALS = path.join(FIXTURES, 'stream-workflow-bad-signals-v3.binpb');
 const DLQ_REPLAY = path.join(FIXTURES, 'dlq-replay-workflow-v1.binpb');
 const SHARD_BISECT = path.join(FIXTURES, 'shard-workflow-bisect-v1.binpb');
 
@@ -150,6 +152,84 @@ async function recordStreamHistory(
     for (const shard of shards.filter((x) => !x.closed)) {
       await env.client.workflow.getHandle(shardWorkflowId(streamName, shard.shardId)).result();
     }
+  });
+  return encode(await handle.fetchHistory());
+}
+
+/**
+ * A stream run that receives every kind of malformed signal by name (dropped, behind the
+ * `validated-signals` patch) between valid ones: pause, resume, a reshard, a shard's reports, stop.
+ */
+async function recordStreamBadSignalsHistory(env: TestWorkflowEnvironment): Promise<Uint8Array> {
+  const taskQueue = 'record-stream-bad-signals';
+  const streamName = 'orders';
+  const shardId = 'shardId-000000000000';
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: { codePath: workflowBundlePath() },
+    activities: {
+      describeStream: async () => ({
+        streamName,
+        streamArn: 'arn:aws:kinesis:us-east-1:000000000000:stream/orders',
+        status: 'ACTIVE',
+        shards: [{ shardId, parentShardIds: [], closed: false }],
+      }),
+      startShardWorkflow: async () => ({ state: 'running', status: null }),
+    },
+  });
+  const input: StreamWorkflowInput = { options: testOptions({ streamName }), rediscoverIntervalMs: 60_000 };
+  const handle = await env.client.workflow.start('streamWorkflow', {
+    taskQueue,
+    workflowId: streamWorkflowId(streamName),
+    args: [input],
+  });
+  const report = (state: string): Record<string, unknown> => ({
+    streamName,
+    shardId,
+    state,
+    checkpoint: { sequenceNumber: '10' },
+    attempt: 1,
+    millisBehindLatest: 0,
+    lastArrival: null,
+    handled: 10,
+    deadLettered: 0,
+    batches: 1,
+    bytes: 100,
+    lastError: null,
+    pauseReason: null,
+    run: 1,
+    updatedAt: '2026-12-01T00:00:00.000Z',
+  });
+  const signals: Array<[string, ...unknown[]]> = [
+    ['shardProgress', null],
+    ['shardProgress', report('running')],
+    ['shardEnded', { shardId, checkpoint: null, childShardIds: 'abc' }],
+    ['reshardCompleted', null],
+    [
+      'reshardCompleted',
+      {
+        at: '2026-12-01T00:00:00.000Z',
+        from: 1,
+        to: 2,
+        kind: 'count',
+        method: 'UpdateShardCount',
+        workflowId: 'w',
+      },
+    ],
+    ['pause', { reason: { a: 1 } }],
+    ['pause', { reason: 'recording' }],
+    ['rediscover', { now: true }],
+    ['resume'],
+    ['stop'],
+    ['shardProgress', report('stopped')],
+  ];
+  await worker.runUntil(async () => {
+    for (const [name, ...args] of signals) {
+      await handle.signal(name, ...args);
+      await skipTime(env, 10_000, 10_000);
+    }
+    await handle.result();
   });
   return encode(await handle.fetchHistory());
 }
@@ -264,6 +344,8 @@ describe('recorded histories replay on the current workflow code', () => {
           ];
           writeFileSync(STREAM_PARALLEL, await recordStreamHistory(env, shards, 'record-stream-parallel'));
         }
+        if (wanted('stream-bad-signals'))
+          writeFileSync(STREAM_BAD_SIGNALS, await recordStreamBadSignalsHistory(env));
         if (wanted('dlq-replay')) writeFileSync(DLQ_REPLAY, await recordDlqReplayHistory(env));
         if (wanted('shard-bisect')) writeFileSync(SHARD_BISECT, await recordShardBisectHistory(env));
       } finally {
@@ -277,6 +359,7 @@ describe('recorded histories replay on the current workflow code', () => {
     ['shard workflow', SHARD, 'record-shard'],
     ['stream workflow', STREAM, streamWorkflowId('orders')],
     ['stream workflow, shards started in parallel', STREAM_PARALLEL, streamWorkflowId('orders')],
+    ['stream workflow, malformed signals dropped', STREAM_BAD_SIGNALS, streamWorkflowId('orders')],
     ['DLQ replay workflow', DLQ_REPLAY, 'record-dlq-replay'],
     ['shard workflow, bisecting a failing batch', SHARD_BISECT, 'record-shard-bisect'],
   ])('%s', async (_name, file, workflowId) => {
