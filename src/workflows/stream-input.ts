@@ -6,6 +6,7 @@
  * Pure module: no Temporal import.
  */
 import { DEFAULT_REDISCOVER_MS } from '../constants';
+import { ConfigError } from '../errors';
 import type { CompiledStreamOptions } from '../config/stream-options';
 import { type StoredStreamOptions, upgradeCompiledOptions } from '../config/stored-options';
 import { parseLedgerEntry, parseShardStatus } from './stream-payloads';
@@ -56,6 +57,63 @@ function upgradeState(stored: StoredStreamState): StreamStateData {
     }),
     awaitedChildren,
   };
+}
+
+type Fields = Record<string, unknown>;
+
+function object(value: unknown, field: string, fix: string): Fields {
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Fields;
+  throw new ConfigError(field, `must be an object, got ${JSON.stringify(value) ?? typeof value}: ${fix}`);
+}
+
+function requireTypes(o: Fields, prefix: string, types: Record<string, string>): void {
+  for (const [key, type] of Object.entries(types)) {
+    const v = o[key];
+    const ok = type === 'string|null' ? v === null || typeof v === 'string' : typeof v === type;
+    if (!ok)
+      throw new ConfigError(`${prefix}${key}`, `must be a ${type}, got ${JSON.stringify(v) ?? 'nothing'}`);
+  }
+}
+
+/**
+ * Checks the shape of a start input (anyone can start the workflow with the Temporal CLI), so a
+ * wrong one fails the run with a ConfigError naming the field instead of failing its workflow
+ * task forever. The values themselves were checked when the options were compiled.
+ */
+export function checkStreamInput(raw: unknown): StreamWorkflowInput {
+  const fix =
+    'start the stream with `ksp start`, or pass {"options": <options compiled by compileStreamOptions>}';
+  const input = object(raw, 'input', fix);
+  const options = object(input.options, 'options', fix);
+  requireTypes(options, 'options.', {
+    streamName: 'string',
+    batchSize: 'number',
+    maxPollWaitMs: 'number',
+    idlePollIntervalMs: 'number',
+    dlqQueueUrl: 'string|null',
+    progressIntervalMs: 'number',
+    heartbeatTimeoutMs: 'number',
+    maxHistoryEvents: 'number',
+  });
+  object(options.startPosition, 'options.startPosition', fix);
+  const retry = object(options.retry, 'options.retry', fix);
+  requireTypes(retry, 'options.retry.', {
+    maximumAttempts: 'number',
+    initialIntervalMs: 'number',
+    backoffCoefficient: 'number',
+    maximumIntervalMs: 'number',
+  });
+  const every = input.rediscoverIntervalMs;
+  if (every !== undefined && !(typeof every === 'number' && every > 0)) {
+    throw new ConfigError(
+      'rediscoverIntervalMs',
+      `must be a positive number of milliseconds, got ${JSON.stringify(every)}`,
+    );
+  }
+  if (input.state !== undefined) {
+    object(object(input.state, 'state', fix).shards, 'state.shards', fix);
+  }
+  return raw as StreamWorkflowInput;
 }
 
 export function upgradeStreamInput(stored: StreamWorkflowInput): UpgradedStreamInput {

@@ -7,6 +7,7 @@
  * stream-payloads.ts first, and a malformed one is logged and dropped (DESIGN.md rule 10).
  */
 import {
+  ApplicationFailure,
   allHandlersFinished,
   condition,
   continueAsNew,
@@ -19,8 +20,9 @@ import {
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import { shardWorkflowId } from '../constants';
+import { ConfigError, ErrorType } from '../errors';
 import { INFRA_RETRY } from './retry-policies';
-import { type StreamWorkflowInput, upgradeStreamInput } from './stream-input';
+import { type StreamWorkflowInput, checkStreamInput, upgradeStreamInput } from './stream-input';
 import {
   type Parsed,
   parseLedgerEntry,
@@ -122,8 +124,18 @@ function handleMessages(stream: StreamState): void {
   });
 }
 
+/** The input in its current shape; a malformed one fails the run, naming the field. */
+function streamInput(stored: unknown): ReturnType<typeof upgradeStreamInput> {
+  try {
+    return upgradeStreamInput(checkStreamInput(stored));
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    throw ApplicationFailure.nonRetryable(`streamWorkflow input: ${err.message}`, ErrorType.Config);
+  }
+}
+
 export async function streamWorkflow(stored: StreamWorkflowInput): Promise<StreamWorkflowResult> {
-  const input = upgradeStreamInput(stored);
+  const input = streamInput(stored);
   const { options } = input;
   const stream = new StreamState(options.streamName, input.state);
   handleMessages(stream);

@@ -11,6 +11,7 @@ import { upgradeCompiledOptions } from '../../src/config/stored-options';
 import {
   type StoredStreamState,
   type StreamWorkflowInput,
+  checkStreamInput,
   upgradeStreamInput,
 } from '../../src/workflows/stream-input';
 import { MAX_ERROR_MESSAGE_CHARS } from '../../src/workflows/stream-payloads';
@@ -111,4 +112,45 @@ test('state that older code let bad signals into is repaired, not carried on', (
   expect(state.reshards).toEqual([entry]);
   expect(state.shards.s0?.status?.lastError?.message).toHaveLength(MAX_ERROR_MESSAGE_CHARS);
   expect(state.shards.s1).toEqual({ shardId: 's1', parentShardIds: [], state: 'running', status: null });
+});
+
+describe('a start input of the wrong shape is refused, naming the field', () => {
+  test.each<[string, unknown, string]>([
+    ['nothing', undefined, 'input: must be an object, got undefined'],
+    ['no options', {}, 'options: must be an object, got undefined: start the stream with `ksp start`'],
+    [
+      'options not compiled',
+      { options: { streamName: 'orders', maxPollWait: '5m' } },
+      'options.batchSize: must be a number',
+    ],
+    [
+      'a stream name that is not text',
+      { options: { ...testOptions(), streamName: 7 } },
+      'options.streamName: must be a string, got 7',
+    ],
+    [
+      'no retry',
+      { options: { ...testOptions(), retry: null } },
+      'options.retry: must be an object, got null',
+    ],
+    [
+      'a rediscover interval of zero',
+      { options: testOptions(), rediscoverIntervalMs: 0 },
+      'rediscoverIntervalMs: must be a positive number',
+    ],
+    [
+      'state without shards',
+      { options: testOptions(), state: { run: 1 } },
+      'state.shards: must be an object',
+    ],
+  ])('%s', (_name, input, message) => {
+    expect(() => checkStreamInput(input)).toThrow(message);
+  });
+
+  test('inputs every version stored pass', () => {
+    for (const file of ['stream-workflow-v1.binpb', 'stream-workflow-parallel-v2.binpb']) {
+      const stored = recordedInput(file);
+      expect(checkStreamInput(stored)).toBe(stored);
+    }
+  });
 });

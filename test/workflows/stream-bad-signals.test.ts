@@ -4,11 +4,14 @@
  * … --input …` would send it. The workflow logs and drops it: no workflow task fails, `status`
  * answers, nothing malformed reaches its state, and `stop` still completes the run.
  */
+import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
 import type { StartShardInput } from '../../src/activities/stream/shard-starter';
 import { streamWorkflowId } from '../../src/constants';
+import { ErrorType } from '../../src/errors';
 import type { ShardStatus, StreamStatus } from '../../src/workflows/stream-messages';
 import type { StreamWorkflowInput, StreamWorkflowResult } from '../../src/workflows/stream';
 import { workflowBundlePath } from '../helpers/bundle';
@@ -171,5 +174,31 @@ test('a shard error message is stored capped, so megabytes of reports never accu
     expect(shard.lastError?.type).toBe('Error');
     expect(shard.lastError?.message.length).toBeLessThanOrEqual(2048);
     expect(shard.lastError?.message.startsWith('xxxx')).toBe(true);
+  });
+});
+
+test('a start input of the wrong shape fails the run at once, naming the field, instead of wedging it', async () => {
+  const taskQueue = `stream-bad-input-${++n}`;
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: { codePath: workflowBundlePath() },
+    activities: {},
+  });
+  await worker.runUntil(async () => {
+    const handle = await env.client.workflow.start('streamWorkflow', {
+      taskQueue,
+      workflowId: `bad-input-${n}`,
+      args: [{ options: { streamName: 'orders' } }],
+    });
+    const failure = await handle.result().then(
+      () => null,
+      (err: unknown) => (err instanceof WorkflowFailedError ? err.cause : err),
+    );
+    expect(failure).toBeInstanceOf(ApplicationFailure);
+    expect((failure as ApplicationFailure).type).toBe(ErrorType.Config);
+    expect((failure as ApplicationFailure).message).toContain(
+      'streamWorkflow input: options.batchSize: must be a number',
+    );
   });
 });
