@@ -21,7 +21,12 @@ import { emptyCounts } from '../../src/dlq/replay-contract';
 import { compileDlqReplayOptions } from '../../src/config/replay-options';
 import type { DlqReplayWorkflowInput } from '../../src/workflows/dlq-replay';
 import { dlqReplayProgressQuery } from '../../src/workflows/dlq-replay-messages';
-import { pauseShardSignal, resumeShardSignal, stopStreamSignal } from '../../src/workflows/stream-messages';
+import {
+  type ShardStatus,
+  pauseShardSignal,
+  resumeShardSignal,
+  stopStreamSignal,
+} from '../../src/workflows/stream-messages';
 import type { ShardWorkflowInput } from '../../src/workflows/shard';
 import type { StreamWorkflowInput } from '../../src/workflows/stream';
 import { workflowBundlePath } from '../helpers/bundle';
@@ -35,6 +40,7 @@ import {
 } from '../helpers/memory-shard';
 import { handled, idle, result, testOptions } from '../helpers/fake-batches';
 import { skipTime } from '../helpers/time';
+import { ledgerEntry, shardStatus, standInStreamWorker } from '../helpers/stream-fixtures';
 import { createTimeSkippingEnv, plainClient } from '../helpers/time-skipping';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'histories');
@@ -164,59 +170,22 @@ async function recordStreamBadSignalsHistory(env: TestWorkflowEnvironment): Prom
   const taskQueue = 'record-stream-bad-signals';
   const streamName = 'orders';
   const shardId = 'shardId-000000000000';
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowBundle: { codePath: workflowBundlePath() },
-    activities: {
-      describeStream: async () => ({
-        streamName,
-        streamArn: 'arn:aws:kinesis:us-east-1:000000000000:stream/orders',
-        status: 'ACTIVE',
-        shards: [{ shardId, parentShardIds: [], closed: false }],
-      }),
-      startShardWorkflow: async () => ({ state: 'running', status: null }),
-    },
-  });
+  const listed = [{ shardId, parentShardIds: [], closed: false }];
+  const worker = await standInStreamWorker(env, taskQueue, streamName, () => listed);
   const input: StreamWorkflowInput = { options: testOptions({ streamName }), rediscoverIntervalMs: 60_000 };
   const handle = await env.client.workflow.start('streamWorkflow', {
     taskQueue,
     workflowId: streamWorkflowId(streamName),
     args: [input],
   });
-  const report = (state: string): Record<string, unknown> => ({
-    streamName,
-    shardId,
-    state,
-    checkpoint: { sequenceNumber: '10' },
-    attempt: 1,
-    millisBehindLatest: 0,
-    lastArrival: null,
-    handled: 10,
-    deadLettered: 0,
-    batches: 1,
-    bytes: 100,
-    lastError: null,
-    pauseReason: null,
-    run: 1,
-    updatedAt: '2026-12-01T00:00:00.000Z',
-  });
+  const report = (state: ShardStatus['state']): ShardStatus =>
+    shardStatus({ streamName, shardId, state, checkpoint: { sequenceNumber: '10' }, bytes: 100 });
   const signals: Array<[string, ...unknown[]]> = [
     ['shardProgress', null],
     ['shardProgress', report('running')],
     ['shardEnded', { shardId, checkpoint: null, childShardIds: 'abc' }],
     ['reshardCompleted', null],
-    [
-      'reshardCompleted',
-      {
-        at: '2026-12-01T00:00:00.000Z',
-        from: 1,
-        to: 2,
-        kind: 'count',
-        method: 'UpdateShardCount',
-        workflowId: 'w',
-      },
-    ],
+    ['reshardCompleted', ledgerEntry({ workflowId: 'w' })],
     ['pause', { reason: { a: 1 } }],
     ['pause', { reason: 'recording' }],
     ['rediscover', { now: true }],

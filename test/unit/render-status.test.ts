@@ -4,25 +4,10 @@
  */
 import fc from 'fast-check';
 import { MAX_CELL_CHARS, cellText, formatStreamStatus } from '../../src/cli/render-status';
-import type { ShardStatus, StreamStatus } from '../../src/workflows/stream-messages';
+import type { StreamStatus } from '../../src/workflows/stream-messages';
+import { shardStatus } from '../helpers/stream-fixtures';
 
-const shard: ShardStatus = {
-  streamName: 'orders',
-  shardId: 'shardId-000000000000',
-  state: 'running',
-  checkpoint: { sequenceNumber: '49590000000000000000000000000000000000000000000000000010' },
-  attempt: 1,
-  millisBehindLatest: 1500,
-  lastArrival: null,
-  handled: 10,
-  deadLettered: 1,
-  batches: 1,
-  bytes: 100,
-  lastError: null,
-  pauseReason: null,
-  run: 1,
-  updatedAt: '2026-12-01T00:00:00.000Z',
-};
+const shard = shardStatus({ millisBehindLatest: 1500, deadLettered: 1, bytes: 100 });
 
 function stream(shards: unknown[]): StreamStatus {
   return {

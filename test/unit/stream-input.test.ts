@@ -17,6 +17,7 @@ import {
 import { MAX_ERROR_MESSAGE_CHARS } from '../../src/workflows/stream-payloads';
 import { initialStreamState } from '../../src/workflows/stream-state';
 import { testOptions } from '../helpers/fake-batches';
+import { ledgerEntry, shardStatus } from '../helpers/stream-fixtures';
 
 /** The input the first event of a recorded history carries. */
 function recordedInput(file: string): StreamWorkflowInput {
@@ -72,31 +73,12 @@ test('state carried by a run from before resharding gets an empty ledger and no 
 });
 
 test('state that older code let bad signals into is repaired, not carried on', () => {
-  const entry = {
-    at: '2026-12-01T00:00:00.000Z',
-    from: 1,
-    to: 2,
-    kind: 'count',
-    method: 'UpdateShardCount',
-    workflowId: 'w',
-  } as const;
-  const status = {
-    streamName: 'orders',
+  const entry = ledgerEntry();
+  const status = shardStatus({
     shardId: 's0',
-    state: 'running',
-    checkpoint: null,
     attempt: 2,
-    millisBehindLatest: 0,
-    lastArrival: null,
-    handled: 1,
-    deadLettered: 0,
-    batches: 1,
-    bytes: 0,
     lastError: { type: 'Error', message: 'x'.repeat(1_200_000), at: '2026-12-01T00:00:00.000Z' },
-    pauseReason: null,
-    run: 1,
-    updatedAt: '2026-12-01T00:00:00.000Z',
-  } as const;
+  });
   const stored: StoredStreamState = {
     ...initialStreamState(),
     paused: true,

@@ -11,34 +11,14 @@ import {
   parseShardEnded,
   parseShardStatus,
 } from '../../src/workflows/stream-payloads';
-import type { ReshardLedgerEntry, ShardStatus } from '../../src/workflows/stream-messages';
+import type { ShardStatus } from '../../src/workflows/stream-messages';
+import { ledgerEntry, shardStatus } from '../helpers/stream-fixtures';
 
-const status: ShardStatus = {
-  streamName: 'orders',
-  shardId: 'shardId-000000000000',
-  state: 'running',
-  checkpoint: { sequenceNumber: '49590000000000000000000000000000000000000000000000000010' },
-  attempt: 1,
-  millisBehindLatest: 0,
+const status = shardStatus({
   lastArrival: '2026-12-01T00:00:00.000Z',
-  handled: 10,
-  deadLettered: 0,
-  batches: 1,
-  bytes: 1000,
-  lastError: null,
-  pauseReason: null,
-  run: 1,
   updatedAt: '2026-12-01T00:00:01.000Z',
-};
-
-const entry: ReshardLedgerEntry = {
-  at: '2026-12-01T00:00:00.000Z',
-  from: 2,
-  to: 4,
-  kind: 'count',
-  method: 'UpdateShardCount',
-  workflowId: 'ksp-reshard:orders:1',
-};
+});
+const entry = ledgerEntry({ from: 2, to: 4 });
 
 function problem(parsed: { ok: boolean; problem?: string }): string | undefined {
   return parsed.ok ? undefined : parsed.problem;

@@ -11,6 +11,7 @@ import {
   initialStreamState,
 } from '../../src/workflows/stream-state';
 import type { ReshardLedgerEntry, ShardStatus } from '../../src/workflows/stream-messages';
+import { ledgerEntry, shardStatus } from '../helpers/stream-fixtures';
 
 const NOW = Date.parse('2026-12-01T12:00:00.000Z');
 const ISO = new Date(NOW).toISOString();
@@ -19,29 +20,12 @@ const id = (n: number): string => `shardId-${String(n).padStart(12, '0')}`;
 const shard = (n: number, ...parents: number[]) => ({ shardId: id(n), parentShardIds: parents.map(id) });
 
 function report(n: number, over: Partial<ShardStatus> = {}): ShardStatus {
-  return {
-    streamName: 'orders',
-    shardId: id(n),
-    state: 'running',
-    checkpoint: { sequenceNumber: `${n}0` },
-    attempt: 1,
-    millisBehindLatest: 100 * n,
-    lastArrival: null,
-    handled: 10 * n,
-    deadLettered: n,
-    batches: 1,
-    bytes: 0,
-    lastError: null,
-    pauseReason: null,
-    run: 1,
-    updatedAt: ISO,
-    ...over,
-  };
+  const counters = { checkpoint: { sequenceNumber: `${n}0` }, handled: 10 * n, deadLettered: n };
+  return shardStatus({ shardId: id(n), millisBehindLatest: 100 * n, updatedAt: ISO, ...counters, ...over });
 }
 
-function ledgerEntry(hoursAgo: number, workflowId: string): ReshardLedgerEntry {
-  const at = new Date(NOW - hoursAgo * HOUR).toISOString();
-  return { at, from: 1, to: 2, kind: 'count', method: 'UpdateShardCount', workflowId };
+function reshard(hoursAgo: number, workflowId: string): ReshardLedgerEntry {
+  return ledgerEntry({ at: new Date(NOW - hoursAgo * HOUR).toISOString(), workflowId });
 }
 
 /** A stream whose first discovery listed `shards`, each started unless told otherwise. */
@@ -209,8 +193,8 @@ describe('reshard ledger', () => {
   test('keeps the last 24 h and the last few older entries for display', () => {
     const stream = discovered(shard(0));
     stream.beginDiscovery();
-    for (let i = 0; i < 8; i++) stream.recordReshard(ledgerEntry(30, `old${i}`), NOW);
-    stream.recordReshard(ledgerEntry(1, 'recent'), NOW);
+    for (let i = 0; i < 8; i++) stream.recordReshard(reshard(30, `old${i}`), NOW);
+    stream.recordReshard(reshard(1, 'recent'), NOW);
     expect(stream.needDiscovery).toBe(true);
     expect(stream.ledger(NOW).map((e) => e.workflowId)).toEqual(['old4', 'old5', 'old6', 'old7', 'recent']);
     expect(stream.status(NOW).reshards).toEqual(stream.ledger(NOW));
@@ -218,7 +202,7 @@ describe('reshard ledger', () => {
 
   test(`never holds more than ${MAX_LEDGER_ENTRIES} entries, however many arrive in a day`, () => {
     const stream = discovered(shard(0));
-    for (let i = 0; i < MAX_LEDGER_ENTRIES + 20; i++) stream.recordReshard(ledgerEntry(1, `w${i}`), NOW);
+    for (let i = 0; i < MAX_LEDGER_ENTRIES + 20; i++) stream.recordReshard(reshard(1, `w${i}`), NOW);
     const ledger = stream.ledger(NOW);
     expect(ledger).toHaveLength(MAX_LEDGER_ENTRIES);
     expect(ledger.at(-1)?.workflowId).toBe(`w${MAX_LEDGER_ENTRIES + 19}`);
@@ -229,7 +213,7 @@ describe('continue-as-new', () => {
   test('the snapshot is plain JSON; the next run counts itself and discovers again', () => {
     const stream = discovered(shard(0));
     stream.pause('deploy');
-    stream.recordReshard(ledgerEntry(1, 'w'), NOW);
+    stream.recordReshard(reshard(1, 'w'), NOW);
     const carried = JSON.parse(JSON.stringify(stream.snapshot())) as StreamStateData;
     expect(carried).toEqual(stream.snapshot());
     const next = new StreamState('orders', carried);

@@ -16,6 +16,7 @@ import type { ShardStatus, StreamStatus } from '../../src/workflows/stream-messa
 import type { StreamWorkflowInput, StreamWorkflowResult } from '../../src/workflows/stream';
 import { workflowBundlePath } from '../helpers/bundle';
 import { testOptions } from '../helpers/fake-batches';
+import { shardStatus, standInStreamWorker } from '../helpers/stream-fixtures';
 import { createTimeSkippingEnv } from '../helpers/time-skipping';
 import { waitFor } from '../helpers/wait';
 
@@ -34,24 +35,13 @@ afterAll(async () => {
 });
 
 function progress(over: Partial<ShardStatus> = {}): ShardStatus {
-  return {
+  return shardStatus({
     streamName: 'x',
     shardId: SHARD,
-    state: 'running',
     checkpoint: { sequenceNumber: '1' },
-    attempt: 1,
-    millisBehindLatest: 0,
-    lastArrival: null,
     handled: 1,
-    deadLettered: 0,
-    batches: 1,
-    bytes: 0,
-    lastError: null,
-    pauseReason: null,
-    run: 1,
-    updatedAt: '2026-12-01T00:00:00.000Z',
     ...over,
-  };
+  });
 }
 
 /**
@@ -70,23 +60,16 @@ async function withStream(
   const streamName = `bad-signals-${id}`;
   const taskQueue = `stream-bad-signals-${id}`;
   const started: StartShardInput[] = [];
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
+  const listed = [{ shardId: SHARD, parentShardIds: [], closed: false }];
+  const worker = await standInStreamWorker(
+    env,
     taskQueue,
-    workflowBundle: { codePath: workflowBundlePath() },
-    activities: {
-      describeStream: async () => ({
-        streamName,
-        streamArn: 'arn',
-        status: 'ACTIVE',
-        shards: [{ shardId: SHARD, parentShardIds: [], closed: false }],
-      }),
-      startShardWorkflow: async (input: StartShardInput) => {
-        started.push(input);
-        return { state: 'running', status: null };
-      },
+    streamName,
+    () => listed,
+    (i) => {
+      started.push(i);
     },
-  });
+  );
   return worker.runUntil(async () => {
     const workflowId = streamWorkflowId(streamName);
     await env.client.workflow.start<(i: StreamWorkflowInput) => Promise<StreamWorkflowResult>>(
