@@ -45,9 +45,9 @@ function progress(over: Partial<ShardStatus> = {}): ShardStatus {
 }
 
 /**
- * One stream of one shard (its workflow a stand-in that reports nothing by itself); `body` sends
- * signals by name through an untyped handle. Afterwards: no failed workflow task in the history,
- * and `stop` (plus the shard's stopped report) completes the run.
+ * One stream of `shardIds` (one by default; their workflows stand-ins that report nothing by
+ * themselves); `body` sends signals by name through an untyped handle. Afterwards: no failed
+ * workflow task in the history, and `stop` (plus each shard's stopped report) completes the run.
  */
 async function withStream(
   body: (t: {
@@ -55,12 +55,13 @@ async function withStream(
     status: () => Promise<StreamStatus>;
     started: StartShardInput[];
   }) => Promise<void>,
+  shardIds: string[] = [SHARD],
 ): Promise<StreamWorkflowResult> {
   const id = ++n;
   const streamName = `bad-signals-${id}`;
   const taskQueue = `stream-bad-signals-${id}`;
   const started: StartShardInput[] = [];
-  const listed = [{ shardId: SHARD, parentShardIds: [], closed: false }];
+  const listed = shardIds.map((shardId) => ({ shardId, parentShardIds: [], closed: false }));
   const worker = await standInStreamWorker(
     env,
     taskQueue,
@@ -83,7 +84,7 @@ async function withStream(
     // Untyped on purpose: what a user of the Temporal CLI can send.
     const raw = env.client.workflow.getHandle(workflowId);
     const status = (): Promise<StreamStatus> => raw.query<StreamStatus>('status');
-    await waitFor(() => started.length === 1, { what: 'the shard workflow started' });
+    await waitFor(() => started.length === shardIds.length, { what: 'the shard workflows started' });
     try {
       await body({ signal: (name, ...args) => raw.signal(name, ...args), status, started });
       const failedTasks = (await raw.fetchHistory()).events?.filter(
@@ -91,9 +92,10 @@ async function withStream(
       );
       expect(failedTasks).toEqual([]);
       await raw.signal('stop');
-      await raw.signal('shardProgress', progress({ state: 'stopped' }));
+      for (const shardId of shardIds)
+        await raw.signal('shardProgress', progress({ shardId, state: 'stopped' }));
       const out = (await raw.result()) as StreamWorkflowResult;
-      expect(out.shards[SHARD]?.state).toBe('stopped');
+      expect(Object.values(out.shards).map((s) => s.state)).toEqual(shardIds.map(() => 'stopped'));
       return out;
     } finally {
       const { status: closed } = await raw.describe();
@@ -146,18 +148,24 @@ test('a pause whose reason is not a string is dropped; one with a string reason 
   });
 });
 
-test('a shard error message is stored capped, so megabytes of reports never accumulate in state', async () => {
-  const huge = 'x'.repeat(1_200_000);
+test('error messages are stored capped: two shards reporting 1.2 MB each in one batch leave status small', async () => {
+  const shardIds = [SHARD, 'shardId-000000000001'];
+  const failing = (shardId: string): ShardStatus =>
+    progress({
+      shardId,
+      attempt: 2,
+      lastError: { type: 'Error', message: 'x'.repeat(1_200_000), at: '2026-12-01T00:00:00.000Z' },
+    });
   await withStream(async ({ signal, status }) => {
-    await signal(
-      'shardProgress',
-      progress({ attempt: 2, lastError: { type: 'Error', message: huge, at: '2026-12-01T00:00:00.000Z' } }),
-    );
-    const shard = (await status()).shards[0] as ShardStatus;
-    expect(shard.lastError?.type).toBe('Error');
-    expect(shard.lastError?.message.length).toBeLessThanOrEqual(2048);
-    expect(shard.lastError?.message.startsWith('xxxx')).toBe(true);
-  });
+    await Promise.all(shardIds.map((shardId) => signal('shardProgress', failing(shardId))));
+    const answer = await status();
+    expect(JSON.stringify(answer).length).toBeLessThan(10_000);
+    for (const shard of answer.shards as ShardStatus[]) {
+      expect(shard.lastError?.type).toBe('Error');
+      expect(shard.lastError?.message).toHaveLength(2048);
+      expect(shard.lastError?.message.startsWith('xxxx')).toBe(true);
+    }
+  }, shardIds);
 });
 
 test('a start input of the wrong shape fails the run at once, naming the field, instead of wedging it', async () => {
