@@ -5,7 +5,7 @@
  *
  * Record new fixtures on purpose only: `KSP_RECORD_HISTORIES=1 npx jest test/replay` records them
  * all; `KSP_RECORD_HISTORIES=dlq-replay` (a comma-separated list of shard, stream,
- * stream-parallel, dlq-replay, shard-bisect, shard-guards) only those.
+ * stream-parallel, stream-bad-signals, dlq-replay, shard-bisect, shard-guards) only those.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -21,7 +21,7 @@ import { emptyCounts } from '../../src/dlq/replay-contract';
 import { compileDlqReplayOptions } from '../../src/config/replay-options';
 import type { DlqReplayWorkflowInput } from '../../src/workflows/dlq-replay';
 import { dlqReplayProgressQuery } from '../../src/workflows/dlq-replay-messages';
-import { pauseShardSignal, resumeShardSignal } from '../../src/workflows/shard-messages';
+import { type ShardStatus, pauseShardSignal, resumeShardSignal } from '../../src/workflows/shard-messages';
 import { stopStreamSignal } from '../../src/workflows/stream-messages';
 import type { ShardWorkflowInput } from '../../src/workflows/shard';
 import type { StreamWorkflowInput } from '../../src/workflows/stream';
@@ -36,6 +36,7 @@ import {
 } from '../helpers/memory-shard';
 import { handled, idle, result, testOptions } from '../helpers/fake-batches';
 import { skipTime } from '../helpers/time';
+import { ledgerEntry, shardStatus, standInStreamWorker } from '../helpers/stream-fixtures';
 import { createTimeSkippingEnv, plainClient } from '../helpers/time-skipping';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'histories');
@@ -43,6 +44,8 @@ const SHARD = path.join(FIXTURES, 'shard-workflow-v1.binpb');
 const STREAM = path.join(FIXTURES, 'stream-workflow-v1.binpb');
 /** Since the `parallel-shard-starts` patch: three shards start at once, a child after its parent. */
 const STREAM_PARALLEL = path.join(FIXTURES, 'stream-workflow-parallel-v2.binpb');
+/** Since the `validated-signals` patch: malformed signals dropped between valid ones. */
+const STREAM_BAD_SIGNALS = path.join(FIXTURES, 'stream-workflow-bad-signals-v3.binpb');
 const DLQ_REPLAY = path.join(FIXTURES, 'dlq-replay-workflow-v1.binpb');
 const SHARD_BISECT = path.join(FIXTURES, 'shard-workflow-bisect-v1.binpb');
 /** Since ShardConsumer: a regressing result refused, malformed signals by name, LATEST pinned. */
@@ -173,6 +176,47 @@ async function recordStreamHistory(
   return encode(await handle.fetchHistory());
 }
 
+/**
+ * A stream run that receives every kind of malformed signal by name (dropped, behind the
+ * `validated-signals` patch) between valid ones: pause, resume, a reshard, a shard's reports, stop.
+ */
+async function recordStreamBadSignalsHistory(env: TestWorkflowEnvironment): Promise<Uint8Array> {
+  const taskQueue = 'record-stream-bad-signals';
+  const streamName = 'orders';
+  const shardId = 'shardId-000000000000';
+  const listed = [{ shardId, parentShardIds: [], closed: false }];
+  const worker = await standInStreamWorker(env, taskQueue, streamName, () => listed);
+  const input: StreamWorkflowInput = { options: testOptions({ streamName }), rediscoverIntervalMs: 60_000 };
+  const handle = await env.client.workflow.start('streamWorkflow', {
+    taskQueue,
+    workflowId: streamWorkflowId(streamName),
+    args: [input],
+  });
+  const report = (state: ShardStatus['state']): ShardStatus =>
+    shardStatus({ streamName, shardId, state, checkpoint: { sequenceNumber: '10' }, bytes: 100 });
+  const signals: Array<[string, ...unknown[]]> = [
+    ['shardProgress', null],
+    ['shardProgress', report('running')],
+    ['shardEnded', { shardId, checkpoint: null, childShardIds: 'abc' }],
+    ['reshardCompleted', null],
+    ['reshardCompleted', ledgerEntry({ workflowId: 'w' })],
+    ['pause', { reason: { a: 1 } }],
+    ['pause', { reason: 'recording' }],
+    ['rediscover', { now: true }],
+    ['resume'],
+    ['stop'],
+    ['shardProgress', report('stopped')],
+  ];
+  await worker.runUntil(async () => {
+    for (const [name, ...args] of signals) {
+      await handle.signal(name, ...args);
+      await skipTime(env, 10_000, 10_000);
+    }
+    await handle.result();
+  });
+  return encode(await handle.fetchHistory());
+}
+
 /** A shard run with the failure policy's branches: bisect, a record retried alone, record age. */
 async function recordShardBisectHistory(env: TestWorkflowEnvironment): Promise<Uint8Array> {
   const t0 = await env.currentTimeMs();
@@ -295,6 +339,8 @@ describe('recorded histories replay on the current workflow code', () => {
           ];
           writeFileSync(STREAM_PARALLEL, await recordStreamHistory(env, shards, 'record-stream-parallel'));
         }
+        if (wanted('stream-bad-signals'))
+          writeFileSync(STREAM_BAD_SIGNALS, await recordStreamBadSignalsHistory(env));
         if (wanted('dlq-replay')) writeFileSync(DLQ_REPLAY, await recordDlqReplayHistory(env));
         if (wanted('shard-bisect')) writeFileSync(SHARD_BISECT, await recordShardBisectHistory(env));
         if (wanted('shard-guards')) writeFileSync(SHARD_GUARDS, await recordShardGuardsHistory(env));
@@ -309,6 +355,7 @@ describe('recorded histories replay on the current workflow code', () => {
     ['shard workflow', SHARD, 'record-shard'],
     ['stream workflow', STREAM, streamWorkflowId('orders')],
     ['stream workflow, shards started in parallel', STREAM_PARALLEL, streamWorkflowId('orders')],
+    ['stream workflow, malformed signals dropped', STREAM_BAD_SIGNALS, streamWorkflowId('orders')],
     ['DLQ replay workflow', DLQ_REPLAY, 'record-dlq-replay'],
     ['shard workflow, bisecting a failing batch', SHARD_BISECT, 'record-shard-bisect'],
     ['shard workflow, refused result and malformed signals', SHARD_GUARDS, 'record-shard-guards'],

@@ -3,7 +3,6 @@
  * names but ListShards does not list yet are looked for again within seconds; the reshard ledger
  * drops changes older than 24 h and survives continue-as-new. Shard workflows are stand-ins.
  */
-import { Worker } from '@temporalio/worker';
 import type { StartShardInput } from '../../src/activities/stream/shard-starter';
 import type { ShardInfo } from '../../src/activities/stream/discovery';
 import { streamWorkflowId } from '../../src/constants';
@@ -16,9 +15,9 @@ import {
   streamStatusQuery,
 } from '../../src/workflows/stream-messages';
 import type { StreamWorkflowInput, StreamWorkflowResult } from '../../src/workflows/stream';
-import { workflowBundlePath } from '../helpers/bundle';
 import { testOptions } from '../helpers/fake-batches';
 import { skipTime } from '../helpers/time';
+import { ledgerEntry, shardStatus, standInStreamWorker } from '../helpers/stream-fixtures';
 import { useTimeSkipping } from '../helpers/time-skipping';
 import { waitFor } from '../helpers/wait';
 
@@ -38,23 +37,15 @@ async function withStream<T>(
   const taskQueue = `stream-reshard-test-${id}`;
   const started: Array<StartShardInput & { at: number }> = [];
   let calls = 0;
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
+  const worker = await standInStreamWorker(
+    env,
     taskQueue,
-    workflowBundle: { codePath: workflowBundlePath() },
-    activities: {
-      describeStream: async () => ({
-        streamName,
-        streamArn: 'arn',
-        status: 'ACTIVE',
-        shards: listShards(++calls),
-      }),
-      startShardWorkflow: async (input: StartShardInput) => {
-        started.push({ ...input, at: await env.currentTimeMs() });
-        return { state: 'running', status: null };
-      },
+    streamName,
+    () => listShards(++calls),
+    async (i) => {
+      started.push({ ...i, at: await env.currentTimeMs() });
     },
-  });
+  );
   return worker.runUntil(async () => {
     await env.client.workflow.start<(i: StreamWorkflowInput) => Promise<StreamWorkflowResult>>(
       'streamWorkflow',
@@ -117,36 +108,29 @@ test('the ledger keeps the changes of the last 24 h (and the last few for displa
     () => [{ shardId: 'shardId-000000000000', parentShardIds: [], closed: false }],
     async ({ handle }) => {
       const now = await env.currentTimeMs();
-      const entry = (hoursAgo: number, i: number): ReshardLedgerEntry => ({
-        at: new Date(now - hoursAgo * 3_600_000).toISOString(),
-        from: i,
-        to: i + 1,
-        kind: 'count',
-        method: 'UpdateShardCount',
-        workflowId: `w${i}`,
-      });
+      const entry = (hoursAgo: number, i: number): ReshardLedgerEntry =>
+        ledgerEntry({
+          at: new Date(now - hoursAgo * 3_600_000).toISOString(),
+          from: i,
+          to: i + 1,
+          workflowId: `w${i}`,
+        });
       // Eight changes 30 h ago, two an hour ago.
       for (let i = 0; i < 8; i++) await handle.signal(reshardCompletedSignal, entry(30, i));
       for (let i = 8; i < 10; i++) await handle.signal(reshardCompletedSignal, entry(1, i));
       // Progress reports grow the history past maxHistoryEvents: the workflow continues as new.
       for (let i = 0; i < 30; i++) {
-        await handle.signal(shardProgressSignal, {
-          streamName: 'x',
-          shardId: 'shardId-000000000000',
-          state: 'running',
-          checkpoint: null,
-          attempt: 1,
-          millisBehindLatest: 0,
-          lastArrival: null,
-          handled: i,
-          deadLettered: 0,
-          batches: i,
-          bytes: 0,
-          lastError: null,
-          pauseReason: null,
-          run: 1,
-          updatedAt: new Date(now).toISOString(),
-        });
+        await handle.signal(
+          shardProgressSignal,
+          shardStatus({
+            streamName: 'x',
+            checkpoint: null,
+            handled: i,
+            batches: i,
+            bytes: 0,
+            updatedAt: new Date(now).toISOString(),
+          }),
+        );
       }
       await skipTime(env, 60_000, 10_000);
       const status = await handle.query(streamStatusQuery);

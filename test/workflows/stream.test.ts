@@ -12,6 +12,7 @@ import { stopStreamSignal, streamStatusQuery } from '../../src/workflows/stream-
 import type { StreamWorkflowInput, StreamWorkflowResult } from '../../src/workflows/stream';
 import { workflowBundlePath } from '../helpers/bundle';
 import { handled, idle, seq, testOptions } from '../helpers/fake-batches';
+import { describeStreamStandIn } from '../helpers/stream-fixtures';
 import { useTimeSkipping } from '../helpers/time-skipping';
 import { skipTime } from '../helpers/time';
 
@@ -39,12 +40,7 @@ async function run<T>(
     taskQueue,
     workflowBundle: { codePath: workflowBundlePath() },
     activities: {
-      describeStream: async () => ({
-        streamName,
-        streamArn: `arn:aws:kinesis:us-east-1:000000000000:stream/${streamName}`,
-        status: 'ACTIVE',
-        shards: shards(),
-      }),
+      describeStream: describeStreamStandIn(streamName, shards),
       // A plain client: the time-skipping one's result() unlocks and relocks time skipping, which
       // from inside an activity leaves the server unable to skip and the starter stuck.
       startShardWorkflow: createShardStarter({ client: () => client, taskQueue: () => taskQueue }),

@@ -1,0 +1,283 @@
+/**
+ * The stream workflow's decisions, as a plain class over plain JSON (no Temporal import, unit-tested
+ * without a server): which shards are known, which may start now (lineage order, DESIGN.md rule 5),
+ * what shard reports, pause/resume/stop and reshards change, and what `status` answers. The
+ * workflow function (stream.ts) only runs the loop, the activities and the signals around it.
+ * Every method takes payloads that stream-payloads.ts has already validated.
+ */
+import type { Checkpoint } from '../records';
+import type { ShardStartPosition, StartPosition } from '../config/stream-options';
+import { startableShards, startPositionFor } from './lineage';
+import { pruneLedger } from './reshard-limits';
+import type { ReshardLedgerEntry, ShardEndedReport, StreamStatus } from './stream-messages';
+import type { ShardRunState, ShardStatus } from './shard-messages';
+
+export interface StreamShardEntry {
+  shardId: string;
+  parentShardIds: string[];
+  state: ShardRunState;
+  /** Last status the shard reported; null until it reports. */
+  status: ShardStatus | null;
+  /**
+   * Created while this stream was being consumed (found after the first discovery), so all of
+   * it is newer than the configured start position: read from TRIM_HORIZON (see lineage.ts).
+   */
+  createdWhileConsuming?: boolean;
+  /** Checkpoint the shard ended at (from its shardEnded report); absent until it ends. */
+  endCheckpoint?: Checkpoint | null;
+}
+
+/** Everything the stream workflow carries across continue-as-new: plain JSON only. */
+export interface StreamStateData {
+  shards: Record<string, StreamShardEntry>;
+  paused: boolean;
+  pauseReason: string | null;
+  stopRequested: boolean;
+  discoveredAt: string | null;
+  run: number;
+  /** Recent shard-layout changes (reshardCompleted), pruned to the rolling 24 h. */
+  reshards: ReshardLedgerEntry[];
+  /** Children a shard's ChildShards named that discovery has not listed yet (ListShards lags on AWS). */
+  awaitedChildren: string[];
+}
+
+export interface StreamWorkflowResult {
+  streamName: string;
+  shards: Record<string, { state: ShardRunState; checkpoint: ShardStatus['checkpoint'] }>;
+}
+
+/** A shard as discovery lists it. */
+export interface DiscoveredShard {
+  shardId: string;
+  parentShardIds: string[];
+}
+
+/** What starting a shard workflow found: it runs, or its shard was already read to the end. */
+export interface ShardStarted {
+  state: ShardRunState;
+  status: ShardStatus | null;
+}
+
+/** A shard whose workflow may start now, and where it starts reading. */
+export interface ShardToStart {
+  shardId: string;
+  startPosition: ShardStartPosition;
+}
+
+/** How soon to look again for children that ChildShards named but ListShards did not list yet… */
+export const AWAITED_CHILDREN_RETRY_MS = 2_000;
+/** …and how many times before leaving them to the periodic discovery. */
+export const AWAITED_CHILDREN_RETRIES = 30;
+/** Ledger entries kept whatever their age: Kinesis allows 10 count changes a day, this is far more. */
+export const MAX_LEDGER_ENTRIES = 500;
+const ACTIVE: readonly ShardRunState[] = ['running', 'paused'];
+
+export function initialStreamState(): StreamStateData {
+  return {
+    shards: {},
+    paused: false,
+    pauseReason: null,
+    stopRequested: false,
+    discoveredAt: null,
+    run: 1,
+    reshards: [],
+    awaitedChildren: [],
+  };
+}
+
+export class StreamState {
+  /** Look for shards at the next turn of the loop: at start, after a shard ended or a reshard, on request. */
+  needDiscovery = true;
+  private awaitedRetries = 0;
+  private readonly data: StreamStateData;
+
+  /** `carried`: the state a previous run passed on (continue-as-new), or null for a first run. */
+  constructor(
+    readonly streamName: string,
+    carried: StreamStateData | null,
+  ) {
+    this.data = carried ? { ...carried, run: carried.run + 1 } : initialStreamState();
+  }
+
+  /** The plain JSON to continue as new with. */
+  snapshot(): StreamStateData {
+    return this.data;
+  }
+
+  get stopRequested(): boolean {
+    return this.data.stopRequested;
+  }
+
+  get paused(): boolean {
+    return this.data.paused;
+  }
+
+  get pauseReason(): string | null {
+    return this.data.pauseReason;
+  }
+
+  /** Shards whose workflows run (or are paused): the ones pause/resume/stop reach. */
+  activeShardIds(): string[] {
+    return Object.values(this.data.shards)
+      .filter((s) => ACTIVE.includes(s.state))
+      .map((s) => s.shardId);
+  }
+
+  /** Stop was asked and every shard has stopped or finished: the workflow may complete. */
+  get drained(): boolean {
+    return this.data.stopRequested && this.activeShardIds().length === 0;
+  }
+
+  /** Discovery starts: a request made while it is under way asks for another one. */
+  beginDiscovery(): void {
+    this.needDiscovery = false;
+  }
+
+  /**
+   * Records what discovery listed. Returns the awaited children given up on (ListShards still
+   * does not list them after many tries): the periodic discovery will find them.
+   */
+  applyDiscovery(shards: readonly DiscoveredShard[], nowIso: string): string[] {
+    const firstDiscovery = this.data.discoveredAt === null;
+    for (const shard of shards) {
+      if (this.data.shards[shard.shardId]) continue;
+      this.data.shards[shard.shardId] = {
+        shardId: shard.shardId,
+        parentShardIds: shard.parentShardIds,
+        state: 'waiting-for-parents',
+        status: null,
+        ...(firstDiscovery ? {} : { createdWhileConsuming: true }),
+      };
+    }
+    this.data.discoveredAt = nowIso;
+    const awaited = this.data.awaitedChildren.filter((id) => !this.data.shards[id]);
+    this.data.awaitedChildren = awaited;
+    if (awaited.length === 0 || ++this.awaitedRetries <= AWAITED_CHILDREN_RETRIES) return [];
+    this.data.awaitedChildren = [];
+    return awaited;
+  }
+
+  /** Shards that may start now (every parent read to its end), with where each starts. */
+  startable(configured: StartPosition): ShardToStart[] {
+    return startableShards(this.data.shards).map((shardId) => ({
+      shardId,
+      startPosition: startPositionFor(this.data.shards, shardId, configured),
+    }));
+  }
+
+  applyStarted(shardId: string, started: ShardStarted): void {
+    const entry = this.data.shards[shardId];
+    if (!entry) return;
+    entry.state = started.state;
+    if (started.status) entry.status = started.status;
+    // A finished shard unlocks its children in the same pass.
+    if (started.state === 'finished') this.needDiscovery = true;
+  }
+
+  /** A shard's periodic report (or its stopped acknowledgement). */
+  applyProgress(report: ShardStatus): void {
+    const entry = this.data.shards[report.shardId];
+    if (!entry || entry.state === 'finished') return;
+    entry.status = report;
+    entry.state = report.state;
+  }
+
+  /** A shard was read to its end: its children may start once all their parents have ended. */
+  applyEnded(report: ShardEndedReport): void {
+    const entry = this.data.shards[report.shardId];
+    const unknown = (report.childShardIds ?? []).filter((id) => !this.data.shards[id]);
+    if (unknown.length > 0) {
+      this.data.awaitedChildren = [...new Set([...this.data.awaitedChildren, ...unknown])];
+      this.awaitedRetries = 0;
+    }
+    if (entry) {
+      entry.state = 'finished';
+      entry.endCheckpoint = report.checkpoint;
+      if (report.status) entry.status = { ...report.status, state: 'finished' };
+      else if (entry.status)
+        entry.status = { ...entry.status, checkpoint: report.checkpoint, state: 'finished' };
+    }
+    // Learn the children's lineage now rather than at the next periodic discovery.
+    this.needDiscovery = true;
+  }
+
+  /** Returns the reason the shards are told. */
+  pause(reason: string | undefined): string {
+    this.data.paused = true;
+    this.data.pauseReason = reason ?? 'paused by operator';
+    return this.data.pauseReason;
+  }
+
+  resume(): void {
+    this.data.paused = false;
+    this.data.pauseReason = null;
+  }
+
+  stop(): void {
+    this.data.stopRequested = true;
+  }
+
+  /** Look for new shards now (rediscover signal, or the periodic timer fired). */
+  requestDiscovery(): void {
+    this.needDiscovery = true;
+  }
+
+  /** Durable record for the 10-per-24 h limit on count changes; the new shards are found now. */
+  recordReshard(entry: ReshardLedgerEntry, nowMs: number): void {
+    this.data.reshards = [...this.ledger(nowMs), entry].slice(-MAX_LEDGER_ENTRIES);
+    this.needDiscovery = true;
+  }
+
+  /** The ledger without entries that left the 24 h window (read-only: queries use it too). */
+  ledger(nowMs: number): ReshardLedgerEntry[] {
+    return pruneLedger(this.data.reshards, nowMs);
+  }
+
+  /** How long to wait for a signal before looking for shards again. */
+  nextWakeMs(rediscoverIntervalMs: number): number {
+    return this.data.awaitedChildren.length > 0 ? AWAITED_CHILDREN_RETRY_MS : rediscoverIntervalMs;
+  }
+
+  status(nowMs: number): StreamStatus {
+    const entries = Object.values(this.data.shards);
+    const shards = [...entries]
+      .sort((a, b) => (a.shardId < b.shardId ? -1 : 1))
+      .map((s) =>
+        s.status
+          ? { ...s.status, state: s.state }
+          : { shardId: s.shardId, state: s.state, parentShardIds: s.parentShardIds },
+      );
+    let handled = 0;
+    let deadLettered = 0;
+    let maxLag: number | null = null;
+    for (const s of entries) {
+      handled += s.status?.handled ?? 0;
+      deadLettered += s.status?.deadLettered ?? 0;
+      const lag = s.state === 'finished' ? null : (s.status?.millisBehindLatest ?? null);
+      if (lag !== null) maxLag = Math.max(maxLag ?? 0, lag);
+    }
+    return {
+      streamName: this.streamName,
+      state: this.data.stopRequested
+        ? this.drained
+          ? 'stopped'
+          : 'stopping'
+        : this.data.paused
+          ? 'paused'
+          : 'running',
+      shards,
+      totals: { handled, deadLettered, maxMillisBehindLatest: maxLag },
+      discoveredAt: this.data.discoveredAt,
+      run: this.data.run,
+      reshards: this.ledger(nowMs),
+    };
+  }
+
+  result(): StreamWorkflowResult {
+    const shards: StreamWorkflowResult['shards'] = {};
+    for (const s of Object.values(this.data.shards)) {
+      shards[s.shardId] = { state: s.state, checkpoint: s.status?.checkpoint ?? null };
+    }
+    return { streamName: this.streamName, shards };
+  }
+}
