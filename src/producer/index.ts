@@ -2,7 +2,7 @@
  * The producer library: `createProducer(options)` and what it takes and gives. One role per file:
  * options (`options.ts`), API limits and record checks (`limits.ts`), the ordering guard
  * (`key-queues.ts`), request building and aggregation (`batcher.ts`), per-shard rates
- * (`rate-limiter.ts`), the shard map (`shard-map.ts`), retry delays (`retry.ts`), the buffer bound
+ * (`rate-limiter.ts`), the shard map (`shard-map.ts`), the buffer bound
  * (`backpressure.ts`), latency (`latency.ts`), errors (`errors.ts`).
  */
 export { createProducer, type Producer, type ProducerStats, type PutResult } from './producer';

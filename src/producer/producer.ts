@@ -34,8 +34,8 @@ import {
   type ProducerOptions,
   compileProducerOptions,
 } from '../config/producer-options';
+import { backoffMs } from '../config/backoff';
 import { ShardRateLimiter } from './rate-limiter';
-import { backoffDelay } from './retry';
 import { ShardMap } from './shard-map';
 
 export interface PutResult {
@@ -107,6 +107,8 @@ export function createProducer(options: ProducerOptions): Producer {
   const queues = new KeyQueues();
   const gate = new BufferGate(opts.maxBufferedRecords, opts.maxBufferedBytes);
   const latency = new LatencyHistogram();
+  /** Between attempts of a record: doubling, with equal jitter so throttled writers spread out. */
+  const retryBackoff = { initialMs: opts.retry.initialDelayMs, coefficient: 2, maxMs: opts.retry.maxDelayMs };
   const settlers = new WeakMap<PendingRecord, Settle>();
   /** Ids of puts not yet settled, oldest first (a Set keeps insertion order). */
   const unsettled = new Set<number>();
@@ -198,7 +200,7 @@ export function createProducer(options: ProducerOptions): Producer {
     for (const [key, records] of groupByKey(entry.records)) {
       for (const r of records) r.attempts++;
       const attempts = Math.max(...records.map((r) => r.attempts));
-      const retryAt = at + backoffDelay(attempts, opts.retry);
+      const retryAt = at + backoffMs(retryBackoff, attempts - 1, Math.random());
       const expired = records.some((r) => retryAt - r.acceptedAt > opts.recordTtlMs);
       if (retryable && !expired) {
         counters.retries += records.length;

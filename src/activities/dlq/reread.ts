@@ -10,6 +10,7 @@ import {
   type _Record,
 } from '@aws-sdk/client-kinesis';
 import { classifyAwsError, isThrottling } from '../../aws/classify';
+import { type BackoffPolicy, backoffMs } from '../../config/backoff';
 import type { DlqEnvelope } from '../../dlq/envelope';
 import { type KinesisRecord, compareSequence } from '../../records';
 import { toUserRecords } from '../shard/user-records';
@@ -18,7 +19,8 @@ export type RereadResult = { ok: true; records: KinesisRecord[] } | { ok: false;
 
 /** GetRecords calls one re-read may make before it gives up looking (records far apart: empty segments). */
 const MAX_READS = 20;
-const THROTTLE_PAUSE_MS = 500;
+/** Pauses while throttled: 500 ms doubling, at most 5 tries. */
+const THROTTLE_BACKOFF: BackoffPolicy = { initialMs: 500, coefficient: 2, maxMs: 8_000 };
 
 /** Position of a user record relative to a (sequence, sub-sequence) bound; sub-sequences count only when both have one. */
 function compareTo(record: KinesisRecord, seq: string, sub: number | undefined): number {
@@ -39,7 +41,7 @@ export class RecordRereader {
         return await run();
       } catch (err) {
         if (isThrottling(err) && throttled < 5) {
-          await this.sleep(THROTTLE_PAUSE_MS * 2 ** throttled);
+          await this.sleep(backoffMs(THROTTLE_BACKOFF, throttled));
           continue;
         }
         throw classifyAwsError(err, {

@@ -11,13 +11,14 @@ import {
   type _Record,
 } from '@aws-sdk/client-kinesis';
 import { classifyAwsError, isExpiredIterator, isThrottling } from '../../aws/classify';
+import { type BackoffPolicy, backoffMs } from '../../config/backoff';
 import type { ShardStartPosition } from '../../config/stream-options';
 import type { Checkpoint } from '../../records';
 import type { IteratorCache } from './iterator-cache';
 
 /** Kinesis allows 5 GetRecords calls per second per shard. */
 export const MIN_GET_RECORDS_INTERVAL_MS = 200;
-const THROTTLE_BACKOFF_MS = { initial: 250, max: 5_000 };
+const THROTTLE_BACKOFF: BackoffPolicy = { initialMs: 250, coefficient: 2, maxMs: 5_000 };
 
 export interface ReaderDeps {
   kinesis: KinesisClient;
@@ -224,7 +225,6 @@ export class ShardReader {
   }
 }
 
-function backoff(attempt: number): number {
-  const ms = Math.min(THROTTLE_BACKOFF_MS.max, THROTTLE_BACKOFF_MS.initial * 2 ** attempt);
-  return Math.round(ms / 2 + Math.random() * (ms / 2));
+function backoff(throttled: number): number {
+  return backoffMs(THROTTLE_BACKOFF, throttled, Math.random());
 }
