@@ -6,7 +6,7 @@ import { DescribeStreamSummaryCommand, type KinesisClient } from '@aws-sdk/clien
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { ApplicationFailure } from '@temporalio/common';
-import { ErrorType } from '../errors';
+import { ErrorType, TargetError } from '../errors';
 import { classifyAwsError } from '../aws/classify';
 import { shardWorkflowId, streamWorkflowId } from '../constants';
 import type { CompiledStreamOptions } from '../config/stream-options';
@@ -22,10 +22,7 @@ import {
 import { KSP_STREAM } from '../workflows/search-attributes';
 import type { StreamWorkflowInput, StreamWorkflowResult } from '../workflows/stream';
 
-/** A problem with what the user asked for, worded for them (the CLI prints only the message). */
-export class TargetError extends Error {
-  override readonly name = 'TargetError';
-}
+export { TargetError } from '../errors';
 
 /** The activity-oriented message says "retried"; here nothing is retried, so say what to do instead. */
 function reword(

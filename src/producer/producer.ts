@@ -15,11 +15,10 @@
  */
 import { PutRecordsCommand, type PutRecordsResultEntry } from '@aws-sdk/client-kinesis';
 import { classifyAwsError, isThrottling, isTransient } from '../aws/classify';
-import { ErrorType } from '../errors';
 import { effectiveHashKey } from '../kpl';
 import { BufferGate } from './backpressure';
 import { type Entry, buildRequest } from './batcher';
-import { EarlierRecordFailedError, ProducerClosedError } from './errors';
+import { EarlierRecordFailedError, ErrorType, ProducerClosedError } from '../errors';
 import { type KeyQueue, KeyQueues, type PendingRecord } from './key-queues';
 import { type LatencySummary, LatencyHistogram } from './latency';
 import {

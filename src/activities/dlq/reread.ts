@@ -11,6 +11,7 @@ import {
 } from '@aws-sdk/client-kinesis';
 import { classifyAwsError, isThrottling } from '../../aws/classify';
 import { type BackoffPolicy, backoffMs } from '../../config/backoff';
+import { ErrorType } from '../../errors';
 import type { DlqEnvelope } from '../../dlq/envelope';
 import { type KinesisRecord, compareSequence } from '../../records';
 import { toUserRecords } from '../shard/user-records';
@@ -73,7 +74,7 @@ export class RecordRereader {
       ).ShardIterator;
     } catch (err) {
       const type = (err as { type?: string }).type;
-      if (type === 'KspStreamNotFound' || type === 'KspAwsBadRequest') {
+      if (type === ErrorType.StreamNotFound || type === ErrorType.AwsBadRequest) {
         return { ok: false, reason: `records no longer readable from ${where}: ${(err as Error).message}` };
       }
       throw err;

@@ -269,7 +269,7 @@ export function createReshardActivities(deps: ReshardActivityDeps) {
         if (err instanceof WorkflowNotFoundError) return { entries: [], streamWorkflowFound: false };
         throw ApplicationFailure.retryable(
           `cannot read the reshard ledger of stream "${input.streamName}" from its stream workflow: ${errorMessage(err)}`,
-          'KspLedgerUnavailable',
+          ErrorType.LedgerUnavailable,
         );
       }
     },
