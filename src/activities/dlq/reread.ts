@@ -9,7 +9,8 @@ import {
   type KinesisClient,
   type _Record,
 } from '@aws-sdk/client-kinesis';
-import { classifyAwsError, isThrottling } from '../../aws/classify';
+import { type CallBounds, type SendOptions, classifiedCall } from '../../aws/call';
+import { isThrottling } from '../../aws/classify';
 import { type BackoffPolicy, backoffMs } from '../../config/backoff';
 import { ErrorType } from '../../errors';
 import type { DlqEnvelope } from '../../dlq/envelope';
@@ -34,22 +35,26 @@ export class RecordRereader {
   constructor(
     private readonly kinesis: KinesisClient,
     private readonly sleep: (ms: number) => Promise<void>,
+    /** Bounds of each Kinesis call (aborted when the replay attempt is lost). */
+    private readonly bounds: () => CallBounds = () => ({}),
   ) {}
 
-  private async call<T>(operation: string, envelope: DlqEnvelope, run: () => Promise<T>): Promise<T> {
+  private async call<T>(
+    operation: string,
+    envelope: DlqEnvelope,
+    run: (options: SendOptions) => Promise<T>,
+  ): Promise<T> {
+    const context = {
+      operation,
+      streamName: envelope.streamName,
+      shardId: envelope.KinesisBatchInfo.shardId,
+    };
     for (let throttled = 0; ; throttled++) {
       try {
-        return await run();
+        return await classifiedCall(this.bounds(), context, run);
       } catch (err) {
-        if (isThrottling(err) && throttled < 5) {
-          await this.sleep(backoffMs(THROTTLE_BACKOFF, throttled));
-          continue;
-        }
-        throw classifyAwsError(err, {
-          operation,
-          streamName: envelope.streamName,
-          shardId: envelope.KinesisBatchInfo.shardId,
-        });
+        if (!isThrottling(err) || throttled >= 5) throw err;
+        await this.sleep(backoffMs(THROTTLE_BACKOFF, throttled));
       }
     }
   }
@@ -61,7 +66,7 @@ export class RecordRereader {
     let iterator: string | undefined;
     try {
       iterator = (
-        await this.call('GetShardIterator', envelope, () =>
+        await this.call('GetShardIterator', envelope, (o) =>
           this.kinesis.send(
             new GetShardIteratorCommand({
               StreamName: envelope.streamName,
@@ -69,6 +74,7 @@ export class RecordRereader {
               ShardIteratorType: 'AT_SEQUENCE_NUMBER',
               StartingSequenceNumber: info.startSequenceNumber,
             }),
+            o,
           ),
         )
       ).ShardIterator;
@@ -82,9 +88,10 @@ export class RecordRereader {
     const found: KinesisRecord[] = [];
     for (let reads = 0; iterator && reads < MAX_READS; reads++) {
       const it: string = iterator;
-      const out = await this.call('GetRecords', envelope, () =>
+      const out = await this.call('GetRecords', envelope, (o) =>
         this.kinesis.send(
           new GetRecordsCommand({ ShardIterator: it, Limit: Math.min(10_000, info.batchSize + 10) }),
+          o,
         ),
       );
       const raw: _Record[] = out.Records ?? [];
