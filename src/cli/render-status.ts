@@ -1,4 +1,5 @@
 /** Human-readable rendering of statuses for the terminal. */
+import type { LiveStreamStatus } from '../client/stream-control';
 import type { StreamStatus } from '../workflows/stream-messages';
 
 function lag(ms: number | null | undefined): string {
@@ -13,7 +14,7 @@ function shortSeq(seq: string | undefined): string {
   return seq.length > 16 ? `…${seq.slice(-12)}` : seq;
 }
 
-export function formatStreamStatus(status: StreamStatus): string {
+export function formatStreamStatus(status: StreamStatus | LiveStreamStatus): string {
   const rows: string[][] = [['SHARD', 'STATE', 'CHECKPOINT', 'HANDLED', 'DLQ', 'LAG', 'ATTEMPT', 'NOTE']];
   for (const s of status.shards) {
     const full = 'checkpoint' in s ? s : null;
@@ -25,7 +26,8 @@ export function formatStreamStatus(status: StreamStatus): string {
       String(full?.deadLettered ?? 0),
       lag(full?.millisBehindLatest),
       String(full?.attempt ?? '-'),
-      full?.pauseReason ??
+      ('outage' in s ? s.outage?.note : undefined) ??
+        full?.pauseReason ??
         (full?.lastError && (full.attempt > 1 || full.lastError.message.includes('bisecting'))
           ? `${full.lastError.type}: ${full.lastError.message}`
           : ''),

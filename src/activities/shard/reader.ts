@@ -158,12 +158,15 @@ export class ShardReader {
       note: `Kinesis unreachable since ${new Date(since).toISOString()} (${operation}: ${reason})`,
     };
     this.deps.heartbeat(details);
-    return ApplicationFailure.create({
+    // No cause chain and no stack: the server keeps a pending activity's last failure only while it
+    // is small (4 KB by default, else "Failure exceeds size limit."), and this one must be shown.
+    const outage = ApplicationFailure.create({
       type: ErrorType.AwsUnavailable,
       message: `${details.note}; retried with backoff. ${failure.message}`,
-      cause: failure,
       details: [details],
     });
+    outage.stack = '';
+    return outage;
   }
 
   private async acquire(req: FetchRequest): Promise<string> {
