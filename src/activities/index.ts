@@ -77,7 +77,7 @@ export function createActivities(deps: ActivityDeps) {
   const dlqReplay = createDlqReplayActivities({
     queue: new DlqQueue(deps.sqs, (url) => dlqWriter.maxMessageBytes(url), attemptCall),
     rereader: new RecordRereader(deps.kinesis, timer, attemptCall),
-    reputter: new RecordReputter(deps.kinesis, timer),
+    reputter: new RecordReputter(deps.kinesis, attemptCall),
     handler,
     log: activityLog,
     heartbeat: (details) => Context.current().heartbeat(details),

@@ -12,6 +12,9 @@
  * - The buffer is bounded: `put` waits for room when it is full; `ready()` lets a loop pace itself.
  * - `flush()` sends everything buffered now and resolves when it is settled; `close()` flushes and
  *   refuses further puts. Neither loses a record.
+ * - `abort(reason)` stops at once: requests in flight are aborted, every record not yet in the
+ *   stream is rejected with `reason`, and nothing is sent afterwards (an activity whose attempt
+ *   is lost must not write late).
  */
 import { PutRecordsCommand, type PutRecordsResultEntry } from '@aws-sdk/client-kinesis';
 import { classifyAwsError, isThrottling, isTransient } from '../aws/classify';
@@ -76,6 +79,8 @@ export interface Producer {
   ready(): Promise<void>;
   flush(): Promise<void>;
   close(): Promise<void>;
+  /** Stops now: aborts requests in flight, rejects every unsettled record with `reason`, sends nothing more. */
+  abort(reason: Error): void;
   stats(): ProducerStats;
 }
 
@@ -129,6 +134,8 @@ export function createProducer(options: ProducerOptions): Producer {
   let mapLoading = false;
   let timer: NodeJS.Timeout | undefined;
   let timerAt = Infinity;
+  /** Aborted by `abort()`: requests in flight end, and nothing is sent afterwards. */
+  const stop = new AbortController();
 
   function settle(record: PendingRecord, outcome: { result: PutResult } | { error: unknown }): void {
     const s = settlers.get(record);
@@ -239,8 +246,19 @@ export function createProducer(options: ProducerOptions): Producer {
       try {
         out = await opts.kinesis.send(
           new PutRecordsCommand({ StreamName: opts.streamName, Records: entries.map((e) => e.request) }),
+          { abortSignal: stop.signal },
         );
       } catch (err) {
+        if (stop.signal.aborted) {
+          // Aborted: the records may or may not be in the stream; their puts reject with the reason.
+          for (const entry of entries) {
+            for (const [key, records] of groupByKey(entry.records)) {
+              fail(key, records, stop.signal.reason);
+              queues.settled(key);
+            }
+          }
+          return;
+        }
         const error = classifyAwsError(err, { operation: 'PutRecords', streamName: opts.streamName });
         if (isThrottling(error)) {
           counters.throttles++;
@@ -327,6 +345,7 @@ export function createProducer(options: ProducerOptions): Producer {
 
   function pump(): void {
     pumpQueued = false;
+    if (stop.signal.aborted) return;
     if (!map.loaded || map.needsLoad) {
       loadMap();
       if (!map.loaded) return;
@@ -371,6 +390,13 @@ export function createProducer(options: ProducerOptions): Producer {
     unsettled.add(id);
     return new Promise<PutResult>((resolve, reject) => {
       gate.enter(bytes, () => {
+        if (stop.signal.aborted) {
+          // Waited for room while the producer was aborted: never buffered.
+          gate.leave(bytes);
+          unsettled.delete(id);
+          reject(stop.signal.reason as Error);
+          return;
+        }
         const pending = queues.add(record.partitionKey, (key) => ({
           partitionKey: record.partitionKey,
           explicitHashKey: record.explicitHashKey,
@@ -403,6 +429,14 @@ export function createProducer(options: ProducerOptions): Producer {
       await flush();
       if (timer) clearTimeout(timer);
       timer = undefined;
+    },
+    abort(reason: Error) {
+      if (stop.signal.aborted) return;
+      closed = true;
+      stop.abort(reason);
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+      failEverything(reason);
     },
     stats: () => ({
       ...counters,

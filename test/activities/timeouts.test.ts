@@ -80,6 +80,8 @@ describe('AWS calls that get no answer (kinesalite, fauxqs)', () => {
     // Act: Temporal times the attempt out and retries it; then the endpoint comes back.
     first.env.cancel('TIMED_OUT', timedOut);
     await expect(first.result).rejects.toBeInstanceOf(CancelledFailure);
+    // The aborted request's connection closes (a request left running would keep it open).
+    await waitFor(() => proxy.abandonedWhileHeld === 1, { what: 'the stalled send to be abandoned' });
     proxy.stallWhen = null;
     const retry = attempt(worker, input, { attempt: 2, heartbeatTimeoutMs: 60_000 });
     const result = await retry.result;
@@ -87,7 +89,6 @@ describe('AWS calls that get no answer (kinesalite, fauxqs)', () => {
 
     // Assess
     expect(result).toMatchObject({ outcome: 'dead-lettered', deadLettered: 2 });
-    expect(proxy.abandonedWhileHeld).toBe(1);
     expect(proxy.forwardedOnRelease).toBe(0);
     expect(await receiveAll(suite.harness.sqs, queueUrl)).toHaveLength(1);
   });
