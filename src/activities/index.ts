@@ -6,7 +6,9 @@ import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { Context, activityInfo, getClient, log } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
+import { throwIfAborted } from '../aws/call';
 import type { BatchHandler, HandlerLogger } from '../handler/contract';
+import { attemptCall, attemptLostSignal, cancellableCall } from './attempt';
 import { DlqQueue } from './dlq/queue';
 import { createDlqReplayActivities } from './dlq/replay';
 import { RecordRereader } from './dlq/reread';
@@ -38,14 +40,14 @@ export interface ActivityDeps {
  * The signal handed to handlers: aborted when the worker shuts down or the activity times out,
  * but not when the workflow cancels an idle poll to pause (that batch still finishes).
  */
-function handlerSignal(): AbortSignal {
-  const ctx = Context.current();
-  const controller = new AbortController();
-  ctx.cancellationSignal.addEventListener('abort', () => {
-    const details = ctx.cancellationDetails;
-    if (!details?.cancelRequested) controller.abort(ctx.cancellationSignal.reason);
-  });
-  return controller.signal;
+const handlerSignal = attemptLostSignal;
+
+/** The handler, never called by an attempt that has lost its activity (its retry calls it instead). */
+function guarded(handler: BatchHandler): BatchHandler {
+  return (records, context) => {
+    throwIfAborted(attemptLostSignal());
+    return handler(records, context);
+  };
 }
 
 /** Temporal's activity logger: adds workflow, activity and attempt metadata to every entry. */
@@ -53,19 +55,22 @@ const activityLog: HandlerLogger = log;
 
 export function createActivities(deps: ActivityDeps) {
   const discovery = new StreamDiscovery(deps.kinesis);
+  const handler = guarded(deps.handler);
   const reader = new ShardReader({
     kinesis: deps.kinesis,
     iterators: new IteratorCache(),
     sleep: (ms) => Context.current().sleep(ms),
     heartbeat: (details) => Context.current().heartbeat(details),
     now: Date.now,
+    bounds: cancellableCall,
+    previousHeartbeat: () => activityInfo().heartbeatDetails as unknown,
   });
-  const dlqWriter = new DlqWriter(deps.sqs);
+  const dlqWriter = new DlqWriter(deps.sqs, attemptCall);
   const metrics = deps.metrics;
   const runBatch = createProcessBatch({
     reader,
     dlq: dlqWriter,
-    handler: deps.handler,
+    handler,
     handlerName: deps.handlerName,
     streamArn: (name) => discovery.streamArn(name),
     log: activityLog,
@@ -86,10 +91,10 @@ export function createActivities(deps: ActivityDeps) {
   // A plain timer: a replay stopped mid-message finishes that message (see dlq-replay.ts).
   const timer = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
   const dlqReplay = createDlqReplayActivities({
-    queue: new DlqQueue(deps.sqs, (url) => dlqWriter.maxMessageBytes(url)),
-    rereader: new RecordRereader(deps.kinesis, timer),
-    reputter: new RecordReputter(deps.kinesis, timer),
-    handler: deps.handler,
+    queue: new DlqQueue(deps.sqs, (url) => dlqWriter.maxMessageBytes(url), attemptCall),
+    rereader: new RecordRereader(deps.kinesis, timer, attemptCall),
+    reputter: new RecordReputter(deps.kinesis, attemptCall),
+    handler,
     log: activityLog,
     heartbeat: (details) => Context.current().heartbeat(details),
     previousProgress: () => activityInfo().heartbeatDetails as unknown,

@@ -22,6 +22,9 @@ export interface AwsClientOptions {
 /**
  * HTTP/1.1 with keep-alive. The v3 Kinesis client defaults to HTTP/2, which kinesalite rejects
  * ("Protocol error") and kinesis-local handles flakily; HTTP/1.1 works against AWS too.
+ * `requestTimeout` bounds each SDK attempt (longer than SQS's 20 s long poll) and, with
+ * `throwOnRequestTimeout`, really fails it (without it the SDK only logs a warning and the request
+ * hangs on); activities bound whole calls tighter, below their heartbeat timeout (src/aws/call.ts).
  */
 function requestHandler(maxSockets: number): NodeHttpHandler {
   return new NodeHttpHandler({
@@ -29,6 +32,7 @@ function requestHandler(maxSockets: number): NodeHttpHandler {
     httpsAgent: new https.Agent({ keepAlive: true, maxSockets }),
     connectionTimeout: 5_000,
     requestTimeout: 30_000,
+    throwOnRequestTimeout: true,
   });
 }
 

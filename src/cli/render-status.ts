@@ -4,6 +4,7 @@
  * is not a string), so every cell is read defensively: an odd value is shown as it is, never
  * crashes `ksp status`, and no cell grows past a terminal line.
  */
+import type { LiveStreamStatus } from '../client/stream-control';
 import type { StreamStatus } from '../workflows/stream-messages';
 
 /** Longest cell: a long error message is cut here (`ksp status --json` shows it whole). */
@@ -46,8 +47,10 @@ function shortSeq(value: unknown): string {
   return seq.length > 16 ? `…${seq.slice(-12)}` : seq;
 }
 
-/** Why the shard is paused, or its error when it is retrying or bisecting; empty when healthy. */
+/** Why the shard cannot reach Kinesis or is paused, or its error when it is retrying or bisecting; empty when healthy. */
 function note(shard: Fields): string {
+  const outage = fields(shard.outage);
+  if (outage.note !== null && outage.note !== undefined) return cellText(outage.note);
   if (shard.pauseReason !== null && shard.pauseReason !== undefined) return cellText(shard.pauseReason);
   if (shard.lastError === null || shard.lastError === undefined) return '';
   const error = fields(shard.lastError);
@@ -82,7 +85,7 @@ function table(rows: string[][]): string {
     .join('\n');
 }
 
-export function formatStreamStatus(status: StreamStatus): string {
+export function formatStreamStatus(status: StreamStatus | LiveStreamStatus): string {
   const s: Fields = fields(status);
   const totals = fields(s.totals);
   const shards: unknown[] = Array.isArray(s.shards) ? s.shards : [];

@@ -6,7 +6,7 @@ import { DescribeStreamSummaryCommand, type KinesisClient } from '@aws-sdk/clien
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { ApplicationFailure } from '@temporalio/common';
-import { ErrorType } from '../errors';
+import { ErrorType, TargetError } from '../errors';
 import { classifyAwsError } from '../aws/classify';
 import { shardWorkflowId, streamWorkflowId } from '../constants';
 import type { CompiledStreamOptions } from '../config/stream-options';
@@ -20,11 +20,20 @@ import {
 } from '../workflows/stream-messages';
 import { KSP_STREAM } from '../workflows/search-attributes';
 import type { StreamWorkflowInput, StreamWorkflowResult } from '../workflows/stream';
+import { type ShardOutage, shardOutage } from './shard-outage';
 
-/** A problem with what the user asked for, worded for them (the CLI prints only the message). */
-export class TargetError extends Error {
-  override readonly name = 'TargetError';
+/** A shard's entry in a live status: what it says of itself, and an outage its activity shows. */
+export type LiveShardStatus = StreamStatus['shards'][number] & {
+  /** Set while the shard's activity is retried after an infrastructure failure (see shard-outage.ts). */
+  outage?: ShardOutage;
+};
+
+/** {@link liveStreamStatus}: the stream status with each live shard's own answer and outage. */
+export interface LiveStreamStatus extends StreamStatus {
+  shards: LiveShardStatus[];
 }
+
+export { TargetError } from '../errors';
 
 /** The activity-oriented message says "retried"; here nothing is retried, so say what to do instead. */
 function reword(
@@ -126,20 +135,23 @@ export async function streamStatus(client: Client, streamName: string): Promise<
 
 /**
  * The stream status with every running or paused shard's entry replaced by that shard workflow's
- * own answer, so checkpoints and lag are current even for a shard idling in a long poll.
+ * own answer, so checkpoints and lag are current even for a shard idling in a long poll, and with
+ * the outage its batch activity shows while it is retried (Kinesis or SQS not answering), which
+ * the shard's own answer cannot know.
  */
-export async function liveStreamStatus(client: Client, streamName: string): Promise<StreamStatus> {
+export async function liveStreamStatus(client: Client, streamName: string): Promise<LiveStreamStatus> {
   const status = await streamStatus(client, streamName);
   const shards = await Promise.all(
-    status.shards.map(async (shard) => {
+    status.shards.map(async (shard): Promise<LiveShardStatus> => {
       if (shard.state !== 'running' && shard.state !== 'paused') return shard;
-      try {
-        return await client.workflow
-          .getHandle(shardWorkflowId(streamName, shard.shardId))
-          .query(shardStatusQuery);
-      } catch {
-        return shard; // e.g. it completed a moment ago: keep the reported entry
-      }
+      const handle = client.workflow.getHandle(shardWorkflowId(streamName, shard.shardId));
+      const [own, description] = await Promise.all([
+        // e.g. it completed a moment ago: keep the reported entry
+        handle.query(shardStatusQuery).catch(() => shard),
+        handle.describe().catch(() => null),
+      ]);
+      const outage = shardOutage(description?.raw.pendingActivities);
+      return outage ? { ...own, outage } : own;
     }),
   );
   let handled = 0;

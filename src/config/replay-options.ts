@@ -5,6 +5,7 @@
  */
 import { type Duration, formatDuration } from './duration';
 import { ConfigError } from '../errors';
+import { backoffMs } from './backoff';
 import { checkDuration, checkInteger } from './stream-options';
 
 /** Re-run the worker's handler on the records, or put them back into a stream. */
@@ -292,5 +293,5 @@ export function replayRetryDelayMs(
   options: Pick<CompiledDlqReplayOptions, 'retryDelayMs'>,
   tries: number,
 ): number {
-  return Math.min(MAX_RETRY_DELAY_MS, options.retryDelayMs * 2 ** Math.max(0, tries - 1));
+  return backoffMs({ initialMs: options.retryDelayMs, coefficient: 2, maxMs: MAX_RETRY_DELAY_MS }, tries - 1);
 }

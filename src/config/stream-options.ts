@@ -4,6 +4,7 @@
  * Pure module: the compiled options are plain JSON and travel as workflow input.
  */
 import { ConfigError } from '../errors';
+import { backoffMs } from './backoff';
 import { checkDuration, checkInteger } from './checks';
 import { type Duration, formatDuration } from './duration';
 
@@ -454,9 +455,10 @@ export function compileStreamOptions(
 
 /** Delay before handler attempt `attempt` (2, 3, …): exponential, capped. Same fields as Temporal's RetryPolicy. */
 export function retryDelayMs(retry: CompiledRetry, attempt: number): number {
-  const exp = Math.max(0, attempt - 2);
-  return Math.min(
-    retry.maximumIntervalMs,
-    Math.round(retry.initialIntervalMs * retry.backoffCoefficient ** exp),
-  );
+  const policy = {
+    initialMs: retry.initialIntervalMs,
+    coefficient: retry.backoffCoefficient,
+    maxMs: retry.maximumIntervalMs,
+  };
+  return backoffMs(policy, attempt - 2);
 }

@@ -2,8 +2,8 @@
  * The producer library: `createProducer(options)` and what it takes and gives. One role per file:
  * options (`options.ts`), API limits and record checks (`limits.ts`), the ordering guard
  * (`key-queues.ts`), request building and aggregation (`batcher.ts`), per-shard rates
- * (`rate-limiter.ts`), the shard map (`shard-map.ts`), retry delays (`retry.ts`), the buffer bound
- * (`backpressure.ts`), latency (`latency.ts`), errors (`errors.ts`).
+ * (`rate-limiter.ts`), the shard map (`shard-map.ts`), the buffer bound
+ * (`backpressure.ts`), latency (`latency.ts`); its errors live with the project's, in `src/errors.ts`.
  */
 export { createProducer, type Producer, type ProducerStats, type PutResult } from './producer';
 export {
@@ -20,4 +20,4 @@ export {
   SHARD_WRITE_LIMITS,
   type ProducerRecord,
 } from './limits';
-export { EarlierRecordFailedError, InvalidRecordError, ProducerClosedError } from './errors';
+export { EarlierRecordFailedError, InvalidRecordError, ProducerClosedError } from '../errors';

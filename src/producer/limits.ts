@@ -3,7 +3,7 @@
  * Sizes count the data plus the partition key's UTF-8 bytes, as Kinesis does.
  */
 import { isExplicitHashKey } from '../kpl';
-import { InvalidRecordError } from './errors';
+import { InvalidRecordError } from '../errors';
 
 /** PutRecords: records per call. */
 export const MAX_RECORDS_PER_REQUEST = 500;

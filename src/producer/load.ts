@@ -5,6 +5,7 @@
  * `ksp dev`'s demo load and the producer benchmark. Pacing waits on `producer.ready()`, so memory
  * stays within the producer's buffer bound whatever the rate.
  */
+import { ErrorType } from '../errors';
 import type { Producer, ProducerStats, PutResult } from './producer';
 
 export interface LoadOptions {
@@ -51,7 +52,7 @@ export interface LoadSummary extends LoadProgress {
 }
 
 /** Errors that only mean "not in time" under load (recordTtl over while throttled); the run goes on. */
-const TRANSIENT_TYPES = new Set(['KspAwsThrottled', 'KspAwsUnavailable']);
+const TRANSIENT_TYPES = new Set<string>([ErrorType.AwsThrottled, ErrorType.AwsUnavailable]);
 
 function asError(err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err));

@@ -12,14 +12,16 @@
  * - The buffer is bounded: `put` waits for room when it is full; `ready()` lets a loop pace itself.
  * - `flush()` sends everything buffered now and resolves when it is settled; `close()` flushes and
  *   refuses further puts. Neither loses a record.
+ * - `abort(reason)` stops at once: requests in flight are aborted, every record not yet in the
+ *   stream is rejected with `reason`, and nothing is sent afterwards (an activity whose attempt
+ *   is lost must not write late).
  */
 import { PutRecordsCommand, type PutRecordsResultEntry } from '@aws-sdk/client-kinesis';
 import { classifyAwsError, isThrottling, isTransient } from '../aws/classify';
-import { ErrorType } from '../errors';
 import { effectiveHashKey } from '../kpl';
 import { BufferGate } from './backpressure';
 import { type Entry, buildRequest } from './batcher';
-import { EarlierRecordFailedError, ProducerClosedError } from './errors';
+import { EarlierRecordFailedError, ErrorType, ProducerClosedError } from '../errors';
 import { type KeyQueue, KeyQueues, type PendingRecord } from './key-queues';
 import { type LatencySummary, LatencyHistogram } from './latency';
 import {
@@ -34,8 +36,8 @@ import {
   type ProducerOptions,
   compileProducerOptions,
 } from '../config/producer-options';
+import { backoffMs } from '../config/backoff';
 import { ShardRateLimiter } from './rate-limiter';
-import { backoffDelay } from './retry';
 import { ShardMap } from './shard-map';
 
 export interface PutResult {
@@ -77,6 +79,8 @@ export interface Producer {
   ready(): Promise<void>;
   flush(): Promise<void>;
   close(): Promise<void>;
+  /** Stops now: aborts requests in flight, rejects every unsettled record with `reason`, sends nothing more. */
+  abort(reason: Error): void;
   stats(): ProducerStats;
 }
 
@@ -107,6 +111,8 @@ export function createProducer(options: ProducerOptions): Producer {
   const queues = new KeyQueues();
   const gate = new BufferGate(opts.maxBufferedRecords, opts.maxBufferedBytes);
   const latency = new LatencyHistogram();
+  /** Between attempts of a record: doubling, with equal jitter so throttled writers spread out. */
+  const retryBackoff = { initialMs: opts.retry.initialDelayMs, coefficient: 2, maxMs: opts.retry.maxDelayMs };
   const settlers = new WeakMap<PendingRecord, Settle>();
   /** Ids of puts not yet settled, oldest first (a Set keeps insertion order). */
   const unsettled = new Set<number>();
@@ -128,6 +134,8 @@ export function createProducer(options: ProducerOptions): Producer {
   let mapLoading = false;
   let timer: NodeJS.Timeout | undefined;
   let timerAt = Infinity;
+  /** Aborted by `abort()`: requests in flight end, and nothing is sent afterwards. */
+  const stop = new AbortController();
 
   function settle(record: PendingRecord, outcome: { result: PutResult } | { error: unknown }): void {
     const s = settlers.get(record);
@@ -198,7 +206,7 @@ export function createProducer(options: ProducerOptions): Producer {
     for (const [key, records] of groupByKey(entry.records)) {
       for (const r of records) r.attempts++;
       const attempts = Math.max(...records.map((r) => r.attempts));
-      const retryAt = at + backoffDelay(attempts, opts.retry);
+      const retryAt = at + backoffMs(retryBackoff, attempts - 1, Math.random());
       const expired = records.some((r) => retryAt - r.acceptedAt > opts.recordTtlMs);
       if (retryable && !expired) {
         counters.retries += records.length;
@@ -238,8 +246,19 @@ export function createProducer(options: ProducerOptions): Producer {
       try {
         out = await opts.kinesis.send(
           new PutRecordsCommand({ StreamName: opts.streamName, Records: entries.map((e) => e.request) }),
+          { abortSignal: stop.signal },
         );
       } catch (err) {
+        if (stop.signal.aborted) {
+          // Aborted: the records may or may not be in the stream; their puts reject with the reason.
+          for (const entry of entries) {
+            for (const [key, records] of groupByKey(entry.records)) {
+              fail(key, records, stop.signal.reason);
+              queues.settled(key);
+            }
+          }
+          return;
+        }
         const error = classifyAwsError(err, { operation: 'PutRecords', streamName: opts.streamName });
         if (isThrottling(error)) {
           counters.throttles++;
@@ -326,6 +345,7 @@ export function createProducer(options: ProducerOptions): Producer {
 
   function pump(): void {
     pumpQueued = false;
+    if (stop.signal.aborted) return;
     if (!map.loaded || map.needsLoad) {
       loadMap();
       if (!map.loaded) return;
@@ -370,6 +390,13 @@ export function createProducer(options: ProducerOptions): Producer {
     unsettled.add(id);
     return new Promise<PutResult>((resolve, reject) => {
       gate.enter(bytes, () => {
+        if (stop.signal.aborted) {
+          // Waited for room while the producer was aborted: never buffered.
+          gate.leave(bytes);
+          unsettled.delete(id);
+          reject(stop.signal.reason as Error);
+          return;
+        }
         const pending = queues.add(record.partitionKey, (key) => ({
           partitionKey: record.partitionKey,
           explicitHashKey: record.explicitHashKey,
@@ -402,6 +429,14 @@ export function createProducer(options: ProducerOptions): Producer {
       await flush();
       if (timer) clearTimeout(timer);
       timer = undefined;
+    },
+    abort(reason: Error) {
+      if (stop.signal.aborted) return;
+      closed = true;
+      stop.abort(reason);
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+      failEverything(reason);
     },
     stats: () => ({
       ...counters,

@@ -13,7 +13,6 @@ import {
 } from '../../src/producer';
 import { validateRecord } from '../../src/producer/limits';
 import { ShardRateLimiter } from '../../src/producer/rate-limiter';
-import { backoffDelay } from '../../src/producer/retry';
 import { AggregateBuilder, deaggregate, effectiveHashKey } from '../../src/kpl';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 
@@ -322,11 +321,5 @@ describe('records and options', () => {
       rateLimit: 100,
       recordTtlMs: Infinity,
     });
-  });
-
-  it('backoff doubles from the initial delay up to the maximum, with jitter in its upper half', () => {
-    const retry = { initialDelayMs: 100, maxDelayMs: 1000 };
-    expect([1, 2, 3, 4, 5].map((a) => backoffDelay(a, retry, () => 1))).toEqual([100, 200, 400, 800, 1000]);
-    expect([1, 2, 5].map((a) => backoffDelay(a, retry, () => 0))).toEqual([50, 100, 500]);
   });
 });

@@ -13,10 +13,11 @@ import { ApplicationFailure } from '@temporalio/common';
 import { classifyAwsError } from '../../aws/classify';
 import { liveStreamStatus } from '../../client/stream-control';
 import { streamWorkflowId } from '../../constants';
+import { ErrorType } from '../../errors';
 import type { LoadSample } from '../../workflows/autoscale-load';
 
 /** ApplicationFailure type: the load cannot be measured now (the autoscaler holds and retries later). */
-export const NO_MEASUREMENT = 'KspNoLoadMeasurement';
+export const NO_MEASUREMENT = ErrorType.NoLoadMeasurement;
 
 export interface LoadSamplerDeps {
   kinesis: KinesisClient;

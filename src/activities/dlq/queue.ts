@@ -1,7 +1,8 @@
 /**
  * The SQS calls a DLQ replay makes, each classified once at this boundary (STYLE.md habit 8):
  * receive with the attributes a replay needs, delete and change visibility in batches of ten,
- * and send (put back or park) within the queue's own size limit.
+ * and send (put back or park) within the queue's own size limit. Every call is bounded (see
+ * src/aws/call.ts): a lost attempt aborts it, and sends nothing more afterwards.
  */
 import {
   ChangeMessageVisibilityBatchCommand,
@@ -12,6 +13,7 @@ import {
   SendMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import { type CallBounds, boundedCall, classifiedCall, isAbortedCall, throwIfAborted } from '../../aws/call';
 import { classifyAwsError } from '../../aws/classify';
 
 /** A message as the replay sees it. */
@@ -54,6 +56,8 @@ export class DlqQueue {
     private readonly sqs: SQSClient,
     /** The queue's MaximumMessageSize (the DLQ writer reads and caches it). */
     readonly maxMessageBytes: (queueUrl: string) => Promise<number>,
+    /** Bounds of each call: a replay attempt that is lost must not delete, hide or send afterwards. */
+    private readonly bounds: () => CallBounds = () => ({}),
   ) {}
 
   /** Long-polls for up to `max` (≤ 10) messages, hiding them for `visibilitySeconds`. */
@@ -61,21 +65,25 @@ export class DlqQueue {
     queueUrl: string,
     options: { max: number; waitSeconds: number; visibilitySeconds: number; abortSignal?: AbortSignal },
   ): Promise<ReceivedMessage[]> {
+    const command = new ReceiveMessageCommand({
+      QueueUrl: queueUrl,
+      MaxNumberOfMessages: Math.max(1, Math.min(10, options.max)),
+      WaitTimeSeconds: options.waitSeconds,
+      VisibilityTimeout: options.visibilitySeconds,
+      MessageSystemAttributeNames: ['ApproximateReceiveCount'],
+      MessageAttributeNames: ['All'],
+    });
+    // The long poll's own wait does not count against the call's deadline.
+    const deadline = this.bounds().timeoutMs;
+    const bounds = {
+      ...(options.abortSignal ? { signal: options.abortSignal } : {}),
+      ...(deadline === undefined ? {} : { timeoutMs: deadline + options.waitSeconds * 1000 }),
+    };
     try {
-      const out = await this.sqs.send(
-        new ReceiveMessageCommand({
-          QueueUrl: queueUrl,
-          MaxNumberOfMessages: Math.max(1, Math.min(10, options.max)),
-          WaitTimeSeconds: options.waitSeconds,
-          VisibilityTimeout: options.visibilitySeconds,
-          MessageSystemAttributeNames: ['ApproximateReceiveCount'],
-          MessageAttributeNames: ['All'],
-        }),
-        options.abortSignal ? { abortSignal: options.abortSignal } : {},
-      );
+      const out = await boundedCall(bounds, (o) => this.sqs.send(command, o));
       return (out.Messages ?? []).map(toReceived);
     } catch (err) {
-      if (options.abortSignal?.aborted) return []; // stopped during the long poll: nothing received
+      if (isAbortedCall(err)) return []; // stopped during the long poll: nothing received
       throw classifyAwsError(err, { operation: 'ReceiveMessage', queueUrl });
     }
   }
@@ -84,17 +92,14 @@ export class DlqQueue {
   async delete(queueUrl: string, receiptHandles: readonly string[]): Promise<string[]> {
     const refused: string[] = [];
     for (const batch of chunks(receiptHandles, 10)) {
-      try {
-        const out = await this.sqs.send(
-          new DeleteMessageBatchCommand({
-            QueueUrl: queueUrl,
-            Entries: batch.map((ReceiptHandle, i) => ({ Id: String(i), ReceiptHandle })),
-          }),
-        );
-        for (const f of out.Failed ?? []) refused.push(batch[Number(f.Id)] ?? '');
-      } catch (err) {
-        throw classifyAwsError(err, { operation: 'DeleteMessageBatch', queueUrl });
-      }
+      const command = new DeleteMessageBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: batch.map((ReceiptHandle, i) => ({ Id: String(i), ReceiptHandle })),
+      });
+      const out = await classifiedCall(this.bounds(), { operation: 'DeleteMessageBatch', queueUrl }, (o) =>
+        this.sqs.send(command, o),
+      );
+      for (const f of out.Failed ?? []) refused.push(batch[Number(f.Id)] ?? '');
     }
     return refused;
   }
@@ -106,42 +111,45 @@ export class DlqQueue {
   ): Promise<number> {
     let accepted = 0;
     for (const batch of chunks(entries, 10)) {
-      try {
-        const out = await this.sqs.send(
-          new ChangeMessageVisibilityBatchCommand({
-            QueueUrl: queueUrl,
-            Entries: batch.map((e, i) => ({
-              Id: String(i),
-              ReceiptHandle: e.receiptHandle,
-              VisibilityTimeout: e.seconds,
-            })),
-          }),
-        );
-        accepted += out.Successful?.length ?? 0;
-      } catch (err) {
-        throw classifyAwsError(err, { operation: 'ChangeMessageVisibilityBatch', queueUrl });
-      }
+      const command = new ChangeMessageVisibilityBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: batch.map((e, i) => ({
+          Id: String(i),
+          ReceiptHandle: e.receiptHandle,
+          VisibilityTimeout: e.seconds,
+        })),
+      });
+      const out = await classifiedCall(
+        this.bounds(),
+        { operation: 'ChangeMessageVisibilityBatch', queueUrl },
+        (o) => this.sqs.send(command, o),
+      );
+      accepted += out.Successful?.length ?? 0;
     }
     return accepted;
   }
 
   async send(queueUrl: string, message: OutgoingMessage): Promise<void> {
-    await sendMessage(this.sqs, queueUrl, message);
+    await sendMessage(this.sqs, queueUrl, message, this.bounds());
   }
 }
 
-/** One SendMessage, classified: the DLQ writer and the replay both send this way. */
-export async function sendMessage(sqs: SQSClient, queueUrl: string, message: OutgoingMessage): Promise<void> {
-  try {
-    await sqs.send(
-      new SendMessageCommand({
-        QueueUrl: queueUrl,
-        MessageBody: message.body,
-        MessageAttributes: message.attributes,
-        ...(message.delaySeconds ? { DelaySeconds: message.delaySeconds } : {}),
-      }),
-    );
-  } catch (err) {
-    throw classifyAwsError(err, { operation: 'SendMessage', queueUrl });
-  }
+/**
+ * One SendMessage, bounded and classified: the DLQ writer and the replay both send this way. Not
+ * sent at all when the bounding signal has already aborted (a lost attempt writes nothing).
+ */
+export async function sendMessage(
+  sqs: SQSClient,
+  queueUrl: string,
+  message: OutgoingMessage,
+  bounds: CallBounds = {},
+): Promise<void> {
+  throwIfAborted(bounds.signal);
+  const command = new SendMessageCommand({
+    QueueUrl: queueUrl,
+    MessageBody: message.body,
+    MessageAttributes: message.attributes,
+    ...(message.delaySeconds ? { DelaySeconds: message.delaySeconds } : {}),
+  });
+  await classifiedCall(bounds, { operation: 'SendMessage', queueUrl }, (o) => sqs.send(command, o));
 }

@@ -14,6 +14,7 @@ import {
   type ReplayDlqBatchResult,
   emptyCounts,
 } from '../../dlq/replay-contract';
+import { ErrorType } from '../../errors';
 import type { ReceivedMessage } from './queue';
 import { RecordRateLimiter } from './rate';
 import { type MessageReplayerDeps, type MessageResult, MessageReplayer } from './replay-message';
@@ -143,7 +144,7 @@ export function createDlqReplayActivities(deps: DlqReplayDeps): DlqReplayActivit
         const refused = await deps.queue.delete(o.queueUrl, done);
         if (refused.length > 0) {
           lastError = {
-            type: 'DeleteRefused',
+            type: ErrorType.DlqDeleteRefused,
             message: `${refused.length} replayed message(s) could not be deleted and will be replayed again`,
           };
           deps.log.warn(lastError.message, { queueUrl: o.queueUrl });

@@ -9,7 +9,10 @@ import {
   type KinesisClient,
   type _Record,
 } from '@aws-sdk/client-kinesis';
-import { classifyAwsError, isThrottling } from '../../aws/classify';
+import { type CallBounds, type SendOptions, classifiedCall } from '../../aws/call';
+import { isThrottling } from '../../aws/classify';
+import { type BackoffPolicy, backoffMs } from '../../config/backoff';
+import { ErrorType } from '../../errors';
 import type { DlqEnvelope } from '../../dlq/envelope';
 import { type KinesisRecord, compareSequence } from '../../records';
 import { toUserRecords } from '../shard/user-records';
@@ -18,7 +21,8 @@ export type RereadResult = { ok: true; records: KinesisRecord[] } | { ok: false;
 
 /** GetRecords calls one re-read may make before it gives up looking (records far apart: empty segments). */
 const MAX_READS = 20;
-const THROTTLE_PAUSE_MS = 500;
+/** Pauses while throttled: 500 ms doubling, at most 5 tries. */
+const THROTTLE_BACKOFF: BackoffPolicy = { initialMs: 500, coefficient: 2, maxMs: 8_000 };
 
 /** Position of a user record relative to a (sequence, sub-sequence) bound; sub-sequences count only when both have one. */
 function compareTo(record: KinesisRecord, seq: string, sub: number | undefined): number {
@@ -31,22 +35,26 @@ export class RecordRereader {
   constructor(
     private readonly kinesis: KinesisClient,
     private readonly sleep: (ms: number) => Promise<void>,
+    /** Bounds of each Kinesis call (aborted when the replay attempt is lost). */
+    private readonly bounds: () => CallBounds = () => ({}),
   ) {}
 
-  private async call<T>(operation: string, envelope: DlqEnvelope, run: () => Promise<T>): Promise<T> {
+  private async call<T>(
+    operation: string,
+    envelope: DlqEnvelope,
+    run: (options: SendOptions) => Promise<T>,
+  ): Promise<T> {
+    const context = {
+      operation,
+      streamName: envelope.streamName,
+      shardId: envelope.KinesisBatchInfo.shardId,
+    };
     for (let throttled = 0; ; throttled++) {
       try {
-        return await run();
+        return await classifiedCall(this.bounds(), context, run);
       } catch (err) {
-        if (isThrottling(err) && throttled < 5) {
-          await this.sleep(THROTTLE_PAUSE_MS * 2 ** throttled);
-          continue;
-        }
-        throw classifyAwsError(err, {
-          operation,
-          streamName: envelope.streamName,
-          shardId: envelope.KinesisBatchInfo.shardId,
-        });
+        if (!isThrottling(err) || throttled >= 5) throw err;
+        await this.sleep(backoffMs(THROTTLE_BACKOFF, throttled));
       }
     }
   }
@@ -58,7 +66,7 @@ export class RecordRereader {
     let iterator: string | undefined;
     try {
       iterator = (
-        await this.call('GetShardIterator', envelope, () =>
+        await this.call('GetShardIterator', envelope, (o) =>
           this.kinesis.send(
             new GetShardIteratorCommand({
               StreamName: envelope.streamName,
@@ -66,12 +74,13 @@ export class RecordRereader {
               ShardIteratorType: 'AT_SEQUENCE_NUMBER',
               StartingSequenceNumber: info.startSequenceNumber,
             }),
+            o,
           ),
         )
       ).ShardIterator;
     } catch (err) {
       const type = (err as { type?: string }).type;
-      if (type === 'KspStreamNotFound' || type === 'KspAwsBadRequest') {
+      if (type === ErrorType.StreamNotFound || type === ErrorType.AwsBadRequest) {
         return { ok: false, reason: `records no longer readable from ${where}: ${(err as Error).message}` };
       }
       throw err;
@@ -79,9 +88,10 @@ export class RecordRereader {
     const found: KinesisRecord[] = [];
     for (let reads = 0; iterator && reads < MAX_READS; reads++) {
       const it: string = iterator;
-      const out = await this.call('GetRecords', envelope, () =>
+      const out = await this.call('GetRecords', envelope, (o) =>
         this.kinesis.send(
           new GetRecordsCommand({ ShardIterator: it, Limit: Math.min(10_000, info.batchSize + 10) }),
+          o,
         ),
       );
       const raw: _Record[] = out.Records ?? [];

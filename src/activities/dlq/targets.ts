@@ -1,13 +1,17 @@
 /**
  * Where a DLQ replay sends records: through the worker's handler again (the same verdict rules as
- * the batch activity), or back into a stream with PutRecords, keeping partition and hash keys so
- * each record lands where its key's records are. Both report exactly which records failed.
+ * the batch activity), or back into a stream through the project's producer, keeping partition and
+ * hash keys so each record lands where its key's records are, in order (the producer never lets a
+ * retried record of a key land after a later one, and keeps to the PutRecords limits). Both report
+ * exactly which records failed.
  */
-import { type KinesisClient, PutRecordsCommand, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
-import { classifyAwsError, isThrottling } from '../../aws/classify';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import { type CallBounds, abortReason, throwIfAborted } from '../../aws/call';
+import { ErrorType } from '../../errors';
 import type { BatchHandler, HandlerContext } from '../../handler/contract';
 import type { KinesisRecord } from '../../records';
 import { runHandler } from '../../handler/run-handler';
+import { createProducer } from '../../producer';
 
 export interface ReplayOutcome {
   /** The records that were not replayed, in order; empty when all were. */
@@ -25,78 +29,57 @@ export async function replayThroughHandler(
   return { failed: verdict.failed.map((i) => records[i] as KinesisRecord), error: verdict.error };
 }
 
-/** PutRecords limits: 500 entries and 5 MiB (data plus partition keys) per request. */
-const MAX_ENTRIES = 500;
-const MAX_REQUEST_BYTES = 5 * 1024 * 1024;
-/** Tries per entry that Kinesis refuses (throttled or internal error) before the record counts as failed. */
-const ENTRY_TRIES = 4;
+/** Whole-stream refusals: the replay cannot go on, so the activity fails with them. */
+const FATAL_TYPES: ReadonlySet<string> = new Set([ErrorType.StreamNotFound, ErrorType.AwsAccessDenied]);
+/** How long a record may wait for the stream (throttled, retried) before it counts as failed. */
+const RECORD_TTL = '10s';
 
-function entryOf(r: KinesisRecord): PutRecordsRequestEntry {
-  return {
-    Data: r.data,
-    PartitionKey: r.partitionKey,
-    ...(r.explicitHashKey === undefined ? {} : { ExplicitHashKey: r.explicitHashKey }),
-  };
-}
-
-function requests(records: readonly KinesisRecord[]): KinesisRecord[][] {
-  const out: KinesisRecord[][] = [];
-  let current: KinesisRecord[] = [];
-  let bytes = 0;
-  for (const r of records) {
-    const size = r.data.byteLength + Buffer.byteLength(r.partitionKey);
-    if (current.length > 0 && (current.length >= MAX_ENTRIES || bytes + size > MAX_REQUEST_BYTES)) {
-      out.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(r);
-    bytes += size;
-  }
-  if (current.length > 0) out.push(current);
-  return out;
+function errorOf(reason: unknown): NonNullable<ReplayOutcome['error']> {
+  const type = (reason as { type?: unknown } | null)?.type;
+  const e = reason instanceof Error ? reason : new Error(String(reason));
+  return { type: typeof type === 'string' && type !== '' ? type : e.name || 'Error', message: e.message };
 }
 
 export class RecordReputter {
   constructor(
     private readonly kinesis: KinesisClient,
-    private readonly sleep: (ms: number) => Promise<void>,
+    /** Bounds of the current attempt: once it is lost, nothing more is put. */
+    private readonly bounds: () => CallBounds = () => ({}),
   ) {}
 
   /**
-   * Puts the records into `streamName`, retrying entries Kinesis refuses. A request refused as a
-   * whole for a reason no retry fixes (stream missing, access denied) throws, classified.
+   * Puts the records into `streamName`, in order per partition key; the producer retries what
+   * Kinesis refuses. A refusal of the whole stream (missing, access denied) throws, classified.
    */
   async put(streamName: string, records: readonly KinesisRecord[]): Promise<ReplayOutcome> {
-    const failed: KinesisRecord[] = [];
-    let error: ReplayOutcome['error'] = null;
-    for (const request of requests(records)) {
-      let pending = request;
-      for (let attempt = 1; pending.length > 0; attempt++) {
-        let out;
-        try {
-          out = await this.kinesis.send(
-            new PutRecordsCommand({ StreamName: streamName, Records: pending.map(entryOf) }),
-          );
-        } catch (err) {
-          if (isThrottling(err) && attempt < ENTRY_TRIES) {
-            await this.sleep(200 * 2 ** attempt);
-            continue;
-          }
-          throw classifyAwsError(err, { operation: 'PutRecords', streamName });
-        }
-        const refused = pending.filter((_, i) => out.Records?.[i]?.ErrorCode);
-        const first = out.Records?.find((r) => r.ErrorCode);
-        if (first)
-          error = { type: first.ErrorCode ?? 'PutRecordsError', message: first.ErrorMessage ?? 'refused' };
-        if (refused.length === 0 || attempt >= ENTRY_TRIES) {
-          failed.push(...refused);
-          break;
-        }
-        pending = refused;
-        await this.sleep(200 * 2 ** attempt);
-      }
+    const { signal } = this.bounds();
+    throwIfAborted(signal);
+    const producer = createProducer({ kinesis: this.kinesis, streamName, recordTtl: RECORD_TTL });
+    const abort = (): void => producer.abort(abortReason(signal as AbortSignal));
+    signal?.addEventListener('abort', abort, { once: true });
+    let settled: Array<PromiseSettledResult<unknown>>;
+    try {
+      settled = await Promise.allSettled(
+        records.map((r) =>
+          producer.put({
+            partitionKey: r.partitionKey,
+            data: r.data,
+            ...(r.explicitHashKey === undefined ? {} : { explicitHashKey: r.explicitHashKey }),
+          }),
+        ),
+      );
+      await producer.close();
+    } finally {
+      signal?.removeEventListener('abort', abort);
     }
-    return { failed, error: failed.length > 0 ? error : null };
+    throwIfAborted(signal); // lost meanwhile: the attempt ends cancelled, not with a result
+    const failed = records.filter((_, i) => settled[i]?.status === 'rejected');
+    const first = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    const fatal = settled.find(
+      (s): s is PromiseRejectedResult =>
+        s.status === 'rejected' && FATAL_TYPES.has(String((s.reason as { type?: unknown } | null)?.type)),
+    );
+    if (fatal) throw fatal.reason;
+    return { failed, error: first ? errorOf(first.reason) : null };
   }
 }

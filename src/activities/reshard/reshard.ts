@@ -2,7 +2,8 @@
  * Activities of the reshard workflow: look at the stream (shape, account limit), read the
  * stream workflow's ledger of recent changes, make one control-plane call, and wait until the
  * stream is ACTIVE with the change visible. Each call is safe to retry: a retry first checks
- * whether the earlier attempt's change already happened.
+ * whether the earlier attempt's change already happened. Every Kinesis call is aborted with the
+ * activity (cancelled or timed out) and has a deadline under its heartbeat timeout.
  */
 import {
   DescribeLimitsCommand,
@@ -17,7 +18,9 @@ import {
 import { Context } from '@temporalio/activity';
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import { type CallBounds, type SendOptions, boundedCall, isAbortedCall } from '../../aws/call';
 import { classifyAwsError } from '../../aws/classify';
+import { cancellableCall } from '../attempt';
 import { streamWorkflowId } from '../../constants';
 import { ErrorType } from '../../errors';
 import { type ReshardLedgerEntry, reshardLedgerQuery } from '../../workflows/stream-messages';
@@ -34,6 +37,8 @@ export interface ReshardActivityDeps {
   attempt?: () => number;
   /** First poll interval while waiting for ACTIVE; grows to 5 s. @default 250 */
   activePollMs?: number;
+  /** Bounds of each Kinesis call. @default the activity's cancellation and a deadline under its heartbeat timeout */
+  bounds?: () => CallBounds;
 }
 
 export interface WaitForActiveInput {
@@ -84,18 +89,25 @@ export function createReshardActivities(deps: ReshardActivityDeps) {
   const sleep = deps.sleep ?? ((ms: number) => Context.current().sleep(ms));
   const heartbeat = deps.heartbeat ?? ((details: unknown) => Context.current().heartbeat(details));
   const attempt = deps.attempt ?? (() => Context.current().info.attempt);
+  const bounds = deps.bounds ?? cancellableCall;
+  /** A bounded call; the caller classifies what it throws, except the activity's own cancellation. */
+  const call = <T>(run: (options: SendOptions) => Promise<T>): Promise<T> => boundedCall(bounds(), run);
 
-  async function send<T>(operation: string, streamName: string, call: () => Promise<T>): Promise<T> {
+  async function send<T>(
+    operation: string,
+    streamName: string,
+    run: (options: SendOptions) => Promise<T>,
+  ): Promise<T> {
     try {
-      return await call();
+      return await call(run);
     } catch (err) {
-      throw classifyReshardError(err, operation, streamName);
+      throw isAbortedCall(err) ? err : classifyReshardError(err, operation, streamName);
     }
   }
 
   async function summary(streamName: string) {
-    const out = await send('DescribeStreamSummary', streamName, () =>
-      kinesis.send(new DescribeStreamSummaryCommand({ StreamName: streamName })),
+    const out = await send('DescribeStreamSummary', streamName, (o) =>
+      kinesis.send(new DescribeStreamSummaryCommand({ StreamName: streamName }), o),
     );
     const d = out.StreamDescriptionSummary;
     return {
@@ -112,7 +124,7 @@ export function createReshardActivities(deps: ReshardActivityDeps) {
     let nextToken: string | undefined;
     do {
       const input: ListShardsCommandInput = nextToken ? { NextToken: nextToken } : { StreamName: streamName };
-      const out = await send('ListShards', streamName, () => kinesis.send(new ListShardsCommand(input)));
+      const out = await send('ListShards', streamName, (o) => kinesis.send(new ListShardsCommand(input), o));
       for (const s of out.Shards ?? []) {
         if (!s.ShardId || seen.has(s.ShardId) || s.SequenceNumberRange?.EndingSequenceNumber !== undefined)
           continue;
@@ -135,10 +147,11 @@ export function createReshardActivities(deps: ReshardActivityDeps) {
   /** The account's shard limit; null where the backend has no DescribeLimits or IAM denies it. */
   async function accountLimits(): Promise<StreamShape['account']> {
     try {
-      const out = await kinesis.send(new DescribeLimitsCommand({}));
+      const out = await call((o) => kinesis.send(new DescribeLimitsCommand({}), o));
       if (out.ShardLimit === undefined || out.OpenShardCount === undefined) return null;
       return { shardLimit: out.ShardLimit, openShardCount: out.OpenShardCount };
     } catch (err) {
+      if (isAbortedCall(err)) throw err;
       const failure = classifyAwsError(err, { operation: 'DescribeLimits' });
       if (failure.type === ErrorType.AwsBadRequest || failure.type === ErrorType.AwsAccessDenied) return null;
       throw failure;
@@ -186,15 +199,19 @@ export function createReshardActivities(deps: ReshardActivityDeps) {
       const earlier = await retryGuard(input.streamName);
       if (earlier?.openShardCount === input.targetShardCount) return { supported: true, alreadyDone: true };
       try {
-        await kinesis.send(
-          new UpdateShardCountCommand({
-            StreamName: input.streamName,
-            TargetShardCount: input.targetShardCount,
-            ScalingType: 'UNIFORM_SCALING',
-          }),
+        await call((o) =>
+          kinesis.send(
+            new UpdateShardCountCommand({
+              StreamName: input.streamName,
+              TargetShardCount: input.targetShardCount,
+              ScalingType: 'UNIFORM_SCALING',
+            }),
+            o,
+          ),
         );
         return { supported: true, alreadyDone: false };
       } catch (err) {
+        if (isAbortedCall(err)) throw err;
         if (errorName(err) === 'UnknownOperationException') return { supported: false, alreadyDone: false };
         throw classifyReshardError(err, 'UpdateShardCount', input.streamName);
       }
@@ -206,13 +223,14 @@ export function createReshardActivities(deps: ReshardActivityDeps) {
       newStartingHashKey: string;
     }): Promise<{ alreadyDone: boolean }> {
       if (await alreadyClosed(input.streamName, [input.shardId])) return { alreadyDone: true };
-      await send('SplitShard', input.streamName, () =>
+      await send('SplitShard', input.streamName, (o) =>
         kinesis.send(
           new SplitShardCommand({
             StreamName: input.streamName,
             ShardToSplit: input.shardId,
             NewStartingHashKey: input.newStartingHashKey,
           }),
+          o,
         ),
       );
       return { alreadyDone: false };
@@ -225,13 +243,14 @@ export function createReshardActivities(deps: ReshardActivityDeps) {
     }): Promise<{ alreadyDone: boolean }> {
       if (await alreadyClosed(input.streamName, [input.shardId, input.adjacentShardId]))
         return { alreadyDone: true };
-      await send('MergeShards', input.streamName, () =>
+      await send('MergeShards', input.streamName, (o) =>
         kinesis.send(
           new MergeShardsCommand({
             StreamName: input.streamName,
             ShardToMerge: input.shardId,
             AdjacentShardToMerge: input.adjacentShardId,
           }),
+          o,
         ),
       );
       return { alreadyDone: false };
@@ -269,7 +288,7 @@ export function createReshardActivities(deps: ReshardActivityDeps) {
         if (err instanceof WorkflowNotFoundError) return { entries: [], streamWorkflowFound: false };
         throw ApplicationFailure.retryable(
           `cannot read the reshard ledger of stream "${input.streamName}" from its stream workflow: ${errorMessage(err)}`,
-          'KspLedgerUnavailable',
+          ErrorType.LedgerUnavailable,
         );
       }
     },

@@ -1,7 +1,9 @@
 /**
  * Reads one batch from a shard: derives the iterator from the checkpoint (never from workflow
  * state, DESIGN.md rule 2), long-polls an idle shard within 5 GetRecords/s, re-derives an expired
- * iterator, backs off on throttling, and detects the end of a closed shard.
+ * iterator, backs off on throttling, and detects the end of a closed shard. Every Kinesis call is
+ * bounded (aborted with the attempt, deadline under the heartbeat timeout); while Kinesis does not
+ * answer, the heartbeat and the attempt's failure say since when (`ksp status`, the Web UI).
  */
 import {
   GetRecordsCommand,
@@ -10,14 +12,18 @@ import {
   type KinesisClient,
   type _Record,
 } from '@aws-sdk/client-kinesis';
+import { ApplicationFailure } from '@temporalio/common';
+import { type CallBounds, type SendOptions, boundedCall, isAbortedCall } from '../../aws/call';
 import { classifyAwsError, isExpiredIterator, isThrottling } from '../../aws/classify';
+import { type BackoffPolicy, backoffMs } from '../../config/backoff';
 import type { ShardStartPosition } from '../../config/stream-options';
+import { ErrorType } from '../../errors';
 import type { Checkpoint } from '../../records';
 import type { IteratorCache } from './iterator-cache';
 
 /** Kinesis allows 5 GetRecords calls per second per shard. */
 export const MIN_GET_RECORDS_INTERVAL_MS = 200;
-const THROTTLE_BACKOFF_MS = { initial: 250, max: 5_000 };
+const THROTTLE_BACKOFF: BackoffPolicy = { initialMs: 250, coefficient: 2, maxMs: 5_000 };
 
 export interface ReaderDeps {
   kinesis: KinesisClient;
@@ -27,6 +33,28 @@ export interface ReaderDeps {
   /** Heartbeat with progress details. */
   heartbeat(details: unknown): void;
   now(): number;
+  /** Bounds of each Kinesis call: aborted with the attempt, deadline under the heartbeat timeout. */
+  bounds?(): CallBounds;
+  /** Heartbeat details of this activity's previous attempt (they say since when Kinesis is unreachable). */
+  previousHeartbeat?(): unknown;
+}
+
+/** Heartbeat details while Kinesis does not answer: the note `ksp status` and the Web UI show. */
+export interface UnreachableHeartbeat {
+  phase: 'unreachable';
+  /** ISO time of the first failed call of this outage. */
+  unreachableSince: string;
+  note: string;
+}
+
+/** Longest error text quoted in an outage note. */
+const MAX_REASON_CHARS = 200;
+
+function unreachableSince(details: unknown): number | undefined {
+  if (typeof details !== 'object' || details === null) return undefined;
+  const since = (details as Partial<UnreachableHeartbeat>).unreachableSince;
+  const at = typeof since === 'string' ? Date.parse(since) : NaN;
+  return Number.isFinite(at) ? at : undefined;
 }
 
 export interface FetchRequest {
@@ -92,8 +120,54 @@ export function iteratorRequest(
 export class ShardReader {
   /** When this worker last called GetRecords per shard: the 5/s limit spans consecutive batches. */
   private readonly lastGetRecordsAt = new Map<string, number>();
+  /** Per shard, when Kinesis stopped answering this worker's calls (cleared by the next answer). */
+  private readonly unreachable = new Map<string, number>();
 
   constructor(private readonly deps: ReaderDeps) {}
+
+  private async call<T>(
+    req: Pick<FetchRequest, 'streamName' | 'shardId'>,
+    send: (options: SendOptions) => Promise<T>,
+  ): Promise<T> {
+    const out = await boundedCall(this.deps.bounds?.() ?? {}, send);
+    this.unreachable.delete(`${req.streamName}/${req.shardId}`);
+    return out;
+  }
+
+  /**
+   * Classifies a failed call. Kinesis unreachable (no answer, 5xx): the heartbeat records since
+   * when, and the attempt fails with that note, retryable, so Temporal retries it with backoff and
+   * the pending activity shows the outage instead of a shard that looks healthy.
+   */
+  private failure(req: Pick<FetchRequest, 'streamName' | 'shardId'>, operation: string, err: unknown): Error {
+    if (isAbortedCall(err)) return err; // the attempt was cancelled: not an AWS failure
+    const failure = classifyAwsError(err, { operation, streamName: req.streamName, shardId: req.shardId });
+    if (failure.type !== ErrorType.AwsUnavailable) return failure;
+    const key = `${req.streamName}/${req.shardId}`;
+    const since =
+      this.unreachable.get(key) ?? unreachableSince(this.deps.previousHeartbeat?.()) ?? this.deps.now();
+    this.unreachable.set(key, since);
+    const cause = failure.cause;
+    const reason = `${cause?.name ?? 'Error'}: ${cause?.message ?? failure.message}`.slice(
+      0,
+      MAX_REASON_CHARS,
+    );
+    const details: UnreachableHeartbeat = {
+      phase: 'unreachable',
+      unreachableSince: new Date(since).toISOString(),
+      note: `Kinesis unreachable since ${new Date(since).toISOString()} (${operation}: ${reason})`,
+    };
+    this.deps.heartbeat(details);
+    // No cause chain and no stack: the server keeps a pending activity's last failure only while it
+    // is small (4 KB by default, else "Failure exceeds size limit."), and this one must be shown.
+    const outage = ApplicationFailure.create({
+      type: ErrorType.AwsUnavailable,
+      message: `${details.note}; retried with backoff. ${failure.message}`,
+      details: [details],
+    });
+    outage.stack = '';
+    return outage;
+  }
 
   private async acquire(req: FetchRequest): Promise<string> {
     const cached = this.deps.iterators.take(req.streamName, req.shardId, req.checkpoint, req.startPosition);
@@ -101,17 +175,13 @@ export class ShardReader {
     const input = iteratorRequest(req.streamName, req.shardId, req.checkpoint, req.startPosition);
     for (let throttled = 0; ; throttled++) {
       try {
-        const out = await this.deps.kinesis.send(new GetShardIteratorCommand(input));
+        const out = await this.call(req, (o) =>
+          this.deps.kinesis.send(new GetShardIteratorCommand(input), o),
+        );
         if (!out.ShardIterator) throw new Error(`GetShardIterator returned no iterator for ${req.shardId}`);
         return out.ShardIterator;
       } catch (err) {
-        if (!isThrottling(err)) {
-          throw classifyAwsError(err, {
-            operation: 'GetShardIterator',
-            streamName: req.streamName,
-            shardId: req.shardId,
-          });
-        }
+        if (!isThrottling(err)) throw this.failure(req, 'GetShardIterator', err);
         this.deps.heartbeat({ phase: 'throttled', throttled: throttled + 1 });
         await this.deps.sleep(backoff(throttled));
       }
@@ -151,9 +221,8 @@ export class ShardReader {
       calls++;
       let out;
       try {
-        out = await this.deps.kinesis.send(
-          new GetRecordsCommand({ ShardIterator: iterator, Limit: req.limit - collected.length }),
-        );
+        const input = { ShardIterator: iterator, Limit: req.limit - collected.length };
+        out = await this.call(req, (o) => this.deps.kinesis.send(new GetRecordsCommand(input), o));
       } catch (err) {
         if (isExpiredIterator(err)) {
           // Re-derive after what this call already holds (whole raw records), else from the checkpoint.
@@ -169,11 +238,7 @@ export class ShardReader {
           await this.deps.sleep(backoff(throttled++));
           continue;
         }
-        throw classifyAwsError(err, {
-          operation: 'GetRecords',
-          streamName: req.streamName,
-          shardId: req.shardId,
-        });
+        throw this.failure(req, 'GetRecords', err);
       }
       const records = collected.length > 0 ? [...collected, ...(out.Records ?? [])] : (out.Records ?? []);
       const next = out.NextShardIterator ?? null;
@@ -224,7 +289,6 @@ export class ShardReader {
   }
 }
 
-function backoff(attempt: number): number {
-  const ms = Math.min(THROTTLE_BACKOFF_MS.max, THROTTLE_BACKOFF_MS.initial * 2 ** attempt);
-  return Math.round(ms / 2 + Math.random() * (ms / 2));
+function backoff(throttled: number): number {
+  return backoffMs(THROTTLE_BACKOFF, throttled, Math.random());
 }

@@ -6,6 +6,7 @@
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { shardWorkflowId, streamWorkflowId } from '../../constants';
+import { ErrorType } from '../../errors';
 import type { CompiledStreamOptions, ShardStartPosition } from '../../config/stream-options';
 import type { ShardStatus } from '../../workflows/shard-messages';
 import type { ShardWorkflowInput, ShardWorkflowResult } from '../../workflows/shard';
@@ -67,7 +68,7 @@ export function createShardStarter(deps: ShardStarterDeps) {
       if (!(err instanceof WorkflowNotFoundError)) {
         throw ApplicationFailure.retryable(
           `cannot tell where shard workflow ${workflowId} stopped (${String(err)}); not starting it from scratch, which could skip or repeat records`,
-          'KspShardRecoveryFailed',
+          ErrorType.ShardRecoveryFailed,
         );
       }
     }
