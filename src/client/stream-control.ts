@@ -25,6 +25,13 @@ import type { StreamWorkflowInput, StreamWorkflowResult } from '../workflows/str
 /** A problem with what the user asked for, worded for them (the CLI prints only the message). */
 export class TargetError extends Error {
   override readonly name = 'TargetError';
+  constructor(
+    message: string,
+    /** The service did not answer (the CLI exits 1), rather than refusing what was asked (2). */
+    readonly unavailable = false,
+  ) {
+    super(message);
+  }
 }
 
 /** The activity-oriented message says "retried"; here nothing is retried, so say what to do instead. */
@@ -63,7 +70,10 @@ export async function validateTarget(
       region: deps.region,
       ...(deps.kinesisEndpoint ? { endpoint: deps.kinesisEndpoint } : {}),
     });
-    throw new TargetError(reword(failure, 'Kinesis', deps.kinesisEndpoint, 'AWS_ENDPOINT_URL_KINESIS'));
+    throw new TargetError(
+      reword(failure, 'Kinesis', deps.kinesisEndpoint, 'AWS_ENDPOINT_URL_KINESIS'),
+      failure.type === ErrorType.AwsUnavailable,
+    );
   }
   const status = summary.StreamDescriptionSummary?.StreamStatus ?? 'UNKNOWN';
   if (status !== 'ACTIVE' && status !== 'UPDATING') {
@@ -85,6 +95,7 @@ export async function validateTarget(
       });
       throw new TargetError(
         `dead-letter queue: ${reword(failure, 'SQS', deps.sqsEndpoint, 'AWS_ENDPOINT_URL_SQS')}`,
+        failure.type === ErrorType.AwsUnavailable,
       );
     }
   }

@@ -95,7 +95,8 @@ describe('replayOptionsFromFlags', () => {
 
   it.each<[string, string[], new (...args: never[]) => Error, string]>([
     ['no queue URL', [], UsageError, 'missing <queue-url>'],
-    ['an unknown flag', [DLQ, '--fast'], UsageError, "Unknown option '--fast'"],
+    ['an unknown flag', [DLQ, '--fast'], UsageError, 'unknown option --fast. See `ksp dlq replay --help`.'],
+    ['a mistyped flag', [DLQ, '--dryrun'], UsageError, 'unknown option --dryrun: did you mean --dry-run?'],
     ['a rate that is no number', [DLQ, '--rate', 'lots'], ConfigError, '--rate'],
     ['max-tries 0', [DLQ, '--max-tries', '0'], ConfigError, '--max-tries'],
   ])('refuses %s', (_what, argv, type, message) => {
