@@ -82,7 +82,7 @@ describe('ksp start refuses bad input before anything starts', () => {
       'no DLQ while retries are finite',
       ['start', 'STREAM'],
       {},
-      /dlqQueueUrl.*retry\.maximumAttempts/s,
+      /--dlq: is missing while --max-attempts is 3.*Set --dlq, or set --max-attempts to 0/s,
       'STREAM',
     ],
     [
@@ -96,7 +96,7 @@ describe('ksp start refuses bad input before anything starts', () => {
       'a future AT_TIMESTAMP',
       ['start', 'STREAM', '--dlq', 'DLQ', '--start-position', 'AT_TIMESTAMP=2999-01-01T00:00:00Z'],
       {},
-      /startPosition\.timestamp.*future/s,
+      /--start-position: 2999-01-01T00:00:00\.000Z is in the future/s,
       'STREAM',
     ],
     [
@@ -106,7 +106,34 @@ describe('ksp start refuses bad input before anything starts', () => {
       /--batch-size.*1 to 10000/s,
       'STREAM',
     ],
-    ['an unknown flag', ['start', 'STREAM', '--bacth-size', '5'], {}, /bacth-size/s, 'STREAM'],
+    [
+      'an unknown flag',
+      ['start', 'STREAM', '--bacth-size', '5'],
+      {},
+      /unknown option --bacth-size: did you mean --batch-size\?/s,
+      'STREAM',
+    ],
+    [
+      'a poll wait without a unit',
+      ['start', 'STREAM', '--dlq', 'DLQ', '--poll-wait', '10'],
+      {},
+      /--poll-wait: "10" has no unit: use a unit, e.g. 10s/s,
+      'STREAM',
+    ],
+    [
+      'a poll wait of 0',
+      ['start', 'STREAM', '--dlq', 'DLQ', '--poll-wait', '0s'],
+      {},
+      /--poll-wait: 0ms is out of range: use 1s to 1h/s,
+      'STREAM',
+    ],
+    [
+      'a batch size in hexadecimal',
+      ['start', 'STREAM', '--dlq', 'DLQ', '--batch-size', '0x10'],
+      {},
+      /--batch-size: "0x10" is not in decimal digits: write 16/s,
+      'STREAM',
+    ],
   ])('%s', async (_name, args, over, message, stream) => {
     // Prepare
     const argv = args.map((a) =>
@@ -126,12 +153,12 @@ describe('ksp start refuses bad input before anything starts', () => {
     expect(await workflowExists(streamWorkflowId(stream === 'STREAM' ? streamName : stream))).toBe(false);
   });
 
-  it('an unreachable Kinesis endpoint', async () => {
+  it('an unreachable Kinesis endpoint fails (exit code 1, not the usage code 2)', async () => {
     const closed = await getFreePort();
     const out = await ksp(['start', streamName, '--dlq', dlqUrl], {
       AWS_ENDPOINT_URL_KINESIS: `http://127.0.0.1:${closed}`,
     });
-    expect(out.code).toBe(2);
+    expect(out.code).toBe(1);
     expect(out.stderr).toContain(`127.0.0.1:${closed}`);
     expect(await workflowExists(streamWorkflowId(streamName))).toBe(false);
   });
@@ -142,6 +169,29 @@ describe('ksp start refuses bad input before anything starts', () => {
     });
     expect(out.code).toBe(2);
     expect(out.stderr).toMatch(/AWS_ENDPOINT_URL_KINESIS.*not a URL/);
+  });
+});
+
+describe('failures name the address in use and exit 1', () => {
+  it('ksp worker with Temporal down: one line with the address, no raw transport error', async () => {
+    const closed = await getFreePort();
+    const out = await ksp(['worker'], {
+      TEMPORAL_ADDRESS: `127.0.0.1:${closed}`,
+      KSP_HANDLER: path.join(projectRoot(), 'dist', 'examples', 'jsonl-sink.js'),
+      KSP_SINK_FILE: path.join(outDir, 'sink.jsonl'),
+    });
+    expect(out.code).toBe(1);
+    expect(out.stderr).toContain(
+      `ksp worker: cannot reach Temporal at 127.0.0.1:${closed} (namespace default): Connection refused. Start it`,
+    );
+    expect(out.stderr).not.toContain('tonic');
+  });
+
+  it('ksp produce to a stream that does not exist names the endpoint in use', async () => {
+    const out = await ksp(['produce', 'no-such-stream', '--count', '1']);
+    expect(out.code).toBe(1);
+    expect(out.stderr).toContain(`endpoint ${suite.stack.kinesisEndpoint}`);
+    expect(out.stderr).not.toContain('default AWS Kinesis endpoint');
   });
 });
 
