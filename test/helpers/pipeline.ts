@@ -39,7 +39,7 @@ export function startWorkerProcess(
       AWS_REGION: stack.region,
       AWS_ENDPOINT_URL_KINESIS: stack.kinesisEndpoint,
       AWS_ENDPOINT_URL_SQS: stack.sqsEndpoint,
-      KSP_HANDLER: path.join(root, 'dist', 'handlers', 'jsonl-sink.js'),
+      KSP_HANDLER: path.join(root, 'dist', 'examples', 'jsonl-sink.js'),
       KSP_SINK_FILE: options.sinkFile,
       KSP_WORKFLOW_BUNDLE: workflowBundlePath(),
       ...(options.poison ? { KSP_SINK_POISON: options.poison } : {}),

@@ -11,6 +11,7 @@ import { streamWorkflowId } from '../../src/constants';
 import { getFreePort } from '../../src/local/ports';
 import { projectRoot, testOutDir } from '../../src/local/paths';
 import { useIntegrationStack } from '../helpers/integration-stack';
+import { waitFor } from '../helpers/wait';
 
 const suite = useIntegrationStack('bad-input', 'kinesalite');
 const outDir = path.join(testOutDir(), 'bad-input');
@@ -220,5 +221,56 @@ describe('the worker refuses a handler it cannot use', () => {
     const out = await run(['workers', 'main.js'], []);
     expect(out.code).toBe(1);
     expect(out.stderr).toMatch(/KSP_HANDLER.*is not set/);
+  });
+});
+
+describe('results on stdout (--json), progress on stderr', () => {
+  it('start, status, pause, resume, produce and stop --wait print JSON that parses', async () => {
+    // Prepare
+    const target = await suite.setup(1);
+    suite.worker(target);
+    const over = { KSP_TASK_QUEUE: target.taskQueue };
+    const json = async (args: string[]): Promise<Record<string, unknown>> => {
+      const out = await ksp([...args, '--json'], over);
+      expect({ args, code: out.code, stderr: out.code === 0 ? '' : out.stderr }).toEqual({
+        args,
+        code: 0,
+        stderr: '',
+      });
+      return JSON.parse(out.stdout) as Record<string, unknown>;
+    };
+    const stream = target.streamName;
+    const workflowId = streamWorkflowId(stream);
+    // Act + Assess
+    expect(await json(['start', stream, '--dlq', target.dlqUrl, '--poll-wait', '1s'])).toEqual({
+      streamName: stream,
+      workflowId,
+      alreadyRunning: false,
+    });
+    const status = await waitFor(
+      async () => {
+        const out = await ksp(['status', stream, '--json'], over);
+        if (out.code !== 0) throw new Error(out.stderr);
+        return JSON.parse(out.stdout) as { streamName: string; shards: unknown[] };
+      },
+      { what: 'ksp status --json', timeoutMs: 30_000, intervalMs: 500 },
+    );
+    expect(status).toMatchObject({ streamName: stream });
+    const produced = await ksp(['produce', stream, '--count', '20', '--json'], over);
+    expect(produced.code).toBe(0);
+    expect(JSON.parse(produced.stdout)).toMatchObject({ written: 20, failed: 0, firstError: null });
+    expect(produced.stderr).toMatch(/20 written/); // the progress line
+    expect(await json(['pause', stream, '--reason', 'maintenance'])).toEqual({
+      streamName: stream,
+      workflowId,
+      sent: 'pause',
+      reason: 'maintenance',
+    });
+    expect(await json(['resume', stream])).toEqual({ streamName: stream, workflowId, sent: 'resume' });
+    const stopped = await ksp(['stop', stream, '--wait', '--json'], over);
+    expect(stopped.code).toBe(0);
+    expect(stopped.stderr).toMatch(/waiting for the stream workflow to end/);
+    expect(JSON.parse(stopped.stdout)).toMatchObject({ streamName: stream, workflowId, sent: 'stop' });
+    expect(JSON.parse(stopped.stdout)).toHaveProperty('result');
   });
 });
