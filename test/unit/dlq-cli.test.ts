@@ -1,6 +1,7 @@
 import { ConfigError } from '../../src/errors';
 import { formatReplayBar, formatReplayCounts, formatReplaySummary } from '../../src/cli/render-dlq';
-import { dlqCommand, replayOptionsFromFlags } from '../../src/cli/commands/dlq';
+import { dlqCommand } from '../../src/cli/commands/dlq';
+import { replayOptionsFromFlags } from '../../src/cli/commands/dlq-flags';
 import type { CliContext } from '../../src/cli/context';
 import { UsageError } from '../../src/cli/usage';
 import { emptyCounts } from '../../src/dlq/replay-contract';

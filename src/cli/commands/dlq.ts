@@ -3,7 +3,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { dlqReplayHandle, peekDlq, startDlqReplay, validateReplayTargets } from '../../client/dlq-control';
 import { closestName } from '../../config/checks';
 import { formatDlqPeek } from '../../dlq/describe';
-import { type DlqReplayOptions, compileDlqReplayOptions } from '../../config/replay-options';
+import { compileDlqReplayOptions } from '../../config/replay-options';
 import {
   type DlqReplayResult,
   dlqReplayProgressQuery,
@@ -11,10 +11,11 @@ import {
 } from '../../workflows/dlq-replay-messages';
 import { REPLAY_CONFIG, readConfigFile } from '../config-file';
 import type { CliContext } from '../context';
-import { type FlagFields, type OptionOrigin, compileFromCli, originOf } from '../flag-errors';
+import { compileFromCli } from '../flag-errors';
 import { AWS_ENV, TEMPORAL_ENV, helpFooter } from '../help';
 import { formatReplayBar, formatReplayCounts, formatReplaySummary } from '../render-dlq';
-import { UsageError, intFlag, parse, stringFlag } from '../usage';
+import { UsageError, intFlag, parse } from '../usage';
+import { replayOptionsFromFlags, requireQueue } from './dlq-flags';
 
 export const DLQ_HELP = `Usage: ksp dlq <peek|replay|status|stop> <queue-url> [options]
 
@@ -50,37 +51,6 @@ export const DLQ_HELP = `Usage: ksp dlq <peek|replay|status|stop> <queue-url> [o
 Temporal CLI: temporal workflow query --workflow-id 'ksp:dlq-replay:<queue-url>' --type progress
 ${helpFooter(TEMPORAL_ENV, AWS_ENV)}`;
 
-/** Which flag sets which replay option, for errors in the user's terms. */
-const REPLAY_FLAGS: FlagFields = {
-  queueUrl: '<queue-url>',
-  mode: '--mode',
-  targetStream: '--stream',
-  'filters.errorTypes': '--error-type',
-  'filters.streamNames': '--source-stream',
-  'filters.shardIds': '--shard',
-  'filters.since': '--since',
-  'filters.until': '--until',
-  'filters.partitionKeys': '--partition-key',
-  ratePerSecond: '--rate',
-  maxMessages: '--max',
-  maxTries: '--max-tries',
-  parkingQueueUrl: '--parking-queue',
-  parkUnreadable: '--park-unreadable',
-  emptyGracePeriod: '--grace',
-  dryRun: '--dry-run',
-};
-
-function requireQueue(sub: string, positionals: string[]): string {
-  const url = positionals[0];
-  if (!url) throw new UsageError(`missing <queue-url>. Usage: ksp dlq ${sub} <queue-url>`);
-  return url;
-}
-
-function list(value: string | boolean | Array<string | boolean> | undefined): string[] | undefined {
-  if (value === undefined) return undefined;
-  return (Array.isArray(value) ? value : [value]).filter((v): v is string => typeof v === 'string');
-}
-
 async function peek(ctx: CliContext, argv: string[]): Promise<void> {
   const { values, positionals } = parse('dlq peek', argv, {
     max: { type: 'string' },
@@ -90,66 +60,6 @@ async function peek(ctx: CliContext, argv: string[]): Promise<void> {
   const max = intFlag('max', values.max, 1, 1_000) ?? 10;
   const summaries = await peekDlq(ctx.sqs(), queueUrl, max);
   console.log(values.json ? JSON.stringify(summaries, null, 2) : formatDlqPeek(queueUrl, summaries));
-}
-
-/** Replay options from the command line (and --config), before compilation; `detach` and `json` are the CLI's own. */
-export function replayOptionsFromFlags(
-  argv: string[],
-  readConfig: (path: string) => unknown,
-): { options: DlqReplayOptions; detach: boolean; json: boolean; origin: OptionOrigin } {
-  const { values, positionals } = parse('dlq replay', argv, {
-    mode: { type: 'string' },
-    stream: { type: 'string' },
-    'error-type': { type: 'string', multiple: true },
-    'source-stream': { type: 'string', multiple: true },
-    shard: { type: 'string', multiple: true },
-    since: { type: 'string' },
-    until: { type: 'string' },
-    'partition-key': { type: 'string', multiple: true },
-    rate: { type: 'string' },
-    max: { type: 'string' },
-    'max-tries': { type: 'string' },
-    'parking-queue': { type: 'string' },
-    'park-unreadable': { type: 'boolean' },
-    grace: { type: 'string' },
-    'dry-run': { type: 'boolean' },
-    detach: { type: 'boolean' },
-    config: { type: 'string' },
-    json: { type: 'boolean' },
-  });
-  const queueUrl = requireQueue('replay', positionals);
-  const config = stringFlag(values.config);
-  const file = (config ? readConfig(config) : {}) as Partial<DlqReplayOptions>;
-  const raw = values as Record<string, string | boolean | Array<string | boolean> | undefined>;
-  const filters = {
-    ...file.filters,
-    ...(list(raw['error-type']) ? { errorTypes: list(raw['error-type']) } : {}),
-    ...(list(raw['source-stream']) ? { streamNames: list(raw['source-stream']) } : {}),
-    ...(list(raw.shard) ? { shardIds: list(raw.shard) } : {}),
-    ...(list(raw['partition-key']) ? { partitionKeys: list(raw['partition-key']) } : {}),
-    ...(stringFlag(values.since) ? { since: stringFlag(values.since) } : {}),
-    ...(stringFlag(values.until) ? { until: stringFlag(values.until) } : {}),
-  };
-  const rate = intFlag('rate', values.rate, 1, 1_000_000);
-  const max = intFlag('max', values.max, 1, 1_000_000_000);
-  const maxTries = intFlag('max-tries', values['max-tries'], 1, 1_000);
-  const options: DlqReplayOptions = {
-    ...file,
-    queueUrl,
-    filters,
-    ...(stringFlag(values.mode) ? { mode: stringFlag(values.mode) as DlqReplayOptions['mode'] } : {}),
-    ...(stringFlag(values.stream) ? { targetStream: stringFlag(values.stream) } : {}),
-    ...(rate !== undefined ? { ratePerSecond: rate } : {}),
-    ...(max !== undefined ? { maxMessages: max } : {}),
-    ...(maxTries !== undefined ? { maxTries } : {}),
-    ...(stringFlag(values['parking-queue']) ? { parkingQueueUrl: stringFlag(values['parking-queue']) } : {}),
-    ...(values['park-unreadable'] ? { parkUnreadable: true } : {}),
-    ...(stringFlag(values.grace) ? { emptyGracePeriod: stringFlag(values.grace) } : {}),
-    ...(values['dry-run'] ? { dryRun: true } : {}),
-  };
-  const fromFile = config ? { path: config, value: file as Record<string, unknown> } : undefined;
-  const origin = originOf(REPLAY_FLAGS, values, fromFile);
-  return { options, detach: values.detach === true, json: values.json === true, origin };
 }
 
 /** Follows a running replay: a redrawn bar on a terminal, a line every few seconds otherwise. */
