@@ -15,6 +15,7 @@ import { replayOptionsFromFlags } from '../../src/cli/commands/dlq-flags';
 import { optionsFromFlags } from '../../src/cli/commands/stream';
 import { AUTOSCALE_CONFIG, REPLAY_CONFIG, STREAM_CONFIG, readConfigFile } from '../../src/cli/config-file';
 import { UsageError, intFlag } from '../../src/cli/usage';
+import { readInt } from '../../src/config/env';
 import { ConfigError } from '../../src/errors';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'ksp-cli-config-'));
@@ -119,5 +120,20 @@ describe('random input', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('integers in the environment are decimal too', () => {
+  it.each(['1e3', '0x10', '1.0', ' 10x'])('KSP_MAX_CONCURRENT_ACTIVITIES=%p is refused', (value) => {
+    expect(() =>
+      readInt({ KSP_MAX_CONCURRENT_ACTIVITIES: value }, 'KSP_MAX_CONCURRENT_ACTIVITIES', 200, 1, 10_000),
+    ).toThrow(
+      `KSP_MAX_CONCURRENT_ACTIVITIES: ${JSON.stringify(value.trim())} is invalid: use a whole number from 1 to 10000`,
+    );
+  });
+
+  it('digits are read, blanks mean the default', () => {
+    expect(readInt({ N: '50' }, 'N', 200, 1, 10_000)).toBe(50);
+    expect(readInt({ N: ' ' }, 'N', 200, 1, 10_000)).toBe(200);
   });
 });
