@@ -90,7 +90,8 @@ export function checkConfigObject(value: Record<string, unknown>, schema: Config
   const known = [...new Set([...schema.keys, ...Object.keys(schema.nested ?? {})])];
   checkKnownKeys(schema.what, value, known, prefix);
   for (const [key, v] of Object.entries(value)) {
-    if (schema.durations.includes(key) && typeof v === 'number' && v !== 0) {
+    // 0 is 0 in any unit; -1 is Lambda's "never" (maximumRecordAge), refused by compile elsewhere.
+    if (schema.durations.includes(key) && typeof v === 'number' && v !== 0 && v !== -1) {
       throw new ConfigError(
         `${prefix}${key}`,
         `${v} is a bare number: in a config file a duration is a string with a unit, e.g. "${v}s" or "${v}ms"`,

@@ -35,6 +35,12 @@ describe('a config file with every documented option at its default is accepted'
     expect(compileStreamOptions(options)).toMatchObject({ streamName: 'orders', dlqQueueUrl: DLQ });
   });
 
+  it('ksp start: -1 for maximumRecordAge ("never", as in Lambda) and 0 need no unit', () => {
+    const config = file({ dlqQueueUrl: DLQ, maximumRecordAge: -1, maxBatchingWindow: 0 });
+    const { options } = optionsFromFlags(['orders', '--config', config]);
+    expect(compileStreamOptions(options)).toMatchObject({ maximumRecordAgeMs: null, maxBatchingWindowMs: 0 });
+  });
+
   it('ksp dlq replay', () => {
     const config = file({
       ...REPLAY_DEFAULTS,
