@@ -127,4 +127,11 @@ export class EarlierRecordFailedError extends Error {
 export class TargetError extends Error {
   override readonly name = 'TargetError';
   readonly type = ErrorType.Target;
+  constructor(
+    message: string,
+    /** The service did not answer (the CLI exits 1), rather than refusing what was asked (2). */
+    readonly unavailable = false,
+  ) {
+    super(message);
+  }
 }

@@ -10,6 +10,7 @@ import {
   readAwsConfig,
   readTemporalConfig,
 } from '../config/env';
+import { temporalUnreachable } from '../workers/main';
 import { connectClient } from '../workers/temporal-connection';
 
 export interface CliContext {
@@ -34,13 +35,9 @@ export function createCliContext(env: Env): CliContext {
     async temporal() {
       if (!temporal) {
         const config = readTemporalConfig(env);
-        try {
-          temporal = await connectClient(config);
-        } catch (err) {
-          throw new Error(
-            `cannot reach Temporal at ${config.address} (namespace ${config.namespace}): ${(err as Error).message}. Start it (\`npm start\` runs a local one) or set TEMPORAL_ADDRESS.`,
-          );
-        }
+        temporal = await connectClient(config).catch((err: unknown) => {
+          throw temporalUnreachable(config, err);
+        });
       }
       return temporal.client;
     },

@@ -1,91 +1,115 @@
 /**
  * The `ksp` command. Reads the environment once here and hands options to everything else.
+ * Results go to stdout, progress and errors to stderr; exit codes: 0 ok, 1 failed, 2 usage.
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { closestName } from '../config/checks';
 import { ConfigError } from '../errors';
-import { runWorker } from '../workers/main';
 import { TargetError } from '../client/stream-control';
 import { type CliContext, createCliContext } from './context';
+import { AUTOSCALE_HELP, autoscaleCommand } from './commands/autoscale';
+import {
+  PAUSE_HELP,
+  RESUME_HELP,
+  STATUS_HELP,
+  STOP_HELP,
+  pauseCommand,
+  resumeCommand,
+  statusCommand,
+  stopCommand,
+} from './commands/control';
 import { DEV_HELP, devCommand } from './commands/dev';
 import { DLQ_HELP, dlqCommand } from './commands/dlq';
 import { PRODUCE_HELP, produceCommand } from './commands/produce';
-import { AUTOSCALE_HELP, autoscaleCommand } from './commands/autoscale';
 import { RESHARD_HELP, reshardCommand } from './commands/reshard';
-import {
-  START_HELP,
-  pauseCommand,
-  resumeCommand,
-  startCommand,
-  statusCommand,
-  stopCommand,
-} from './commands/stream';
+import { START_HELP, startCommand } from './commands/stream';
+import { WORKER_HELP, workerCommand } from './commands/worker';
+import { EXIT_CODES } from './help';
 import { UsageError } from './usage';
 
 const HELP = `ksp — consume Kinesis streams with one durable Temporal workflow per shard
 
-Usage: ksp <command> [options]
+Usage: ksp <command> [options]      ksp <command> --help      ksp --version
 
   dev                      run everything locally: Temporal dev server + Web UI, kinesis-local,
                            fauxqs, a worker, a demo stream with producer (what \`npm start\` runs)
   worker                   run a worker (KSP_HANDLER=<module> selects the handler)
-  start <stream>           start consuming a stream (see \`ksp start --help\`)
-  status <stream> [--json] every shard: state, checkpoint, handled, dead-lettered, lag
-  pause <stream> [--reason <text>]   stop fetching after the batches in flight
+  start <stream>           start consuming a stream
+  status <stream>          every shard: state, checkpoint, handled, dead-lettered, lag
+  pause <stream>           stop fetching after the batches in flight
   resume <stream>          continue from the checkpoints
-  stop <stream> [--wait]   drain and stop; a later \`ksp start\` resumes from the checkpoints
-  dlq <sub> <queue-url>    peek | replay | status | stop a dead-letter queue (\`ksp dlq --help\`)
+  stop <stream>            drain and stop; a later \`ksp start\` resumes from the checkpoints
+  dlq <sub> <queue-url>    peek | replay | status | stop a dead-letter queue
   reshard <stream>         --to N | --split <shard> | --merge <a> <b>: change the shard layout
   autoscale <stream>       scale the shard count on measured load (--status, --stop)
-  produce <stream>         write demo records (see \`ksp produce --help\`)
+  produce <stream>         write demo records
 
-Temporal CLI equivalents: temporal workflow query --workflow-id ksp:<stream> --type status
-                          temporal workflow signal --workflow-id ksp:<stream> --name pause|resume|stop`;
+Every command that prints a result takes --json. Results go to stdout, progress and errors to stderr.
+${EXIT_CODES}`;
 
-type Command = (ctx: CliContext, argv: string[]) => Promise<void>;
+/** A command: resolves to its exit code, or to nothing for 0. */
+type Command = (ctx: CliContext, argv: string[]) => Promise<number | void>;
 
-const COMMANDS: Record<string, { run: Command; help?: string }> = {
+const COMMANDS: Record<string, { run: Command; help: string }> = {
   dev: { run: devCommand, help: DEV_HELP },
-  worker: { run: (ctx) => runWorker(ctx.env) },
+  worker: { run: workerCommand, help: WORKER_HELP },
   start: { run: startCommand, help: START_HELP },
-  status: { run: statusCommand },
-  pause: { run: pauseCommand },
-  resume: { run: resumeCommand },
-  stop: { run: stopCommand },
+  status: { run: statusCommand, help: STATUS_HELP },
+  pause: { run: pauseCommand, help: PAUSE_HELP },
+  resume: { run: resumeCommand, help: RESUME_HELP },
+  stop: { run: stopCommand, help: STOP_HELP },
   dlq: { run: dlqCommand, help: DLQ_HELP },
   reshard: { run: reshardCommand, help: RESHARD_HELP },
   autoscale: { run: autoscaleCommand, help: AUTOSCALE_HELP },
   produce: { run: produceCommand, help: PRODUCE_HELP },
 };
 
+/** The version in package.json (two levels up from both src/cli and dist/cli). */
+export function version(): string {
+  const file = path.join(__dirname, '..', '..', 'package.json');
+  return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+}
+
+/** The exit code for an error: 2 for what the user asked or typed, 1 for what failed. */
+function exitCode(err: unknown): number {
+  if (err instanceof TargetError) return err.unavailable ? 1 : 2;
+  if (err instanceof UsageError || err instanceof ConfigError) return 2;
+  return err instanceof Error && err.name === 'HandlerLoadError' ? 2 : 1;
+}
+
 export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const [name, ...rest] = argv;
-  if (!name || name === '--help' || name === '-h' || name === 'help') {
+  if (name === '--version' || name === '-V') {
+    console.log(version());
+    return 0;
+  }
+  if (name === '--help' || name === '-h' || name === 'help') {
     console.log(HELP);
-    return name ? 0 : 2;
+    return 0;
+  }
+  if (!name) {
+    console.error(HELP);
+    return 2;
   }
   const command = COMMANDS[name];
   if (!command) {
-    console.error(`ksp: unknown command "${name}".\n\n${HELP}`);
+    const near = closestName(name, Object.keys(COMMANDS));
+    console.error(
+      `ksp: unknown command "${name}"${near ? `: did you mean ${near}?` : ''} See \`ksp --help\`.`,
+    );
     return 2;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
-    console.log(command.help ?? HELP);
+    console.log(command.help);
     return 0;
   }
   const ctx = createCliContext(env);
   try {
-    await command.run(ctx, rest);
-    return 0;
+    return (await command.run(ctx, rest)) ?? 0;
   } catch (err) {
-    if (err instanceof UsageError || err instanceof ConfigError || err instanceof TargetError) {
-      console.error(`ksp ${name}: ${err.message}`);
-      return 2;
-    }
-    if (err instanceof Error && err.name === 'HandlerLoadError') {
-      console.error(`ksp ${name}: ${err.message}`);
-      return 2;
-    }
-    console.error(`ksp ${name}:`, err instanceof Error ? err.message : err);
-    return 1;
+    console.error(`ksp ${name}: ${err instanceof Error ? err.message : String(err)}`);
+    return exitCode(err);
   } finally {
     await ctx.close();
   }

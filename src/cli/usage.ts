@@ -1,8 +1,9 @@
 /** Command-line parsing helpers: every mistake becomes a UsageError naming the flag and the fix. */
-import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { closestName } from '../config/checks';
 import { ConfigError } from '../errors';
 
+/** A mistake on the command line (exit code 2); the message names what was typed and the fix. */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
@@ -17,6 +18,27 @@ export function listFlag(value: FlagValue): string[] {
   return Array.isArray(value) ? value : typeof value === 'string' ? [value] : [];
 }
 
+/** node:util's parse errors, reworded: the flag, the fix, and where the help is. */
+function usageMessage(command: string, options: Options, err: Error & { code?: string }): string {
+  const help = `See \`ksp ${command} --help\`.`;
+  const flag = /'(-[^' ]+)/.exec(err.message)?.[1] ?? '';
+  switch (err.code) {
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION': {
+      const known = Object.keys(options).map((name) => `--${name}`);
+      const near = closestName(flag.split('=')[0] ?? flag, known);
+      return `unknown option ${flag}${near ? `: did you mean ${near}?` : '.'} ${help}`;
+    }
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
+      return /argument missing/.test(err.message)
+        ? `${flag} needs a value. ${help}`
+        : /ambiguous/.test(err.message)
+          ? `${flag} needs a value, and the next argument looks like an option: write ${flag}=<value>. ${help}`
+          : `${flag} takes no value. ${help}`;
+    default:
+      return `${err.message}. ${help}`;
+  }
+}
+
 export function parse(
   command: string,
   argv: string[],
@@ -26,46 +48,40 @@ export function parse(
     const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
     return { values: values as Record<string, FlagValue>, positionals };
   } catch (err) {
-    throw new UsageError(`ksp ${command}: ${(err as Error).message}. See \`ksp ${command} --help\`.`);
+    throw new UsageError(usageMessage(command, options, err as Error));
   }
 }
 
-export function requireStream(command: string, positionals: string[]): string {
+/** The `<stream>` argument; `more`: the command reads further arguments itself. */
+export function requireStream(command: string, positionals: string[], more = false): string {
   const stream = positionals[0];
   if (!stream) throw new UsageError(`missing <stream>. Usage: ksp ${command} <stream>`);
+  if (!more && positionals.length > 1) {
+    throw new UsageError(`unexpected argument ${positionals[1]}. Usage: ksp ${command} <stream> [options]`);
+  }
   return stream;
 }
 
+/**
+ * A whole-number flag within [min, max], written in decimal digits: `1e3`, `0x10`, `1.5` and ` 10`
+ * are refused (JavaScript's Number() would take the first three and the last).
+ */
 export function intFlag(name: string, value: FlagValue, min: number, max: number): number | undefined {
   if (value === undefined) return undefined;
-  const n = Number(value);
-  if (typeof value !== 'string' || !Number.isInteger(n) || n < min || n > max) {
-    throw new ConfigError(
-      `--${name}`,
-      `${JSON.stringify(value)} is invalid: use a whole number from ${min} to ${max}`,
-    );
+  const text = typeof value === 'string' ? value : '';
+  const digits = /^-?\d+$/.test(text);
+  const n = Number(text);
+  if (digits && n >= min && n <= max) return n;
+  const loose = Number(text.trim());
+  if (!digits && text.trim() !== '' && Number.isSafeInteger(loose) && loose >= min && loose <= max) {
+    throw new ConfigError(`--${name}`, `${JSON.stringify(value)} is not in decimal digits: write ${loose}`);
   }
-  return n;
+  throw new ConfigError(
+    `--${name}`,
+    `${JSON.stringify(value)} is invalid: use a whole number from ${min} to ${max}`,
+  );
 }
 
 export function stringFlag(value: FlagValue): string | undefined {
   return typeof value === 'string' ? value : undefined;
-}
-
-/** Reads `--config <file>`: a JSON object of options (`what` names them in the error). */
-export function readConfigFile(path: string, what: string): Record<string, unknown> {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new UsageError(`--config: cannot read ${path}: ${(err as Error).message}`);
-  }
-  try {
-    const value: unknown = JSON.parse(text);
-    if (typeof value !== 'object' || value === null || Array.isArray(value))
-      throw new Error('not a JSON object');
-    return value as Record<string, unknown>;
-  } catch (err) {
-    throw new UsageError(`--config: ${path} is not a JSON object of ${what}: ${(err as Error).message}`);
-  }
 }

@@ -12,6 +12,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { type Client, WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temporalio/client';
 import { classifyAwsError } from '../aws/classify';
+import { ErrorType } from '../errors';
 import { type DlqMessageSummary, type ReceivedMeta, describeDlqMessage } from '../dlq/describe';
 import { priorTries } from '../dlq/requeue';
 import type { CompiledDlqReplayOptions } from '../config/replay-options';
@@ -68,7 +69,8 @@ export async function peekDlq(sqs: SQSClient, queueUrl: string, max: number): Pr
       received.push(...out.Messages);
     }
   } catch (err) {
-    throw new TargetError(classifyAwsError(err, { operation: 'ReceiveMessage', queueUrl }).message);
+    const failure = classifyAwsError(err, { operation: 'ReceiveMessage', queueUrl });
+    throw new TargetError(failure.message, failure.type === ErrorType.AwsUnavailable);
   } finally {
     if (received.length > 0) await release(sqs, queueUrl, received);
   }
@@ -93,7 +95,8 @@ export async function queueDepth(
       }),
     );
   } catch (err) {
-    throw new TargetError(classifyAwsError(err, { operation: 'GetQueueAttributes', queueUrl }).message);
+    const failure = classifyAwsError(err, { operation: 'GetQueueAttributes', queueUrl });
+    throw new TargetError(failure.message, failure.type === ErrorType.AwsUnavailable);
   }
   const attributes: Record<string, string | undefined> = out.Attributes ?? {};
   const n = (name: string): number => Number(attributes[name] ?? 0) || 0;
@@ -114,8 +117,8 @@ export async function validateReplayTargets(
 ): Promise<{ visible: number; inFlight: number; delayed: number }> {
   const depth = await queueDepth(deps.sqs, options.queueUrl);
   if (options.parkingQueueUrl !== null) {
-    await queueDepth(deps.sqs, options.parkingQueueUrl).catch((err: Error) => {
-      throw new TargetError(`parking queue: ${err.message}`);
+    await queueDepth(deps.sqs, options.parkingQueueUrl).catch((err: TargetError) => {
+      throw new TargetError(`parking queue: ${err.message}`, err.unavailable);
     });
   }
   if (options.mode === 'reput' && options.targetStream !== null) {
@@ -126,7 +129,7 @@ export async function validateReplayTargets(
         operation: 'DescribeStreamSummary',
         streamName: options.targetStream,
       });
-      throw new TargetError(`target stream: ${failure.message}`);
+      throw new TargetError(`target stream: ${failure.message}`, failure.type === ErrorType.AwsUnavailable);
     }
   }
   return depth;

@@ -71,7 +71,10 @@ export async function validateTarget(
       region: deps.region,
       ...(deps.kinesisEndpoint ? { endpoint: deps.kinesisEndpoint } : {}),
     });
-    throw new TargetError(reword(failure, 'Kinesis', deps.kinesisEndpoint, 'AWS_ENDPOINT_URL_KINESIS'));
+    throw new TargetError(
+      reword(failure, 'Kinesis', deps.kinesisEndpoint, 'AWS_ENDPOINT_URL_KINESIS'),
+      failure.type === ErrorType.AwsUnavailable,
+    );
   }
   const status = summary.StreamDescriptionSummary?.StreamStatus ?? 'UNKNOWN';
   if (status !== 'ACTIVE' && status !== 'UPDATING') {
@@ -93,6 +96,7 @@ export async function validateTarget(
       });
       throw new TargetError(
         `dead-letter queue: ${reword(failure, 'SQS', deps.sqsEndpoint, 'AWS_ENDPOINT_URL_SQS')}`,
+        failure.type === ErrorType.AwsUnavailable,
       );
     }
   }

@@ -42,7 +42,8 @@ export function readInt(env: Env, name: string, fallback: number, min: number, m
   const v = str(env, name);
   if (v === undefined) return fallback;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < min || n > max) {
+  // Decimal digits only: Number() would also take 1e3, 0x10 and 1.0.
+  if (!/^-?\d+$/.test(v) || n < min || n > max) {
     throw new ConfigError(name, `${JSON.stringify(v)} is invalid: use a whole number from ${min} to ${max}`);
   }
   return n;

@@ -62,7 +62,7 @@ export interface StreamProcessorOptions {
   startPosition?: StartPosition;
   /** Records per GetRecords call and per handler batch, 1 to 10,000. @default 100 */
   batchSize?: number;
-  /** How long one batch activity long-polls an idle shard before returning empty. @default '5m' */
+  /** How long one batch activity long-polls an idle shard before returning empty, 1s to 1h. @default '5m' */
   maxPollWait?: Duration;
   /** Pause between empty GetRecords calls; at least 200ms (5 calls/s per shard). @default '1s' */
   idlePollInterval?: Duration;
@@ -161,6 +161,8 @@ export const DEFAULTS = {
 export const LIMITS = {
   maxBatchSize: 10_000,
   minIdlePollIntervalMs: 200,
+  /** Every poll cycle writes ~6 history events: a shorter long poll makes an idle shard costly. */
+  minMaxPollWaitMs: 1_000,
   maxPollWaitMs: 60 * 60_000,
   maxBatchingWindowMs: 5 * 60_000,
   minHeartbeatTimeoutMs: 1_000,
@@ -360,12 +362,14 @@ export function compileStreamOptions(
     options.idlePollInterval ?? DEFAULTS.idlePollInterval,
     LIMITS.minIdlePollIntervalMs,
     60_000,
+    ' (Kinesis allows 5 GetRecords calls/s per shard)',
   );
   const maxPollWaitMs = checkDuration(
     'maxPollWait',
     options.maxPollWait ?? DEFAULTS.maxPollWait,
-    0,
+    LIMITS.minMaxPollWaitMs,
     LIMITS.maxPollWaitMs,
+    ' (each poll cycle writes workflow history: a shorter one makes an idle shard costly)',
   );
   const maxBatchingWindowMs = checkDuration(
     'maxBatchingWindow',

@@ -8,7 +8,13 @@
  *   KSP_LOG_LEVEL=TRACE|DEBUG|INFO|WARN|ERROR (default INFO)
  */
 import { createKinesisClient, createSqsClient } from '../aws/clients';
-import { type Env, readAwsConfig, readInt, readTemporalConfig } from '../config/env';
+import {
+  type Env,
+  type TemporalConnectionConfig,
+  readAwsConfig,
+  readInt,
+  readTemporalConfig,
+} from '../config/env';
 import { ConfigError } from '../errors';
 import { loadHandler } from '../handler/loader';
 import { connectNative } from './temporal-connection';
@@ -59,6 +65,20 @@ export function readWorkerProcessConfig(env: Env): WorkerProcessConfig {
   };
 }
 
+/**
+ * "Temporal is not there", in one line with the address: the native connection's raw
+ * `tonic::transport::Error(…)` tells a user nothing they can act on.
+ */
+export function temporalUnreachable(config: TemporalConnectionConfig, err: unknown): Error {
+  const raw = err instanceof Error ? err.message : String(err);
+  const reason = /message: "([^"]+)"/.exec(raw)?.[1] ?? raw.split('\n')[0];
+  const error = new Error(
+    `cannot reach Temporal at ${config.address} (namespace ${config.namespace}): ${reason}. Start it (\`npm start\` runs a local one) or set TEMPORAL_ADDRESS.`,
+  );
+  error.name = 'TemporalUnreachable';
+  return error;
+}
+
 export async function runWorker(env: Env): Promise<void> {
   const temporal = readTemporalConfig(env);
   const aws = readAwsConfig(env);
@@ -71,7 +91,9 @@ export async function runWorker(env: Env): Promise<void> {
     type: config.handlerType,
     lambda: { region: aws.kinesis.region },
   });
-  const connection = await connectNative(temporal);
+  const connection = await connectNative(temporal).catch((err: unknown) => {
+    throw temporalUnreachable(temporal, err);
+  });
   try {
     const worker = await createKspWorker({
       connection,
@@ -103,7 +125,8 @@ export async function runWorker(env: Env): Promise<void> {
 if (require.main === module) {
   runWorker(process.env).catch((err: unknown) => {
     console.error(
-      err instanceof ConfigError || (err instanceof Error && err.name === 'HandlerLoadError')
+      err instanceof ConfigError ||
+        (err instanceof Error && /^(HandlerLoadError|TemporalUnreachable)$/.test(err.name))
         ? `ksp worker: ${err.message}`
         : err,
     );

@@ -11,6 +11,7 @@ import { streamWorkflowId } from '../../src/constants';
 import { getFreePort } from '../../src/local/ports';
 import { projectRoot, testOutDir } from '../../src/local/paths';
 import { useIntegrationStack } from '../helpers/integration-stack';
+import { waitFor } from '../helpers/wait';
 
 const suite = useIntegrationStack('bad-input', 'kinesalite');
 const outDir = path.join(testOutDir(), 'bad-input');
@@ -82,7 +83,7 @@ describe('ksp start refuses bad input before anything starts', () => {
       'no DLQ while retries are finite',
       ['start', 'STREAM'],
       {},
-      /dlqQueueUrl.*retry\.maximumAttempts/s,
+      /--dlq: is missing while --max-attempts is 3.*Set --dlq, or set --max-attempts to 0/s,
       'STREAM',
     ],
     [
@@ -96,7 +97,7 @@ describe('ksp start refuses bad input before anything starts', () => {
       'a future AT_TIMESTAMP',
       ['start', 'STREAM', '--dlq', 'DLQ', '--start-position', 'AT_TIMESTAMP=2999-01-01T00:00:00Z'],
       {},
-      /startPosition\.timestamp.*future/s,
+      /--start-position: 2999-01-01T00:00:00\.000Z is in the future/s,
       'STREAM',
     ],
     [
@@ -106,7 +107,34 @@ describe('ksp start refuses bad input before anything starts', () => {
       /--batch-size.*1 to 10000/s,
       'STREAM',
     ],
-    ['an unknown flag', ['start', 'STREAM', '--bacth-size', '5'], {}, /bacth-size/s, 'STREAM'],
+    [
+      'an unknown flag',
+      ['start', 'STREAM', '--bacth-size', '5'],
+      {},
+      /unknown option --bacth-size: did you mean --batch-size\?/s,
+      'STREAM',
+    ],
+    [
+      'a poll wait without a unit',
+      ['start', 'STREAM', '--dlq', 'DLQ', '--poll-wait', '10'],
+      {},
+      /--poll-wait: "10" has no unit: use a unit, e.g. 10s/s,
+      'STREAM',
+    ],
+    [
+      'a poll wait of 0',
+      ['start', 'STREAM', '--dlq', 'DLQ', '--poll-wait', '0s'],
+      {},
+      /--poll-wait: 0ms is out of range: use 1s to 1h/s,
+      'STREAM',
+    ],
+    [
+      'a batch size in hexadecimal',
+      ['start', 'STREAM', '--dlq', 'DLQ', '--batch-size', '0x10'],
+      {},
+      /--batch-size: "0x10" is not in decimal digits: write 16/s,
+      'STREAM',
+    ],
   ])('%s', async (_name, args, over, message, stream) => {
     // Prepare
     const argv = args.map((a) =>
@@ -126,12 +154,12 @@ describe('ksp start refuses bad input before anything starts', () => {
     expect(await workflowExists(streamWorkflowId(stream === 'STREAM' ? streamName : stream))).toBe(false);
   });
 
-  it('an unreachable Kinesis endpoint', async () => {
+  it('an unreachable Kinesis endpoint fails (exit code 1, not the usage code 2)', async () => {
     const closed = await getFreePort();
     const out = await ksp(['start', streamName, '--dlq', dlqUrl], {
       AWS_ENDPOINT_URL_KINESIS: `http://127.0.0.1:${closed}`,
     });
-    expect(out.code).toBe(2);
+    expect(out.code).toBe(1);
     expect(out.stderr).toContain(`127.0.0.1:${closed}`);
     expect(await workflowExists(streamWorkflowId(streamName))).toBe(false);
   });
@@ -142,6 +170,29 @@ describe('ksp start refuses bad input before anything starts', () => {
     });
     expect(out.code).toBe(2);
     expect(out.stderr).toMatch(/AWS_ENDPOINT_URL_KINESIS.*not a URL/);
+  });
+});
+
+describe('failures name the address in use and exit 1', () => {
+  it('ksp worker with Temporal down: one line with the address, no raw transport error', async () => {
+    const closed = await getFreePort();
+    const out = await ksp(['worker'], {
+      TEMPORAL_ADDRESS: `127.0.0.1:${closed}`,
+      KSP_HANDLER: path.join(projectRoot(), 'dist', 'examples', 'jsonl-sink.js'),
+      KSP_SINK_FILE: path.join(outDir, 'sink.jsonl'),
+    });
+    expect(out.code).toBe(1);
+    expect(out.stderr).toContain(
+      `ksp worker: cannot reach Temporal at 127.0.0.1:${closed} (namespace default): Connection refused. Start it`,
+    );
+    expect(out.stderr).not.toContain('tonic');
+  });
+
+  it('ksp produce to a stream that does not exist names the endpoint in use', async () => {
+    const out = await ksp(['produce', 'no-such-stream', '--count', '1']);
+    expect(out.code).toBe(1);
+    expect(out.stderr).toContain(`endpoint ${suite.stack.kinesisEndpoint}`);
+    expect(out.stderr).not.toContain('default AWS Kinesis endpoint');
   });
 });
 
@@ -170,5 +221,56 @@ describe('the worker refuses a handler it cannot use', () => {
     const out = await run(['workers', 'main.js'], []);
     expect(out.code).toBe(1);
     expect(out.stderr).toMatch(/KSP_HANDLER.*is not set/);
+  });
+});
+
+describe('results on stdout (--json), progress on stderr', () => {
+  it('start, status, pause, resume, produce and stop --wait print JSON that parses', async () => {
+    // Prepare
+    const target = await suite.setup(1);
+    suite.worker(target);
+    const over = { KSP_TASK_QUEUE: target.taskQueue };
+    const json = async (args: string[]): Promise<Record<string, unknown>> => {
+      const out = await ksp([...args, '--json'], over);
+      expect({ args, code: out.code, stderr: out.code === 0 ? '' : out.stderr }).toEqual({
+        args,
+        code: 0,
+        stderr: '',
+      });
+      return JSON.parse(out.stdout) as Record<string, unknown>;
+    };
+    const stream = target.streamName;
+    const workflowId = streamWorkflowId(stream);
+    // Act + Assess
+    expect(await json(['start', stream, '--dlq', target.dlqUrl, '--poll-wait', '1s'])).toEqual({
+      streamName: stream,
+      workflowId,
+      alreadyRunning: false,
+    });
+    const status = await waitFor(
+      async () => {
+        const out = await ksp(['status', stream, '--json'], over);
+        if (out.code !== 0) throw new Error(out.stderr);
+        return JSON.parse(out.stdout) as { streamName: string; shards: unknown[] };
+      },
+      { what: 'ksp status --json', timeoutMs: 30_000, intervalMs: 500 },
+    );
+    expect(status).toMatchObject({ streamName: stream });
+    const produced = await ksp(['produce', stream, '--count', '20', '--json'], over);
+    expect(produced.code).toBe(0);
+    expect(JSON.parse(produced.stdout)).toMatchObject({ written: 20, failed: 0, firstError: null });
+    expect(produced.stderr).toMatch(/20 written/); // the progress line
+    expect(await json(['pause', stream, '--reason', 'maintenance'])).toEqual({
+      streamName: stream,
+      workflowId,
+      sent: 'pause',
+      reason: 'maintenance',
+    });
+    expect(await json(['resume', stream])).toEqual({ streamName: stream, workflowId, sent: 'resume' });
+    const stopped = await ksp(['stop', stream, '--wait', '--json'], over);
+    expect(stopped.code).toBe(0);
+    expect(stopped.stderr).toMatch(/waiting for the stream workflow to end/);
+    expect(JSON.parse(stopped.stdout)).toMatchObject({ streamName: stream, workflowId, sent: 'stop' });
+    expect(JSON.parse(stopped.stdout)).toHaveProperty('result');
   });
 });

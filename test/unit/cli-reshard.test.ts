@@ -69,7 +69,7 @@ describe('ksp reshard', () => {
       /--method fast is not a method: use auto, update-shard-count or split-merge/,
     ],
     [['orders', '--to', '4', 'extra'], /unexpected argument extra/],
-    [['orders', '--to'], /ksp reshard: Option '--to <value>' argument missing/],
+    [['orders', '--to'], /^--to needs a value. See `ksp reshard --help`.$/],
   ])('%j is refused', (argv, message) => {
     expect(() => reshardRequestFromFlags(argv)).toThrow(message);
   });

@@ -1,6 +1,7 @@
 import { ConfigError } from '../../src/errors';
 import { formatReplayBar, formatReplayCounts, formatReplaySummary } from '../../src/cli/render-dlq';
-import { dlqCommand, replayOptionsFromFlags } from '../../src/cli/commands/dlq';
+import { dlqCommand } from '../../src/cli/commands/dlq';
+import { replayOptionsFromFlags } from '../../src/cli/commands/dlq-flags';
 import type { CliContext } from '../../src/cli/context';
 import { UsageError } from '../../src/cli/usage';
 import { emptyCounts } from '../../src/dlq/replay-contract';
@@ -95,7 +96,8 @@ describe('replayOptionsFromFlags', () => {
 
   it.each<[string, string[], new (...args: never[]) => Error, string]>([
     ['no queue URL', [], UsageError, 'missing <queue-url>'],
-    ['an unknown flag', [DLQ, '--fast'], UsageError, "Unknown option '--fast'"],
+    ['an unknown flag', [DLQ, '--fast'], UsageError, 'unknown option --fast. See `ksp dlq replay --help`.'],
+    ['a mistyped flag', [DLQ, '--dryrun'], UsageError, 'unknown option --dryrun: did you mean --dry-run?'],
     ['a rate that is no number', [DLQ, '--rate', 'lots'], ConfigError, '--rate'],
     ['max-tries 0', [DLQ, '--max-tries', '0'], ConfigError, '--max-tries'],
   ])('refuses %s', (_what, argv, type, message) => {

@@ -6,6 +6,7 @@ import {
   shardStartPosition,
   type StreamProcessorOptions,
 } from '../../src/config/stream-options';
+import { parseDuration } from '../../src/config/duration';
 
 const NOW = new Date('2026-03-01T12:00:00Z');
 const DLQ = 'https://sqs.us-east-1.amazonaws.com/123456789012/orders-dlq';
@@ -354,5 +355,108 @@ describe('shardStartPosition', () => {
       // Assess
       expect(start).toEqual(expected);
     });
+  });
+});
+
+describe('option bounds (issue 15, finding 6): exact messages', () => {
+  const refusal = (options: unknown): string => {
+    try {
+      compileStreamOptions(raw(options), NOW);
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError);
+      return (e as Error).message;
+    }
+    throw new Error('accepted');
+  };
+  const costly = '(each poll cycle writes workflow history: a shorter one makes an idle shard costly)';
+
+  it.each<[string, unknown, string]>([
+    ['maxPollWait 0', 0, `maxPollWait: 0ms is out of range: use 1s to 1h ${costly}`],
+    ['maxPollWait "0s"', '0s', `maxPollWait: 0ms is out of range: use 1s to 1h ${costly}`],
+    ['maxPollWait just under 1s', '999ms', `maxPollWait: 999ms is out of range: use 1s to 1h ${costly}`],
+    [
+      'a duration without a unit',
+      '10',
+      'maxPollWait: "10" has no unit: use a unit, e.g. 10s or 10ms (units: ms, s, m, h, d)',
+    ],
+    [
+      'a fraction without a unit',
+      '1.5',
+      'maxPollWait: "1.5" has no unit: use a unit, e.g. 1.5s or 1.5ms (units: ms, s, m, h, d)',
+    ],
+    ['spaces around a duration', ' 10s', 'maxPollWait: " 10s" has spaces around it: write 10s'],
+    [
+      'a space before the unit',
+      '10 s',
+      'maxPollWait: "10 s" is not a duration: use a number with a unit, e.g. 500ms, 5s, 2m, 1h or 7d',
+    ],
+    [
+      'an unknown unit',
+      '10sec',
+      'maxPollWait: "10sec" is not a duration: use a number with a unit, e.g. 500ms, 5s, 2m, 1h or 7d',
+    ],
+    [
+      'a negative number',
+      -5,
+      'maxPollWait: -5 is not a duration: use a number with a unit, e.g. 500ms, 5s, 2m, 1h or 7d',
+    ],
+  ])('%s is refused', (_what, maxPollWait, message) => {
+    expect(refusal({ ...base, maxPollWait })).toBe(message);
+  });
+
+  it('idlePollInterval keeps its 200ms minimum, saying why', () => {
+    expect(refusal({ ...base, idlePollInterval: '199ms' })).toBe(
+      'idlePollInterval: 199ms is out of range: use 200ms to 1m (Kinesis allows 5 GetRecords calls/s per shard)',
+    );
+    expect(compileStreamOptions({ ...base, idlePollInterval: '200ms' }, NOW).idlePollIntervalMs).toBe(200);
+  });
+
+  it.each<[unknown, number]>([
+    ['1s', 1_000],
+    ['1.5s', 1_500],
+    ['2m', 120_000],
+    ['1h', 3_600_000],
+    [90_000, 90_000], // from TypeScript, a number is milliseconds, as the Duration type documents
+  ])('maxPollWait %p is %d ms', (maxPollWait, ms) => {
+    expect(compileStreamOptions(raw({ ...base, maxPollWait }), NOW).maxPollWaitMs).toBe(ms);
+  });
+
+  it('zero needs no unit where 0 is allowed', () => {
+    expect(compileStreamOptions(raw({ ...base, maxBatchingWindow: '0' }), NOW).maxBatchingWindowMs).toBe(0);
+    expect(compileStreamOptions(raw({ ...base, maxBatchingWindow: 0 }), NOW).maxBatchingWindowMs).toBe(0);
+  });
+
+  it('integers from JSON must be whole numbers, not strings', () => {
+    expect(refusal({ ...base, batchSize: '1e3' })).toBe(
+      'batchSize: "1e3" is invalid: use a whole number from 1 to 10000',
+    );
+    expect(refusal({ ...base, batchSize: 1.5 })).toBe(
+      'batchSize: 1.5 is invalid: use a whole number from 1 to 10000',
+    );
+  });
+});
+
+describe('parseDuration', () => {
+  it.each<[unknown, number | undefined]>([
+    ['250ms', 250],
+    ['5s', 5_000],
+    ['2m', 120_000],
+    ['1h', 3_600_000],
+    ['7d', 604_800_000],
+    ['0', 0],
+    [0, 0],
+    [1500, 1500],
+    ['10', undefined],
+    ['0x10s', undefined],
+    ['1e3ms', undefined],
+    [' 5s', undefined],
+    ['5s ', undefined],
+    ['-5s', undefined],
+    [Number.NaN, undefined],
+    [Number.POSITIVE_INFINITY, undefined],
+    [null, undefined],
+    [true, undefined],
+  ])('%p → %p', (value, ms) => {
+    expect(parseDuration(value)).toBe(ms);
   });
 });

@@ -8,20 +8,15 @@ import {
 } from '../../client/autoscale-control';
 import { ConfigError } from '../../errors';
 import type { AutoscaleStatus } from '../../workflows/autoscale-messages';
+import { AUTOSCALE_CONFIG, readConfigFile } from '../config-file';
 import type { CliContext } from '../context';
-import {
-  type FlagValue,
-  UsageError,
-  intFlag,
-  parse,
-  readConfigFile,
-  requireStream,
-  stringFlag,
-} from '../usage';
+import { type FlagFields, type OptionOrigin, compileFromCli, originOf } from '../flag-errors';
+import { AWS_ENV, TEMPORAL_ENV, helpFooter } from '../help';
+import { type FlagValue, UsageError, intFlag, parse, requireStream, stringFlag } from '../usage';
 
 export const AUTOSCALE_HELP = `Usage: ksp autoscale <stream> --max <n> [options]     start autoscaling the shard count
        ksp autoscale <stream> --status [--json]        its recent decisions, each with its reason
-       ksp autoscale <stream> --stop                   stop (a reshard in flight still finishes)
+       ksp autoscale <stream> --stop [--json]          stop (a reshard in flight still finishes)
 Scales on the load the shard workflows read, against the Kinesis write limits (1,000 records/s or
 1 MiB/s per shard): up when utilisation stays above --up for --up-window (or consumers lag), down when
 below --down for --down-window, sized for the window's peak at --target; within --min/--max, the
@@ -32,12 +27,30 @@ account limit, 2× / ½ per change, a --cooldown, and 10 count changes per rolli
   --up-window <d>      default 3m                       --down-window <d>  default 15m
   --cooldown <d>       default 5m                       --sample <d>       default 1m
   --max-lag <d|off>    default 1m                       --dry-run          decide and record, never reshard
-  --config <file.json> any AutoscaleOptions as JSON; flags override it`;
+  --config <file.json> any AutoscaleOptions as JSON; flags override it
+  --json               print the result or status as JSON
+Durations take a unit: 30s, 3m, 1h.
+${helpFooter(TEMPORAL_ENV, AWS_ENV)}`;
+
+/** Which flag sets which autoscale option, for errors in the user's terms. */
+const AUTOSCALE_FLAGS: FlagFields = {
+  minShards: '--min',
+  maxShards: '--max',
+  scaleUpThreshold: '--up',
+  scaleDownThreshold: '--down',
+  targetUtilisation: '--target',
+  scaleUpWindow: '--up-window',
+  scaleDownWindow: '--down-window',
+  cooldown: '--cooldown',
+  sampleInterval: '--sample',
+  maxLag: '--max-lag',
+  dryRun: '--dry-run',
+};
 
 function fractionFlag(name: string, value: FlagValue): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (typeof value !== 'string' || value.trim() === '' || !Number.isFinite(n)) {
+  if (typeof value !== 'string' || !/^(\d+(\.\d*)?|\.\d+)$/.test(value)) {
     throw new ConfigError(
       `--${name}`,
       `${JSON.stringify(value)} is not a number: use a fraction such as 0.75`,
@@ -52,6 +65,7 @@ export function autoscaleOptionsFromFlags(argv: string[]): {
   streamName: string;
   options: AutoscaleOptions;
   json: boolean;
+  origin: OptionOrigin;
 } {
   const { values, positionals } = parse('autoscale', argv, {
     min: { type: 'string' },
@@ -74,7 +88,8 @@ export function autoscaleOptionsFromFlags(argv: string[]): {
   if (values.status && values.stop) throw new UsageError('--status and --stop cannot be combined');
   const mode = values.status ? 'status' : values.stop ? 'stop' : 'start';
   const config = stringFlag(values.config);
-  const file: Partial<AutoscaleOptions> = config ? readConfigFile(config, 'autoscale options') : {};
+  const fromFile = config ? readConfigFile(config, AUTOSCALE_CONFIG) : undefined;
+  const file: Partial<AutoscaleOptions> = fromFile ?? {};
   const maxLag = stringFlag(values['max-lag']);
   const set = <K extends keyof AutoscaleOptions>(key: K, value: AutoscaleOptions[K] | undefined) =>
     value === undefined ? {} : { [key]: value };
@@ -93,7 +108,12 @@ export function autoscaleOptionsFromFlags(argv: string[]): {
     ...(maxLag === undefined ? {} : { maxLag: maxLag === 'off' ? null : maxLag }),
     ...(values['dry-run'] ? { dryRun: true } : {}),
   };
-  return { mode, streamName, options, json: values.json === true };
+  const origin = originOf(
+    AUTOSCALE_FLAGS,
+    values,
+    config && fromFile ? { path: config, value: fromFile } : undefined,
+  );
+  return { mode, streamName, options, json: values.json === true, origin };
 }
 
 function pct(u: number | undefined): string {
@@ -122,8 +142,12 @@ export function formatAutoscaleStatus(status: AutoscaleStatus, last = 20): strin
 export async function autoscaleCommand(ctx: CliContext, argv: string[]): Promise<void> {
   const flags = autoscaleOptionsFromFlags(argv);
   if (flags.mode === 'start') {
-    const options = compileAutoscaleOptions(flags.options);
+    const options = compileFromCli(() => compileAutoscaleOptions(flags.options), flags.origin);
     const handle = await startAutoscale(await ctx.temporal(), ctx.temporalConfig().taskQueue, options);
+    if (flags.json) {
+      console.log(JSON.stringify({ workflowId: handle.workflowId, options }, null, 2));
+      return;
+    }
     console.log(
       `autoscaling ${options.streamName} between ${options.minShards} and ${options.maxShards} shards (workflow ${handle.workflowId}); see its decisions with \`ksp autoscale ${options.streamName} --status\``,
     );
@@ -139,7 +163,10 @@ export async function autoscaleCommand(ctx: CliContext, argv: string[]): Promise
   }
   await stopAutoscale(client, flags.streamName);
   await autoscaleHandle(client, flags.streamName).result();
+  const decisions = status.decisions.reduce((n, d) => n + d.count, 0);
   console.log(
-    `stopped autoscaling ${flags.streamName} after ${status.decisions.reduce((n, d) => n + d.count, 0)} decisions`,
+    flags.json
+      ? JSON.stringify({ streamName: flags.streamName, stopped: true, decisions }, null, 2)
+      : `stopped autoscaling ${flags.streamName} after ${decisions} decisions`,
   );
 }

@@ -22,6 +22,7 @@ import { startLocalStack } from '../../local/stack';
 import { runDemoProducer } from '../../producer/demo-producer';
 import { connectClient } from '../../workers/temporal-connection';
 import type { CliContext } from '../context';
+import { helpFooter } from '../help';
 import { intFlag, parse, stringFlag } from '../usage';
 import { ConfigError } from '../../errors';
 
@@ -31,8 +32,12 @@ export const DEV_HELP = `Usage: ksp dev [options]      (npm start)
   --rate <records/s>     demo producer rate; 0 disables it (default 20)
   --kinesis <backend>    kinesis-local (default, faithful) | kinesalite (fast, no resharding API)
   --fresh                delete .data/dev first (forget workflows, stream and checkpoints)
-Ports (127.0.0.1): Temporal 7233, Web UI 8233, Kinesis 4567, SQS 4566; override with
-KSP_TEMPORAL_PORT, KSP_UI_PORT, KSP_KINESIS_PORT, KSP_SQS_PORT.`;
+Ports (127.0.0.1): Temporal 7233, Web UI 8233, Kinesis 4567, SQS 4566.
+${helpFooter([
+  'KSP_TEMPORAL_PORT, KSP_UI_PORT, KSP_KINESIS_PORT, KSP_SQS_PORT   other ports',
+  'KSP_LOG_LEVEL         the worker’s log level (default WARN)',
+  'KSP_SINK_POISON       RegExp: records the demo handler fails (default "poison":true)',
+])}`;
 
 async function ensureStream(
   kinesis: KinesisClient,

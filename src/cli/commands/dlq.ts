@@ -1,16 +1,21 @@
 /** `ksp dlq peek | replay | status | stop`: look at a dead-letter queue and replay it under control. */
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { dlqReplayHandle, peekDlq, startDlqReplay, validateReplayTargets } from '../../client/dlq-control';
+import { closestName } from '../../config/checks';
 import { formatDlqPeek } from '../../dlq/describe';
-import { type DlqReplayOptions, compileDlqReplayOptions } from '../../config/replay-options';
+import { compileDlqReplayOptions } from '../../config/replay-options';
 import {
   type DlqReplayResult,
   dlqReplayProgressQuery,
   stopDlqReplaySignal,
 } from '../../workflows/dlq-replay-messages';
+import { REPLAY_CONFIG, readConfigFile } from '../config-file';
 import type { CliContext } from '../context';
+import { compileFromCli } from '../flag-errors';
+import { AWS_ENV, TEMPORAL_ENV, helpFooter } from '../help';
 import { formatReplayBar, formatReplayCounts, formatReplaySummary } from '../render-dlq';
-import { UsageError, intFlag, parse, readConfigFile, stringFlag } from '../usage';
+import { UsageError, intFlag, parse } from '../usage';
+import { replayOptionsFromFlags, requireQueue } from './dlq-flags';
 
 export const DLQ_HELP = `Usage: ksp dlq <peek|replay|status|stop> <queue-url> [options]
 
@@ -38,22 +43,13 @@ export const DLQ_HELP = `Usage: ksp dlq <peek|replay|status|stop> <queue-url> [o
       --dry-run                  receive, parse, filter and count; change nothing
       --detach                   start and return at once (follow with \`ksp dlq status\`)
       --config <file.json>       any DlqReplayOptions as JSON; flags override it
+      --json                     print the result as JSON (the progress bar goes to stderr)
 
   status <queue-url> [--json]    progress of the replay of this queue (running or ended)
-  stop <queue-url> [--wait]      finish the message in hand, release held messages and end
+  stop <queue-url> [--wait] [--json]   finish the message in hand, release held messages and end
 
-Temporal CLI: temporal workflow query --workflow-id 'ksp:dlq-replay:<queue-url>' --type progress`;
-
-function requireQueue(sub: string, positionals: string[]): string {
-  const url = positionals[0];
-  if (!url) throw new UsageError(`missing <queue-url>. Usage: ksp dlq ${sub} <queue-url>`);
-  return url;
-}
-
-function list(value: string | boolean | Array<string | boolean> | undefined): string[] | undefined {
-  if (value === undefined) return undefined;
-  return (Array.isArray(value) ? value : [value]).filter((v): v is string => typeof v === 'string');
-}
+Temporal CLI: temporal workflow query --workflow-id 'ksp:dlq-replay:<queue-url>' --type progress
+${helpFooter(TEMPORAL_ENV, AWS_ENV)}`;
 
 async function peek(ctx: CliContext, argv: string[]): Promise<void> {
   const { values, positionals } = parse('dlq peek', argv, {
@@ -66,70 +62,13 @@ async function peek(ctx: CliContext, argv: string[]): Promise<void> {
   console.log(values.json ? JSON.stringify(summaries, null, 2) : formatDlqPeek(queueUrl, summaries));
 }
 
-/** Replay options from the command line (and --config), before compilation; `detach` is the CLI's own. */
-export function replayOptionsFromFlags(
-  argv: string[],
-  readConfig: (path: string) => unknown,
-): { options: DlqReplayOptions; detach: boolean } {
-  const { values, positionals } = parse('dlq replay', argv, {
-    mode: { type: 'string' },
-    stream: { type: 'string' },
-    'error-type': { type: 'string', multiple: true },
-    'source-stream': { type: 'string', multiple: true },
-    shard: { type: 'string', multiple: true },
-    since: { type: 'string' },
-    until: { type: 'string' },
-    'partition-key': { type: 'string', multiple: true },
-    rate: { type: 'string' },
-    max: { type: 'string' },
-    'max-tries': { type: 'string' },
-    'parking-queue': { type: 'string' },
-    'park-unreadable': { type: 'boolean' },
-    grace: { type: 'string' },
-    'dry-run': { type: 'boolean' },
-    detach: { type: 'boolean' },
-    config: { type: 'string' },
-  });
-  const queueUrl = requireQueue('replay', positionals);
-  const config = stringFlag(values.config);
-  const file = (config ? readConfig(config) : {}) as Partial<DlqReplayOptions>;
-  const raw = values as Record<string, string | boolean | Array<string | boolean> | undefined>;
-  const filters = {
-    ...file.filters,
-    ...(list(raw['error-type']) ? { errorTypes: list(raw['error-type']) } : {}),
-    ...(list(raw['source-stream']) ? { streamNames: list(raw['source-stream']) } : {}),
-    ...(list(raw.shard) ? { shardIds: list(raw.shard) } : {}),
-    ...(list(raw['partition-key']) ? { partitionKeys: list(raw['partition-key']) } : {}),
-    ...(stringFlag(values.since) ? { since: stringFlag(values.since) } : {}),
-    ...(stringFlag(values.until) ? { until: stringFlag(values.until) } : {}),
-  };
-  const rate = intFlag('rate', values.rate, 1, 1_000_000);
-  const max = intFlag('max', values.max, 1, 1_000_000_000);
-  const maxTries = intFlag('max-tries', values['max-tries'], 1, 1_000);
-  const options: DlqReplayOptions = {
-    ...file,
-    queueUrl,
-    filters,
-    ...(stringFlag(values.mode) ? { mode: stringFlag(values.mode) as DlqReplayOptions['mode'] } : {}),
-    ...(stringFlag(values.stream) ? { targetStream: stringFlag(values.stream) } : {}),
-    ...(rate !== undefined ? { ratePerSecond: rate } : {}),
-    ...(max !== undefined ? { maxMessages: max } : {}),
-    ...(maxTries !== undefined ? { maxTries } : {}),
-    ...(stringFlag(values['parking-queue']) ? { parkingQueueUrl: stringFlag(values['parking-queue']) } : {}),
-    ...(values['park-unreadable'] ? { parkUnreadable: true } : {}),
-    ...(stringFlag(values.grace) ? { emptyGracePeriod: stringFlag(values.grace) } : {}),
-    ...(values['dry-run'] ? { dryRun: true } : {}),
-  };
-  return { options, detach: values.detach === true };
-}
-
 /** Follows a running replay: a redrawn bar on a terminal, a line every few seconds otherwise. */
 async function follow(
   handle: ReturnType<typeof dlqReplayHandle>,
   total: number | null,
   startedAt: number,
 ): Promise<DlqReplayResult | null> {
-  const tty = process.stdout.isTTY === true;
+  const tty = process.stderr.isTTY === true;
   let detached = false;
   const onInterrupt = (): void => {
     detached = true;
@@ -147,13 +86,13 @@ async function follow(
         new Promise<null>((r) => setTimeout(() => r(null), tty ? 250 : 1000)),
       ]);
       if (settled !== null) {
-        if (tty) process.stdout.write('\r\x1b[2K');
+        if (tty) process.stderr.write('\r\x1b[2K');
         if (!settled.ok) throw settled.err;
         return settled.r;
       }
       if (detached) {
-        if (tty) process.stdout.write('\n');
-        console.log(
+        if (tty) process.stderr.write('\n');
+        console.error(
           `still running: \`ksp dlq status ${handle.workflowId.replace(/^ksp:dlq-replay:/, '')}\`, or \`ksp dlq stop …\``,
         );
         return null;
@@ -161,10 +100,10 @@ async function follow(
       const progress = await handle.query(dlqReplayProgressQuery).catch(() => null);
       if (!progress) continue;
       const elapsed = Date.now() - startedAt;
-      if (tty) process.stdout.write(`\r\x1b[2K${formatReplayBar(progress, total, elapsed, 24)}`);
+      if (tty) process.stderr.write(`\r\x1b[2K${formatReplayBar(progress, total, elapsed, 24)}`);
       else if (Date.now() - lastLine >= 5_000) {
         lastLine = Date.now();
-        console.log(formatReplayBar(progress, total, elapsed));
+        console.error(formatReplayBar(progress, total, elapsed));
       }
     }
   } finally {
@@ -173,19 +112,27 @@ async function follow(
 }
 
 async function replay(ctx: CliContext, argv: string[]): Promise<void> {
-  const flags = replayOptionsFromFlags(argv, (path) => readConfigFile(path, 'replay options'));
-  const options = compileDlqReplayOptions(flags.options);
+  const flags = replayOptionsFromFlags(argv, (path) => readConfigFile(path, REPLAY_CONFIG));
+  const options = compileFromCli(() => compileDlqReplayOptions(flags.options), flags.origin);
   const depth = await validateReplayTargets({ sqs: ctx.sqs(), kinesis: ctx.kinesis() }, options);
   const client = await ctx.temporal();
   const startedAt = Date.now();
   const handle = await startDlqReplay(client, ctx.temporalConfig().taskQueue, options);
   const total = options.maxMessages === null ? depth.visible : Math.min(options.maxMessages, depth.visible);
-  console.log(
-    `${options.dryRun ? 'dry run of' : 'replaying'} ${options.queueUrl} (${depth.visible} visible, ${depth.inFlight} in flight), mode ${options.mode}: workflow ${handle.workflowId}`,
-  );
-  if (flags.detach) return;
+  const started = `${options.dryRun ? 'dry run of' : 'replaying'} ${options.queueUrl} (${depth.visible} visible, ${depth.inFlight} in flight), mode ${options.mode}: workflow ${handle.workflowId}`;
+  if (flags.detach) {
+    const result = { queueUrl: options.queueUrl, workflowId: handle.workflowId, depth };
+    console.log(flags.json ? JSON.stringify(result, null, 2) : started);
+    return;
+  }
+  console.error(started);
   const result = await follow(handle, total, startedAt);
-  if (result) console.log(formatReplaySummary(result.end, result.progress, Date.now() - startedAt));
+  if (!result) return;
+  console.log(
+    flags.json
+      ? JSON.stringify({ workflowId: handle.workflowId, ...result }, null, 2)
+      : formatReplaySummary(result.end, result.progress, Date.now() - startedAt),
+  );
 }
 
 async function status(ctx: CliContext, argv: string[]): Promise<void> {
@@ -214,7 +161,10 @@ async function status(ctx: CliContext, argv: string[]): Promise<void> {
 }
 
 async function stop(ctx: CliContext, argv: string[]): Promise<void> {
-  const { values, positionals } = parse('dlq stop', argv, { wait: { type: 'boolean' } });
+  const { values, positionals } = parse('dlq stop', argv, {
+    wait: { type: 'boolean' },
+    json: { type: 'boolean' },
+  });
   const queueUrl = requireQueue('stop', positionals);
   const handle = dlqReplayHandle(await ctx.temporal(), queueUrl);
   try {
@@ -223,17 +173,23 @@ async function stop(ctx: CliContext, argv: string[]): Promise<void> {
     if (err instanceof WorkflowNotFoundError) throw new UsageError(`no replay of ${queueUrl} is running`);
     throw err;
   }
-  console.log(`stop sent to the replay of ${queueUrl}: it finishes the message in hand and ends`);
-  if (values.wait) {
-    const result = await handle.result();
-    console.log(
-      formatReplaySummary(
-        result.end,
-        result.progress,
-        Date.parse(result.progress.updatedAt) - Date.parse(result.progress.startedAt),
-      ),
-    );
+  const sent = `stop sent to the replay of ${queueUrl}: it finishes the message in hand and ends`;
+  const ack = { queueUrl, workflowId: handle.workflowId, sent: 'stop' };
+  if (!values.wait) {
+    console.log(values.json ? JSON.stringify(ack, null, 2) : sent);
+    return;
   }
+  console.error(`${sent}; waiting …`);
+  const result = await handle.result();
+  console.log(
+    values.json
+      ? JSON.stringify({ ...ack, ...result }, null, 2)
+      : formatReplaySummary(
+          result.end,
+          result.progress,
+          Date.parse(result.progress.updatedAt) - Date.parse(result.progress.startedAt),
+        ),
+  );
 }
 
 const SUBCOMMANDS: Record<string, (ctx: CliContext, argv: string[]) => Promise<void>> = {
@@ -246,7 +202,11 @@ const SUBCOMMANDS: Record<string, (ctx: CliContext, argv: string[]) => Promise<v
 export async function dlqCommand(ctx: CliContext, argv: string[]): Promise<void> {
   const [sub, ...rest] = argv;
   const run = sub ? SUBCOMMANDS[sub] : undefined;
-  if (!run)
-    throw new UsageError(`${sub ? `unknown subcommand "${sub}"` : 'missing subcommand'}.\n\n${DLQ_HELP}`);
+  if (!run) {
+    const near = sub ? closestName(sub, Object.keys(SUBCOMMANDS)) : undefined;
+    throw new UsageError(
+      `${sub ? `unknown subcommand "${sub}"${near ? ` (did you mean ${near}?)` : ''}` : 'missing subcommand'}: use peek, replay, status or stop. See \`ksp dlq --help\`.`,
+    );
+  }
   await run(ctx, rest);
 }

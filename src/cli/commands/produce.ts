@@ -2,15 +2,16 @@
  * `ksp produce <stream>`: a load generator over the producer library, with a progress bar on a
  * terminal (a plain line every few seconds otherwise) and a summary at the end.
  */
-import { parseDuration } from '../../config/duration';
+import { durationProblem, parseDuration } from '../../config/duration';
 import { ConfigError } from '../../errors';
 import { type LoadProgress, type LoadSummary, runLoad } from '../../producer/load';
 import { createProducer } from '../../producer/producer';
 import type { CliContext } from '../context';
+import { AWS_ENV, helpFooter } from '../help';
 import { intFlag, parse, requireStream, stringFlag } from '../usage';
 
 export const PRODUCE_HELP = `Usage: ksp produce <stream> [--rate <records/s>|max] [--size <bytes>] [--keys <n>]
-                   [--count <n> | --duration <time>] [--aggregate [--aggregate-bytes <n>]]
+                   [--count <n> | --duration <time>] [--aggregate [--aggregate-bytes <n>]] [--json]
 
 Writes JSON records {key, n, at} (n counts per key, so readers can check order) through the
 producer: batched PutRecords within the API limits, each shard kept under 1,000 records/s and
@@ -23,9 +24,11 @@ producer: batched PutRecords within the API limits, each shard kept under 1,000 
                 neither: until Ctrl-C
   --aggregate   pack records into KPL aggregates (readers must de-aggregate: ksp, KCL,
                 aws-kinesis-agg); --aggregate-bytes: largest aggregate (default 51200)
+  --json        print the summary as JSON
 
-Prints a summary: records/s, MB/s, PutRecords calls, records per call, retries, throttles,
-p50/p99 put latency.`;
+Progress goes to stderr; the summary (records/s, MB/s, PutRecords calls, records per call,
+retries, throttles, p50/p99 put latency) to stdout. Exits 1 when records failed for good.
+${helpFooter(AWS_ENV)}`;
 
 const BAR_WIDTH = 30;
 
@@ -55,7 +58,20 @@ export function formatLoadSummary(s: LoadSummary): string {
   ].join('\n');
 }
 
-export async function produceCommand(ctx: CliContext, argv: string[]): Promise<void> {
+/**
+ * The producer classifies errors without knowing its client's endpoint, so its messages say "the
+ * default AWS Kinesis endpoint"; name the one in use instead.
+ */
+function atEndpoint(message: string, endpoint: string | undefined): string {
+  return endpoint ? message.replaceAll('the default AWS Kinesis endpoint', `endpoint ${endpoint}`) : message;
+}
+
+function failureMessage(err: unknown, endpoint: string | undefined): string | null {
+  if (err === undefined) return null;
+  return atEndpoint(err instanceof Error ? err.message : JSON.stringify(err), endpoint);
+}
+
+export async function produceCommand(ctx: CliContext, argv: string[]): Promise<number> {
   const { values, positionals } = parse('produce', argv, {
     rate: { type: 'string' },
     size: { type: 'string' },
@@ -64,6 +80,7 @@ export async function produceCommand(ctx: CliContext, argv: string[]): Promise<v
     duration: { type: 'string' },
     aggregate: { type: 'boolean' },
     'aggregate-bytes': { type: 'string' },
+    json: { type: 'boolean' },
   });
   const streamName = requireStream('produce', positionals);
   const rate = values.rate === 'max' ? null : (intFlag('rate', values.rate, 1, 1_000_000) ?? 50);
@@ -72,12 +89,10 @@ export async function produceCommand(ctx: CliContext, argv: string[]): Promise<v
   const count = intFlag('count', values.count, 1, 1_000_000_000);
   const durationText = stringFlag(values.duration);
   const durationMs = durationText === undefined ? undefined : parseDuration(durationText);
-  if (durationText !== undefined && (durationMs === undefined || durationMs <= 0)) {
-    throw new ConfigError(
-      '--duration',
-      `${JSON.stringify(durationText)} is not a duration: use e.g. 30s, 5m`,
-    );
+  if (durationText !== undefined && durationMs === undefined) {
+    throw new ConfigError('--duration', durationProblem(durationText));
   }
+  if (durationMs === 0) throw new ConfigError('--duration', '0 writes nothing: use e.g. 30s or 5m');
   const aggregateBytes = intFlag('aggregate-bytes', values['aggregate-bytes'], 1024, 1_048_576);
   if (aggregateBytes !== undefined && values.aggregate !== true) {
     throw new ConfigError('--aggregate-bytes', 'only applies with --aggregate');
@@ -88,10 +103,11 @@ export async function produceCommand(ctx: CliContext, argv: string[]): Promise<v
     aggregation:
       values.aggregate === true ? { ...(aggregateBytes ? { maxBytes: aggregateBytes } : {}) } : false,
   });
+  const endpoint = ctx.awsConfig().kinesis.endpoint;
   const abort = new AbortController();
   const onSigint = () => abort.abort();
   process.once('SIGINT', onSigint);
-  const tty = process.stdout.isTTY === true;
+  const tty = process.stderr.isTTY === true;
   let summary: LoadSummary;
   try {
     summary = await runLoad({
@@ -104,21 +120,22 @@ export async function produceCommand(ctx: CliContext, argv: string[]): Promise<v
       signal: abort.signal,
       progressIntervalMs: tty ? 200 : 5000,
       onProgress: (p) => {
-        if (tty) process.stdout.write(`\r${progressLine(p, true)}\x1b[K`);
-        else console.log(progressLine(p, false));
+        if (tty) process.stderr.write(`\r${progressLine(p, true)}\x1b[K`);
+        else console.error(progressLine(p, false));
       },
     });
+  } catch (err) {
+    throw err instanceof Error ? new Error(atEndpoint(err.message, endpoint)) : err;
   } finally {
     process.removeListener('SIGINT', onSigint);
     await producer.close();
   }
-  if (tty) process.stdout.write('\n');
-  console.log(formatLoadSummary(summary));
-  if (summary.failed > 0) {
-    const err = summary.firstError;
-    console.error(
-      `${summary.failed} records failed; the first: ${err instanceof Error ? err.message : String(err)}`,
-    );
-    process.exitCode = 1;
-  }
+  if (tty) process.stderr.write('\n');
+  const firstError = failureMessage(summary.firstError, endpoint);
+  console.log(
+    values.json === true ? JSON.stringify({ ...summary, firstError }, null, 2) : formatLoadSummary(summary),
+  );
+  if (summary.failed === 0) return 0;
+  console.error(`${summary.failed} records failed for good; the first: ${firstError ?? 'unknown error'}`);
+  return 1;
 }

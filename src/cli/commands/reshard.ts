@@ -13,6 +13,7 @@ import {
   reshardWorkflowId,
 } from '../../workflows/reshard-messages';
 import type { CliContext } from '../context';
+import { AWS_ENV, TEMPORAL_ENV, helpFooter } from '../help';
 import { UsageError, intFlag, parse, requireStream, stringFlag } from '../usage';
 
 export const RESHARD_HELP = `Usage: ksp reshard <stream> --to <n> [--steps] [options]
@@ -31,7 +32,8 @@ rolling 24 h, the account's shard limit. New shards are read once their parents 
   --method <m>         auto (default) | update-shard-count | split-merge
   --wait               wait until done and print what was done
   --json               print the result or status as JSON
-  --status             the running or last reshard of the stream`;
+  --status             the running or last reshard of the stream
+${helpFooter(TEMPORAL_ENV, AWS_ENV)}`;
 
 const METHODS: Record<string, ReshardMethod> = {
   auto: 'auto',
@@ -60,7 +62,7 @@ export function reshardRequestFromFlags(argv: string[]): {
     json: { type: 'boolean' },
     status: { type: 'boolean' },
   });
-  const streamName = requireStream('reshard', positionals);
+  const streamName = requireStream('reshard', positionals, true);
   const chosen = ['to', 'split', 'merge', 'status'].filter((k) => values[k] !== undefined);
   if (chosen.length !== 1) {
     throw new UsageError(
@@ -147,7 +149,11 @@ async function statusOf(ctx: CliContext, streamName: string, json: boolean): Pro
     running = (await handle.describe()).status.name === 'RUNNING';
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) {
-      console.log(`no reshard of stream ${streamName} has run (workflow ${reshardWorkflowId(streamName)})`);
+      console.log(
+        json
+          ? JSON.stringify({ streamName, reshard: null }, null, 2)
+          : `no reshard of stream ${streamName} has run (workflow ${reshardWorkflowId(streamName)})`,
+      );
       return;
     }
     throw err;
@@ -188,6 +194,10 @@ export async function reshardCommand(ctx: CliContext, argv: string[]): Promise<v
     return;
   }
   const progress = await reshardValidated(handle);
+  if (flags.json) {
+    console.log(JSON.stringify({ workflowId: handle.workflowId, ...progress }, null, 2));
+    return;
+  }
   console.log(
     progress.phase === 'done' && progress.plannedSteps.length === 0
       ? `stream ${flags.streamName} already has ${progress.from ?? '?'} open shards: nothing to do`

@@ -1,22 +1,16 @@
-/** `ksp start | status | pause | resume | stop`: operate the stream workflow of one stream. */
-import {
-  pauseStream,
-  resumeStream,
-  startStream,
-  stopStream,
-  streamHandle,
-  liveStreamStatus,
-  validateTarget,
-} from '../../client/stream-control';
+/** `ksp start <stream>`: check the target, then start the stream workflow (idempotently). */
+import { startStream, validateTarget } from '../../client/stream-control';
 import { ConfigError } from '../../errors';
 import {
   type StartPosition,
   type StreamProcessorOptions,
   compileStreamOptions,
 } from '../../config/stream-options';
+import { STREAM_CONFIG, readConfigFile } from '../config-file';
 import type { CliContext } from '../context';
-import { formatStreamStatus } from '../render-status';
-import { UsageError, intFlag, listFlag, parse, readConfigFile, requireStream, stringFlag } from '../usage';
+import { type FlagFields, type OptionOrigin, compileFromCli, originOf } from '../flag-errors';
+import { AWS_ENV, TEMPORAL_ENV, helpFooter } from '../help';
+import { intFlag, listFlag, parse, requireStream, stringFlag } from '../usage';
 
 export const START_HELP = `Usage: ksp start <stream> [options]
 Starts consuming <stream> (idempotent: an already running stream is left as it is).
@@ -24,13 +18,28 @@ Starts consuming <stream> (idempotent: an already running stream is left as it i
   --start-position <pos>     TRIM_HORIZON (default) | LATEST | AT_TIMESTAMP=<ISO time>
   --batch-size <n>           records per batch, 1–10000 (default 100)
   --max-attempts <n>         handler attempts before the DLQ; 0 retries forever (default 3)
-  --poll-wait <duration>     long-poll window of an idle shard (default 5m)
+  --poll-wait <duration>     long-poll window of an idle shard, 1s–1h (default 5m)
   --batching-window <dur>    after records arrive, keep polling up to this long to fill the batch (default 0)
   --bisect                   halve a failing batch to isolate the bad record (Lambda's BisectBatchOnFunctionError)
   --max-record-age <dur>     records older than this go to the DLQ unhandled (default: never)
   --non-retryable <type>     handler error name/type sent to the DLQ without retries (repeatable)
   --config <file.json>       any StreamProcessorOptions as JSON; flags override it
-Environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, KSP_TASK_QUEUE, AWS_REGION, AWS_ENDPOINT_URL_KINESIS, AWS_ENDPOINT_URL_SQS`;
+  --json                     print the result as JSON
+Durations take a unit: 500ms, 10s, 5m, 1h, 7d. Numbers are whole and decimal: 1000, not 1e3.
+${helpFooter(TEMPORAL_ENV, AWS_ENV)}`;
+
+/** Which flag sets which option, for errors in the user's terms. */
+const START_FLAGS: FlagFields = {
+  dlqQueueUrl: '--dlq',
+  startPosition: '--start-position',
+  batchSize: '--batch-size',
+  'retry.maximumAttempts': '--max-attempts',
+  maxPollWait: '--poll-wait',
+  maxBatchingWindow: '--batching-window',
+  bisectBatchOnError: '--bisect',
+  maximumRecordAge: '--max-record-age',
+  'retry.nonRetryableErrorTypes': '--non-retryable',
+};
 
 /** Parses `--start-position`. */
 export function parseStartPosition(value: string): StartPosition {
@@ -43,7 +52,12 @@ export function parseStartPosition(value: string): StartPosition {
   );
 }
 
-export function optionsFromFlags(argv: string[]): StreamProcessorOptions {
+/** The options of `ksp start`, where they came from, and whether to print JSON. */
+export function optionsFromFlags(argv: string[]): {
+  options: StreamProcessorOptions;
+  origin: OptionOrigin;
+  json: boolean;
+} {
   const { values, positionals } = parse('start', argv, {
     dlq: { type: 'string' },
     'start-position': { type: 'string' },
@@ -55,40 +69,48 @@ export function optionsFromFlags(argv: string[]): StreamProcessorOptions {
     'max-record-age': { type: 'string' },
     'non-retryable': { type: 'string', multiple: true },
     config: { type: 'string' },
+    json: { type: 'boolean' },
   });
   const streamName = requireStream('start', positionals);
-  const file: Partial<StreamProcessorOptions> = stringFlag(values.config)
-    ? readConfigFile(stringFlag(values.config) as string, 'stream options')
-    : {};
+  const configPath = stringFlag(values.config);
+  const file = configPath ? readConfigFile(configPath, STREAM_CONFIG) : undefined;
+  const given: Partial<StreamProcessorOptions> = file ?? {};
   const batchSize = intFlag('batch-size', values['batch-size'], 1, 10_000);
   const maxAttempts = intFlag('max-attempts', values['max-attempts'], 0, 10_000);
   const position = stringFlag(values['start-position']);
   const nonRetryable = listFlag(values['non-retryable']);
   const retry = {
-    ...file.retry,
+    ...given.retry,
     ...(maxAttempts !== undefined ? { maximumAttempts: maxAttempts } : {}),
     ...(nonRetryable.length > 0 ? { nonRetryableErrorTypes: nonRetryable } : {}),
   };
-  return {
-    ...file,
+  const set = <K extends keyof StreamProcessorOptions>(
+    key: K,
+    value: StreamProcessorOptions[K] | undefined,
+  ) => (value === undefined ? {} : { [key]: value });
+  const options: StreamProcessorOptions = {
+    ...given,
     streamName,
-    ...(position ? { startPosition: parseStartPosition(position) } : {}),
-    ...(batchSize !== undefined ? { batchSize } : {}),
-    ...(stringFlag(values['poll-wait']) ? { maxPollWait: stringFlag(values['poll-wait']) } : {}),
-    ...(stringFlag(values.dlq) ? { dlqQueueUrl: stringFlag(values.dlq) } : {}),
-    ...(stringFlag(values['batching-window'])
-      ? { maxBatchingWindow: stringFlag(values['batching-window']) }
-      : {}),
+    ...set('startPosition', position === undefined ? undefined : parseStartPosition(position)),
+    ...set('batchSize', batchSize),
+    ...set('maxPollWait', stringFlag(values['poll-wait'])),
+    ...set('dlqQueueUrl', stringFlag(values.dlq)),
+    ...set('maxBatchingWindow', stringFlag(values['batching-window'])),
     ...(values.bisect ? { bisectBatchOnError: true } : {}),
-    ...(stringFlag(values['max-record-age'])
-      ? { maximumRecordAge: stringFlag(values['max-record-age']) }
-      : {}),
+    ...set('maximumRecordAge', stringFlag(values['max-record-age'])),
     ...(Object.keys(retry).length > 0 ? { retry } : {}),
   };
+  const origin = originOf(
+    START_FLAGS,
+    values,
+    configPath && file ? { path: configPath, value: file } : undefined,
+  );
+  return { options, origin, json: values.json === true };
 }
 
 export async function startCommand(ctx: CliContext, argv: string[]): Promise<void> {
-  const options = compileStreamOptions(optionsFromFlags(argv));
+  const flags = optionsFromFlags(argv);
+  const options = compileFromCli(() => compileStreamOptions(flags.options), flags.origin);
   const aws = ctx.awsConfig();
   await validateTarget(
     {
@@ -102,47 +124,14 @@ export async function startCommand(ctx: CliContext, argv: string[]): Promise<voi
   );
   const client = await ctx.temporal();
   const { handle, alreadyRunning } = await startStream(client, ctx.temporalConfig().taskQueue, { options });
+  if (flags.json) {
+    const result = { streamName: options.streamName, workflowId: handle.workflowId, alreadyRunning };
+    console.log(JSON.stringify(result, null, 2));
+    return;
+  }
   console.log(
     alreadyRunning
       ? `stream ${options.streamName} is already being consumed (workflow ${handle.workflowId}); left as it is`
       : `started workflow ${handle.workflowId} for stream ${options.streamName}`,
   );
-}
-
-export async function statusCommand(ctx: CliContext, argv: string[]): Promise<void> {
-  const { values, positionals } = parse('status', argv, { json: { type: 'boolean' } });
-  const stream = requireStream('status', positionals);
-  const status = await liveStreamStatus(await ctx.temporal(), stream).catch((err: Error) => {
-    throw new UsageError(
-      `no status for stream ${stream}: ${err.message}. Is it started (\`ksp start ${stream}\`) and a worker running?`,
-    );
-  });
-  console.log(values.json ? JSON.stringify(status, null, 2) : formatStreamStatus(status));
-}
-
-export async function pauseCommand(ctx: CliContext, argv: string[]): Promise<void> {
-  const { values, positionals } = parse('pause', argv, { reason: { type: 'string' } });
-  const stream = requireStream('pause', positionals);
-  const reason = stringFlag(values.reason);
-  await pauseStream(await ctx.temporal(), stream, reason ? { reason } : {});
-  console.log(`pause sent to ${stream}: every shard stops after its batch in flight`);
-}
-
-export async function resumeCommand(ctx: CliContext, argv: string[]): Promise<void> {
-  const { positionals } = parse('resume', argv, {});
-  const stream = requireStream('resume', positionals);
-  await resumeStream(await ctx.temporal(), stream);
-  console.log(`resume sent to ${stream}`);
-}
-
-export async function stopCommand(ctx: CliContext, argv: string[]): Promise<void> {
-  const { values, positionals } = parse('stop', argv, { wait: { type: 'boolean' } });
-  const stream = requireStream('stop', positionals);
-  const client = await ctx.temporal();
-  await stopStream(client, stream);
-  console.log(`stop sent to ${stream}: shards drain their batch in flight and keep their checkpoints`);
-  if (values.wait) {
-    const result = await streamHandle(client, stream).result();
-    console.log(JSON.stringify(result, null, 2));
-  }
 }
