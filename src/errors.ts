@@ -7,6 +7,8 @@
 export const ErrorType = {
   /** An option is invalid; thrown by compile*Options (ConfigError), never retried. */
   Config: 'KspConfigError',
+  /** A batch result whose checkpoint is behind the shard's: refused by the shard workflow (ShardConsumer), never applied. */
+  CheckpointRegression: 'KspCheckpointRegression',
   /** The handler module cannot be loaded or exports no handler; thrown by the loader (HandlerLoadError). */
   HandlerLoad: 'KspHandlerLoadError',
   /** The stream does not exist (ResourceNotFoundException on the stream); src/aws/classify.ts. */

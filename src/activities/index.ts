@@ -85,7 +85,7 @@ export function createActivities(deps: ActivityDeps) {
   });
   async function processBatch(input: ProcessBatchInput): Promise<ProcessBatchResult> {
     const result = await runBatch(input);
-    if (metrics) recordBatchMetrics(metrics, input, result, Date.now());
+    if (metrics) recordBatchMetrics(metrics, input, result);
     return result;
   }
   // A plain timer: a replay stopped mid-message finishes that message (see dlq-replay.ts).

@@ -7,7 +7,7 @@
  */
 import type { ProcessBatchInput, ProcessBatchResult } from '../activities/shard/process-batch';
 import type { CompiledStreamOptions, ShardStartPosition } from '../config/stream-options';
-import { NON_RETRYABLE_TYPES } from '../errors';
+import { ErrorType, NON_RETRYABLE_TYPES } from '../errors';
 import { compareCheckpoint } from '../records';
 import { afterBatch } from './shard-failure';
 import type { ShardRunInput, ShardWorkflowInput } from './shard-input';
@@ -20,7 +20,7 @@ const LATEST_PIN_MARGIN_MS = 5_000;
 /** Wait before asking again after refusing a result whose checkpoint went backwards. */
 export const REFUSED_RESULT_DELAY_MS = 60_000;
 /** `lastError.type` of a refused result (a bug in the batch activity, never a user error). */
-export const CHECKPOINT_REGRESSION = 'KspCheckpointRegression';
+export const CHECKPOINT_REGRESSION = ErrorType.CheckpointRegression;
 
 /**
  * LATEST is "the tip when the iterator is made": before the first record is checkpointed, every
@@ -75,6 +75,11 @@ export class ShardConsumer {
     return this.state.paused;
   }
 
+  /** When the checkpoint last moved (ISO time), null until it first does. */
+  get checkpointMovedAt(): string | null {
+    return this.state.checkpointMovedAt;
+  }
+
   get stopping(): boolean {
     return this.stopRequested;
   }
@@ -127,6 +132,7 @@ export class ShardConsumer {
     const advanced =
       result.checkpoint !== null && (current === null || compareCheckpoint(result.checkpoint, current) > 0);
     state.checkpoint = result.checkpoint;
+    if (advanced) state.checkpointMovedAt = this.isoNow();
     state.handled += result.handled;
     state.deadLettered += result.deadLettered;
     state.bytes += result.bytes;

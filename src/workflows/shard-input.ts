@@ -23,9 +23,11 @@ import { boundReason } from './shard-messages';
 import type { ShardState } from './shard-state';
 
 /** `ShardState` as any release carried it across continue-as-new or into a resumed run. */
-export interface StoredShardState extends Omit<ShardState, 'bisect'> {
+export interface StoredShardState extends Omit<ShardState, 'bisect' | 'checkpointMovedAt'> {
   /** Absent before the failure policy (bisectBatchOnError): no batch was being split. */
   bisect?: ShardState['bisect'];
+  /** Absent before the checkpoint-age metric: not known, until the checkpoint next moves. */
+  checkpointMovedAt?: string | null;
 }
 
 /** What starts a shard workflow (the stream's shard starter, `temporal workflow start`, tests). */
@@ -66,6 +68,7 @@ function upgradeShardState(stored: StoredShardState): ShardState {
     millisBehindLatest: stored.millisBehindLatest,
     lastArrival: stored.lastArrival,
     lastError: stored.lastError,
+    checkpointMovedAt: stored.checkpointMovedAt ?? null,
     run: stored.run,
   };
 }
@@ -109,6 +112,7 @@ const STATE_CHECKS: readonly FieldCheck[] = [
   ],
   ['paused', isBoolean, 'true or false'],
   ['pauseReason', nullable(isString), 'null or text'],
+  ['checkpointMovedAt', optional(nullable(isText)), 'null or an ISO time'],
   ['handled', isCount, COUNT],
   ['deadLettered', isCount, COUNT],
   ['batches', isCount, COUNT],

@@ -31,6 +31,8 @@ export interface ShardState {
   millisBehindLatest: number | null;
   lastArrival: string | null;
   lastError: ShardStatus['lastError'];
+  /** When the checkpoint last moved (ISO time); null until it first does. */
+  checkpointMovedAt: string | null;
   run: number;
 }
 
@@ -48,6 +50,7 @@ export function initialShardState(checkpoint: Checkpoint | null = null): ShardSt
     millisBehindLatest: null,
     lastArrival: null,
     lastError: null,
+    checkpointMovedAt: null,
     run: 1,
   };
 }

@@ -26,6 +26,7 @@ import { ErrorType } from '../errors';
 import { INFRA_RETRY } from './retry-policies';
 import { KSP_STATE } from './search-attributes';
 import { type BatchStep, ShardConsumer } from './shard-consumer';
+import { ShardGauges } from './shard-gauges';
 import { type ShardWorkflowInput, shardInputProblem, upgradeShardInput } from './shard-input';
 import {
   type ShardStatus,
@@ -69,6 +70,7 @@ export async function shardWorkflow(stored: ShardWorkflowInput): Promise<ShardWo
   });
   const inFlight: InFlight = { scope: null };
   registerHandlers(shard, inFlight);
+  const gauges = new ShardGauges({ stream: shard.input.streamName, shard: shard.input.shardId });
   const stream = streamWorkflowId ? getExternalWorkflowHandle(streamWorkflowId) : null;
   const report = async (force: boolean): Promise<void> => {
     const progress = stream && shard.progressReport(force);
@@ -81,6 +83,7 @@ export async function shardWorkflow(stored: ShardWorkflowInput): Promise<ShardWo
     for (;;) {
       const published = shard.stateToPublish();
       if (published) upsertSearchAttributes([{ key: KSP_STATE, value: published }]);
+      gauges.publish(shard.status().state, shard.checkpointMovedAt);
       if (shard.stopping) break;
       if (shouldContinueAsNew()) {
         await condition(allHandlersFinished);
@@ -102,6 +105,7 @@ export async function shardWorkflow(stored: ShardWorkflowInput): Promise<ShardWo
         const ended = shard.endedReport(step.childShardIds);
         if (stream) await stream.signal(shardEndedSignal, ended);
         upsertSearchAttributes([{ key: KSP_STATE, value: 'finished' }]);
+        gauges.publish('finished', shard.checkpointMovedAt);
         return { reason: 'shard-ended', status: ended.status };
       }
       await report(false);
@@ -113,6 +117,7 @@ export async function shardWorkflow(stored: ShardWorkflowInput): Promise<ShardWo
   }
 
   const final = shard.finalStatus('stopped');
+  gauges.publish('stopped', shard.checkpointMovedAt);
   await CancellationScope.nonCancellable(async () => {
     await condition(allHandlersFinished);
     upsertSearchAttributes([{ key: KSP_STATE, value: 'stopped' }]);

@@ -1,7 +1,8 @@
 /**
  * What one batch call adds to ksp's metrics (src/metrics/catalog.ts), per stream and shard:
- * records and bytes read, records handled and dead-lettered (by reason), retries, the iterator age
- * and when the checkpoint last moved. Counts only: no record, key or error text becomes a label.
+ * records and bytes read, records handled and dead-lettered (by reason), retries and the iterator
+ * age. The shard workflow sets its state and when its checkpoint last moved (shard-gauges.ts).
+ * Counts only: no record, key or error text becomes a label.
  */
 import type { KspMetrics } from '../../metrics/recorder';
 import type { ProcessBatchInput, ProcessBatchResult } from './batch-contract';
@@ -20,7 +21,6 @@ export function recordBatchMetrics(
   metrics: KspMetrics,
   input: ProcessBatchInput,
   result: ProcessBatchResult,
-  nowMs: number,
 ): void {
   const shard = { stream: input.streamName, shard: input.shardId };
   metrics.count('recordsRead', result.fetched, shard);
@@ -33,5 +33,4 @@ export function recordBatchMetrics(
   });
   if (result.outcome === 'retry') metrics.count('batchRetries', 1, shard);
   if (result.millisBehindLatest !== null) metrics.set('iteratorAge', result.millisBehindLatest / 1000, shard);
-  if (result.handled + result.deadLettered > 0) metrics.set('checkpointMoved', nowMs / 1000, shard);
 }

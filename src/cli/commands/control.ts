@@ -6,6 +6,7 @@ import {
   stopStream,
   streamHandle,
 } from '../../client/stream-control';
+import { parseDuration } from '../../config/duration';
 import { streamWorkflowId } from '../../constants';
 import type { CliContext } from '../context';
 import { TEMPORAL_ENV, helpFooter } from '../help';
@@ -14,9 +15,10 @@ import { UsageError, parse, requireStream, stringFlag } from '../usage';
 
 const footer = helpFooter(TEMPORAL_ENV);
 
-export const STATUS_HELP = `Usage: ksp status <stream> [--json]
+export const STATUS_HELP = `Usage: ksp status <stream> [--json] [--watch [<interval>]]
 Every shard of the stream: state, checkpoint, records handled and dead-lettered, lag.
   --json                     print the status as JSON
+  --watch [<interval>]       refresh the table in place every <interval> (default 2s) until Ctrl-C
 Temporal CLI: temporal workflow query --workflow-id ksp:<stream> --type status
 ${footer}`;
 
@@ -47,15 +49,55 @@ function print(json: boolean, result: object, line: string): void {
 }
 
 export async function statusCommand(ctx: CliContext, argv: string[]): Promise<void> {
-  const { values, positionals } = parse('status', argv, { json: { type: 'boolean' } });
-  const stream = requireStream('status', positionals);
-  const client = await ctx.temporal();
-  const status = await liveStreamStatus(client, stream).catch((err: Error) => {
-    throw new UsageError(
-      `no status for stream ${stream}: ${err.message}. Is it started (\`ksp start ${stream}\`) and a worker running?`,
-    );
+  const { values, positionals } = parse('status', argv, {
+    json: { type: 'boolean' },
+    watch: { type: 'boolean' },
   });
-  console.log(values.json ? JSON.stringify(status, null, 2) : formatStreamStatus(status));
+  // `--watch 5s`: the interval, when given, is the positional after the stream.
+  const [streamArg, intervalArg, ...extra] = positionals;
+  const stream = requireStream(
+    'status',
+    [streamArg, ...extra].filter((p): p is string => p !== undefined),
+  );
+  const client = await ctx.temporal();
+  const read = () =>
+    liveStreamStatus(client, stream).catch((err: Error) => {
+      throw new UsageError(
+        `no status for stream ${stream}: ${err.message}. Is it started (\`ksp start ${stream}\`) and a worker running?`,
+      );
+    });
+  const render = (status: Awaited<ReturnType<typeof read>>) =>
+    values.json ? JSON.stringify(status, null, 2) : formatStreamStatus(status);
+  if (!values.watch) {
+    if (intervalArg !== undefined) throw new UsageError(`unexpected argument ${JSON.stringify(intervalArg)}`);
+    console.log(render(await read()));
+    return;
+  }
+  const intervalMs = intervalArg === undefined ? 2_000 : parseDuration(intervalArg);
+  if (intervalMs === undefined || intervalMs < 500) {
+    throw new UsageError(
+      `--watch: ${JSON.stringify(intervalArg)} is not an interval of 500ms or more: use e.g. --watch 5s`,
+    );
+  }
+  const stopped = new AbortController();
+  const stop = () => stopped.abort();
+  process.once('SIGINT', stop);
+  try {
+    while (!stopped.signal.aborted) {
+      const text = `${new Date().toISOString()}  ksp status ${stream}  (every ${intervalArg ?? '2s'}, Ctrl-C to stop)\n\n${render(await read())}`;
+      // Clear the screen and home the cursor on a terminal; elsewhere print one table per refresh.
+      process.stdout.write(process.stdout.isTTY ? `\x1b[H\x1b[2J${text}\n` : `${text}\n\n`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, intervalMs);
+        stopped.signal.addEventListener('abort', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  } finally {
+    process.off('SIGINT', stop);
+  }
 }
 
 export async function pauseCommand(ctx: CliContext, argv: string[]): Promise<void> {

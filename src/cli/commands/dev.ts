@@ -18,6 +18,7 @@ import { liveStreamStatus, startStream } from '../../client/stream-control';
 import { DEFAULT_NAMESPACE, DEFAULT_TASK_QUEUE, streamWorkflowId } from '../../constants';
 import { compileStreamOptions } from '../../config/stream-options';
 import { projectRoot } from '../../local/paths';
+import { assertPortFree } from '../../local/ports';
 import { startLocalStack } from '../../local/stack';
 import { runDemoProducer } from '../../producer/demo-producer';
 import { connectClient } from '../../workers/temporal-connection';
@@ -32,9 +33,9 @@ export const DEV_HELP = `Usage: ksp dev [options]      (npm start)
   --rate <records/s>     demo producer rate; 0 disables it (default 20)
   --kinesis <backend>    kinesis-local (default, faithful) | kinesalite (fast, no resharding API)
   --fresh                delete .data/dev first (forget workflows, stream and checkpoints)
-Ports (127.0.0.1): Temporal 7233, Web UI 8233, Kinesis 4567, SQS 4566.
+Ports (127.0.0.1): Temporal 7233, Web UI 8233, Kinesis 4567, SQS 4566, worker metrics 9464.
 ${helpFooter([
-  'KSP_TEMPORAL_PORT, KSP_UI_PORT, KSP_KINESIS_PORT, KSP_SQS_PORT   other ports',
+  'KSP_TEMPORAL_PORT, KSP_UI_PORT, KSP_KINESIS_PORT, KSP_SQS_PORT, KSP_METRICS_PORT   other ports',
   'KSP_LOG_LEVEL         the worker’s log level (default WARN)',
   'KSP_SINK_POISON       RegExp: records the demo handler fails (default "poison":true)',
 ])}`;
@@ -113,6 +114,8 @@ export async function devCommand(ctx: CliContext, argv: string[]): Promise<void>
   const dataDir = path.join(root, '.data', 'dev');
   if (values.fresh) rmSync(dataDir, { recursive: true, force: true });
 
+  const metricsPort = port('KSP_METRICS_PORT', 9464);
+  await assertPortFree(metricsPort, 'the worker metrics endpoint (KSP_METRICS_PORT)');
   console.log('ksp dev: starting Temporal dev server, Kinesis and SQS emulators on 127.0.0.1 …');
   const stack = await startLocalStack({
     temporal: {
@@ -155,6 +158,8 @@ export async function devCommand(ctx: CliContext, argv: string[]): Promise<void>
       KSP_HANDLER: path.join(__dirname, '..', '..', 'examples', 'jsonl-sink.js'),
       KSP_SINK_FILE: sinkFile,
       KSP_LOG_LEVEL: env.KSP_LOG_LEVEL ?? 'WARN',
+      KSP_LOG_FORMAT: env.KSP_LOG_FORMAT ?? 'text',
+      KSP_METRICS_ADDRESS: `127.0.0.1:${metricsPort}`,
       KSP_SINK_POISON: env.KSP_SINK_POISON ?? '"poison":true',
     };
     worker = spawnWorker(workerEnv, '[worker]');
@@ -182,6 +187,7 @@ ksp dev is running (${backend}; stream ${streamName} ${created === 'created' ? `
 
   Temporal Web UI   ${ui}
   Stream workflow   ${stack.uiUrl}/namespaces/${DEFAULT_NAMESPACE}/workflows/${encodeURIComponent(streamWorkflowId(streamName))}
+  Worker metrics    http://127.0.0.1:${metricsPort}/metrics   (Prometheus; alert rules in deploy/prometheus/)
   Handled records   ${sinkFile}
   DLQ               ${dlqUrl}
 
