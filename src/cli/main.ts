@@ -4,7 +4,7 @@
 import { ConfigError } from '../errors';
 import { runWorker } from '../workers/main';
 import { TargetError } from '../client/stream-control';
-import { type CliContext, createCliContext } from './context';
+import { type CliContext, TEMPORAL_FLAGS_HELP, createCliContext, takeTemporalFlags } from './context';
 import { DEV_HELP, devCommand } from './commands/dev';
 import { DLQ_HELP, dlqCommand } from './commands/dlq';
 import { PRODUCE_HELP, produceCommand } from './commands/produce';
@@ -38,13 +38,15 @@ Usage: ksp <command> [options]
   produce <stream>         write demo records (see \`ksp produce --help\`)
 
 Temporal CLI equivalents: temporal workflow query --workflow-id ksp:<stream> --type status
-                          temporal workflow signal --workflow-id ksp:<stream> --name pause|resume|stop`;
+                          temporal workflow signal --workflow-id ksp:<stream> --name pause|resume|stop
+
+${TEMPORAL_FLAGS_HELP}`;
 
 type Command = (ctx: CliContext, argv: string[]) => Promise<void>;
 
 const COMMANDS: Record<string, { run: Command; help?: string }> = {
   dev: { run: devCommand, help: DEV_HELP },
-  worker: { run: (ctx) => runWorker(ctx.env) },
+  worker: { run: (ctx) => runWorker(ctx.env, ctx.temporalFlags) },
   start: { run: startCommand, help: START_HELP },
   status: { run: statusCommand },
   pause: { run: pauseCommand },
@@ -71,9 +73,16 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     console.log(command.help ?? HELP);
     return 0;
   }
-  const ctx = createCliContext(env);
+  let connection: ReturnType<typeof takeTemporalFlags>;
   try {
-    await command.run(ctx, rest);
+    connection = takeTemporalFlags(rest);
+  } catch (err) {
+    console.error(`ksp ${name}: ${(err as Error).message}`);
+    return 2;
+  }
+  const ctx = createCliContext(env, connection.flags);
+  try {
+    await command.run(ctx, connection.rest);
     return 0;
   } catch (err) {
     if (err instanceof UsageError || err instanceof ConfigError || err instanceof TargetError) {

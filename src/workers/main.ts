@@ -3,13 +3,14 @@
  * The only place (with the CLI) that reads process.env.
  *
  *   KSP_HANDLER=./my-handler.js [KSP_HANDLER_EXPORT=handler] [KSP_HANDLER_TYPE=native|lambda]
- *   TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, KSP_TASK_QUEUE
- *   AWS_REGION, AWS_ENDPOINT_URL_KINESIS, AWS_ENDPOINT_URL_SQS
+ *   TEMPORAL_PROFILE / TEMPORAL_CONFIG_FILE (temporal.toml), TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,
+ *   TEMPORAL_API_KEY, TEMPORAL_TLS*, TEMPORAL_GRPC_META_*, KSP_TASK_QUEUE
+ *   AWS_REGION or AWS_PROFILE, AWS_MAX_ATTEMPTS, AWS_ENDPOINT_URL_KINESIS, AWS_ENDPOINT_URL_SQS
  *   KSP_LOG_LEVEL=TRACE|DEBUG|INFO|WARN|ERROR (default INFO)
  */
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { createKinesisClient, createSqsClient } from '../aws/clients';
-import { type Env, readAwsConfig, readInt, readTemporalConfig } from '../config/env';
+import { createKinesisClient, createSqsClient, resolvedRegion } from '../aws/clients';
+import { type Env, type TemporalFlags, readAwsConfig, readInt, readTemporalConfig } from '../config/env';
 import { ConfigError } from '../errors';
 import { loadHandler } from '../handler/loader';
 import { connectNative } from './temporal-connection';
@@ -59,16 +60,17 @@ export function readWorkerProcessConfig(env: Env): WorkerProcessConfig {
   };
 }
 
-export async function runWorker(env: Env): Promise<void> {
-  const temporal = readTemporalConfig(env);
+export async function runWorker(env: Env, flags: TemporalFlags = {}): Promise<void> {
+  const temporal = readTemporalConfig(env, flags);
   const aws = readAwsConfig(env);
   const config = readWorkerProcessConfig(env);
   Runtime.install({ logger: new DefaultLogger(config.logLevel) });
+  const kinesis = createKinesisClient(aws.kinesis);
   const { handler, description } = await loadHandler({
     module: config.handlerModule,
     ...(config.handlerExport ? { exportName: config.handlerExport } : {}),
     type: config.handlerType,
-    lambda: { region: aws.kinesis.region },
+    lambda: { region: await resolvedRegion(kinesis) },
   });
   const connection = await connectNative(temporal);
   try {
@@ -76,7 +78,7 @@ export async function runWorker(env: Env): Promise<void> {
       connection,
       namespace: temporal.namespace,
       taskQueue: temporal.taskQueue,
-      kinesis: createKinesisClient(aws.kinesis),
+      kinesis,
       sqs: createSqsClient(aws.sqs),
       handler,
       handlerName: description,

@@ -8,6 +8,7 @@ import {
   liveStreamStatus,
   validateTarget,
 } from '../../client/stream-control';
+import { resolvedRegion } from '../../aws/clients';
 import { ConfigError } from '../../errors';
 import {
   type StartPosition,
@@ -94,7 +95,7 @@ export async function startCommand(ctx: CliContext, argv: string[]): Promise<voi
     {
       kinesis: ctx.kinesis(),
       sqs: ctx.sqs(),
-      region: aws.kinesis.region,
+      region: await resolvedRegion(ctx.kinesis()),
       ...(aws.kinesis.endpoint ? { kinesisEndpoint: aws.kinesis.endpoint } : {}),
       ...(aws.sqs.endpoint ? { sqsEndpoint: aws.sqs.endpoint } : {}),
     },
