@@ -97,7 +97,7 @@ export function installConsumer(out: string, packed: PackResult, typesNode: stri
     devDependencies: { '@types/node': devDeps['@types/node'] },
   };
   const packages: Record<string, LockEntry> = {
-    '': { name: packageJson.name, version: packageJson.version, ...packageJson, private: undefined },
+    '': { ...packageJson, private: undefined },
     [`node_modules/${manifest.name}`]: {
       version: manifest.version,
       resolved: spec,
