@@ -1,7 +1,8 @@
 /**
  * docker-compose.yml, checked without a Docker engine: a compose implementation from PyPI parses
  * and resolves it (`podman-compose config`), the settings that broke before are pinned down, and
- * the temporal and worker containers' command lines run natively with the same flags and env.
+ * every container's command line runs natively with the same flags and env: the temporal server,
+ * then the worker, `ksp start` and the producer against emulators in LocalStack's place.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -11,6 +12,8 @@ import { SEARCH_ATTRIBUTES } from '../../src/constants';
 import * as searchAttributes from '../../src/workflows/search-attributes';
 import { projectRoot, resolveTemporalBin } from '../../src/local/paths';
 import { getFreePort } from '../../src/local/ports';
+import { startFauxqs } from '../../src/local/sqs-emulator';
+import { createQueue, createStream, kinesisClientFor, sqsClientFor, startKinesis } from '../helpers/kinesis';
 import { waitFor } from '../helpers/wait';
 import { provisionPin, runTool, venvBin, yamlToJson } from './tools';
 
@@ -40,6 +43,7 @@ const SERVICE_KEYS = [
 
 let services: Record<string, Service>;
 const children: ChildProcess[] = [];
+const stops: (() => Promise<void>)[] = [];
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'ksp-compose-'));
 
 beforeAll(() => {
@@ -58,6 +62,7 @@ afterAll(async () => {
         }),
     ),
   );
+  for (const stop of stops) await stop();
   fs.rmSync(scratch, { recursive: true, force: true });
 });
 
@@ -103,7 +108,20 @@ test('LocalStack: no stale settings', () => {
   expect(Object.keys(service('localstack').environment ?? {})).toEqual(['SERVICES']);
 });
 
-test('the temporal container’s command runs natively: healthy, search attributes registered', async () => {
+/** Starts a container's command natively (`node …` runs this Node) and collects its output. */
+function runService(name: string, env: Record<string, string | undefined>, rewrite: (arg: string) => string) {
+  const [command, ...args] = (service(name).command ?? []).map(rewrite);
+  expect(command).toBe('node');
+  const child = spawn(process.execPath, args, { cwd: projectRoot(), env, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  const run = { child, output: '' };
+  child.stdout.on('data', (d: Buffer) => (run.output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (run.output += d.toString()));
+  return run;
+}
+
+test('every container’s command runs natively: Temporal healthy with its search attributes, then worker, start and producer move records', async () => {
+  // temporal: the same flags, bound to loopback on free ports, SQLite in a scratch directory.
   const port = await getFreePort();
   const args = (service('temporal').command ?? []).map((a) =>
     a.startsWith('--ip=')
@@ -112,7 +130,7 @@ test('the temporal container’s command runs natively: healthy, search attribut
         ? `--db-filename=${path.join(scratch, 'temporal.db')}`
         : a,
   );
-  const portFlags = [
+  const ports = [
     '--port',
     port,
     '--ui-port',
@@ -121,12 +139,13 @@ test('the temporal container’s command runs natively: healthy, search attribut
     await getFreePort(),
     '--metrics-port',
     await getFreePort(),
-  ].map(String);
+  ];
   const temporalBin = resolveTemporalBin();
-  const server = spawn(temporalBin, [...args.filter((a) => !a.startsWith('--ui-port=')), ...portFlags], {
-    stdio: 'ignore',
-  });
-  children.push(server);
+  children.push(
+    spawn(temporalBin, [...args.filter((a) => !a.startsWith('--ui-port=')), ...ports.map(String)], {
+      stdio: 'ignore',
+    }),
+  );
   const health = (service('temporal').healthcheck?.test ?? [])
     .slice(2)
     .map((a) => (a === '127.0.0.1:7233' ? `127.0.0.1:${port}` : a));
@@ -144,41 +163,60 @@ test('the temporal container’s command runs natively: healthy, search attribut
   ]);
   for (const name of Object.keys(SEARCH_ATTRIBUTES)) expect(list).toContain(name);
 
-  // The worker container: same command and environment, Temporal at the native server.
-  const worker = service('worker');
-  const [command, ...workerArgs] = worker.command ?? [];
-  const env = {
-    ...worker.environment,
+  // localstack: kinesis-local (LocalStack's Kinesis is kinesis-mock too) and fauxqs, with what
+  // docker/localstack-init.sh creates.
+  const kinesisEmulator = await startKinesis('kinesis-local');
+  const sqsEmulator = await startFauxqs({ port: await getFreePort() });
+  stops.push(
+    () => kinesisEmulator.stop(),
+    () => sqsEmulator.stop(),
+  );
+  const kinesis = kinesisClientFor(kinesisEmulator.endpoint);
+  const sqs = sqsClientFor(sqsEmulator.endpoint);
+  await createStream(kinesis, 'ksp-demo', 4);
+  const dlqUrl = await createQueue(sqs, 'ksp-demo-dlq');
+  kinesis.destroy();
+  sqs.destroy();
+
+  const localstack = 'http://localstack:4566';
+  // fauxqs knows a queue by its own URL (host sqs.<region>.localhost); LocalStack's has the same path.
+  const rewrite = (a: string) =>
+    a.startsWith(`${localstack}/`) && new URL(a).pathname === new URL(dlqUrl).pathname ? dlqUrl : a;
+  const sink = path.join(scratch, 'sink.jsonl');
+  const env = (name: string) => ({
+    ...service(name).environment,
     TEMPORAL_ADDRESS: `127.0.0.1:${port}`,
-    KSP_SINK_FILE: path.join(scratch, 'sink.jsonl'),
+    AWS_ENDPOINT_URL_KINESIS: kinesisEmulator.endpoint,
+    AWS_ENDPOINT_URL_SQS: sqsEmulator.endpoint,
+    KSP_SINK_FILE: sink,
     PATH: process.env.PATH,
     HOME: scratch,
-  };
-  expect(command).toBe('node');
-  const child = spawn(process.execPath, workerArgs, {
-    cwd: projectRoot(),
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  children.push(child);
-  let output = '';
-  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-  await waitFor(() => output.includes('ksp worker: task queue') || child.exitCode !== null, {
+  for (const name of ['worker', 'start', 'producer']) {
+    expect([
+      service(name).environment?.AWS_ENDPOINT_URL_KINESIS,
+      service(name).environment?.AWS_ENDPOINT_URL_SQS,
+    ]).toEqual([localstack, localstack]);
+  }
+
+  const worker = runService('worker', env('worker'), rewrite);
+  await waitFor(() => worker.output.includes('ksp worker: task queue') || worker.child.exitCode !== null, {
     what: 'the worker to start',
     timeoutMs: 90_000,
   });
-  expect(child.exitCode).toBeNull();
-  expect(output).toContain(`ksp worker: task queue kinesis-stream-processor on 127.0.0.1:${port}`);
-}, 180_000);
+  expect(worker.output).toContain(`ksp worker: task queue kinesis-stream-processor on 127.0.0.1:${port}`);
 
-test('the start and producer commands are ksp commands with flags it knows', () => {
-  for (const name of ['start', 'producer']) {
-    const [node, bin, sub] = service(name).command ?? [];
-    expect([node, bin]).toEqual(['node', 'bin/ksp.js']);
-    expect(fs.existsSync(path.join(projectRoot(), bin as string))).toBe(true);
-    const help = runTool(process.execPath, [bin as string, sub as string, '--help']);
-    for (const flag of (service(name).command ?? []).filter((a) => a.startsWith('--')))
-      expect(help).toContain(flag);
-  }
-});
+  const start = runService('start', env('start'), rewrite);
+  const startCode = await new Promise<number | null>((resolve) => start.child.once('exit', resolve));
+  expect([startCode, start.output]).toEqual([0, expect.stringContaining('started workflow ksp:ksp-demo')]);
+
+  const producer = runService('producer', env('producer'), rewrite);
+  const lines = await waitFor(
+    () => fs.existsSync(sink) && fs.readFileSync(sink, 'utf8').split('\n').filter(Boolean).length >= 20,
+    { what: '20 records from the producer in the worker’s sink', timeoutMs: 90_000, intervalMs: 250 },
+  );
+  expect(lines).toBe(true);
+  producer.child.kill('SIGINT');
+  expect(await new Promise<number | null>((resolve) => producer.child.once('exit', resolve))).toBe(0);
+  expect(worker.child.exitCode).toBeNull();
+}, 300_000);
