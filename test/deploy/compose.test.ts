@@ -4,7 +4,7 @@
  * every container's command line runs natively with the same flags and env: the temporal server,
  * then the worker, `ksp start` and the producer against emulators in LocalStack's place.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -219,4 +219,19 @@ test('every container’s command runs natively: Temporal healthy with its searc
   producer.child.kill('SIGINT');
   expect(await new Promise<number | null>((resolve) => producer.child.once('exit', resolve))).toBe(0);
   expect(worker.child.exitCode).toBeNull();
+
+  // The same server through a temporal.toml profile and the Temporal CLI's --profile flag.
+  const toml = path.join(scratch, 'temporal.toml');
+  fs.writeFileSync(toml, `[profile.compose]\naddress = "127.0.0.1:${port}"\nnamespace = "default"\n`);
+  const status = spawnSync(
+    process.execPath,
+    ['bin/ksp.js', 'status', 'ksp-demo', '--profile', 'compose', '--json'],
+    {
+      cwd: projectRoot(),
+      env: { PATH: process.env.PATH, HOME: scratch, TEMPORAL_CONFIG_FILE: toml },
+      encoding: 'utf8',
+    },
+  );
+  expect([status.status, status.stderr]).toEqual([0, expect.not.stringContaining('ksp status')]);
+  expect(status.stdout).toContain('"streamName": "ksp-demo"');
 }, 300_000);
