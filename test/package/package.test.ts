@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { testOutDir } from '../../src/local/paths';
+import { projectRoot, testOutDir } from '../../src/local/paths';
 import { installConsumer, nodeInConsumer, pack, type PackResult, run } from './consumer';
 
 const out = path.join(testOutDir(), 'package');
@@ -157,6 +157,35 @@ test.each([
     expect(result.status).toBe(0);
   },
 );
+
+test('every TypeScript example in the README type-checks against the installed package', () => {
+  const readme = fs.readFileSync(path.join(projectRoot(), 'README.md'), 'utf8');
+  const examples = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1] ?? '');
+  expect(examples.length).toBeGreaterThanOrEqual(2);
+  const dir = path.join(consumer, 'ts-readme');
+  fs.mkdirSync(dir, { recursive: true });
+  const files = examples.map((code, i) => {
+    expect(code).toContain("from 'kinesis-stream-processor'");
+    fs.writeFileSync(path.join(dir, `example-${i}.mts`), `${code}\nexport {};\n`);
+    return `example-${i}.mts`;
+  });
+  fs.writeFileSync(
+    path.join(dir, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: {
+        module: 'nodenext',
+        target: 'es2022',
+        strict: true,
+        noEmit: true,
+        types: ['node'],
+        skipLibCheck: true,
+      },
+      files,
+    }),
+  );
+  const result = run(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', dir], dir);
+  expect(result.stdout + result.stderr).toBe('');
+});
 
 test('the installed ksp bin runs: --help and start --help', () => {
   // `ksp --version` comes with the CLI work (issue 10 item 3), which is not on this branch.
