@@ -25,7 +25,8 @@ const API = [
   'startStream',
   'deaggregate',
 ];
-const EMULATORS = /node_modules\/(kinesalite|kinesis-local|fauxqs)\//;
+/** The local stack: its emulators, and ksp's own code that starts them (only `ksp dev` needs either). */
+const EMULATORS = /node_modules\/(kinesalite|kinesis-local|fauxqs\/|kinesis-stream-processor\/dist\/local\/)/;
 
 beforeAll(() => {
   fs.rmSync(out, { recursive: true, force: true });
