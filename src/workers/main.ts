@@ -3,14 +3,16 @@
  * The only place (with the CLI) that reads process.env.
  *
  *   KSP_HANDLER=./my-handler.js [KSP_HANDLER_EXPORT=handler] [KSP_HANDLER_TYPE=native|lambda]
- *   TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, KSP_TASK_QUEUE
- *   AWS_REGION, AWS_ENDPOINT_URL_KINESIS, AWS_ENDPOINT_URL_SQS
+ *   TEMPORAL_PROFILE / TEMPORAL_CONFIG_FILE (temporal.toml), TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,
+ *   TEMPORAL_API_KEY, TEMPORAL_TLS*, TEMPORAL_GRPC_META_*, KSP_TASK_QUEUE
+ *   AWS_REGION or AWS_PROFILE, AWS_MAX_ATTEMPTS, AWS_ENDPOINT_URL_KINESIS, AWS_ENDPOINT_URL_SQS
  *   KSP_LOG_LEVEL=TRACE|DEBUG|INFO|WARN|ERROR (default INFO)
  */
-import { createKinesisClient, createSqsClient } from '../aws/clients';
+import { createKinesisClient, createSqsClient, resolvedRegion } from '../aws/clients';
 import {
   type Env,
   type TemporalConnectionConfig,
+  type TemporalFlags,
   readAwsConfig,
   readInt,
   readTemporalConfig,
@@ -73,23 +75,24 @@ export function temporalUnreachable(config: TemporalConnectionConfig, err: unkno
   const raw = err instanceof Error ? err.message : String(err);
   const reason = /message: "([^"]+)"/.exec(raw)?.[1] ?? raw.split('\n')[0];
   const error = new Error(
-    `cannot reach Temporal at ${config.address} (namespace ${config.namespace}): ${reason}. Start it (\`npm start\` runs a local one) or set TEMPORAL_ADDRESS.`,
+    `cannot reach Temporal at ${config.address} (namespace ${config.namespace}): ${reason}. Start it (\`npm start\` runs a local one) or pass --address / set TEMPORAL_ADDRESS.`,
   );
   error.name = 'TemporalUnreachable';
   return error;
 }
 
-export async function runWorker(env: Env): Promise<void> {
-  const temporal = readTemporalConfig(env);
+export async function runWorker(env: Env, flags: TemporalFlags = {}): Promise<void> {
+  const temporal = readTemporalConfig(env, flags);
   const aws = readAwsConfig(env);
   const config = readWorkerProcessConfig(env);
   const telemetryConfig = readTelemetryConfig(env, process.stdout.isTTY === true);
   const telemetry = installTelemetry(telemetryConfig);
+  const kinesis = createKinesisClient(aws.kinesis);
   const { handler, description } = await loadHandler({
     module: config.handlerModule,
     ...(config.handlerExport ? { exportName: config.handlerExport } : {}),
     type: config.handlerType,
-    lambda: { region: aws.kinesis.region },
+    lambda: { region: await resolvedRegion(kinesis) },
   });
   const connection = await connectNative(temporal).catch((err: unknown) => {
     throw temporalUnreachable(temporal, err);
@@ -99,7 +102,7 @@ export async function runWorker(env: Env): Promise<void> {
       connection,
       namespace: temporal.namespace,
       taskQueue: temporal.taskQueue,
-      kinesis: createKinesisClient(aws.kinesis),
+      kinesis,
       sqs: createSqsClient(aws.sqs),
       handler,
       handlerName: description,

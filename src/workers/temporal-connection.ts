@@ -1,25 +1,13 @@
-/** Temporal connections from TemporalConnectionConfig, for workers (native) and clients. */
-import { Client, Connection } from '@temporalio/client';
+/**
+ * Temporal connections from a TemporalConnectionConfig (see `config/temporal-config.ts`: the
+ * SDK's envconfig profile, environment and flags), for workers (native) and clients.
+ */
 import { NativeConnection } from '@temporalio/worker';
-import type { TemporalConnectionConfig } from '../config/env';
+import { connectionOptions } from '../client/temporal-client';
+import type { TemporalConnectionConfig } from '../config/temporal-config';
+
+export { connectClient } from '../client/temporal-client';
 
 export async function connectNative(config: TemporalConnectionConfig): Promise<NativeConnection> {
-  return NativeConnection.connect({
-    address: config.address,
-    tls: config.tls,
-    ...(config.apiKey ? { apiKey: config.apiKey } : {}),
-  });
-}
-
-export async function connectClient(
-  config: TemporalConnectionConfig,
-): Promise<{ client: Client; close(): Promise<void> }> {
-  const connection = await Connection.connect({
-    address: config.address,
-    tls: config.tls,
-    ...(config.apiKey ? { apiKey: config.apiKey } : {}),
-    connectTimeout: '5s',
-  });
-  const client = new Client({ connection, namespace: config.namespace });
-  return { client, close: () => connection.close() };
+  return NativeConnection.connect(connectionOptions(config));
 }

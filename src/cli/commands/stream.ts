@@ -1,5 +1,6 @@
 /** `ksp start <stream>`: check the target, then start the stream workflow (idempotently). */
 import { startStream, validateTarget } from '../../client/stream-control';
+import { resolvedRegion } from '../../aws/clients';
 import { ConfigError } from '../../errors';
 import {
   type StartPosition,
@@ -116,7 +117,7 @@ export async function startCommand(ctx: CliContext, argv: string[]): Promise<voi
     {
       kinesis: ctx.kinesis(),
       sqs: ctx.sqs(),
-      region: aws.kinesis.region,
+      region: await resolvedRegion(ctx.kinesis()),
       ...(aws.kinesis.endpoint ? { kinesisEndpoint: aws.kinesis.endpoint } : {}),
       ...(aws.sqs.endpoint ? { sqsEndpoint: aws.sqs.endpoint } : {}),
     },

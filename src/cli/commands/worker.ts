@@ -17,5 +17,5 @@ export async function workerCommand(ctx: CliContext, argv: string[]): Promise<vo
       `unexpected argument ${positionals[0]}: the worker takes its settings from the environment. See \`ksp worker --help\`.`,
     );
   }
-  await runWorker(ctx.env);
+  await runWorker(ctx.env, ctx.temporalFlags);
 }
