@@ -1,0 +1,82 @@
+/**
+ * Matches a compiled pattern (pattern.ts) against a JSON value, as Lambda event filtering does:
+ * every field of a pattern must match and one alternative of each `$or`; a field's rules are
+ * alternatives; rules apply to leaf values only (strings, numbers, booleans, null), an array
+ * matches when any of its elements does, and an object is an intermediate node, never a leaf.
+ * Pure and total: any JSON value (or undefined) gives true or false, never an exception.
+ */
+import type { FieldPattern, Literal, ObjectPattern, Rule } from './pattern';
+
+/** Whether `value` (a parsed JSON document; undefined for none) matches `pattern`. */
+export function matchPattern(pattern: ObjectPattern, value: unknown): boolean {
+  // An array of objects matches when one of its elements does (all fields from the same element).
+  if (Array.isArray(value) && value.length > 0) return value.some((v) => matchPattern(pattern, v));
+  const object = isPlainObject(value) ? value : undefined;
+  for (const { name, pattern: field } of pattern.fields) {
+    if (!matchField(field, object === undefined ? undefined : own(object, name))) return false;
+  }
+  return pattern.anyOf.every((alternatives) => alternatives.some((p) => matchPattern(p, value)));
+}
+
+function matchField(field: FieldPattern, value: unknown): boolean {
+  if (field.kind === 'object') return matchPattern(field.pattern, value);
+  const leaves: Literal[] = [];
+  collectLeaves(value, leaves);
+  return field.rules.some((rule) => matchRule(rule, leaves));
+}
+
+/** A field's leaf values: itself when it is one, the leaves of its elements when it is an array. */
+function collectLeaves(value: unknown, into: Literal[]): void {
+  if (value === undefined || isPlainObject(value)) return;
+  if (Array.isArray(value)) {
+    for (const v of value) collectLeaves(v, into);
+    return;
+  }
+  into.push(value as Literal);
+}
+
+function matchRule(rule: Rule, leaves: readonly Literal[]): boolean {
+  if (rule.op === 'exists') return rule.value === leaves.length > 0;
+  return leaves.some((leaf) => matchLeaf(rule, leaf));
+}
+
+function matchLeaf(rule: Exclude<Rule, { op: 'exists' }>, leaf: Literal): boolean {
+  switch (rule.op) {
+    case 'equals':
+      return leaf === rule.value;
+    case 'equals-ignore-case':
+      return typeof leaf === 'string' && fold(leaf) === fold(rule.value);
+    case 'prefix':
+    case 'suffix': {
+      if (typeof leaf !== 'string') return false;
+      const [text, affix] = rule.ignoreCase ? [fold(leaf), fold(rule.value)] : [leaf, rule.value];
+      return rule.op === 'prefix' ? text.startsWith(affix) : text.endsWith(affix);
+    }
+    case 'numeric': {
+      if (typeof leaf !== 'number') return false;
+      const { lower, upper } = rule;
+      if (lower !== null && (lower.inclusive ? leaf < lower.value : leaf <= lower.value)) return false;
+      return upper === null || (upper.inclusive ? leaf <= upper.value : leaf < upper.value);
+    }
+    case 'anything-but':
+      return !rule.values.includes(leaf);
+    case 'anything-but-ignore-case':
+      return typeof leaf !== 'string' || !rule.values.some((v) => fold(v) === fold(leaf));
+    case 'anything-but-prefix':
+      return typeof leaf !== 'string' || !leaf.startsWith(rule.value);
+    case 'anything-but-suffix':
+      return typeof leaf !== 'string' || !leaf.endsWith(rule.value);
+  }
+}
+
+/** Case folding for the ignore-case operators (Unicode simple lower case). */
+const fold = (s: string): string => s.toLowerCase();
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A field of a parsed document, never one inherited from Object.prototype (`constructor`, `__proto__`). */
+function own(object: Record<string, unknown>, key: string): unknown {
+  return Object.prototype.hasOwnProperty.call(object, key) ? object[key] : undefined;
+}
