@@ -1,7 +1,7 @@
 /**
  * The `filterCriteria` option: Lambda's own `FilterCriteria` shape (`{ filters: [{ pattern }] }`,
  * each pattern a JSON string), validated once at start. The compiled form is plain JSON (it travels
- * in workflow input and in every batch activity's input): the same patterns, checked and minified;
+ * in workflow input and in every batch activity's input): the same patterns, checked;
  * the activity builds its matcher from them (record-filter.ts).
  * Pure module: the options compiler runs it in workflow code.
  */
@@ -18,7 +18,7 @@ export interface FilterCriteria {
   filters: Filter[];
 }
 
-/** Validated criteria: every pattern parses, within the limits, minified. */
+/** Validated criteria: every pattern parses and is within the limits. */
 export interface CompiledFilterCriteria {
   filters: Filter[];
 }
@@ -101,5 +101,6 @@ function compileFilter(filter: unknown, field: string): string {
       `${JSON.stringify(unknown)} is not a field of a Kinesis record (${RECORD_FIELDS.join(', ')}): fields of the record's JSON body go under "data", e.g. {"data": {${JSON.stringify(unknown)}: […]}}`,
     );
   }
-  return JSON.stringify(JSON.parse(given));
+  // Kept as written: minifying through JSON.parse would respell numbers, which equality compares as text.
+  return given;
 }

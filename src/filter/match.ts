@@ -5,45 +5,46 @@
  * matches when any of its elements does, and an object is an intermediate node, never a leaf.
  * Pure and total: any JSON value (or undefined) gives true or false, never an exception.
  */
-import type { FieldPattern, Literal, ObjectPattern, Rule } from './pattern';
+import { JsonNumber, type JsonScalar, type JsonValue } from './json';
+import type { FieldPattern, ObjectPattern, Rule } from './pattern';
 
-/** Whether `value` (a parsed JSON document; undefined for none) matches `pattern`. */
-export function matchPattern(pattern: ObjectPattern, value: unknown): boolean {
+/** Whether `value` (a document parsed by json.ts; undefined for none) matches `pattern`. */
+export function matchPattern(pattern: ObjectPattern, value: JsonValue | undefined): boolean {
   // An array of objects matches when one of its elements does (all fields from the same element).
   if (Array.isArray(value) && value.length > 0) return value.some((v) => matchPattern(pattern, v));
-  const object = isPlainObject(value) ? value : undefined;
+  const object = value instanceof Map ? value : undefined;
   for (const { name, pattern: field } of pattern.fields) {
-    if (!matchField(field, object === undefined ? undefined : own(object, name))) return false;
+    if (!matchField(field, object?.get(name))) return false;
   }
   return pattern.anyOf.every((alternatives) => alternatives.some((p) => matchPattern(p, value)));
 }
 
-function matchField(field: FieldPattern, value: unknown): boolean {
+function matchField(field: FieldPattern, value: JsonValue | undefined): boolean {
   if (field.kind === 'object') return matchPattern(field.pattern, value);
-  const leaves: Literal[] = [];
+  const leaves: JsonScalar[] = [];
   collectLeaves(value, leaves);
   return field.rules.some((rule) => matchRule(rule, leaves));
 }
 
 /** A field's leaf values: itself when it is one, the leaves of its elements when it is an array. */
-function collectLeaves(value: unknown, into: Literal[]): void {
-  if (value === undefined || isPlainObject(value)) return;
+function collectLeaves(value: JsonValue | undefined, into: JsonScalar[]): void {
+  if (value === undefined || value instanceof Map) return;
   if (Array.isArray(value)) {
     for (const v of value) collectLeaves(v, into);
     return;
   }
-  into.push(value as Literal);
+  into.push(value);
 }
 
-function matchRule(rule: Rule, leaves: readonly Literal[]): boolean {
+function matchRule(rule: Rule, leaves: readonly JsonScalar[]): boolean {
   if (rule.op === 'exists') return rule.value === leaves.length > 0;
   return leaves.some((leaf) => matchLeaf(rule, leaf));
 }
 
-function matchLeaf(rule: Exclude<Rule, { op: 'exists' }>, leaf: Literal): boolean {
+function matchLeaf(rule: Exclude<Rule, { op: 'exists' }>, leaf: JsonScalar): boolean {
   switch (rule.op) {
     case 'equals':
-      return leaf === rule.value;
+      return same(leaf, rule.value);
     case 'equals-ignore-case':
       return typeof leaf === 'string' && fold(leaf) === fold(rule.value);
     case 'prefix':
@@ -53,13 +54,14 @@ function matchLeaf(rule: Exclude<Rule, { op: 'exists' }>, leaf: Literal): boolea
       return rule.op === 'prefix' ? text.startsWith(affix) : text.endsWith(affix);
     }
     case 'numeric': {
-      if (typeof leaf !== 'number') return false;
+      if (!(leaf instanceof JsonNumber)) return false;
+      const { value } = leaf;
       const { lower, upper } = rule;
-      if (lower !== null && (lower.inclusive ? leaf < lower.value : leaf <= lower.value)) return false;
-      return upper === null || (upper.inclusive ? leaf <= upper.value : leaf < upper.value);
+      if (lower !== null && (lower.inclusive ? value < lower.value : value <= lower.value)) return false;
+      return upper === null || (upper.inclusive ? value <= upper.value : value < upper.value);
     }
     case 'anything-but':
-      return !rule.values.includes(leaf);
+      return !rule.values.some((v) => same(leaf, v));
     case 'anything-but-ignore-case':
       return typeof leaf !== 'string' || !rule.values.some((v) => fold(v) === fold(leaf));
     case 'anything-but-prefix':
@@ -72,11 +74,8 @@ function matchLeaf(rule: Exclude<Rule, { op: 'exists' }>, leaf: Literal): boolea
 /** Case folding for the ignore-case operators (Unicode simple lower case). */
 const fold = (s: string): string => s.toLowerCase();
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** A field of a parsed document, never one inherited from Object.prototype (`constructor`, `__proto__`). */
-function own(object: Record<string, unknown>, key: string): unknown {
-  return Object.prototype.hasOwnProperty.call(object, key) ? object[key] : undefined;
+/** Equality as Lambda has it: same type, same text (a number as it was written). */
+function same(leaf: JsonScalar, literal: JsonScalar): boolean {
+  if (leaf instanceof JsonNumber) return literal instanceof JsonNumber && leaf.text === literal.text;
+  return leaf === literal;
 }

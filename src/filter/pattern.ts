@@ -12,8 +12,13 @@
  * `{"equals-ignore-case": s | [s]}`).
  */
 
-/** A literal a field may equal. */
-export type Literal = string | number | boolean | null;
+import { JsonNumber, type JsonObject, type JsonValue, parseJson, stringifyJson } from './json';
+
+/**
+ * A literal a field may equal. A number equals only a number written the same way (Lambda compares
+ * numbers by their text: 300, 300.0 and 3.0e2 differ); `numeric` compares values.
+ */
+export type Literal = string | boolean | null | JsonNumber;
 
 /** One rule of a field's list. */
 export type Rule =
@@ -22,7 +27,7 @@ export type Rule =
   | { op: 'prefix' | 'suffix'; value: string; ignoreCase: boolean }
   | { op: 'numeric'; lower: Bound | null; upper: Bound | null }
   | { op: 'exists'; value: boolean }
-  | { op: 'anything-but'; values: Literal[] }
+  | { op: 'anything-but'; values: Array<string | JsonNumber> }
   | { op: 'anything-but-ignore-case'; values: string[] }
   | { op: 'anything-but-prefix' | 'anything-but-suffix'; value: string };
 
@@ -54,38 +59,34 @@ export class PatternError extends Error {
 /** Nesting deeper than this is refused (a pattern is at most 4096 characters anyway). */
 export const MAX_PATTERN_DEPTH = 32;
 
+const EXAMPLE = '{"data": {"type": ["order"]}}';
+
 /** Parses a pattern's JSON text; throws {@link PatternError}. */
 export function parsePattern(text: string): ObjectPattern {
-  let json: unknown;
+  let json: JsonValue;
   try {
-    json = JSON.parse(text);
+    json = parseJson(text);
   } catch (err) {
     throw new PatternError(
       '',
-      `is not JSON (${(err as Error).message}): write it as a JSON string, e.g. "{\\"data\\": {\\"type\\": [\\"order\\"]}}"`,
+      `is not JSON (${(err as Error).message}): write a JSON object such as ${EXAMPLE}`,
     );
   }
   return compileObject(json, '', 0);
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-const show = (value: unknown): string => JSON.stringify(value) ?? String(value);
+const isObject = (value: JsonValue | undefined): value is JsonObject => value instanceof Map;
+const show = (value: JsonValue | undefined): string =>
+  value === undefined ? 'nothing' : stringifyJson(value);
 const join = (path: string, key: string): string => (path === '' ? key : `${path}.${key}`);
 
-function compileObject(value: unknown, path: string, depth: number): ObjectPattern {
-  if (!isPlainObject(value)) {
-    throw new PatternError(
-      path,
-      `${show(value)} is not an object of fields, e.g. {"data": {"type": ["order"]}}`,
-    );
-  }
+function compileObject(value: JsonValue, path: string, depth: number): ObjectPattern {
+  if (!isObject(value))
+    throw new PatternError(path, `${show(value)} is not an object of fields, e.g. ${EXAMPLE}`);
   if (depth > MAX_PATTERN_DEPTH)
     throw new PatternError(path, `nests deeper than ${MAX_PATTERN_DEPTH} levels`);
   const pattern: ObjectPattern = { fields: [], anyOf: [] };
-  for (const [key, inner] of Object.entries(value)) {
+  for (const [key, inner] of value) {
     const at = join(path, key);
     if (key === '$or') {
       if (!Array.isArray(inner) || inner.length < 2) {
@@ -96,13 +97,12 @@ function compileObject(value: unknown, path: string, depth: number): ObjectPatte
       }
       pattern.anyOf.push(inner.map((p, i) => compileObject(p, `${at}[${i}]`, depth + 1)));
     } else if (Array.isArray(inner)) {
-      if (inner.length === 0)
+      if (inner.length === 0) {
         throw new PatternError(at, 'is an empty list, which matches nothing: give at least one rule');
-      pattern.fields.push({
-        name: key,
-        pattern: { kind: 'rules', rules: inner.map((r, i) => compileRule(r, `${at}[${i}]`)) },
-      });
-    } else if (isPlainObject(inner)) {
+      }
+      const rules = inner.map((r, i) => compileRule(r, `${at}[${i}]`));
+      pattern.fields.push({ name: key, pattern: { kind: 'rules', rules } });
+    } else if (isObject(inner)) {
       pattern.fields.push({
         name: key,
         pattern: { kind: 'object', pattern: compileObject(inner, at, depth + 1) },
@@ -117,36 +117,32 @@ function compileObject(value: unknown, path: string, depth: number): ObjectPatte
   return pattern;
 }
 
-function isLiteral(value: unknown): value is Literal {
-  return (
+function compileRule(value: JsonValue, path: string): Rule {
+  if (
     value === null ||
     typeof value === 'string' ||
     typeof value === 'boolean' ||
-    (typeof value === 'number' && Number.isFinite(value))
-  );
-}
-
-function compileRule(value: unknown, path: string): Rule {
-  if (isLiteral(value)) return { op: 'equals', value };
-  if (!isPlainObject(value)) {
+    value instanceof JsonNumber
+  ) {
+    return { op: 'equals', value };
+  }
+  if (!isObject(value)) {
     throw new PatternError(
       path,
       `${show(value)} is not a rule: use a string, number, boolean, null or an operator object such as {"prefix": "us-"}`,
     );
   }
-  const keys = Object.keys(value);
-  const [op] = keys;
-  if (keys.length !== 1 || op === undefined) {
+  const [op] = value.keys();
+  if (value.size !== 1 || op === undefined) {
     throw new PatternError(path, `${show(value)} must hold exactly one operator, e.g. {"prefix": "us-"}`);
   }
-  const arg = value[op];
+  const arg = value.get(op);
   const at = `${path}.${op}`;
   switch (op) {
     case 'prefix':
-    case 'suffix': {
+    case 'suffix':
       if (typeof arg === 'string') return { op, value: arg, ignoreCase: false };
       return { op, value: ignoreCaseString(arg, at), ignoreCase: true };
-    }
     case 'equals-ignore-case':
       return { op, value: stringArg(arg, at) };
     case 'exists':
@@ -165,53 +161,48 @@ function compileRule(value: unknown, path: string): Rule {
     default:
       throw new PatternError(
         path,
-        `unknown operator ${show(op)}: use prefix, suffix, equals-ignore-case, numeric, exists or anything-but`,
+        `unknown operator ${JSON.stringify(op)}: use prefix, suffix, equals-ignore-case, numeric, exists or anything-but`,
       );
   }
 }
 
-function stringArg(arg: unknown, path: string): string {
+function stringArg(arg: JsonValue | undefined, path: string): string {
   if (typeof arg !== 'string') throw new PatternError(path, `${show(arg)} must be a string`);
   return arg;
 }
 
 /** `{"equals-ignore-case": "abc"}` inside prefix or suffix. */
-function ignoreCaseString(arg: unknown, path: string): string {
-  if (!isPlainObject(arg) || Object.keys(arg).length !== 1 || !('equals-ignore-case' in arg)) {
+function ignoreCaseString(arg: JsonValue | undefined, path: string): string {
+  if (!isObject(arg) || arg.size !== 1 || !arg.has('equals-ignore-case')) {
     throw new PatternError(path, `${show(arg)} must be a string, or {"equals-ignore-case": "…"}`);
   }
-  return stringArg(arg['equals-ignore-case'], `${path}.equals-ignore-case`);
+  return stringArg(arg.get('equals-ignore-case'), `${path}.equals-ignore-case`);
 }
 
-const LOWER = ['>', '>='];
-const UPPER = ['<', '<='];
+const NUMERIC_USAGE = 'use ["=", 100], [">", 0], or a range such as [">", 0, "<=", 5]';
 
-function compileNumeric(arg: unknown, path: string): Rule {
-  const usage = 'use ["=", 100], [">", 0], or a range such as [">", 0, "<=", 5]';
+function compileNumeric(arg: JsonValue | undefined, path: string): Rule {
   if (!Array.isArray(arg) || (arg.length !== 2 && arg.length !== 4)) {
-    throw new PatternError(path, `${show(arg)} is not a numeric rule: ${usage}`);
+    throw new PatternError(path, `${show(arg)} is not a numeric rule: ${NUMERIC_USAGE}`);
   }
   let lower: Bound | null = null;
   let upper: Bound | null = null;
   for (let i = 0; i < arg.length; i += 2) {
-    const operator: unknown = arg[i];
-    const number: unknown = arg[i + 1];
-    if (typeof number !== 'number' || !Number.isFinite(number)) {
-      throw new PatternError(`${path}[${i + 1}]`, `${show(number)} is not a number: ${usage}`);
+    const operator = arg[i];
+    const given = arg[i + 1];
+    if (!(given instanceof JsonNumber) || !Number.isFinite(given.value)) {
+      throw new PatternError(`${path}[${i + 1}]`, `${show(given)} is not a finite number: ${NUMERIC_USAGE}`);
     }
+    const value = given.value;
     if (operator === '=' && arg.length === 2) {
-      return {
-        op: 'numeric',
-        lower: { value: number, inclusive: true },
-        upper: { value: number, inclusive: true },
-      };
+      return { op: 'numeric', lower: { value, inclusive: true }, upper: { value, inclusive: true } };
     }
-    if (typeof operator === 'string' && LOWER.includes(operator) && lower === null) {
-      lower = { value: number, inclusive: operator === '>=' };
-    } else if (typeof operator === 'string' && UPPER.includes(operator) && upper === null) {
-      upper = { value: number, inclusive: operator === '<=' };
+    if ((operator === '>' || operator === '>=') && lower === null) {
+      lower = { value, inclusive: operator === '>=' };
+    } else if ((operator === '<' || operator === '<=') && upper === null) {
+      upper = { value, inclusive: operator === '<=' };
     } else {
-      throw new PatternError(`${path}[${i}]`, `${show(operator)} is not allowed here: ${usage}`);
+      throw new PatternError(`${path}[${i}]`, `${show(operator)} is not allowed here: ${NUMERIC_USAGE}`);
     }
   }
   if (lower !== null && upper !== null && lower.value > upper.value) {
@@ -220,34 +211,32 @@ function compileNumeric(arg: unknown, path: string): Rule {
   return { op: 'numeric', lower, upper };
 }
 
-function compileAnythingBut(arg: unknown, path: string): Rule {
-  if (isLiteral(arg) && arg !== null && typeof arg !== 'boolean')
-    return { op: 'anything-but', values: [arg] };
+const isValue = (v: JsonValue | undefined): v is string | JsonNumber =>
+  typeof v === 'string' || v instanceof JsonNumber;
+
+function compileAnythingBut(arg: JsonValue | undefined, path: string): Rule {
+  if (isValue(arg)) return { op: 'anything-but', values: [arg] };
   if (Array.isArray(arg)) {
     if (arg.length === 0) throw new PatternError(path, 'is an empty list: name at least one value');
-    arg.forEach((v, i) => {
-      if (typeof v !== 'string' && !(typeof v === 'number' && Number.isFinite(v))) {
-        throw new PatternError(`${path}[${i}]`, `${show(v)} must be a string or a number`);
-      }
+    const values = arg.map((v, i) => {
+      if (!isValue(v)) throw new PatternError(`${path}[${i}]`, `${show(v)} must be a string or a number`);
+      return v;
     });
-    return { op: 'anything-but', values: arg as Literal[] };
+    return { op: 'anything-but', values };
   }
-  if (isPlainObject(arg) && Object.keys(arg).length === 1) {
-    const [op] = Object.keys(arg) as [string];
-    const inner = arg[op];
+  const [entry] = isObject(arg) && arg.size === 1 ? [...arg] : [];
+  if (entry !== undefined) {
+    const [op, inner] = entry;
     const at = `${path}.${op}`;
     if (op === 'prefix' || op === 'suffix') {
       const value = stringArg(inner, at);
-      if (value === '') throw new PatternError(at, 'must not be empty (every value starts and ends with "")');
+      if (value === '') throw new PatternError(at, 'must not be empty: every value starts and ends with ""');
       return { op: op === 'prefix' ? 'anything-but-prefix' : 'anything-but-suffix', value };
     }
     if (op === 'equals-ignore-case') {
-      const values = Array.isArray(inner) ? inner : [inner];
-      if (values.length === 0) throw new PatternError(at, 'is an empty list: name at least one value');
-      return {
-        op: 'anything-but-ignore-case',
-        values: values.map((v, i) => stringArg(v, Array.isArray(inner) ? `${at}[${i}]` : at)),
-      };
+      const list = Array.isArray(inner) ? inner : [inner];
+      if (list.length === 0) throw new PatternError(at, 'is an empty list: name at least one value');
+      return { op: 'anything-but-ignore-case', values: list.map((v, i) => stringArg(v, `${at}[${i}]`)) };
     }
   }
   throw new PatternError(
@@ -258,10 +247,7 @@ function compileAnythingBut(arg: unknown, path: string): Rule {
 
 /** Whether a pattern names `key` at its top level (in itself or any top-level `$or` branch). */
 export function namesTopLevel(pattern: ObjectPattern, key: string): boolean {
-  return (
-    pattern.fields.some((f) => f.name === key) ||
-    pattern.anyOf.some((alternatives) => alternatives.some((p) => namesTopLevel(p, key)))
-  );
+  return topLevelNames(pattern).includes(key);
 }
 
 /** The top-level field names of a pattern, `$or` branches included. */

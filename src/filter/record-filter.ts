@@ -7,14 +7,12 @@
  */
 import type { KinesisRecord } from '../records';
 import { type CompiledFilterCriteria, compileFilterCriteria } from './criteria';
+import { type JsonObject, JsonNumber, type JsonValue, parseJson } from './json';
 import { matchPattern } from './match';
 import { type ObjectPattern, namesTopLevel, parsePattern } from './pattern';
 
 /** Says whether a record should reach the handler. */
 export type RecordFilter = (record: KinesisRecord) => boolean;
-
-/** The value `data` takes in the filter's view of a record whose data is not JSON. */
-const NOT_JSON = Symbol('not JSON');
 
 /** Builds the filter of validated criteria (re-validated here: activity input may come from anywhere). */
 export function createRecordFilter(criteria: CompiledFilterCriteria): RecordFilter {
@@ -22,45 +20,44 @@ export function createRecordFilter(criteria: CompiledFilterCriteria): RecordFilt
     const compiled: ObjectPattern = parsePattern(pattern);
     return { compiled, usesData: namesTopLevel(compiled, 'data') };
   });
-  const decode = textDecoder();
+  const decoder = new TextDecoder('utf-8', { fatal: true });
   return (record) => {
-    let data: unknown = undefined;
-    let parsed = false;
-    const view = (withData: boolean): Record<string, unknown> => {
-      if (withData && !parsed) {
-        data = parseData(decode, record.data);
-        parsed = true;
-      }
-      return {
-        kinesisSchemaVersion: '1.0',
-        partitionKey: record.partitionKey,
-        sequenceNumber: record.sequenceNumber,
-        approximateArrivalTimestamp: record.approximateArrivalTimestamp.getTime() / 1000,
-        ...(record.subSequenceNumber === undefined ? {} : { subSequenceNumber: record.subSequenceNumber }),
-        ...(record.explicitHashKey === undefined ? {} : { explicitHashKey: record.explicitHashKey }),
-        ...(withData ? { data } : {}),
-      };
-    };
+    // Built at most once per record, and `data` parsed only when a filter looks inside it.
+    let bare: JsonObject | undefined;
+    let withData: JsonObject | null | undefined;
     return filters.some(({ compiled, usesData }) => {
-      const document = view(usesData);
+      if (!usesData) return matchPattern(compiled, (bare ??= recordView(record)));
+      if (withData === undefined) {
+        const data = parseData(decoder, record.data);
+        withData = data === undefined ? null : recordView(record).set('data', data);
+      }
       // Lambda drops a record whose data is not JSON when the filter looks inside data.
-      if (usesData && data === NOT_JSON) return false;
-      return matchPattern(compiled, document);
+      return withData !== null && matchPattern(compiled, withData);
     });
   };
 }
 
-/** Strict UTF-8 decoding: bytes that are not UTF-8 are not JSON either. */
-function textDecoder(): (bytes: Uint8Array) => string {
-  const decoder = new TextDecoder('utf-8', { fatal: true });
-  return (bytes) => decoder.decode(bytes);
+/** The record as Lambda presents it to a filter (`kinesis` of the event), without `data`. */
+function recordView(record: KinesisRecord): JsonObject {
+  const view: JsonObject = new Map<string, JsonValue>([
+    ['kinesisSchemaVersion', '1.0'],
+    ['partitionKey', record.partitionKey],
+    ['sequenceNumber', record.sequenceNumber],
+    ['approximateArrivalTimestamp', number(record.approximateArrivalTimestamp.getTime() / 1000)],
+  ]);
+  if (record.subSequenceNumber !== undefined) view.set('subSequenceNumber', number(record.subSequenceNumber));
+  if (record.explicitHashKey !== undefined) view.set('explicitHashKey', record.explicitHashKey);
+  return view;
 }
 
-function parseData(decode: (bytes: Uint8Array) => string, bytes: Uint8Array): unknown {
+const number = (value: number): JsonNumber => new JsonNumber(value, String(value));
+
+/** The record's data as JSON; undefined when it is not UTF-8 JSON. */
+function parseData(decoder: { decode(bytes: Uint8Array): string }, bytes: Uint8Array): JsonValue | undefined {
   try {
-    return JSON.parse(decode(bytes)) as unknown;
+    return parseJson(decoder.decode(bytes));
   } catch {
-    return NOT_JSON;
+    return undefined;
   }
 }
 
