@@ -10,8 +10,8 @@ import type { FieldPattern, ObjectPattern, Rule } from './pattern';
 
 /** Whether `value` (a document parsed by json.ts; undefined for none) matches `pattern`. */
 export function matchPattern(pattern: ObjectPattern, value: JsonValue | undefined): boolean {
-  // An array of objects matches when one of its elements does (all fields from the same element).
-  if (Array.isArray(value) && value.length > 0) return value.some((v) => matchPattern(pattern, v));
+  // An array (of arrays…) of objects matches when one of its elements does, all fields from the same one.
+  if (Array.isArray(value) && value.length > 0) return flatten(value).some((v) => matchPattern(pattern, v));
   const object = value instanceof Map ? value : undefined;
   for (const { name, pattern: field } of pattern.fields) {
     if (!matchField(field, object?.get(name))) return false;
@@ -28,12 +28,28 @@ function matchField(field: FieldPattern, value: JsonValue | undefined): boolean 
 
 /** A field's leaf values: itself when it is one, the leaves of its elements when it is an array. */
 function collectLeaves(value: JsonValue | undefined, into: JsonScalar[]): void {
-  if (value === undefined || value instanceof Map) return;
-  if (Array.isArray(value)) {
-    for (const v of value) collectLeaves(v, into);
-    return;
+  if (value === undefined) return;
+  for (const v of Array.isArray(value) ? flatten(value) : [value]) if (!(v instanceof Map)) into.push(v);
+}
+
+/**
+ * The elements of an array and of the arrays inside it, in order. Iterative: a record's data may
+ * nest arrays deeper than the call stack goes, and no record may make the filter throw.
+ */
+function flatten(array: readonly JsonValue[]): Array<Exclude<JsonValue, JsonValue[]>> {
+  const out: Array<Exclude<JsonValue, JsonValue[]>> = [];
+  const stack: Array<{ items: readonly JsonValue[]; next: number }> = [{ items: array, next: 0 }];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1] as { items: readonly JsonValue[]; next: number };
+    if (top.next >= top.items.length) {
+      stack.pop();
+      continue;
+    }
+    const item = top.items[top.next++] as JsonValue;
+    if (Array.isArray(item)) stack.push({ items: item, next: 0 });
+    else out.push(item);
   }
-  into.push(value);
+  return out;
 }
 
 function matchRule(rule: Rule, leaves: readonly JsonScalar[]): boolean {
