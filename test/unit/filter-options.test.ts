@@ -2,9 +2,13 @@
  * The `filterCriteria` option through the options compiler: Lambda's own FilterCriteria JSON is
  * accepted as it is, and every bad filter is refused at start with the field and the reason.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { compileStreamOptions, type StreamProcessorOptions } from '../../src/config/stream-options';
 import { ConfigError } from '../../src/errors';
 import { FILTER_LIMITS } from '../../src/filter/criteria';
+import { createRecordFilter } from '../../src/filter/record-filter';
+import { makeRecord } from '../helpers/records';
 
 const base: StreamProcessorOptions = { streamName: 'orders', retry: { maximumAttempts: 0 } };
 const withCriteria = (filterCriteria: unknown): StreamProcessorOptions =>
@@ -104,5 +108,39 @@ describe('filterCriteria in compileStreamOptions', () => {
     expect(error.field).toBe(field);
     expect(error.message).toContain(reason);
     expect(error.message.startsWith(`${field}: `)).toBe(true);
+  });
+});
+
+describe("the README's Filtering records section", () => {
+  const readme = readFileSync(join(__dirname, '../../README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('## Filtering records'), readme.indexOf('## Configuration'));
+
+  it('its example compiles, and keeps exactly the records it says it keeps', () => {
+    // Prepare
+    const json = /```json\n([\s\S]*?)```/.exec(section)?.[1];
+    const options = JSON.parse(json ?? 'null') as StreamProcessorOptions;
+    // Act
+    const compiled = compileStreamOptions(options);
+    const keep = createRecordFilter(compiled.filterCriteria ?? { filters: [] });
+    // Assess
+    const order = (total: number) => JSON.stringify({ type: 'order', total });
+    expect(keep(makeRecord({ data: order(150) }))).toBe(true);
+    expect(keep(makeRecord({ data: order(50) }))).toBe(false);
+    expect(keep(makeRecord({ data: 'not json', partitionKey: 'vip-7' }))).toBe(true);
+    expect(keep(makeRecord({ data: 'not json', partitionKey: 'std-7' }))).toBe(false);
+  });
+
+  it('its refusal example is the message a bad pattern gets', () => {
+    // Prepare
+    const quoted = /`(filterCriteria\.filters\[1\]\.pattern: [^`]*)…`/.exec(section)?.[1];
+    const bad = {
+      filters: [
+        { pattern: '{"partitionKey": ["1"]}' },
+        { pattern: '{"data": {"total": [{"greaterThan": 100}]}}' },
+      ],
+    };
+    // Assess
+    expect(quoted).toBeDefined();
+    expect(refusal(bad).message.startsWith(quoted ?? '?')).toBe(true);
   });
 });
