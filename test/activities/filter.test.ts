@@ -152,7 +152,7 @@ describe('processBatch with filterCriteria (kinesalite)', () => {
     expect(result.handled).toBe(1);
   });
 
-  it('hand-made criteria that do not compile fail the call for good (KspConfigError)', async () => {
+  it('hand-made criteria that do not compile fail the call for good (KspProgrammingError: the shard pauses)', async () => {
     // Prepare
     const { streamName, shardId } = await suite.stream('filter-bad', [event('order', 0)]);
     const bad = { filters: [{ pattern: '{"data": {"type": "order"}}' }] };
@@ -161,7 +161,7 @@ describe('processBatch with filterCriteria (kinesalite)', () => {
     // Assess
     await expect(outcome).rejects.toBeInstanceOf(ApplicationFailure);
     await expect(outcome).rejects.toMatchObject({
-      type: 'KspConfigError',
+      type: 'KspProgrammingError',
       nonRetryable: true,
       message: expect.stringContaining('filterCriteria.filters[0].pattern') as unknown,
     });

@@ -42,13 +42,21 @@ export function createBatchFilter(): (
   };
 }
 
-/** Criteria that slipped past the options compiler (a hand-made input) fail the call for good. */
+/**
+ * Criteria the options compiler would refuse (a hand-made activity input, or a worker stricter than
+ * the one that compiled them) fail the call for good as a bug, so the shard workflow pauses with the
+ * reason instead of retrying: the checkpoint stays, nothing is delivered unfiltered.
+ */
 function compile(criteria: CompiledFilterCriteria): RecordFilter {
   try {
     return createRecordFilter(criteria);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    throw ApplicationFailure.create({ type: ErrorType.Config, message: err.message, nonRetryable: true });
+    throw ApplicationFailure.create({
+      type: ErrorType.Programming,
+      message: `filter criteria that compileStreamOptions should have refused: ${err.message}`,
+      nonRetryable: true,
+    });
   }
 }
 
