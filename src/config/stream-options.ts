@@ -107,7 +107,8 @@ export interface StreamProcessorOptions {
    * Lambda's `FilterCriteria`: only records matching one of the filters reach the handler; the
    * others are checkpointed past and counted as `filteredOut`. Each pattern is a JSON string in
    * Lambda's event-filtering syntax, over `data` (the record's JSON body), `partitionKey` and the
-   * other record fields. At most 10 filters of 4096 characters. See src/filter/.
+   * other record fields. At most 10 filters of 4096 characters; `{}` or no filters means none, as
+   * in Lambda. See src/filter/.
    * @default none: every record is handled
    */
   filterCriteria?: FilterCriteria;
@@ -445,7 +446,7 @@ export function compileStreamOptions(
   const filterCriteria =
     options.filterCriteria === undefined || options.filterCriteria === null
       ? undefined
-      : compileFilterCriteria(options.filterCriteria);
+      : (compileFilterCriteria(options.filterCriteria) ?? undefined);
   return {
     streamName,
     startPosition,

@@ -44,18 +44,26 @@ export const RECORD_FIELDS = [
   'explicitHashKey',
 ] as const;
 
-/** Validates `value` as FilterCriteria; throws ConfigError naming the field (e.g. `filterCriteria.filters[1].pattern`). */
-export function compileFilterCriteria(value: unknown, field = 'filterCriteria'): CompiledFilterCriteria {
+/**
+ * Validates `value` as FilterCriteria; throws ConfigError naming the field (e.g.
+ * `filterCriteria.filters[1].pattern`). Returns null for criteria without filters (`{}` or
+ * `{"filters": []}`), which Lambda reads as "no filtering".
+ */
+export function compileFilterCriteria(
+  value: unknown,
+  field = 'filterCriteria',
+): CompiledFilterCriteria | null {
   const example = '{"filters": [{"pattern": "{\\"data\\": {\\"type\\": [\\"order\\"]}}"}]}';
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new ConfigError(field, `${JSON.stringify(value)} is not filter criteria: use e.g. ${example}`);
   }
   // Lambda's API and CloudFormation spell it `Filters` / `Pattern`; the SDKs and the CDK `filters` / `pattern`.
   const { filters = (value as { Filters?: unknown }).Filters } = value as { filters?: unknown };
-  if (!Array.isArray(filters) || filters.length === 0) {
+  if (filters === undefined || (Array.isArray(filters) && filters.length === 0)) return null;
+  if (!Array.isArray(filters)) {
     throw new ConfigError(
       `${field}.filters`,
-      `${JSON.stringify(filters)} must be a list of 1 to ${FILTER_LIMITS.maxFilters} filters, e.g. ${example}; remove filterCriteria to handle every record`,
+      `${JSON.stringify(filters)} is not a list of filters: use e.g. ${example}`,
     );
   }
   if (filters.length > FILTER_LIMITS.maxFilters) {

@@ -14,9 +14,12 @@ import { type ObjectPattern, namesTopLevel, parsePattern } from './pattern';
 /** Says whether a record should reach the handler. */
 export type RecordFilter = (record: KinesisRecord) => boolean;
 
-/** Builds the filter of validated criteria (re-validated here: activity input may come from anywhere). */
+/**
+ * Builds the filter of validated criteria (re-validated here: activity input may come from
+ * anywhere). Criteria without filters keep every record.
+ */
 export function createRecordFilter(criteria: CompiledFilterCriteria): RecordFilter {
-  const filters = compileFilterCriteria(criteria).filters.map(({ pattern }) => {
+  const filters = (compileFilterCriteria(criteria)?.filters ?? []).map(({ pattern }) => {
     const compiled: ObjectPattern = parsePattern(pattern);
     return { compiled, usesData: namesTopLevel(compiled, 'data') };
   });
@@ -25,6 +28,7 @@ export function createRecordFilter(criteria: CompiledFilterCriteria): RecordFilt
     // Built at most once per record, and `data` parsed only when a filter looks inside it.
     let bare: JsonObject | undefined;
     let withData: JsonObject | null | undefined;
+    if (filters.length === 0) return true;
     return filters.some(({ compiled, usesData }) => {
       if (!usesData) return matchPattern(compiled, (bare ??= recordView(record)));
       if (withData === undefined) {
@@ -61,12 +65,11 @@ function parseData(decoder: { decode(bytes: Uint8Array): string }, bytes: Uint8A
   }
 }
 
-/** Splits records into those the criteria keep (in order) and the count filtered out; no criteria keeps all. */
+/** Splits records into those the filter keeps (in order) and the count it filtered out. */
 export function applyFilter(
-  filter: RecordFilter | null,
+  filter: RecordFilter,
   records: readonly KinesisRecord[],
 ): { kept: KinesisRecord[]; filteredOut: number } {
-  if (filter === null) return { kept: [...records], filteredOut: 0 };
   const kept = records.filter(filter);
   return { kept, filteredOut: records.length - kept.length };
 }

@@ -25,9 +25,11 @@ function refusal(filterCriteria: unknown): ConfigError {
 }
 
 describe('filterCriteria in compileStreamOptions', () => {
-  it('is absent from the compiled options unless given', () => {
+  it('is absent from the compiled options unless it holds a filter ({} removes filtering, as in Lambda)', () => {
     expect(compileStreamOptions(base)).not.toHaveProperty('filterCriteria');
-    expect(compileStreamOptions(withCriteria(null))).not.toHaveProperty('filterCriteria');
+    for (const none of [null, {}, { filters: [] }, { Filters: [] }]) {
+      expect(compileStreamOptions(withCriteria(none))).not.toHaveProperty('filterCriteria');
+    }
   });
 
   it('accepts a Lambda user FilterCriteria as written, patterns kept verbatim', () => {
@@ -57,8 +59,7 @@ describe('filterCriteria in compileStreamOptions', () => {
 
   it.each([
     ['not an object', 'filters', 'filterCriteria', 'is not filter criteria'],
-    ['no filters', {}, 'filterCriteria.filters', 'must be a list of 1 to 10 filters'],
-    ['an empty list', { filters: [] }, 'filterCriteria.filters', 'remove filterCriteria'],
+    ['filters that are not a list', { filters: 'x' }, 'filterCriteria.filters', 'is not a list of filters'],
     [
       'too many filters',
       { filters: Array.from({ length: 11 }, () => ({ pattern: '{"data": {"a": ["x"]}}' })) },

@@ -26,7 +26,7 @@ export function createBatchFilter(): (
 ) => FilteredBatch {
   const cache = new Map<string, RecordFilter>();
   const filterOf = (criteria: CompiledFilterCriteria): RecordFilter => {
-    const key = JSON.stringify(criteria.filters.map((f) => f.pattern));
+    const key = JSON.stringify(criteria);
     let filter = cache.get(key);
     if (filter === undefined) {
       filter = compile(criteria);
