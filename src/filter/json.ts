@@ -34,10 +34,16 @@ export function parseJson(text: string): JsonValue {
   const string = (): string => {
     if (text[i] !== '"') fail('expected a string');
     let j = i + 1;
-    while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+    let plain = true;
+    for (let c = text.charCodeAt(j); j < text.length && c !== 34; c = text.charCodeAt(j)) {
+      // A backslash (92) or a control character: JSON.parse decodes and checks the string below.
+      if (c === 92 || c < 32) {
+        plain = false;
+        j += c === 92 ? 2 : 1;
+      } else j++;
+    }
     if (j >= text.length) fail('unterminated string');
-    // JSON.parse checks the escapes and control characters of the one string.
-    const value = JSON.parse(text.slice(i, j + 1)) as string;
+    const value = plain ? text.slice(i + 1, j) : (JSON.parse(text.slice(i, j + 1)) as string);
     i = j + 1;
     return value;
   };
