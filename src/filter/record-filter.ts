@@ -24,11 +24,11 @@ export function createRecordFilter(criteria: CompiledFilterCriteria): RecordFilt
     return { compiled, usesData: namesTopLevel(compiled, 'data') };
   });
   const decoder = new TextDecoder('utf-8', { fatal: true });
+  if (filters.length === 0) return () => true;
   return (record) => {
-    // Built at most once per record, and `data` parsed only when a filter looks inside it.
+    // The views are built at most once per record, `data` parsed only when a filter looks inside it.
     let bare: JsonObject | undefined;
     let withData: JsonObject | null | undefined;
-    if (filters.length === 0) return true;
     return filters.some(({ compiled, usesData }) => {
       if (!usesData) return matchPattern(compiled, (bare ??= recordView(record)));
       if (withData === undefined) {
