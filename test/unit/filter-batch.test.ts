@@ -7,6 +7,7 @@
 import { createProcessBatch, type ProcessBatchInput } from '../../src/activities/shard/process-batch';
 import { compileFilterCriteria } from '../../src/filter/criteria';
 import type { KinesisRecord } from '../../src/records';
+import { batchInput } from '../activities/harness';
 import { indexOf, MemoryDlq, MemoryShard, SHARD } from '../helpers/memory-shard';
 
 const HOUR = 3_600_000;
@@ -33,20 +34,14 @@ function setup(count: number, arrival: (index: number) => Date, now: number) {
 /** Records of the memory shard have partition keys key-0 … key-6 in turn. */
 const KEY_1 = compileFilterCriteria({ filters: [{ pattern: '{"partitionKey": ["key-1"]}' }] });
 
-const input = (over: Partial<ProcessBatchInput>): ProcessBatchInput => ({
-  streamName: 'orders',
-  shardId: SHARD,
-  checkpoint: null,
-  startPosition: { type: 'TRIM_HORIZON' },
-  batchSize: 100,
-  maxPollWaitMs: 0,
-  idlePollIntervalMs: 200,
-  attempt: 1,
-  deadLetterOnFailure: false,
-  dlqQueueUrl: 'http://127.0.0.1:1/dlq',
-  filterCriteria: KEY_1,
-  ...over,
-});
+const input = (over: Partial<ProcessBatchInput>): ProcessBatchInput =>
+  batchInput({
+    streamName: 'orders',
+    shardId: SHARD,
+    dlqQueueUrl: 'http://127.0.0.1:1/dlq',
+    filterCriteria: KEY_1,
+    ...over,
+  });
 
 describe('processBatch: filtering and the maximum record age', () => {
   it('old records no filter wants are filtered out, the old ones it wants are dead-lettered', async () => {
