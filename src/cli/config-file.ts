@@ -27,7 +27,7 @@ const keys = (defaults: object, ...more: string[]): string[] => [...more, ...Obj
 
 export const STREAM_CONFIG: ConfigSchema = {
   what: 'a stream option',
-  keys: keys(DEFAULTS, 'streamName', 'dlqQueueUrl'),
+  keys: keys(DEFAULTS, 'streamName', 'dlqQueueUrl', 'filterCriteria'),
   durations: [
     'maxPollWait',
     'idlePollInterval',

@@ -4,6 +4,7 @@
  * Pure module: the compiled options are plain JSON and travel as workflow input.
  */
 import { ConfigError } from '../errors';
+import { type CompiledFilterCriteria, type FilterCriteria, compileFilterCriteria } from '../filter/criteria';
 import { backoffMs } from './backoff';
 import { checkDuration, checkInteger } from './checks';
 import { type Duration, formatDuration } from './duration';
@@ -103,6 +104,15 @@ export interface StreamProcessorOptions {
    * For tests and cautious operators; the server's suggestion always applies. @default 10000
    */
   maxHistoryEvents?: number;
+  /**
+   * Lambda's `FilterCriteria`: only records matching one of the filters reach the handler; the
+   * others are checkpointed past and counted as `filteredOut`. Each pattern is a JSON string in
+   * Lambda's event-filtering syntax, over `data` (the record's JSON body), `partitionKey` and the
+   * other record fields. At most 10 filters of 4096 characters; `{}` or no filters means none, as
+   * in Lambda. See src/filter/.
+   * @default none: every record is handled
+   */
+  filterCriteria?: FilterCriteria;
 }
 
 export interface CompiledRetry {
@@ -135,6 +145,8 @@ export interface CompiledStreamOptions {
   progressIntervalMs: number;
   heartbeatTimeoutMs: number;
   maxHistoryEvents: number;
+  /** Absent when no filter is set (and in workflows started before the option existed). */
+  filterCriteria?: CompiledFilterCriteria;
 }
 
 export const DEFAULTS = {
@@ -439,6 +451,10 @@ export function compileStreamOptions(
     20,
     50_000,
   );
+  const filterCriteria =
+    options.filterCriteria === undefined || options.filterCriteria === null
+      ? undefined
+      : (compileFilterCriteria(options.filterCriteria) ?? undefined);
   return {
     streamName,
     startPosition,
@@ -454,6 +470,7 @@ export function compileStreamOptions(
     progressIntervalMs,
     heartbeatTimeoutMs,
     maxHistoryEvents,
+    ...(filterCriteria === undefined ? {} : { filterCriteria }),
   };
 }
 

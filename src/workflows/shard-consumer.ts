@@ -107,6 +107,7 @@ export class ShardConsumer {
       bisectBatchOnError: options.bisectBatchOnError,
       nonRetryableErrorTypes: options.retry.nonRetryableErrorTypes,
       errorDetail: options.errorDetail,
+      filterCriteria: options.filterCriteria ?? null,
     };
   }
 
@@ -136,6 +137,7 @@ export class ShardConsumer {
     state.handled += result.handled;
     state.deadLettered += result.deadLettered;
     state.bytes += result.bytes;
+    state.filteredOut += result.filteredOut ?? 0;
     if (result.fetched > 0) state.batches++;
     state.millisBehindLatest = result.millisBehindLatest;
     if (result.lastArrival) state.lastArrival = result.lastArrival;
@@ -223,6 +225,7 @@ export class ShardConsumer {
       deadLettered: s.deadLettered,
       batches: s.batches,
       bytes: s.bytes,
+      filteredOut: s.filteredOut,
       lastError: s.lastError,
       pauseReason: s.pauseReason,
       run: s.run,

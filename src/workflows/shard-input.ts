@@ -23,7 +23,9 @@ import { boundReason } from './shard-messages';
 import type { ShardState } from './shard-state';
 
 /** `ShardState` as any release carried it across continue-as-new or into a resumed run. */
-export interface StoredShardState extends Omit<ShardState, 'bisect' | 'checkpointMovedAt'> {
+export interface StoredShardState extends Omit<ShardState, 'bisect' | 'checkpointMovedAt' | 'filteredOut'> {
+  /** Absent before event filtering: nothing was filtered out. */
+  filteredOut?: number;
   /** Absent before the failure policy (bisectBatchOnError): no batch was being split. */
   bisect?: ShardState['bisect'];
   /** Absent before the checkpoint-age metric: not known, until the checkpoint next moves. */
@@ -65,6 +67,7 @@ function upgradeShardState(stored: StoredShardState): ShardState {
     deadLettered: stored.deadLettered,
     batches: stored.batches,
     bytes: stored.bytes,
+    filteredOut: stored.filteredOut ?? 0,
     millisBehindLatest: stored.millisBehindLatest,
     lastArrival: stored.lastArrival,
     lastError: stored.lastError,
@@ -117,6 +120,7 @@ const STATE_CHECKS: readonly FieldCheck[] = [
   ['deadLettered', isCount, COUNT],
   ['batches', isCount, COUNT],
   ['bytes', isCount, COUNT],
+  ['filteredOut', optional(isCount), COUNT],
   ['millisBehindLatest', nullable(isCount), `null or ${COUNT}`],
   ['lastArrival', nullable(isString), 'null or an ISO time'],
   [

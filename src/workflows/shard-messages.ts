@@ -22,6 +22,8 @@ export interface ShardStatus {
   deadLettered: number;
   batches: number;
   bytes: number;
+  /** Records no filter of `filterCriteria` matched: checkpointed past, never handled (Lambda's FilteredOutEventCount). */
+  filteredOut?: number;
   /** Why the shard is paused or retrying, if it is. */
   lastError: { type: string; message: string; at: string } | null;
   /** At most `MAX_PAUSE_REASON_LENGTH` characters, on one line. */

@@ -28,6 +28,8 @@ export interface ShardState {
   deadLettered: number;
   batches: number;
   bytes: number;
+  /** Records the stream's filterCriteria dropped (checkpointed past, never handled). */
+  filteredOut: number;
   millisBehindLatest: number | null;
   lastArrival: string | null;
   lastError: ShardStatus['lastError'];
@@ -47,6 +49,7 @@ export function initialShardState(checkpoint: Checkpoint | null = null): ShardSt
     deadLettered: 0,
     batches: 0,
     bytes: 0,
+    filteredOut: 0,
     millisBehindLatest: null,
     lastArrival: null,
     lastError: null,

@@ -137,6 +137,8 @@ function shardStatus(value: unknown): ShardStatus {
     deadLettered: count(o, 'deadLettered'),
     batches: count(o, 'batches'),
     bytes: count(o, 'bytes'),
+    // Absent in reports from shards started before filtering existed.
+    ...(o.filteredOut === undefined ? {} : { filteredOut: count(o, 'filteredOut') }),
     lastError: lastError(o.lastError),
     pauseReason: reasonOrNull(o, 'pauseReason'),
     run: count(o, 'run'),

@@ -219,7 +219,7 @@ describe('failures: exit code 1, naming the address in use', () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(
       new RegExp(
-        `^ksp pause: cannot reach Temporal at 127\\.0\\.0\\.1:${closed} \\(namespace default\\): .+\\. Start it \\(\`npm start\` runs a local one\\) or set TEMPORAL_ADDRESS\\.$`,
+        `^ksp pause: cannot reach Temporal at 127\\.0\\.0\\.1:${closed} \\(namespace default\\): .+\\. Start it \\(\`npm start\` runs a local one\\) or pass --address / set TEMPORAL_ADDRESS\\.$`,
       ),
     );
   });

@@ -64,6 +64,7 @@ describe('the next batch request', () => {
       bisectBatchOnError: false,
       nonRetryableErrorTypes: [],
       errorDetail: 'message',
+      filterCriteria: null,
     });
   });
 

@@ -3,6 +3,7 @@
  * these types (DESIGN.md rule 1): counts, the new checkpoint, and a bounded summary of any error.
  */
 import type { ErrorDetail, ShardStartPosition } from '../../config/stream-options';
+import type { CompiledFilterCriteria } from '../../filter/criteria';
 import type { BatchHandler, HandlerLogger } from '../../handler/contract';
 import type { ErrorSummary } from '../../handler/error-text';
 import type { Checkpoint } from '../../records';
@@ -43,6 +44,12 @@ export interface ProcessBatchInput {
    * @default 'message'
    */
   errorDetail?: ErrorDetail;
+  /**
+   * Lambda's FilterCriteria, compiled (src/filter/criteria.ts): records no filter matches are
+   * checkpointed past without reaching the handler, each KPL sub-record on its own. Absent or null:
+   * every record is handled.
+   */
+  filterCriteria?: CompiledFilterCriteria | null;
 }
 
 export type BatchOutcome =
@@ -60,7 +67,7 @@ export interface ProcessBatchResult {
   checkpoint: Checkpoint | null;
   /** Records this call took on (user records after de-aggregation, at most maxRecords). */
   fetched: number;
-  /** Records handed to the handler: fetched minus those dead-lettered for their age. */
+  /** Records handed to the handler: fetched minus those filtered out and those dead-lettered for their age. */
   handlerRecords: number;
   /** How the handler failed: 'batch' (threw, or answered unusably) or 'records' (batchItemFailures). */
   failure: 'batch' | 'records' | null;
@@ -69,6 +76,11 @@ export interface ProcessBatchResult {
   /** Records the handler confirmed. */
   handled: number;
   deadLettered: number;
+  /**
+   * Of fetched: records no filter of filterCriteria matched, checkpointed past without reaching the
+   * handler (Lambda's FilteredOutEventCount). Present only when the input has filterCriteria.
+   */
+  filteredOut?: number;
   bytes: number;
   millisBehindLatest: number | null;
   /** The shard is closed and every record in it is handled or dead-lettered. */

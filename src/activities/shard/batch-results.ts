@@ -24,6 +24,7 @@ export type FetchSummary = Pick<
   | 'waitedMs'
   | 'getRecordsCalls'
   | 'shardEnded'
+  | 'filteredOut'
 >;
 
 /** What an outcome may state beyond its name and checkpoint; whatever it leaves out is none. */

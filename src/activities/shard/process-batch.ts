@@ -17,6 +17,7 @@ import { countExpired, createDeadLetter, deadLetterCorrupt } from './batch-dead-
 import { type ReadBatch, readBatch } from './batch-read';
 import { BatchResults } from './batch-results';
 import { BisectBatchCache } from './bisect-cache';
+import { createBatchFilter, settledBefore } from './batch-filter';
 
 export type { BatchOutcome, ProcessBatchDeps, ProcessBatchInput, ProcessBatchResult } from './batch-contract';
 export { countExpired } from './batch-dead-letter';
@@ -25,6 +26,7 @@ export function createProcessBatch(deps: ProcessBatchDeps) {
   const now = deps.now ?? Date.now;
   const bisectCache = new BisectBatchCache();
   const deadLetter = createDeadLetter(deps, now);
+  const filterBatch = createBatchFilter();
 
   /** Hands the records to the handler with a context of this call; logs a failure in full. */
   async function handle(input: ProcessBatchInput, records: readonly KinesisRecord[]) {
@@ -62,11 +64,12 @@ export function createProcessBatch(deps: ProcessBatchDeps) {
   async function onFailure(
     input: ProcessBatchInput,
     batch: ReadBatch,
+    /** The records of the call that passed the filter: those the handler's indexes refer to. */
+    records: readonly KinesisRecord[],
     results: BatchResults,
     expired: number,
     verdict: HandlerFailure,
   ): Promise<ProcessBatchResult> {
-    const { records } = batch;
     const handed = records.slice(expired);
     const error = summarizeError(verdict.error, input.errorDetail);
     const counts = { expired, deadLettered: expired, handlerRecords: handed.length, error };
@@ -77,8 +80,9 @@ export function createProcessBatch(deps: ProcessBatchDeps) {
     const split = input.bisectBatchOnError === true && failure === 'batch' && handed.length > 1;
     if (split) batch.keepForBisect();
     if (split || !(input.deadLetterOnFailure || nonRetryable)) {
-      // Retry from just after the last record settled (dead-lettered for its age, or confirmed).
-      const settled = records[expired + verdict.firstUnconfirmed - 1];
+      // Retry from just after the last record settled (dead-lettered for its age, confirmed, or
+      // filtered out), that is from the first record the handler did not confirm.
+      const settled = settledBefore(batch.records, records[expired + verdict.firstUnconfirmed]);
       const checkpoint = settled ? checkpointOf(settled) : input.checkpoint;
       return results.of('retry', checkpoint, {
         ...counts,
@@ -93,7 +97,7 @@ export function createProcessBatch(deps: ProcessBatchDeps) {
       error: verdict.error,
       attempts: input.attempt,
     });
-    return results.of('dead-lettered', batch.consumed(lastOf(records)), {
+    return results.of('dead-lettered', batch.consumed(lastOf(batch.records)), {
       ...counts,
       handled: handed.length - failedRecords.length,
       deadLettered: expired + failedRecords.length,
@@ -103,11 +107,10 @@ export function createProcessBatch(deps: ProcessBatchDeps) {
 
   return async function processBatch(input: ProcessBatchInput): Promise<ProcessBatchResult> {
     const batch = await readBatch(deps.reader, bisectCache, input);
-    const results = new BatchResults(batch.summary);
-    const { records, corrupt } = batch;
+    const { corrupt } = batch;
     if (corrupt.length > 0) {
       const checkpoint = await deadLetterCorrupt(deadLetter, input, corrupt);
-      return results.of('dead-lettered', batch.consumed(checkpoint), {
+      return new BatchResults(batch.summary).of('dead-lettered', batch.consumed(checkpoint), {
         fetched: corrupt.length,
         deadLettered: corrupt.length,
         error: {
@@ -116,12 +119,17 @@ export function createProcessBatch(deps: ProcessBatchDeps) {
         },
       });
     }
-    if (records.length === 0) {
+    // Event filtering (Lambda's FilterCriteria): records no filter matches are settled unhandled.
+    const filtered = filterBatch(input.filterCriteria, batch.records);
+    const results = new BatchResults({ ...batch.summary, ...filtered.counted });
+    const { kept: records } = filtered;
+    if (batch.records.length === 0) {
       // Everything fetched is at or before the checkpoint (re-read aggregate): move to its end.
       const sequenceNumber = batch.lastRaw?.SequenceNumber;
       const checkpoint = sequenceNumber ? batch.consumed({ sequenceNumber }) : input.checkpoint;
       return results.of(batch.idle ? 'idle' : 'handled', checkpoint);
     }
+    if (records.length === 0) return results.of('handled', batch.consumed(lastOf(batch.records)));
 
     // Maximum record age (Lambda's MaximumRecordAgeInSeconds): the records too old to hand over
     // lead the batch, since arrival times grow along a shard; they go to the DLQ first, unhandled.
@@ -138,7 +146,7 @@ export function createProcessBatch(deps: ProcessBatchDeps) {
     }
     const handed = records.slice(expired);
     if (handed.length === 0) {
-      return results.of('dead-lettered', batch.consumed(lastOf(records)), {
+      return results.of('dead-lettered', batch.consumed(lastOf(batch.records)), {
         expired,
         deadLettered: expired,
         error: { type: 'RecordAgeExceeded', message: `${expired} records older than maximumRecordAge` },
@@ -146,8 +154,8 @@ export function createProcessBatch(deps: ProcessBatchDeps) {
     }
 
     const verdict = await handle(input, handed);
-    if (verdict.error !== null) return onFailure(input, batch, results, expired, verdict);
-    return results.of(expired > 0 ? 'dead-lettered' : 'handled', batch.consumed(lastOf(records)), {
+    if (verdict.error !== null) return onFailure(input, batch, records, results, expired, verdict);
+    return results.of(expired > 0 ? 'dead-lettered' : 'handled', batch.consumed(lastOf(batch.records)), {
       expired,
       deadLettered: expired,
       handlerRecords: handed.length,
