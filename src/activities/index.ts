@@ -20,7 +20,7 @@ import { type ProcessBatchInput, type ProcessBatchResult, createProcessBatch } f
 import { createReshardActivities } from './reshard/reshard';
 import { createShardStarter } from './stream/shard-starter';
 import type { KspMetrics } from '../metrics/recorder';
-import { recordBatchMetrics } from './shard/batch-metrics';
+import { recordBatchMetrics, recordReadEvent } from './shard/batch-metrics';
 import { ShardReader } from './shard/reader';
 import { StreamDiscovery } from './stream/discovery';
 
@@ -56,6 +56,7 @@ const activityLog: HandlerLogger = log;
 export function createActivities(deps: ActivityDeps) {
   const discovery = new StreamDiscovery(deps.kinesis);
   const handler = guarded(deps.handler);
+  const metrics = deps.metrics;
   const reader = new ShardReader({
     kinesis: deps.kinesis,
     iterators: new IteratorCache(),
@@ -64,9 +65,9 @@ export function createActivities(deps: ActivityDeps) {
     now: Date.now,
     bounds: cancellableCall,
     previousHeartbeat: () => activityInfo().heartbeatDetails as unknown,
+    ...(metrics ? { onReadEvent: (req, event) => recordReadEvent(metrics, req, event) } : {}),
   });
   const dlqWriter = new DlqWriter(deps.sqs, attemptCall);
-  const metrics = deps.metrics;
   const runBatch = createProcessBatch({
     reader,
     dlq: dlqWriter,

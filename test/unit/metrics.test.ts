@@ -1,4 +1,5 @@
 import { Writable } from 'node:stream';
+import { recordBatchMetrics, recordReadEvent } from '../../src/activities/shard/batch-metrics';
 import { METRICS, exportedName } from '../../src/metrics/catalog';
 import { EmfSink } from '../../src/metrics/emf';
 import { KspMetrics, fanOutMeter } from '../../src/metrics/recorder';
@@ -185,5 +186,60 @@ describe('telemetry settings', () => {
     ],
   ])('refuses %j, naming the variable and the fix', (env, message) => {
     expect(() => readTelemetryConfig(env, false)).toThrow(message);
+  });
+});
+
+describe('batch metrics', () => {
+  const input = { streamName: 'orders', shardId: 's1', nonRetryableErrorTypes: ['ValidationError'] };
+  const result = (over: Record<string, unknown>) =>
+    ({
+      outcome: 'handled',
+      fetched: 10,
+      bytes: 100,
+      handled: 10,
+      expired: 0,
+      deadLettered: 0,
+      millisBehindLatest: 2_500,
+      error: null,
+      ...over,
+    }) as unknown as Parameters<typeof recordBatchMetrics>[2];
+
+  it('counts read, handled and dead-lettered records by reason, retries and the iterator age', () => {
+    // Prepare
+    const { sink, lines } = emf();
+    const metrics = new KspMetrics(sink.meter());
+    const batchInput = input as unknown as Parameters<typeof recordBatchMetrics>[1];
+    // Act
+    recordBatchMetrics(metrics, batchInput, result({}));
+    recordBatchMetrics(metrics, batchInput, result({ outcome: 'retry', handled: 4 }));
+    recordBatchMetrics(
+      metrics,
+      batchInput,
+      result({
+        outcome: 'dead-lettered',
+        handled: 5,
+        expired: 2,
+        deadLettered: 5,
+        error: { type: 'ValidationError', message: 'x' },
+      }),
+    );
+    recordReadEvent(metrics, input, 'throttled:GetRecords');
+    recordReadEvent(metrics, input, 'expired-iterator');
+    sink.flush();
+    // Assess
+    const byReason = Object.fromEntries(
+      lines.filter((l) => 'reason' in l).map((l) => [l.reason, l.ksp_records_dead_lettered]),
+    );
+    expect(byReason).toEqual({ 'record-age': 2, 'non-retryable': 3 });
+    const shard = lines.find((l) => !('reason' in l) && !('api' in l));
+    expect(shard).toMatchObject({
+      ksp_records_read: 30,
+      ksp_bytes_read: 300,
+      ksp_records_handled: 19,
+      ksp_batch_retries: 1,
+      ksp_iterator_age_seconds: 2.5,
+      ksp_expired_iterators: 1,
+    });
+    expect(lines.find((l) => 'api' in l)).toMatchObject({ api: 'GetRecords', ksp_throttles: 1 });
   });
 });

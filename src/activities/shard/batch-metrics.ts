@@ -6,6 +6,7 @@
  */
 import type { KspMetrics } from '../../metrics/recorder';
 import type { ProcessBatchInput, ProcessBatchResult } from './batch-contract';
+import type { ReadEvent } from './reader';
 
 export type DeadLetterReason = 'record-age' | 'corrupt' | 'non-retryable' | 'retries-exhausted';
 
@@ -33,4 +34,15 @@ export function recordBatchMetrics(
   });
   if (result.outcome === 'retry') metrics.count('batchRetries', 1, shard);
   if (result.millisBehindLatest !== null) metrics.set('iteratorAge', result.millisBehindLatest / 1000, shard);
+}
+
+/** A throttled Kinesis call or an expired iterator, counted per shard. */
+export function recordReadEvent(
+  metrics: KspMetrics,
+  req: { streamName: string; shardId: string },
+  event: ReadEvent,
+): void {
+  const shard = { stream: req.streamName, shard: req.shardId };
+  if (event === 'expired-iterator') metrics.count('expiredIterators', 1, shard);
+  else metrics.count('throttles', 1, { ...shard, api: event.slice('throttled:'.length) });
 }

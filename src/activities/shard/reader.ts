@@ -37,7 +37,12 @@ export interface ReaderDeps {
   bounds?(): CallBounds;
   /** Heartbeat details of this activity's previous attempt (they say since when Kinesis is unreachable). */
   previousHeartbeat?(): unknown;
+  /** Told of each throttled call and each expired iterator (the throttle and expiry metrics). */
+  onReadEvent?(req: Pick<FetchRequest, 'streamName' | 'shardId'>, event: ReadEvent): void;
 }
+
+/** What the reader reports besides its result: a throttled call (by API) or an expired iterator. */
+export type ReadEvent = 'throttled:GetRecords' | 'throttled:GetShardIterator' | 'expired-iterator';
 
 /** Heartbeat details while Kinesis does not answer: the note `ksp status` and the Web UI show. */
 export interface UnreachableHeartbeat {
@@ -182,6 +187,7 @@ export class ShardReader {
         return out.ShardIterator;
       } catch (err) {
         if (!isThrottling(err)) throw this.failure(req, 'GetShardIterator', err);
+        this.deps.onReadEvent?.(req, 'throttled:GetShardIterator');
         this.deps.heartbeat({ phase: 'throttled', throttled: throttled + 1 });
         await this.deps.sleep(backoff(throttled));
       }
@@ -225,6 +231,7 @@ export class ShardReader {
         out = await this.call(req, (o) => this.deps.kinesis.send(new GetRecordsCommand(input), o));
       } catch (err) {
         if (isExpiredIterator(err)) {
+          this.deps.onReadEvent?.(req, 'expired-iterator');
           // Re-derive after what this call already holds (whole raw records), else from the checkpoint.
           const held = collected[collected.length - 1]?.SequenceNumber;
           iterator = await this.acquire(
@@ -234,6 +241,7 @@ export class ShardReader {
         }
         if (isThrottling(err)) {
           // Backing off is progress: sustained throttling must not run into the heartbeat timeout.
+          this.deps.onReadEvent?.(req, 'throttled:GetRecords');
           this.deps.heartbeat({ phase: 'throttled', throttled: throttled + 1, getRecordsCalls: calls });
           await this.deps.sleep(backoff(throttled++));
           continue;
