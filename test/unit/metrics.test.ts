@@ -227,8 +227,10 @@ describe('batch metrics', () => {
     recordReadEvent(metrics, input, 'expired-iterator');
     sink.flush();
     // Assess
-    const byReason = Object.fromEntries(
-      lines.filter((l) => 'reason' in l).map((l) => [l.reason, l.ksp_records_dead_lettered]),
+    const byReason: Record<string, unknown> = Object.fromEntries(
+      lines
+        .filter((l) => 'reason' in l)
+        .map((l): [unknown, unknown] => [l.reason, l.ksp_records_dead_lettered]),
     );
     expect(byReason).toEqual({ 'record-age': 2, 'non-retryable': 3 });
     const shard = lines.find((l) => !('reason' in l) && !('api' in l));
