@@ -19,6 +19,7 @@ import {
 } from '@temporalio/worker';
 import { type Env } from '../config/env';
 import { ConfigError } from '../errors';
+import { METRICS } from '../metrics/catalog';
 import { EmfSink } from '../metrics/emf';
 import { fanOutMeter } from '../metrics/recorder';
 import { type LogLevel, createJsonLogger } from './json-logger';
@@ -84,6 +85,14 @@ export function readTelemetryConfig(env: Env, isTty: boolean): TelemetryConfig {
   };
 }
 
+/** ksp's histograms are in seconds; the SDK's default buckets are milliseconds. */
+const SECONDS_BOUNDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
+const SECONDS_BUCKETS: Record<string, number[]> = Object.fromEntries(
+  Object.values(METRICS)
+    .filter((m) => m.kind === 'histogram')
+    .map((m) => [m.name, SECONDS_BOUNDS]),
+);
+
 export interface Telemetry {
   logger: Logger;
   /** Where ksp records its own metrics (noop when metrics are off). */
@@ -105,11 +114,12 @@ export function installTelemetry(config: TelemetryConfig): Telemetry {
               bindAddress: config.prometheusAddress,
               countersTotalSuffix: true,
               unitSuffix: true,
+              histogramBucketOverrides: SECONDS_BUCKETS,
             },
           },
         }
       : config.otlpUrl
-        ? { metrics: { otel: { url: config.otlpUrl } } }
+        ? { metrics: { otel: { url: config.otlpUrl, histogramBucketOverrides: SECONDS_BUCKETS } } }
         : {}),
   };
   const runtime = Runtime.install({ logger, telemetryOptions: metrics });

@@ -73,6 +73,10 @@ test('Prometheus scrapes the worker: handled and dead-lettered equal what was wr
     what: 'the iterator age back to zero',
   });
   expect(await p.query('count(ksp_handler_duration_seconds_count)')).toBe(2);
+  // Buckets in seconds (the SDK's default buckets are milliseconds).
+  expect(await p.query('count(ksp_handler_duration_seconds_bucket{le="0.1"})')).toBe(2);
+  expect(await p.query('max(ksp_shard_state{state="running"})')).toBe(1);
+  expect(await p.query('count(ksp_checkpoint_moved_timestamp_seconds)')).toBe(2);
   expect(
     await p.query('sum(temporal_worker_task_slots_available{worker_type="ActivityWorker"})'),
   ).not.toBeNull();
