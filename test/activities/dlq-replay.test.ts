@@ -152,6 +152,24 @@ describe('replayDlqBatch (kinesalite, fauxqs)', () => {
     expect(priorTries(parked[0]?.attributes)).toBe(3);
   });
 
+  it('a huge handler error enters the result cut to 2 KiB; the parked message keeps it whole', async () => {
+    // Prepare
+    const dlq = await suite.queue('huge-error-dlq');
+    const parking = await suite.queue('huge-error-parking');
+    await sendEnvelopes(suite.harness.sqs, dlq, dlqRecords('h', 1));
+    const huge = `record h-0 is bad: ${'x'.repeat(3 * 1024 * 1024)}`;
+    suite.harness.behaviour = async () => {
+      throw new RangeError(huge);
+    };
+    // Act
+    const result = await replay({ queueUrl: dlq, parkingQueueUrl: parking, maxTries: 1 });
+    // Assess
+    expect(result.counts).toMatchObject({ parked: 1 });
+    expect(result.lastError?.type).toBe('RangeError');
+    expect(Buffer.byteLength(result.lastError?.message ?? '')).toBeLessThanOrEqual(2_048);
+    expect(JSON.stringify(result).length).toBeLessThan(64 * 1024);
+  });
+
   it('holds the rate limit in records per second', async () => {
     // Prepare
     const dlq = await suite.queue('rate-dlq');

@@ -4,6 +4,7 @@
  * the message. Deleting is left to the caller, which batches it; anything that must survive (what
  * was not replayed) is written to a queue before the original may be deleted.
  */
+import { summarizeError } from '../../handler/error-text';
 import { type DlqEnvelope, decodeDlqRecords, parseDlqMessage } from '../../dlq/envelope';
 import { messageFilterMiss, selectRecords } from '../../dlq/filter';
 import type { DlqReplayCounts, SkipReason } from '../../dlq/replay-contract';
@@ -107,7 +108,9 @@ export class MessageReplayer {
     }
 
     const error = outcome.error ?? { type: 'Error', message: 'replay failed' };
-    const brief = { type: error.type, message: error.message };
+    // What may enter history (the replay's progress and lastError): bounded; the full error
+    // goes back into the requeued or parked envelope, which already holds the records.
+    const brief = summarizeError(error);
     const replayed = selected.length - outcome.failed.length;
     const exhausted = tries >= o.maxTries;
     if (replayed === 0 && rest.length === 0) {
