@@ -188,14 +188,20 @@ test('every TypeScript example in the README type-checks against the installed p
   expect(result.stdout + result.stderr).toBe('');
 });
 
-test('the installed ksp bin runs: --help and start --help', () => {
-  // `ksp --version` comes with the CLI work (issue 10 item 3), which is not on this branch.
+test('the installed ksp bin runs: --version, --help and start --help', () => {
   const bin = path.join(consumer, 'node_modules/.bin/ksp');
   const env = {
     PATH: process.env.PATH,
     NODE_OPTIONS: `--require ${path.join(consumer, 'guard.cjs')}`,
     NODE_NO_WARNINGS: '1',
   };
+  const version = run(bin, ['--version'], consumer, env);
+  expect(version.stderr).toBe('');
+  expect(version.status).toBe(0);
+  expect(version.stdout.trim()).toBe(
+    (JSON.parse(fs.readFileSync(path.join(projectRoot(), 'package.json'), 'utf8')) as { version: string })
+      .version,
+  );
   const help = run(bin, ['--help'], consumer, env);
   expect(help.stderr).toBe('');
   expect(help.status).toBe(0);
