@@ -36,6 +36,7 @@ import {
 import { handled, idle, result, testOptions } from '../helpers/fake-batches';
 import { skipTime } from '../helpers/time';
 import { createTimeSkippingEnv, plainClient } from '../helpers/time-skipping';
+import { recordAutoscaleHistory, recordReshardHistory } from './reshard-autoscale-histories';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'histories');
 const SHARD = path.join(FIXTURES, 'shard-workflow-v1.binpb');
@@ -44,6 +45,8 @@ const STREAM = path.join(FIXTURES, 'stream-workflow-v1.binpb');
 const STREAM_PARALLEL = path.join(FIXTURES, 'stream-workflow-parallel-v2.binpb');
 const DLQ_REPLAY = path.join(FIXTURES, 'dlq-replay-workflow-v1.binpb');
 const SHARD_BISECT = path.join(FIXTURES, 'shard-workflow-bisect-v1.binpb');
+const RESHARD = path.join(FIXTURES, 'reshard-workflow-v1.binpb');
+const AUTOSCALE = path.join(FIXTURES, 'autoscale-workflow-v1.binpb');
 
 const { History } = temporal.api.history.v1;
 
@@ -266,6 +269,8 @@ describe('recorded histories replay on the current workflow code', () => {
         }
         if (wanted('dlq-replay')) writeFileSync(DLQ_REPLAY, await recordDlqReplayHistory(env));
         if (wanted('shard-bisect')) writeFileSync(SHARD_BISECT, await recordShardBisectHistory(env));
+        if (wanted('reshard')) writeFileSync(RESHARD, await recordReshardHistory(env));
+        if (wanted('autoscale')) writeFileSync(AUTOSCALE, await recordAutoscaleHistory(env));
       } finally {
         await env.teardown();
       }
@@ -279,6 +284,8 @@ describe('recorded histories replay on the current workflow code', () => {
     ['stream workflow, shards started in parallel', STREAM_PARALLEL, streamWorkflowId('orders')],
     ['DLQ replay workflow', DLQ_REPLAY, 'record-dlq-replay'],
     ['shard workflow, bisecting a failing batch', SHARD_BISECT, 'record-shard-bisect'],
+    ['reshard workflow, split fallback in two steps', RESHARD, 'record-reshard'],
+    ['autoscale workflow, a scale-up through a child reshard', AUTOSCALE, 'record-autoscale'],
   ])('%s', async (_name, file, workflowId) => {
     expect(existsSync(file)).toBe(true);
     const history = History.decode(readFileSync(file));
