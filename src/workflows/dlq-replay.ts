@@ -51,6 +51,19 @@ function failureOf(err: unknown): { type: string; message: string } {
   return { type: 'Error', message: err instanceof Error ? err.message : String(err) };
 }
 
+/** Makes the messages the run held visible again: best effort, they reappear after holdFor anyway. */
+async function releaseHeld(replay: ReplayState): Promise<void> {
+  const { queueUrl } = replay.options;
+  if (replay.state.held.length === 0) return;
+  try {
+    await releaseDlqMessages({ queueUrl, messages: replay.state.held });
+  } catch (err) {
+    const error = err instanceof Error ? err.message : String(err);
+    log.warn('could not make held DLQ messages visible again', { queueUrl, error });
+  }
+  replay.released();
+}
+
 const nowIso = (): string => new Date().toISOString();
 
 export async function dlqReplayWorkflow(stored: DlqReplayWorkflowInput): Promise<DlqReplayResult> {
@@ -120,17 +133,7 @@ export async function dlqReplayWorkflow(stored: DlqReplayWorkflowInput): Promise
 
   await CancellationScope.nonCancellable(async () => {
     await condition(allHandlersFinished);
-    if (replay.state.held.length === 0) return;
-    try {
-      await releaseDlqMessages({ queueUrl: options.queueUrl, messages: replay.state.held });
-    } catch (err) {
-      // Best effort: without the release, held messages reappear on their own after holdFor.
-      log.warn('could not make held DLQ messages visible again', {
-        queueUrl: options.queueUrl,
-        error: err instanceof Error ? err.message : String(err),
-      });
-    }
-    replay.released();
+    await releaseHeld(replay);
   });
   const outcome = replay.finish(end);
   if (!('end' in outcome)) throw ApplicationFailure.nonRetryable(outcome.message, outcome.type);
