@@ -21,9 +21,9 @@ import type { ReshardLedgerEntry } from './stream-messages';
 /** What the workflow does next. */
 export type ReshardAction =
   | { kind: 'update-shard-count'; targetShardCount: number }
-  | { kind: 'split'; shardId: string; newStartingHashKey: string }
-  | { kind: 'merge'; shardId: string; adjacentShardId: string }
-  | { kind: 'wait-for-active'; openShardCount?: number; closedShardIds?: string[] }
+  | { kind: 'split'; args: { shardId: string; newStartingHashKey: string } }
+  | { kind: 'merge'; args: { shardId: string; adjacentShardId: string } }
+  | { kind: 'wait-for-active'; args: { openShardCount?: number; closedShardIds?: string[] } }
   | { kind: 'notify-stream'; entry: Omit<ReshardLedgerEntry, 'workflowId'> }
   | { kind: 'done' };
 
@@ -61,9 +61,9 @@ function callAction(call: ReshardCall): ReshardAction {
     case 'UpdateShardCount':
       return { kind: 'update-shard-count', targetShardCount: call.targetShardCount };
     case 'SplitShard':
-      return { kind: 'split', shardId: call.shardId, newStartingHashKey: call.newStartingHashKey };
+      return { kind: 'split', args: { shardId: call.shardId, newStartingHashKey: call.newStartingHashKey } };
     case 'MergeShards':
-      return { kind: 'merge', shardId: call.shardId, adjacentShardId: call.adjacentShardId };
+      return { kind: 'merge', args: { shardId: call.shardId, adjacentShardId: call.adjacentShardId } };
   }
 }
 
@@ -144,7 +144,7 @@ export class ReshardRun {
   next(nowMs: number): ReshardAction {
     if (this.inFlight) {
       this.progress.phase = 'waiting-for-active';
-      return { kind: 'wait-for-active', ...visibleChange(this.inFlight.call) };
+      return { kind: 'wait-for-active', args: visibleChange(this.inFlight.call) };
     }
     if (this.notify) return { kind: 'notify-stream', entry: this.notify };
     if (this.step) {

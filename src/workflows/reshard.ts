@@ -83,24 +83,14 @@ export async function reshardWorkflow(stored: ReshardWorkflowInput): Promise<Res
         break;
       }
       case 'split':
-        await calls.splitShard({
-          streamName,
-          shardId: action.shardId,
-          newStartingHashKey: action.newStartingHashKey,
-        });
+        await calls.splitShard({ streamName, ...action.args });
         break;
       case 'merge':
-        await calls.mergeShards({
-          streamName,
-          shardId: action.shardId,
-          adjacentShardId: action.adjacentShardId,
-        });
+        await calls.mergeShards({ streamName, ...action.args });
         break;
-      case 'wait-for-active': {
-        const { kind: _kind, ...change } = action;
-        run.active(await waits.waitForStreamActive({ streamName, ...change }), Date.now());
+      case 'wait-for-active':
+        run.active(await waits.waitForStreamActive({ streamName, ...action.args }), Date.now());
         break;
-      }
       case 'notify-stream':
         try {
           const entry = { ...action.entry, workflowId: workflowInfo().workflowId };

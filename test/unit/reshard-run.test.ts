@@ -56,10 +56,10 @@ function drive(
         break;
       }
       case 'split':
-        model.split(action.shardId, action.newStartingHashKey);
+        model.split(action.args.shardId, action.args.newStartingHashKey);
         break;
       case 'merge':
-        model.merge(action.shardId, action.adjacentShardId);
+        model.merge(action.args.shardId, action.args.adjacentShardId);
         break;
       case 'wait-for-active':
         run.active({ activeAt: new Date(now).toISOString(), openShards: model.open }, now);
@@ -168,8 +168,8 @@ test('a merge names the lower hash range first, whatever order the request gives
   expect(
     run.check(model.shape('orders'), { entries: [], streamWorkflowFound: true }, T0, STREAM_ID),
   ).toBeNull();
-  expect(run.next(T0)).toEqual({ kind: 'merge', shardId: low, adjacentShardId: high });
-  expect(run.next(T0)).toEqual({ kind: 'wait-for-active', closedShardIds: [low, high] });
+  expect(run.next(T0)).toEqual({ kind: 'merge', args: { shardId: low, adjacentShardId: high } });
+  expect(run.next(T0)).toEqual({ kind: 'wait-for-active', args: { closedShardIds: [low, high] } });
   expect(run.progress.phase).toBe('waiting-for-active');
 });
 

@@ -5,6 +5,7 @@
  * parking).
  */
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -221,8 +222,12 @@ describe('dlqReplayWorkflow, activities scripted', () => {
     await withScriptedWorker(
       async (_input, call) => {
         if (call === 1) {
+          // Hold this call until the workflow has taken the stop: it stops after the call in flight.
           stopNow();
-          await new Promise((r) => setTimeout(r, 300));
+          const run = env.client.workflow.getHandle(`dlq-replay-${Context.current().info.taskQueue}`);
+          await waitFor(async () => (await run.query(dlqReplayProgressQuery)).state === 'stopping', {
+            what: 'the stop taken while a call is in flight',
+          });
         }
         return batch({
           counts: counts({ seen: 1, skipped: 1 }),
