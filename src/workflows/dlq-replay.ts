@@ -85,7 +85,10 @@ export async function dlqReplayWorkflow(stored: DlqReplayWorkflowInput): Promise
   });
   setHandler(stopDlqReplaySignal, (...args: unknown[]) => {
     const bad = noPayloadProblem('stop', args);
-    if (bad) return log.warn('dropped a malformed signal', { signal: 'stop', problem: bad });
+    if (bad) {
+      log.warn('dropped a malformed signal', { signal: 'stop', problem: bad });
+      return;
+    }
     replay.stop();
     inFlight?.cancel(); // the activity finishes the message in hand and returns its counts
   });
