@@ -26,7 +26,8 @@ import {
   stopAutoscaleSignal,
 } from './autoscale-messages';
 import type { LoadSample } from './autoscale-load';
-import { Autoscaler, type PendingChange, upgradeAutoscaleInput } from './autoscaler';
+import { Autoscaler, type PendingChange, autoscaleInputProblem, upgradeAutoscaleInput } from './autoscaler';
+import { ErrorType } from '../errors';
 import { noPayloadProblem } from './message-checks';
 import { reshardWorkflow } from './reshard';
 import { reshardWorkflowId } from './reshard-messages';
@@ -69,6 +70,8 @@ async function reshard(autoscaler: Autoscaler, change: PendingChange): Promise<v
 }
 
 export async function autoscaleWorkflow(stored: AutoscaleWorkflowInput): Promise<AutoscaleResult> {
+  const problem = autoscaleInputProblem(stored);
+  if (problem) throw ApplicationFailure.nonRetryable(problem, ErrorType.Config);
   const autoscaler = new Autoscaler(upgradeAutoscaleInput(stored));
   const { streamName, maxHistoryEvents, sampleIntervalMs } = autoscaler.options;
   setHandler(autoscaleStatusQuery, (...args: unknown[]) => {

@@ -15,11 +15,41 @@ import { type LoadSample, toInterval } from './autoscale-load';
 import { type AutoscaleDecision, decide } from './autoscale-policy';
 import type { ReshardResult, ReshardWorkflowInput } from './reshard-messages';
 import type { ReshardLedgerEntry } from './stream-messages';
+import { type FieldKind, shapeProblem } from './message-checks';
 
 /** The input every field filled in: a first run gets a fresh state, a continued one its next run. */
 export interface AutoscaleInput {
   options: CompiledAutoscaleOptions;
   state: AutoscaleState;
+}
+
+const COMPILED_OPTIONS = {
+  streamName: ['string'],
+  minShards: ['number'],
+  maxShards: ['number'],
+  scaleUpThreshold: ['number'],
+  scaleDownThreshold: ['number'],
+  targetUtilisation: ['number'],
+  scaleUpWindowMs: ['number'],
+  scaleDownWindowMs: ['number'],
+  cooldownMs: ['number'],
+  sampleIntervalMs: ['number'],
+  maxLagMs: ['number', 'null'],
+  lagHoldMs: ['number'],
+  reserveForScaleUp: ['number'],
+  dryRun: ['boolean'],
+  maxDecisions: ['number'],
+  maxHistoryEvents: ['number'],
+} satisfies Record<keyof CompiledAutoscaleOptions, readonly FieldKind[]>;
+
+/** What is wrong with an autoscale workflow input, naming the field and the fix; null when fine. */
+export function autoscaleInputProblem(stored: unknown): string | null {
+  const options = (stored as { options?: unknown } | null)?.options;
+  const problem = shapeProblem(options, COMPILED_OPTIONS, 'options');
+  return (
+    problem &&
+    `${problem}: start autoscaling with \`ksp autoscale\`, which compiles the options (durations in ms, every field present)`
+  );
 }
 
 /** The stored input (`state` absent on the first run), upgraded once at the workflow's entry. */

@@ -13,6 +13,7 @@ import {
   emptyCounts,
 } from '../dlq/replay-contract';
 import type { DlqReplayEnd, DlqReplayProgress, DlqReplayRunState } from './dlq-replay-messages';
+import { type FieldKind, shapeProblem } from './message-checks';
 
 /** Receipt handles a run keeps to release at its end; beyond it, messages reappear after holdFor. */
 export const MAX_HELD_MESSAGES = 1_000;
@@ -42,6 +43,47 @@ export interface DlqReplayWorkflowInput {
 export interface ReplayInput {
   options: CompiledDlqReplayOptions;
   state: DlqReplayState;
+}
+
+const COMPILED_OPTIONS = {
+  queueUrl: ['string'],
+  mode: ['string'],
+  targetStream: ['string', 'null'],
+  filters: ['object'],
+  ratePerSecond: ['number', 'null'],
+  maxMessages: ['number', 'null'],
+  dryRun: ['boolean'],
+  maxTries: ['number'],
+  parkingQueueUrl: ['string', 'null'],
+  parkUnreadable: ['boolean'],
+  emptyGracePeriodMs: ['number'],
+  retryDelayMs: ['number'],
+  visibilityTimeoutMs: ['number'],
+  holdForMs: ['number'],
+  receiveWaitMs: ['number'],
+  reportIntervalMs: ['number'],
+  maxHistoryEvents: ['number'],
+} satisfies Record<keyof CompiledDlqReplayOptions, readonly FieldKind[]>;
+
+const COMPILED_FILTERS = {
+  errorTypes: ['string[]'],
+  streamNames: ['string[]'],
+  shardIds: ['string[]'],
+  since: ['string', 'null'],
+  until: ['string', 'null'],
+  partitionKeys: ['string[]'],
+} satisfies Record<keyof CompiledDlqReplayOptions['filters'], readonly FieldKind[]>;
+
+/** What is wrong with a DLQ replay workflow input, naming the field and the fix; null when fine. */
+export function replayInputProblem(stored: unknown): string | null {
+  const options = (stored as { options?: unknown } | null)?.options;
+  const problem =
+    shapeProblem(options, COMPILED_OPTIONS, 'options') ??
+    shapeProblem((options as { filters: unknown }).filters, COMPILED_FILTERS, 'options.filters');
+  return (
+    problem &&
+    `${problem}: start the replay with \`ksp dlq replay\`, which compiles the options (durations in ms, every field present)`
+  );
 }
 
 /** The stored input upgraded once at the workflow's entry; `nowIso` starts a first run. */

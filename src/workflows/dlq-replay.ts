@@ -30,8 +30,10 @@ import {
   type DlqReplayWorkflowInput,
   type ReplayStep,
   ReplayState,
+  replayInputProblem,
   upgradeReplayInput,
 } from './dlq-replay-state';
+import { ErrorType } from '../errors';
 import { noPayloadProblem } from './message-checks';
 import { INFRA_RETRY, boundedInfraRetry } from './retry-policies';
 
@@ -67,6 +69,8 @@ async function releaseHeld(replay: ReplayState): Promise<void> {
 const nowIso = (): string => new Date().toISOString();
 
 export async function dlqReplayWorkflow(stored: DlqReplayWorkflowInput): Promise<DlqReplayResult> {
+  const problem = replayInputProblem(stored);
+  if (problem) throw ApplicationFailure.nonRetryable(problem, ErrorType.Config);
   const replay = new ReplayState(upgradeReplayInput(stored, nowIso()));
   const { options } = replay;
   const { replayDlqBatch } = proxyActivities<DlqReplayActivities>({

@@ -294,6 +294,30 @@ describe('dlqReplayWorkflow, activities scripted', () => {
     }
   });
 
+  it('fails at once, naming the field, when started by name with options it did not compile', async () => {
+    await withScriptedWorker(
+      () => batch(),
+      async (tq, script) => {
+        // Act: what a hand-written `temporal workflow start --input` might hold.
+        const handle = await env.client.workflow.start('dlqReplayWorkflow', {
+          taskQueue: tq,
+          workflowId: `dlq-replay-${tq}`,
+          args: [{ options: { queueUrl: DLQ, emptyGracePeriod: '20s' } }],
+        });
+        const error: unknown = await handle.result().catch((e: unknown) => e);
+        // Assess
+        expect(error).toBeInstanceOf(WorkflowFailedError);
+        expect((error as WorkflowFailedError).cause).toMatchObject({
+          type: 'KspConfigError',
+          message:
+            'options.mode is missing, not string: start the replay with `ksp dlq replay`, which compiles the options (durations in ms, every field present)',
+        });
+        expect(script.calls).toEqual([]);
+        expect(await failedWorkflowTasks(handle)).toEqual([]);
+      },
+    );
+  });
+
   it('ends after maxMessages', async () => {
     await withScriptedWorker(
       (input) =>
