@@ -19,3 +19,8 @@ export const INFRA_RETRY: RetryPolicy = {
 export function boundedInfraRetry(maximumAttempts: number, maximumInterval: string = '30s'): RetryPolicy {
   return { ...INFRA_RETRY, maximumInterval, maximumAttempts };
 }
+
+/** `policy` with more failure types no retry can fix (a workflow's own refusals, for one). */
+export function withNonRetryable(policy: RetryPolicy, ...types: string[]): RetryPolicy {
+  return { ...policy, nonRetryableErrorTypes: [...types, ...(policy.nonRetryableErrorTypes ?? [])] };
+}

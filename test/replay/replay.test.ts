@@ -38,6 +38,7 @@ import { handled, idle, result, testOptions } from '../helpers/fake-batches';
 import { skipTime } from '../helpers/time';
 import { ledgerEntry, shardStatus, standInStreamWorker } from '../helpers/stream-fixtures';
 import { createTimeSkippingEnv, plainClient } from '../helpers/time-skipping';
+import { recordAutoscaleHistory, recordReshardHistory } from './reshard-autoscale-histories';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'histories');
 const SHARD = path.join(FIXTURES, 'shard-workflow-v1.binpb');
@@ -50,6 +51,8 @@ const DLQ_REPLAY = path.join(FIXTURES, 'dlq-replay-workflow-v1.binpb');
 const SHARD_BISECT = path.join(FIXTURES, 'shard-workflow-bisect-v1.binpb');
 /** Since ShardConsumer: a regressing result refused, malformed signals by name, LATEST pinned. */
 const SHARD_GUARDS = path.join(FIXTURES, 'shard-workflow-guards-v1.binpb');
+const RESHARD = path.join(FIXTURES, 'reshard-workflow-v1.binpb');
+const AUTOSCALE = path.join(FIXTURES, 'autoscale-workflow-v1.binpb');
 
 const { History } = temporal.api.history.v1;
 
@@ -344,6 +347,8 @@ describe('recorded histories replay on the current workflow code', () => {
         if (wanted('dlq-replay')) writeFileSync(DLQ_REPLAY, await recordDlqReplayHistory(env));
         if (wanted('shard-bisect')) writeFileSync(SHARD_BISECT, await recordShardBisectHistory(env));
         if (wanted('shard-guards')) writeFileSync(SHARD_GUARDS, await recordShardGuardsHistory(env));
+        if (wanted('reshard')) writeFileSync(RESHARD, await recordReshardHistory(env));
+        if (wanted('autoscale')) writeFileSync(AUTOSCALE, await recordAutoscaleHistory(env));
       } finally {
         await env.teardown();
       }
@@ -359,6 +364,8 @@ describe('recorded histories replay on the current workflow code', () => {
     ['DLQ replay workflow', DLQ_REPLAY, 'record-dlq-replay'],
     ['shard workflow, bisecting a failing batch', SHARD_BISECT, 'record-shard-bisect'],
     ['shard workflow, refused result and malformed signals', SHARD_GUARDS, 'record-shard-guards'],
+    ['reshard workflow, split fallback in two steps', RESHARD, 'record-reshard'],
+    ['autoscale workflow, a scale-up through a child reshard', AUTOSCALE, 'record-autoscale'],
   ])('%s', async (_name, file, workflowId) => {
     expect(existsSync(file)).toBe(true);
     const history = History.decode(readFileSync(file));

@@ -27,6 +27,8 @@ import { workflowBundlePath } from '../helpers/bundle';
 import { testOptions } from '../helpers/fake-batches';
 import { skipTime } from '../helpers/time';
 import { useTimeSkipping } from '../helpers/time-skipping';
+import { captureWorkerLog, failedWorkflowTasks } from '../helpers/bad-messages';
+import { waitFor } from '../helpers/wait';
 
 const { env } = useTimeSkipping();
 let n = 0;
@@ -270,4 +272,64 @@ test('dry run and continue-as-new: decisions are recorded across runs, nothing i
   expect(dry).toHaveLength(1); // the same dry-run decision repeated folds into one entry
   expect(dry[0]).toMatchObject({ action: 'scale-up', from: 2, to: 4 });
   expect(dry[0]!.count).toBeGreaterThan(50);
+});
+
+test('a stop sent by name with a payload is logged and dropped, a status query with one fails alone; a plain stop stops', async () => {
+  // Prepare: an autoscaler on a steady, in-band load.
+  const taskQueue = `autoscale-test-${++n}`;
+  const streamName = `autoscale-${n}`;
+  let samples = 0;
+  const log = captureWorkerLog();
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: { codePath: workflowBundlePath() },
+    activities: {
+      readReshardLedger: async () => ({ entries: [], streamWorkflowFound: false }),
+      sampleStreamLoad: async (): Promise<LoadSample> => {
+        const at = await env.currentTimeMs();
+        const records = 1_000 * ++samples * 60;
+        return {
+          at,
+          streamStatus: 'ACTIVE',
+          openShardCount: 4,
+          account: null,
+          records,
+          bytes: records * 200,
+          maxLagMs: 0,
+          shards: [],
+        };
+      },
+    },
+  });
+  try {
+    await worker.runUntil(async () => {
+      const handle = await startAutoscale(
+        env.client,
+        taskQueue,
+        compileAutoscaleOptions({ streamName, maxShards: 8 }),
+      );
+      await waitFor(() => samples >= 1, { what: 'a first sample' });
+      const raw = env.client.workflow.getHandle(handle.workflowId);
+      // Act: what a typo on the Temporal CLI sends.
+      await raw.signal('stop', 'now');
+      await raw.signal('stop', [1, 2]);
+      const dropped = () => log.lines.filter((l) => l.message === 'dropped a malformed signal');
+      await waitFor(() => dropped().length === 2, { what: 'two dropped signals logged' });
+      // Assess
+      expect(dropped().map((l) => l.meta?.problem)).toEqual([
+        '`stop` takes no input, got "now": send it without --input',
+        '`stop` takes no input, got [1,2]: send it without --input',
+      ]);
+      await expect(raw.query('status', { verbose: true })).rejects.toThrow(
+        '`status` takes no input, got {"verbose":true}: send it without --input',
+      );
+      expect(await raw.query(autoscaleStatusQuery)).toMatchObject({ state: 'running', run: 1 });
+      await raw.signal('stop', {}); // an empty object is no payload
+      expect(await raw.result()).toMatchObject({ streamName, run: 1 });
+      expect(await failedWorkflowTasks(raw)).toEqual([]);
+    });
+  } finally {
+    log.stop();
+  }
 });

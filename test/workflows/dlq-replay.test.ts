@@ -32,6 +32,7 @@ import { workflowBundlePath } from '../helpers/bundle';
 import { dlqRecords, receiveEverything, sendEnvelopes, sendRaw, unreadableMessages } from '../helpers/dlq';
 import { createQueue, kinesisClientFor, sqsClientFor } from '../helpers/kinesis';
 import { useTimeSkipping } from '../helpers/time-skipping';
+import { captureWorkerLog, failedWorkflowTasks } from '../helpers/bad-messages';
 import { waitFor } from '../helpers/wait';
 
 const { env } = useTimeSkipping();
@@ -214,6 +215,7 @@ describe('dlqReplayWorkflow, activities scripted', () => {
     await withScriptedWorker(
       async (_input, call) => {
         if (call === 1) {
+          // Hold this call until the workflow has taken the stop: it stops after the call in flight.
           stopNow();
           await stopping;
         }
@@ -245,6 +247,72 @@ describe('dlqReplayWorkflow, activities scripted', () => {
         expect(script.released[0]?.messages.map((m) => m.messageId)).toEqual(
           script.calls.map((_, i) => `m${i}`),
         );
+      },
+    );
+  });
+
+  it('drops a stop sent by name with a payload (logged, never stored), refuses a query with one, and stops on a proper stop', async () => {
+    const log = captureWorkerLog();
+    try {
+      await withScriptedWorker(
+        // A message that fails, then a quiet queue: the run waits for the message to come back.
+        async (input, call) =>
+          call === 0
+            ? batch({
+                counts: counts({ seen: 1, failed: 1 }),
+                retryAt: new Date((await env.currentTimeMs()) + 3_600_000).toISOString(),
+              })
+            : batch({ idleMs: input.idleWaitMs }),
+        async (tq, script) => {
+          // Prepare
+          const { workflowId } = await start(tq);
+          await waitFor(() => script.calls.length === 2, { what: 'two replay calls' });
+          const raw = env.client.workflow.getHandle(workflowId);
+          // Act: what a typo on the Temporal CLI sends.
+          await raw.signal('stop', 'now');
+          await raw.signal('stop', { force: true });
+          const dropped = () => log.lines.filter((l) => l.message === 'dropped a malformed signal');
+          await waitFor(() => dropped().length === 2, { what: 'two dropped signals logged' });
+          // Assess
+          expect(dropped().map((l) => l.meta?.problem)).toEqual([
+            '`stop` takes no input, got "now": send it without --input',
+            '`stop` takes no input, got {"force":true}: send it without --input',
+          ]);
+          await expect(raw.query('progress', 'x')).rejects.toThrow(
+            '`progress` takes no input, got "x": send it without --input',
+          );
+          expect(await raw.query(dlqReplayProgressQuery)).toMatchObject({ state: 'running', failed: 1 });
+          await raw.signal('stop', null); // what `--input null` sends: no payload
+          expect(await raw.result()).toMatchObject({ end: 'stopped', progress: { seen: 1 } });
+          expect(script.calls).toHaveLength(2);
+          expect(await failedWorkflowTasks(raw)).toEqual([]);
+        },
+      );
+    } finally {
+      log.stop();
+    }
+  });
+
+  it('fails at once, naming the field, when started by name with options it did not compile', async () => {
+    await withScriptedWorker(
+      () => batch(),
+      async (tq, script) => {
+        // Act: what a hand-written `temporal workflow start --input` might hold.
+        const handle = await env.client.workflow.start('dlqReplayWorkflow', {
+          taskQueue: tq,
+          workflowId: `dlq-replay-${tq}`,
+          args: [{ options: { queueUrl: DLQ, emptyGracePeriod: '20s' } }],
+        });
+        const error: unknown = await handle.result().catch((e: unknown) => e);
+        // Assess
+        expect(error).toBeInstanceOf(WorkflowFailedError);
+        expect((error as WorkflowFailedError).cause).toMatchObject({
+          type: 'KspConfigError',
+          message:
+            'options.mode is missing, not string: start the replay with `ksp dlq replay`, which compiles the options (durations in ms, every field present)',
+        });
+        expect(script.calls).toEqual([]);
+        expect(await failedWorkflowTasks(handle)).toEqual([]);
       },
     );
   });

@@ -28,12 +28,13 @@ import {
   streamStatusQuery,
 } from '../../src/workflows/stream-messages';
 import { hashShare as exactShare } from '../../src/workflows/hash-range';
-import type { OpenShard } from '../../src/workflows/reshard-messages';
+import { type OpenShard, reshardProgressQuery } from '../../src/workflows/reshard-messages';
 import type { StreamWorkflowInput, StreamWorkflowResult } from '../../src/workflows/stream';
 import { testOptions } from '../helpers/fake-batches';
 import { workflowBundlePath } from '../helpers/bundle';
 import { createStream } from '../helpers/pipeline';
 import { useTimeSkipping } from '../helpers/time-skipping';
+import { failedWorkflowTasks } from '../helpers/bad-messages';
 import { waitFor } from '../helpers/wait';
 
 /** Share of the hash space to 3 decimals (kinesis-local's ranges are off by a few keys). */
@@ -334,4 +335,43 @@ test('without a stream workflow the reshard still runs, and says its 24 h budget
       ]) as unknown,
     );
   });
+});
+
+test('bad input sent by name is refused at once, naming the field; a progress query with a payload fails alone', async () => {
+  let open!: () => void;
+  const gate = new Promise<void>((resolve) => (open = resolve));
+  await withStack(
+    'kinesalite',
+    1,
+    async ({ streamName, taskQueue, spies }) => {
+      // A request the Temporal CLI could send: refused as the limits are, nothing called.
+      const bad = await env.client.workflow.start('reshardWorkflow', {
+        taskQueue,
+        workflowId: `reshard-bad-input-${streamName}`,
+        args: [{ streamName, request: { kind: 'count', targetShardCount: '2' } }],
+      });
+      await expect(reshardResult(bad)).rejects.toThrow(
+        new TargetError('request.targetShardCount "2" is not a number of shards'),
+      );
+      expect(spies.inspectStreamForReshard).not.toHaveBeenCalled();
+      expect(await failedWorkflowTasks(bad)).toEqual([]);
+      // A reshard held before its first look at the stream answers its query, not one with input.
+      const held = await startReshard(env.client, taskQueue, {
+        streamName,
+        request: { kind: 'count', targetShardCount: 2 },
+      });
+      const raw = env.client.workflow.getHandle(held.workflowId);
+      await waitFor(() => spies.inspectStreamForReshard.mock.calls.length > 0, {
+        what: 'the reshard held at its first look at the stream',
+      });
+      await expect(raw.query('progress', 'x')).rejects.toThrow(
+        '`progress` takes no input, got "x": send it without --input',
+      );
+      expect(await raw.query(reshardProgressQuery)).toMatchObject({ phase: 'validating', from: null });
+      open();
+      expect((await reshardResult(held)).after).toHaveLength(2);
+      expect(await failedWorkflowTasks(raw)).toEqual([]);
+    },
+    gate,
+  );
 });
