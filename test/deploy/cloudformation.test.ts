@@ -65,7 +65,8 @@ test('the template has the stream, the DLQ, both alarms and the worker role', ()
 });
 
 test('each policy grants exactly the calls its code makes', () => {
-  expect(actions(policy('worker'))).toEqual(actionsUsedBy('src/activities'));
+  // The worker's DLQ re-put writes through the project's producer (src/activities/dlq/targets.ts).
+  expect(actions(policy('worker'))).toEqual(actionsUsedBy('src/activities', 'src/producer'));
   expect(actions(policy('producer'))).toEqual(actionsUsedBy('src/producer'));
   // The CLI's production commands (start's checks, dlq peek/status); `ksp dev` creates local resources only.
   expect(actions(policy('cli'))).toEqual(
