@@ -80,7 +80,7 @@ export class EmfSink {
           CloudWatchMetrics: [
             {
               Namespace: this.options.namespace,
-              Dimensions: [Object.keys(first.dimensions)],
+              Dimensions: dimensionSets(Object.keys(first.dimensions)),
               Metrics: group.map((s) => ({ Name: s.name, Unit: UNITS[s.unit] ?? 'Count' })),
             },
           ],
@@ -142,4 +142,12 @@ class EmfMeter implements MetricMeter {
   withTags(tags: MetricTags): MetricMeter {
     return new EmfMeter(this.sink, { ...this.tags, ...tags });
   }
+}
+
+/**
+ * The label set, and the same without `shard`, so that CloudWatch also aggregates per stream:
+ * an alarm on a stream needs no dimension per shard (deploy/cloudformation.yaml).
+ */
+function dimensionSets(keys: string[]): string[][] {
+  return keys.includes('shard') ? [keys, keys.filter((k) => k !== 'shard')] : [keys];
 }

@@ -53,7 +53,7 @@ describe('CloudWatch EMF sink', () => {
         CloudWatchMetrics: [
           {
             Namespace: 'ksp',
-            Dimensions: [['shard', 'stream']],
+            Dimensions: [['shard', 'stream'], ['stream']],
             Metrics: [
               { Name: 'ksp_records_handled', Unit: 'Count' },
               { Name: 'ksp_iterator_age_seconds', Unit: 'Seconds' },
