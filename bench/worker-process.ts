@@ -19,7 +19,14 @@ export interface WorkerProcess {
 
 export async function startWorkerProcess(
   stack: BenchStack,
-  options: { taskQueue: string; workflowBundlePath: string; logFile: string; signal?: AbortSignal },
+  options: {
+    taskQueue: string;
+    workflowBundlePath: string;
+    logFile: string;
+    signal?: AbortSignal;
+    /** Added to the worker's environment (e.g. KSP_METRICS_ADDRESS). */
+    env?: Record<string, string>;
+  },
 ): Promise<WorkerProcess> {
   const service: ServiceProcess = spawnService({
     name: 'the bench worker process',
@@ -36,6 +43,7 @@ export async function startWorkerProcess(
       AWS_ENDPOINT_URL_SQS: stack.local.sqsEndpoint,
       KSP_HANDLER: path.join(__dirname, 'noop-handler.js'),
       KSP_WORKFLOW_BUNDLE: options.workflowBundlePath,
+      ...options.env,
     },
     logFile: options.logFile,
   });
