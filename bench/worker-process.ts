@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { DEFAULT_NAMESPACE } from '../src/constants';
+import { projectRoot } from '../src/local/paths';
 import { type ServiceProcess, spawnService, startFailure } from '../src/local/service-process';
 import type { BenchStack } from './bench-stack';
 import { waitUntil } from './wait';
@@ -31,7 +32,8 @@ export async function startWorkerProcess(
   const service: ServiceProcess = spawnService({
     name: 'the bench worker process',
     command: process.execPath,
-    args: [path.join(__dirname, '..', 'src', 'workers', 'main.js')],
+    // dist/ (built by provisioning), not dist-tools/: the bench's build holds only what it imports.
+    args: [path.join(projectRoot(), 'dist', 'workers', 'main.js')],
     env: {
       ...process.env,
       TEMPORAL_ADDRESS: stack.local.temporalAddress,
