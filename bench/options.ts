@@ -111,7 +111,7 @@ const FULL: Scale = {
   latency: { ratePerShard: 1, warmupMs: 5_000, windowMs: 40_000, pollIntervalsMs: [1_000, 200] },
   idle: { shortPollWaitMs: 3_000, shortWindowMs: 30_000, directWindowMs: 120_000 },
   rss: { shardCounts: [4, 32], settleMs: 15_000, samples: 10 },
-  metrics: { shards: 32, records: 16_000, largeShards: 256, settleMs: 5_000, drainTimeoutMs: 180_000 },
+  metrics: { shards: 32, records: 48_000, largeShards: 256, settleMs: 5_000, drainTimeoutMs: 180_000 },
 };
 
 const QUICK: Scale = {
@@ -121,7 +121,7 @@ const QUICK: Scale = {
   latency: { ratePerShard: 1, warmupMs: 3_000, windowMs: 15_000, pollIntervalsMs: [1_000, 200] },
   idle: { shortPollWaitMs: 3_000, shortWindowMs: 15_000, directWindowMs: null },
   rss: { shardCounts: [4, 32], settleMs: 4_000, samples: 3 },
-  metrics: { shards: 32, records: 8_000, largeShards: 256, settleMs: 3_000, drainTimeoutMs: 180_000 },
+  metrics: { shards: 32, records: 16_000, largeShards: 256, settleMs: 3_000, drainTimeoutMs: 180_000 },
 };
 
 function listFlag<T extends string>(flag: string, value: string, allowed: readonly T[]): T[] {

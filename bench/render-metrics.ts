@@ -44,12 +44,13 @@ export function formatMetricsCost(result: (MetricsCostResult & { backend: string
       : '';
   const idle = result.scrapes.find((s) => s.shards === 0);
   const scrapes = table(
-    ['shards', '/metrics bytes', 'samples', 'ksp_* bytes', 'vs idle (baseline)'],
+    ['shards', '/metrics bytes', 'samples', 'ksp_* bytes', 'ksp_* bytes per shard', 'vs idle (baseline)'],
     result.scrapes.map((s) => [
       s.shards === 0 ? '0 (idle)' : String(s.shards),
       String(s.bytes),
       String(s.samples),
       String(s.kspBytes),
+      s.shards === 0 ? '-' : num(s.kspBytes / s.shards),
       idle && s !== idle ? `+${s.bytes - idle.bytes}` : '-',
     ]),
   );

@@ -14,9 +14,9 @@ import type { ReplayDlqBatchResult } from '../../src/dlq/replay-contract';
 import type { KinesisEmulator } from '../../src/local/kinesis-emulator';
 import { getFreePort } from '../../src/local/ports';
 import { type SqsEmulator, startFauxqs } from '../../src/local/sqs-emulator';
-import { EmfSink } from '../../src/metrics/emf';
 import { KspMetrics } from '../../src/metrics/recorder';
 import { dlqRecords, sendEnvelopes, sendRaw } from '../helpers/dlq';
+import { emfLines } from '../helpers/emf';
 import { createQueue, kinesisClientFor, sqsClientFor, startKinesis, uniqueName } from '../helpers/kinesis';
 
 describe('DLQ replay metrics (kinesalite, fauxqs)', () => {
@@ -47,12 +47,7 @@ describe('DLQ replay metrics (kinesalite, fauxqs)', () => {
     await sendEnvelopes(sqs, dlq, dlqRecords('boom', 1, { key: () => 'k', firstSeq: 10 }));
     await sendEnvelopes(sqs, dlq, dlqRecords('other', 1, { key: () => 'other', firstSeq: 20 }));
     await sendRaw(sqs, dlq, 'not an envelope');
-    const lines: Array<Record<string, unknown>> = [];
-    const sink = new EmfSink({
-      namespace: 'ksp',
-      intervalMs: 3_600_000,
-      write: (l) => lines.push(JSON.parse(l) as Record<string, unknown>),
-    });
+    const { sink, lines } = emfLines();
     const activities = createActivities({
       kinesis,
       sqs,

@@ -6,9 +6,9 @@
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { ConfigError } from '../../src/errors';
 import type { KinesisEmulator } from '../../src/local/kinesis-emulator';
-import { EmfSink } from '../../src/metrics/emf';
 import { type ProducerOptions, createProducer } from '../../src/producer';
 import { createStream, kinesisClientFor, startKinesis, uniqueName } from '../helpers/kinesis';
+import { emfLines } from '../helpers/emf';
 import { PutRecordsFaults } from '../helpers/put-faults';
 
 describe('producer metrics (kinesalite)', () => {
@@ -37,12 +37,7 @@ describe('producer metrics (kinesalite)', () => {
         return true;
       },
     });
-    const lines: Array<Record<string, unknown>> = [];
-    const sink = new EmfSink({
-      namespace: 'ksp',
-      intervalMs: 3_600_000,
-      write: (l) => lines.push(JSON.parse(l) as Record<string, unknown>),
-    });
+    const { sink, lines } = emfLines();
     const producer = createProducer({
       kinesis,
       streamName,
