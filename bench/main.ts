@@ -15,6 +15,8 @@ Starts its own local stack per backend (Temporal dev server, Kinesis emulator, f
   latency  put → handler latency p50/p99 when caught up, idlePollInterval 1s and 200ms, vs the plain loop
   history  Temporal history events per 10,000 records and per idle shard-hour, heartbeats
   rss      worker process memory with 4 and 32 shards vs the same worker idle
+  metrics  worker CPU and memory draining 32 shards with metrics on vs off; /metrics size at 32
+           and 256 shards vs the same worker idle
 Options:
   --only <list>            sections to run, comma-separated (default all)
   --backend <name>         kinesalite | kinesis-local | both (default both)

@@ -15,7 +15,7 @@ export const KSP_DEFAULT_HEARTBEAT_TIMEOUT_MS = parseDuration(DEFAULTS.heartbeat
 /** The stream workflow's rediscovery interval when none is given. */
 export const KSP_DEFAULT_REDISCOVER_MS = DEFAULT_REDISCOVER_MS;
 
-export const SECTIONS = ['drain', 'latency', 'history', 'rss'] as const;
+export const SECTIONS = ['drain', 'latency', 'history', 'rss', 'metrics'] as const;
 export type BenchSection = (typeof SECTIONS)[number];
 export const BACKENDS: readonly KinesisKind[] = ['kinesalite', 'kinesis-local'];
 
@@ -49,6 +49,18 @@ export interface RssOptions {
   samples: number;
 }
 
+export interface MetricsCostOptions {
+  /** Shards of the backlog drained with metrics off, then on. */
+  shards: number;
+  /** Records of that backlog. */
+  records: number;
+  /** Shards of the stream whose scrape size is measured as well. */
+  largeShards: number;
+  /** Wait after a worker started, before its idle scrape and the drain. */
+  settleMs: number;
+  drainTimeoutMs: number;
+}
+
 export interface BenchOptions {
   backends: KinesisKind[];
   sections: BenchSection[];
@@ -63,6 +75,7 @@ export interface BenchOptions {
   latency: LatencyOptions;
   idle: IdleOptions;
   rss: RssOptions;
+  metrics: MetricsCostOptions;
   quick: boolean;
   jsonFile: string | null;
 }
@@ -88,6 +101,7 @@ interface Scale {
   latency: LatencyOptions;
   idle: IdleOptions;
   rss: RssOptions;
+  metrics: MetricsCostOptions;
 }
 
 const FULL: Scale = {
@@ -97,6 +111,7 @@ const FULL: Scale = {
   latency: { ratePerShard: 1, warmupMs: 5_000, windowMs: 40_000, pollIntervalsMs: [1_000, 200] },
   idle: { shortPollWaitMs: 3_000, shortWindowMs: 30_000, directWindowMs: 120_000 },
   rss: { shardCounts: [4, 32], settleMs: 15_000, samples: 10 },
+  metrics: { shards: 32, records: 48_000, largeShards: 256, settleMs: 5_000, drainTimeoutMs: 180_000 },
 };
 
 const QUICK: Scale = {
@@ -106,6 +121,7 @@ const QUICK: Scale = {
   latency: { ratePerShard: 1, warmupMs: 3_000, windowMs: 15_000, pollIntervalsMs: [1_000, 200] },
   idle: { shortPollWaitMs: 3_000, shortWindowMs: 15_000, directWindowMs: null },
   rss: { shardCounts: [4, 32], settleMs: 4_000, samples: 3 },
+  metrics: { shards: 32, records: 16_000, largeShards: 256, settleMs: 3_000, drainTimeoutMs: 180_000 },
 };
 
 function listFlag<T extends string>(flag: string, value: string, allowed: readonly T[]): T[] {
@@ -161,6 +177,7 @@ export function compileBenchOptions(flags: BenchFlags): BenchOptions {
     latency: { ...base.latency },
     idle: { ...base.idle },
     rss: { ...base.rss, shardCounts: shardCounts(flags.rssShards, base.rss.shardCounts) },
+    metrics: { ...base.metrics },
     quick: flags.quick ?? false,
     jsonFile: flags.json ?? null,
   };

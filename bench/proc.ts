@@ -43,6 +43,11 @@ function readStat(pid: number): ProcStat | null {
   }
 }
 
+/** CPU milliseconds (user + system) `pid` has used, or null when it is gone. */
+export function cpuMsOf(pid: number): number | null {
+  return readStat(pid)?.cpuMs ?? null;
+}
+
 function label(pid: number): string {
   let cmdline = '';
   try {

@@ -5,6 +5,7 @@ import type { LatencyResultSet } from './latency';
 import type { LatencyResult } from './latency-recorder';
 import { FLOOR_EVENTS_PER_ACTIVITY, type RecordsHistory } from './records-history';
 import type { BenchReport } from './report';
+import { formatMetricsCost } from './render-metrics';
 import type { RssResult } from './rss';
 import { mean } from './stats';
 import { num, table } from './table';
@@ -273,6 +274,7 @@ export function formatReport(report: BenchReport): string {
     formatLatency(report.latency),
     history.length > 0 ? ['3. Temporal history events', ...history].join('\n') : '',
     formatRss(report.rss),
+    formatMetricsCost(report.metrics),
   ]
     .filter(Boolean)
     .join('\n\n');

@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { DrainResult } from './drain';
 import type { IdleCostResult } from './idle-cost';
 import type { LatencyResultSet } from './latency';
+import type { MetricsCostResult } from './metrics-cost';
 import { projectRoot } from '../src/local/paths';
 import type { BenchOptions } from './options';
 import type { RecordsHistory } from './records-history';
@@ -38,6 +39,7 @@ export interface BenchReport {
   recordsHistory: RecordsHistory[];
   idle: (IdleCostResult & { backend: string }) | null;
   rss: (RssResult & { backend: string }) | null;
+  metrics: (MetricsCostResult & { backend: string }) | null;
 }
 
 function git(args: string[]): string | null {
@@ -71,6 +73,7 @@ export function newReport(options: BenchOptions): BenchReport {
     recordsHistory: [],
     idle: null,
     rss: null,
+    metrics: null,
   };
 }
 

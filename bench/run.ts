@@ -12,6 +12,7 @@ import type { SectionContext } from './context';
 import { type DrainResult, measureDrain, runDrain } from './drain';
 import { runIdleCost } from './idle-cost';
 import { runLatency } from './latency';
+import { runMetricsCost } from './metrics-cost';
 import type { BenchOptions } from './options';
 import { recordsHistory } from './records-history';
 import { type BenchReport, finishReport, newReport } from './report';
@@ -60,6 +61,8 @@ async function runBackend(ctx: SectionContext, report: BenchReport, onlyHere: bo
   if (rss.status === 'rejected') throw rss.reason;
   if (idle.value) report.idle = { backend: stack.backend, ...idle.value };
   if (rss.value) report.rss = { backend: stack.backend, ...rss.value };
+  // Alone: it measures CPU, which the other sections' load would blur.
+  if (wants('metrics')) report.metrics = { backend: stack.backend, ...(await runMetricsCost(ctx)) };
 }
 
 export async function runBench(options: BenchOptions, run: RunBenchOptions): Promise<BenchReport> {

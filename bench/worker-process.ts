@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { DEFAULT_NAMESPACE } from '../src/constants';
+import { projectRoot } from '../src/local/paths';
 import { type ServiceProcess, spawnService, startFailure } from '../src/local/service-process';
 import type { BenchStack } from './bench-stack';
 import { waitUntil } from './wait';
@@ -19,12 +20,20 @@ export interface WorkerProcess {
 
 export async function startWorkerProcess(
   stack: BenchStack,
-  options: { taskQueue: string; workflowBundlePath: string; logFile: string; signal?: AbortSignal },
+  options: {
+    taskQueue: string;
+    workflowBundlePath: string;
+    logFile: string;
+    signal?: AbortSignal;
+    /** Added to the worker's environment (e.g. KSP_METRICS_ADDRESS). */
+    env?: Record<string, string>;
+  },
 ): Promise<WorkerProcess> {
   const service: ServiceProcess = spawnService({
     name: 'the bench worker process',
     command: process.execPath,
-    args: [path.join(__dirname, '..', 'src', 'workers', 'main.js')],
+    // dist/ (built by provisioning), not dist-tools/: the bench's build holds only what it imports.
+    args: [path.join(projectRoot(), 'dist', 'workers', 'main.js')],
     env: {
       ...process.env,
       TEMPORAL_ADDRESS: stack.local.temporalAddress,
@@ -36,6 +45,7 @@ export async function startWorkerProcess(
       AWS_ENDPOINT_URL_SQS: stack.local.sqsEndpoint,
       KSP_HANDLER: path.join(__dirname, 'noop-handler.js'),
       KSP_WORKFLOW_BUNDLE: options.workflowBundlePath,
+      ...options.env,
     },
     logFile: options.logFile,
   });

@@ -11,6 +11,7 @@ import type { BatchHandler, HandlerLogger } from '../handler/contract';
 import { attemptCall, attemptLostSignal, cancellableCall } from './attempt';
 import { DlqQueue } from './dlq/queue';
 import { createDlqReplayActivities } from './dlq/replay';
+import { recordReplayMessage } from './dlq/replay-metrics';
 import { RecordRereader } from './dlq/reread';
 import { RecordReputter } from './dlq/targets';
 import { DlqWriter } from './shard/dlq-writer';
@@ -103,6 +104,7 @@ export function createActivities(deps: ActivityDeps) {
     handlerSignal,
     sleep: timer,
     now: Date.now,
+    ...(metrics ? { onMessage: (queueUrl, result) => recordReplayMessage(metrics, queueUrl, result) } : {}),
   });
   const startShardWorkflow = createShardStarter({
     client: deps.temporalClient ?? getClient,

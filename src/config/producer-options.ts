@@ -3,6 +3,7 @@
  * refuses every bad value with a message naming the field and the fix (STYLE.md habit 10).
  */
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import type { MetricMeter } from '@temporalio/common';
 import { type Duration, formatDuration } from './duration';
 import { ConfigError } from '../errors';
 import { checkDuration } from './checks';
@@ -49,6 +50,11 @@ export interface ProducerOptions {
   recordTtl?: Duration;
   /** Re-read the shard map at least this often (it is re-read at once on signs of resharding). @default '5m' */
   shardMapMaxAge?: Duration;
+  /**
+   * Where to record the producer's metrics (`ksp_producer_*`, labelled by stream): a Temporal
+   * `MetricMeter`, e.g. `Runtime.instance().metricMeter`. @default none: nothing is recorded
+   */
+  metricMeter?: MetricMeter;
 }
 
 export interface CompiledProducerOptions {
@@ -64,6 +70,7 @@ export interface CompiledProducerOptions {
   /** Infinity when records never expire. */
   recordTtlMs: number;
   shardMapMaxAgeMs: number;
+  metricMeter: MetricMeter | null;
 }
 
 export const PRODUCER_DEFAULTS = {
@@ -157,6 +164,9 @@ export function compileProducerOptions(options: ProducerOptions): CompiledProduc
       `${formatDuration(maxDelayMs)} must not be lower than retry.initialDelay (${formatDuration(initialDelayMs)})`,
     );
   }
+  if (options.metricMeter !== undefined && typeof options.metricMeter?.createCounter !== 'function') {
+    throw new ConfigError('metricMeter', 'pass a MetricMeter from @temporalio/common, or leave it out');
+  }
   const ttl = duration('recordTtl', options.recordTtl ?? PRODUCER_DEFAULTS.recordTtl, 0, 7 * 86_400_000);
   return {
     kinesis: options.kinesis,
@@ -196,5 +206,6 @@ export function compileProducerOptions(options: ProducerOptions): CompiledProduc
       1000,
       86_400_000,
     ),
+    metricMeter: options.metricMeter ?? null,
   };
 }

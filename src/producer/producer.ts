@@ -37,6 +37,7 @@ import {
   compileProducerOptions,
 } from '../config/producer-options';
 import { backoffMs } from '../config/backoff';
+import { producerMetrics } from './producer-metrics';
 import { ShardRateLimiter } from './rate-limiter';
 import { ShardMap } from './shard-map';
 
@@ -111,6 +112,7 @@ export function createProducer(options: ProducerOptions): Producer {
   const queues = new KeyQueues();
   const gate = new BufferGate(opts.maxBufferedRecords, opts.maxBufferedBytes);
   const latency = new LatencyHistogram();
+  const metrics = producerMetrics(opts.metricMeter, opts.streamName);
   /** Between attempts of a record: doubling, with equal jitter so throttled writers spread out. */
   const retryBackoff = { initialMs: opts.retry.initialDelayMs, coefficient: 2, maxMs: opts.retry.maxDelayMs };
   const settlers = new WeakMap<PendingRecord, Settle>();
@@ -142,10 +144,12 @@ export function createProducer(options: ProducerOptions): Producer {
     if (!s) return;
     settlers.delete(record);
     gate.leave(record.bytes);
+    metrics.buffered(gate.records);
     unsettled.delete(s.id);
     if ('result' in outcome) {
       counters.userRecordsPut++;
       latency.record(now() - s.calledAt);
+      metrics.put(now() - s.calledAt);
       s.resolve(outcome.result);
     } else {
       counters.failed++;
@@ -210,6 +214,7 @@ export function createProducer(options: ProducerOptions): Producer {
       const expired = records.some((r) => retryAt - r.acceptedAt > opts.recordTtlMs);
       if (retryable && !expired) {
         counters.retries += records.length;
+        metrics.retried(records.length);
         queues.retryLater(key, records, retryAt);
       } else {
         fail(key, records, error);
@@ -262,6 +267,7 @@ export function createProducer(options: ProducerOptions): Producer {
         const error = classifyAwsError(err, { operation: 'PutRecords', streamName: opts.streamName });
         if (isThrottling(error)) {
           counters.throttles++;
+          metrics.throttled();
           for (const shardId of new Set(entries.map((e) => e.shardId))) limiter.throttled(shardId);
         }
         const stale = error.type === ErrorType.StreamNotFound;
@@ -284,6 +290,7 @@ export function createProducer(options: ProducerOptions): Producer {
         );
         if (isThrottling(error)) {
           counters.throttles++;
+          metrics.throttled();
           limiter.throttled(entry.shardId);
         }
         const stale = isStaleMapAnswer(code, message);
@@ -408,6 +415,7 @@ export function createProducer(options: ProducerOptions): Producer {
           key,
         }));
         settlers.set(pending, { resolve, reject, calledAt, id });
+        metrics.buffered(gate.records);
         schedulePump();
       });
     });

@@ -27,6 +27,8 @@ export interface DlqReplayDeps extends Omit<MessageReplayerDeps, 'rate' | 'heart
   cancelled(): AbortSignal;
   /** A plain timer: a stop must not interrupt a message half replayed. */
   sleep(ms: number): Promise<void>;
+  /** Each message finished with, for the metrics (once per message per attempt). */
+  onMessage?(queueUrl: string, result: MessageResult['counted']): void;
 }
 
 /** What one call has done so far: its heartbeat details. */
@@ -131,6 +133,7 @@ export function createDlqReplayActivities(deps: DlqReplayDeps): DlqReplayActivit
           const m = messages[next] as ReceivedMessage;
           const result = await replayer.replay(m);
           tally(counts, result);
+          deps.onMessage?.(o.queueUrl, result.counted);
           if (result.error) lastError = result.error;
           if (result.retryAt !== undefined)
             progress.retryAt = Math.max(progress.retryAt ?? 0, result.retryAt);

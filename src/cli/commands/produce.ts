@@ -2,10 +2,12 @@
  * `ksp produce <stream>`: a load generator over the producer library, with a progress bar on a
  * terminal (a plain line every few seconds otherwise) and a summary at the end.
  */
+import type { MetricMeter } from '@temporalio/common';
 import { durationProblem, parseDuration } from '../../config/duration';
 import { ConfigError } from '../../errors';
 import { type LoadProgress, type LoadSummary, runLoad } from '../../producer/load';
 import { createProducer } from '../../producer/producer';
+import { installTelemetry, readTelemetryConfig } from '../../workers/telemetry';
 import type { CliContext } from '../context';
 import { AWS_ENV, helpFooter } from '../help';
 import { intFlag, parse, requireStream, stringFlag } from '../usage';
@@ -28,6 +30,8 @@ producer: batched PutRecords within the API limits, each shard kept under 1,000 
 
 Progress goes to stderr; the summary (records/s, MB/s, PutRecords calls, records per call,
 retries, throttles, p50/p99 put latency) to stdout. Exits 1 when records failed for good.
+With KSP_METRICS_ADDRESS (or KSP_METRICS_OTLP) set, as for the worker, the producer's metrics
+(ksp_producer_*) are served at /metrics (or pushed) while it runs.
 ${helpFooter(AWS_ENV)}`;
 
 const BAR_WIDTH = 30;
@@ -71,6 +75,13 @@ function failureMessage(err: unknown, endpoint: string | undefined): string | nu
   return atEndpoint(err instanceof Error ? err.message : JSON.stringify(err), endpoint);
 }
 
+/** The Temporal Runtime's meter when metrics are asked for (EMF is not: stdout is the summary's). */
+function producerMeter(ctx: CliContext): { metricMeter?: MetricMeter } {
+  if (!ctx.env.KSP_METRICS_ADDRESS?.trim() && !ctx.env.KSP_METRICS_OTLP?.trim()) return {};
+  const config = readTelemetryConfig(ctx.env, process.stderr.isTTY === true);
+  return { metricMeter: installTelemetry({ ...config, emf: null }).metricMeter };
+}
+
 export async function produceCommand(ctx: CliContext, argv: string[]): Promise<number> {
   const { values, positionals } = parse('produce', argv, {
     rate: { type: 'string' },
@@ -99,6 +110,7 @@ export async function produceCommand(ctx: CliContext, argv: string[]): Promise<n
   }
   const producer = createProducer({
     kinesis: ctx.kinesis(),
+    ...producerMeter(ctx),
     streamName,
     aggregation:
       values.aggregate === true ? { ...(aggregateBytes ? { maxBytes: aggregateBytes } : {}) } : false,
