@@ -67,17 +67,21 @@ export const NON_RETRYABLE_TYPES: string[] = [
   ErrorType.Programming,
 ];
 
-/** Thrown by option compilation; the message names the field and the fix. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-  readonly type = ErrorType.Config;
+/** An error about one field of the user's input; the message starts with the field's name. */
+abstract class FieldError extends Error {
   constructor(
-    /** Dotted path of the offending option, e.g. `retry.maximumAttempts`. */
+    /** The offending field: an option's dotted path (`retry.maximumAttempts`) or a record's field. */
     readonly field: string,
     message: string,
   ) {
     super(`${field}: ${message}`);
   }
+}
+
+/** Thrown by option compilation; the message names the field and the fix. */
+export class ConfigError extends FieldError {
+  override readonly name = 'ConfigError';
+  readonly type = ErrorType.Config;
 }
 
 /** Thrown by the handler loader when a handler module does not load or does not export a function. */
@@ -87,16 +91,9 @@ export class HandlerLoadError extends Error {
 }
 
 /** Thrown by the producer's `put` for a record Kinesis would refuse, before anything is buffered. */
-export class InvalidRecordError extends Error {
+export class InvalidRecordError extends FieldError {
   override readonly name = 'InvalidRecordError';
   readonly type = ErrorType.InvalidRecord;
-  constructor(
-    /** The offending field of the record. */
-    readonly field: string,
-    message: string,
-  ) {
-    super(`${field}: ${message}`);
-  }
 }
 
 /** Thrown by the producer's `put` after `close()`. */

@@ -6,6 +6,7 @@
  */
 import type { LiveStreamStatus } from '../client/stream-control';
 import type { StreamStatus } from '../workflows/stream-messages';
+import { formatTable } from './table';
 
 /** Longest cell: a long error message is cut here (`ksp status --json` shows it whole). */
 export const MAX_CELL_CHARS = 160;
@@ -73,18 +74,6 @@ function shardRow(value: unknown): string[] {
   ];
 }
 
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
-  return rows
-    .map((r) =>
-      r
-        .map((cell, c) => cell.padEnd(widths[c] ?? 0))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
-}
-
 export function formatStreamStatus(status: StreamStatus | LiveStreamStatus): string {
   const s: Fields = fields(status);
   const totals = fields(s.totals);
@@ -95,6 +84,6 @@ export function formatStreamStatus(status: StreamStatus | LiveStreamStatus): str
   ];
   return [
     `stream ${cellText(s.streamName)}: ${cellText(s.state)} (run ${cellText(s.run)}), handled ${cellText(totals.handled, '0')}, dead-lettered ${cellText(totals.deadLettered, '0')}, max lag ${lag(totals.maxMillisBehindLatest)}`,
-    table(rows),
+    formatTable(rows),
   ].join('\n');
 }

@@ -5,9 +5,8 @@
 import { DescribeStreamSummaryCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import type { ApplicationFailure } from '@temporalio/common';
 import { ErrorType, TargetError } from '../errors';
-import { classifyAwsError } from '../aws/classify';
+import { type AwsErrorContext, classifyAwsError } from '../aws/classify';
 import { shardWorkflowId, streamWorkflowId } from '../constants';
 import type { CompiledStreamOptions } from '../config/stream-options';
 import { type PauseInput, shardStatusQuery } from '../workflows/shard-messages';
@@ -35,16 +34,30 @@ export interface LiveStreamStatus extends StreamStatus {
 
 export { TargetError } from '../errors';
 
-/** The activity-oriented message says "retried"; here nothing is retried, so say what to do instead. */
-function reword(
-  failure: ApplicationFailure,
-  service: string,
-  endpoint: string | undefined,
-  variable: string,
-): string {
-  if (failure.type !== ErrorType.AwsUnavailable) return failure.message;
+/** A service the target check calls, and how the user points ksp at it. */
+interface Service {
+  name: string;
+  region: string;
+  endpoint: string | undefined;
+  /** The environment variable that sets the endpoint. */
+  variable: string;
+  /** Says which part of the target failed, e.g. "dead-letter queue: ". */
+  prefix?: string;
+}
+
+/**
+ * A failed check of the target as a TargetError. The activity-oriented message says "retried";
+ * here nothing is retried, so an unreachable service says what to do instead.
+ */
+function targetError(err: unknown, where: AwsErrorContext, service: Service): TargetError {
+  const { region, endpoint } = service;
+  const failure = classifyAwsError(err, { ...where, region, ...(endpoint ? { endpoint } : {}) });
+  const unavailable = failure.type === ErrorType.AwsUnavailable;
   const cause = failure.cause instanceof Error ? failure.cause.message : 'no answer';
-  return `cannot reach ${service} at ${endpoint ?? 'its AWS endpoint'} (${cause}): start it, or fix ${variable} / AWS_REGION`;
+  const message = unavailable
+    ? `cannot reach ${service.name} at ${endpoint ?? 'its AWS endpoint'} (${cause}): start it, or fix ${service.variable} / AWS_REGION`
+    : failure.message;
+  return new TargetError(`${service.prefix ?? ''}${message}`, unavailable);
 }
 
 /**
@@ -61,20 +74,25 @@ export async function validateTarget(
   },
   options: CompiledStreamOptions,
 ): Promise<{ streamArn: string; streamStatus: string }> {
+  const { region, kinesisEndpoint, sqsEndpoint } = deps;
+  const kinesis = {
+    name: 'Kinesis',
+    region,
+    endpoint: kinesisEndpoint,
+    variable: 'AWS_ENDPOINT_URL_KINESIS',
+  };
+  const sqs = {
+    name: 'SQS',
+    region,
+    endpoint: sqsEndpoint,
+    variable: 'AWS_ENDPOINT_URL_SQS',
+    prefix: 'dead-letter queue: ',
+  };
   let summary;
   try {
     summary = await deps.kinesis.send(new DescribeStreamSummaryCommand({ StreamName: options.streamName }));
   } catch (err) {
-    const failure = classifyAwsError(err, {
-      operation: 'DescribeStreamSummary',
-      streamName: options.streamName,
-      region: deps.region,
-      ...(deps.kinesisEndpoint ? { endpoint: deps.kinesisEndpoint } : {}),
-    });
-    throw new TargetError(
-      reword(failure, 'Kinesis', deps.kinesisEndpoint, 'AWS_ENDPOINT_URL_KINESIS'),
-      failure.type === ErrorType.AwsUnavailable,
-    );
+    throw targetError(err, { operation: 'DescribeStreamSummary', streamName: options.streamName }, kinesis);
   }
   const status = summary.StreamDescriptionSummary?.StreamStatus ?? 'UNKNOWN';
   if (status !== 'ACTIVE' && status !== 'UPDATING') {
@@ -88,16 +106,7 @@ export async function validateTarget(
         new GetQueueAttributesCommand({ QueueUrl: options.dlqQueueUrl, AttributeNames: ['QueueArn'] }),
       );
     } catch (err) {
-      const failure = classifyAwsError(err, {
-        operation: 'GetQueueAttributes',
-        queueUrl: options.dlqQueueUrl,
-        region: deps.region,
-        ...(deps.sqsEndpoint ? { endpoint: deps.sqsEndpoint } : {}),
-      });
-      throw new TargetError(
-        `dead-letter queue: ${reword(failure, 'SQS', deps.sqsEndpoint, 'AWS_ENDPOINT_URL_SQS')}`,
-        failure.type === ErrorType.AwsUnavailable,
-      );
+      throw targetError(err, { operation: 'GetQueueAttributes', queueUrl: options.dlqQueueUrl }, sqs);
     }
   }
   return { streamArn: summary.StreamDescriptionSummary?.StreamARN ?? '', streamStatus: status };

@@ -6,7 +6,7 @@ import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { MetricMeter } from '@temporalio/common';
 import { type Duration, formatDuration } from './duration';
 import { ConfigError } from '../errors';
-import { checkDuration } from './checks';
+import { checkDuration, checkInteger } from './checks';
 import { MAX_RECORD_BYTES } from '../producer/limits';
 
 export interface AggregationOptions {
@@ -87,20 +87,6 @@ export const PRODUCER_DEFAULTS = {
 
 const STREAM_NAME = /^[a-zA-Z0-9_.-]{1,128}$/;
 
-function whole(field: string, value: unknown, min: number, max: number, hint = ''): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigError(
-      field,
-      `${JSON.stringify(value)} is invalid: use a whole number from ${min} to ${max}${hint}`,
-    );
-  }
-  return value;
-}
-
-function duration(field: string, value: unknown, min: number, max: number): number {
-  return checkDuration(field, value, min, max);
-}
-
 function compileAggregation(value: unknown): CompiledProducerOptions['aggregation'] {
   if (value === undefined || value === false) return null;
   if (value === true) return { ...PRODUCER_DEFAULTS.aggregation };
@@ -109,14 +95,14 @@ function compileAggregation(value: unknown): CompiledProducerOptions['aggregatio
   }
   const v = value as AggregationOptions;
   return {
-    maxBytes: whole(
+    maxBytes: checkInteger(
       'aggregation.maxBytes',
       v.maxBytes ?? PRODUCER_DEFAULTS.aggregation.maxBytes,
       1024,
       MAX_RECORD_BYTES,
       ' (an aggregate is one Kinesis record: at most 1 MiB)',
     ),
-    maxRecords: whole(
+    maxRecords: checkInteger(
       'aggregation.maxRecords',
       v.maxRecords ?? PRODUCER_DEFAULTS.aggregation.maxRecords,
       1,
@@ -139,20 +125,23 @@ export function compileProducerOptions(options: ProducerOptions): CompiledProduc
       `${JSON.stringify(options.streamName)} is not a stream name: 1-128 letters, digits, "_", "-" or "."`,
     );
   }
-  const maxBufferedBytes = whole(
+  /** A top-level option as given, or its default. */
+  const given = (field: keyof typeof PRODUCER_DEFAULTS): unknown =>
+    options[field] ?? PRODUCER_DEFAULTS[field];
+  const maxBufferedBytes = checkInteger(
     'maxBufferedBytes',
-    options.maxBufferedBytes ?? PRODUCER_DEFAULTS.maxBufferedBytes,
+    given('maxBufferedBytes'),
     MAX_RECORD_BYTES,
     Number.MAX_SAFE_INTEGER,
     ' (the buffer must hold the largest record, 1 MiB)',
   );
-  const initialDelayMs = duration(
+  const initialDelayMs = checkDuration(
     'retry.initialDelay',
     options.retry?.initialDelay ?? PRODUCER_DEFAULTS.retry.initialDelay,
     1,
     60_000,
   );
-  const maxDelayMs = duration(
+  const maxDelayMs = checkDuration(
     'retry.maxDelay',
     options.retry?.maxDelay ?? PRODUCER_DEFAULTS.retry.maxDelay,
     1,
@@ -167,45 +156,25 @@ export function compileProducerOptions(options: ProducerOptions): CompiledProduc
   if (options.metricMeter !== undefined && typeof options.metricMeter?.createCounter !== 'function') {
     throw new ConfigError('metricMeter', 'pass a MetricMeter from @temporalio/common, or leave it out');
   }
-  const ttl = duration('recordTtl', options.recordTtl ?? PRODUCER_DEFAULTS.recordTtl, 0, 7 * 86_400_000);
+  const ttl = checkDuration('recordTtl', given('recordTtl'), 0, 7 * 86_400_000);
   return {
     kinesis: options.kinesis,
     streamName: options.streamName,
     aggregation: compileAggregation(options.aggregation),
-    maxBufferedTimeMs: duration(
-      'maxBufferedTime',
-      options.maxBufferedTime ?? PRODUCER_DEFAULTS.maxBufferedTime,
-      0,
-      60_000,
-    ),
-    maxBufferedRecords: whole(
-      'maxBufferedRecords',
-      options.maxBufferedRecords ?? PRODUCER_DEFAULTS.maxBufferedRecords,
-      1,
-      10_000_000,
-    ),
+    maxBufferedTimeMs: checkDuration('maxBufferedTime', given('maxBufferedTime'), 0, 60_000),
+    maxBufferedRecords: checkInteger('maxBufferedRecords', given('maxBufferedRecords'), 1, 10_000_000),
     maxBufferedBytes,
-    maxInFlightRequests: whole(
-      'maxInFlightRequests',
-      options.maxInFlightRequests ?? PRODUCER_DEFAULTS.maxInFlightRequests,
-      1,
-      1000,
-    ),
-    rateLimit: whole(
+    maxInFlightRequests: checkInteger('maxInFlightRequests', given('maxInFlightRequests'), 1, 1000),
+    rateLimit: checkInteger(
       'rateLimit',
-      options.rateLimit ?? PRODUCER_DEFAULTS.rateLimit,
+      given('rateLimit'),
       1,
       1000,
       ' (percent of each shard’s write limit)',
     ),
     retry: { initialDelayMs, maxDelayMs },
     recordTtlMs: ttl === 0 ? Infinity : ttl,
-    shardMapMaxAgeMs: duration(
-      'shardMapMaxAge',
-      options.shardMapMaxAge ?? PRODUCER_DEFAULTS.shardMapMaxAge,
-      1000,
-      86_400_000,
-    ),
+    shardMapMaxAgeMs: checkDuration('shardMapMaxAge', given('shardMapMaxAge'), 1000, 86_400_000),
     metricMeter: options.metricMeter ?? null,
   };
 }

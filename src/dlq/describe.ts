@@ -5,6 +5,7 @@
 import { Buffer } from 'node:buffer';
 import type { DlqParseProblem } from './parse';
 import { parseDlqMessage } from './parse';
+import { formatTable } from '../cli/table';
 
 /** What SQS tells about a received message besides its body. */
 export interface ReceivedMeta {
@@ -89,18 +90,6 @@ function cut(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
-function table(rows: string[][]): string {
-  const widths = (rows[0] ?? []).map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
-  return rows
-    .map((r) =>
-      r
-        .map((cell, c) => cell.padEnd(widths[c] ?? 0))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
-}
-
 /** The listing `ksp dlq peek` prints: one row per message, foreign and broken ones flagged. */
 export function formatDlqPeek(queueUrl: string, summaries: readonly DlqMessageSummary[]): string {
   if (summaries.length === 0) return `${queueUrl}: no visible messages`;
@@ -135,6 +124,6 @@ export function formatDlqPeek(queueUrl: string, summaries: readonly DlqMessageSu
   return [
     `${queueUrl}: ${summaries.length} message(s), ${records} record(s)${unreadable ? `, ${unreadable} not replayable (!!): a replay leaves them for a person` : ''}`,
     'TRIES = handler attempts before the DLQ + replay tries since',
-    table(rows),
+    formatTable(rows),
   ].join('\n');
 }

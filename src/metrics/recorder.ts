@@ -17,6 +17,16 @@ type IdOf<K extends string> = {
   [I in MetricId]: (typeof METRICS)[I]['kind'] extends K ? I : never;
 }[MetricId];
 
+/** The instrument of `id` in `cache`, created on first use. */
+function once<T>(cache: Map<MetricId, T>, id: MetricId, create: (spec: (typeof METRICS)[MetricId]) => T): T {
+  let instrument = cache.get(id);
+  if (!instrument) {
+    instrument = create(METRICS[id]);
+    cache.set(id, instrument);
+  }
+  return instrument;
+}
+
 export class KspMetrics {
   private readonly counters = new Map<MetricId, MetricCounter>();
   private readonly gauges = new Map<MetricId, MetricGauge>();
@@ -26,32 +36,23 @@ export class KspMetrics {
 
   count(id: IdOf<'counter'>, value: number, tags: MetricTags): void {
     if (value <= 0) return;
-    let counter = this.counters.get(id);
-    if (!counter) {
-      const spec = METRICS[id];
-      counter = this.meter.createCounter(spec.name, spec.unit, spec.help);
-      this.counters.set(id, counter);
-    }
+    const counter = once(this.counters, id, (spec) =>
+      this.meter.createCounter(spec.name, spec.unit, spec.help),
+    );
     counter.add(Math.round(value), tags);
   }
 
   set(id: IdOf<'gauge'>, value: number, tags: MetricTags): void {
-    let gauge = this.gauges.get(id);
-    if (!gauge) {
-      const spec = METRICS[id];
-      gauge = this.meter.createGauge(spec.name, 'float', spec.unit, spec.help);
-      this.gauges.set(id, gauge);
-    }
+    const gauge = once(this.gauges, id, (spec) =>
+      this.meter.createGauge(spec.name, 'float', spec.unit, spec.help),
+    );
     gauge.set(value, tags);
   }
 
   observe(id: IdOf<'histogram'>, value: number, tags: MetricTags): void {
-    let histogram = this.histograms.get(id);
-    if (!histogram) {
-      const spec = METRICS[id];
-      histogram = this.meter.createHistogram(spec.name, 'float', spec.unit, spec.help);
-      this.histograms.set(id, histogram);
-    }
+    const histogram = once(this.histograms, id, (spec) =>
+      this.meter.createHistogram(spec.name, 'float', spec.unit, spec.help),
+    );
     histogram.record(value, tags);
   }
 }

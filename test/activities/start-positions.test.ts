@@ -54,28 +54,19 @@ describe.each(BACKENDS)('processBatch start positions on %s', (kind) => {
     expect(result.outcome).toBe('handled');
   });
 
-  it('AT_SEQUENCE_NUMBER includes the record at that sequence number', async () => {
+  it.each([
+    [
+      'AT_SEQUENCE_NUMBER',
+      'includes the record at that sequence number',
+      ['record-1', 'record-2', 'record-3'],
+    ],
+    ['AFTER_SEQUENCE_NUMBER', 'starts with the record after that sequence number', ['record-2', 'record-3']],
+  ] as const)('%s %s', async (type, _what, expected) => {
     const { streamName, shardId, puts } = await streamWith(4);
     await suite.harness.run(
-      batchInput({
-        streamName,
-        shardId,
-        startPosition: { type: 'AT_SEQUENCE_NUMBER', sequenceNumber: sequenceAt(puts, 1) },
-      }),
+      batchInput({ streamName, shardId, startPosition: { type, sequenceNumber: sequenceAt(puts, 1) } }),
     );
-    expect(suite.harness.receivedData()).toEqual(['record-1', 'record-2', 'record-3']);
-  });
-
-  it('AFTER_SEQUENCE_NUMBER starts with the record after that sequence number', async () => {
-    const { streamName, shardId, puts } = await streamWith(4);
-    await suite.harness.run(
-      batchInput({
-        streamName,
-        shardId,
-        startPosition: { type: 'AFTER_SEQUENCE_NUMBER', sequenceNumber: sequenceAt(puts, 1) },
-      }),
-    );
-    expect(suite.harness.receivedData()).toEqual(['record-2', 'record-3']);
+    expect(suite.harness.receivedData()).toEqual(expected);
   });
 
   it('a checkpoint reads after it (AFTER_SEQUENCE_NUMBER), whatever the start position', async () => {

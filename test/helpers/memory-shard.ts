@@ -120,6 +120,27 @@ export function poisonHandler(
   };
 }
 
+/** The real processBatch over `shard` and `dlq`, quiet, with the clock `now`. */
+export function memoryBatchActivity(
+  shard: MemoryShard,
+  dlq: MemoryDlq,
+  handler: BatchHandler,
+  handlerName: string,
+  now: () => number,
+): (input: ProcessBatchInput) => Promise<ProcessBatchResult> {
+  return createProcessBatch({
+    reader: shard,
+    dlq,
+    handler,
+    handlerName,
+    streamArn: async (name) => `arn:aws:kinesis:us-east-1:000000000000:stream/${name}`,
+    log: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
+    heartbeat: () => undefined,
+    signal: () => new AbortController().signal,
+    now,
+  });
+}
+
 /** The real processBatch over `shard` and `dlq`, its record-age clock on the test server's time. */
 export function memoryProcessBatch(
   env: TestWorkflowEnvironment,
@@ -128,17 +149,7 @@ export function memoryProcessBatch(
   handler: BatchHandler,
 ): (input: ProcessBatchInput) => Promise<ProcessBatchResult> {
   let clock = 0;
-  const processBatch = createProcessBatch({
-    reader: shard,
-    dlq,
-    handler,
-    handlerName: 'memory test handler',
-    streamArn: async (name) => `arn:aws:kinesis:us-east-1:000000000000:stream/${name}`,
-    log: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
-    heartbeat: () => undefined,
-    signal: () => new AbortController().signal,
-    now: () => clock,
-  });
+  const processBatch = memoryBatchActivity(shard, dlq, handler, 'memory test handler', () => clock);
   return async (input) => {
     clock = await env.currentTimeMs();
     return processBatch(input);

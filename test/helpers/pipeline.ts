@@ -10,12 +10,18 @@ import {
   DescribeStreamSummaryCommand,
   type KinesisClient,
 } from '@aws-sdk/client-kinesis';
-import { CreateQueueCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  type CompiledStreamOptions,
+  type StreamProcessorOptions,
+  compileStreamOptions,
+} from '../../src/config/stream-options';
 import type { JsonlSinkLine } from '../../src/examples/jsonl-sink';
 import { projectRoot } from '../../src/local/paths';
 import type { LocalStack } from '../../src/local/stack';
 import { type DemoProducerStats, type DemoRecord, demoEntry, putAll } from '../../src/producer/demo-producer';
 import { workflowBundlePath } from './bundle';
+import { receiveEverything } from './dlq';
 import { waitFor } from './wait';
 
 export interface WorkerProcess {
@@ -117,6 +123,38 @@ export function uniqueKeys(file: string): number {
   return new Set(readSink(file).map((l) => l.key)).size;
 }
 
+/** Waits until the sink holds `count` distinct records (checking every 500 ms unless told). */
+export async function sinkHolds(
+  file: string,
+  count: number,
+  what: string,
+  { timeoutMs = 90_000, intervalMs = 500 }: { timeoutMs?: number; intervalMs?: number } = {},
+): Promise<void> {
+  await waitFor(() => uniqueKeys(file) >= count, { timeoutMs, intervalMs, what });
+}
+
+/** The sink's lines, asserting that it holds `count` distinct records and every key's records in order. */
+export function expectAllInOrder(file: string, count: number): SinkLine[] {
+  const lines = readSink(file);
+  expect(new Set(lines.map((l) => l.key)).size).toBe(count);
+  expect(orderViolations(lines)).toEqual([]);
+  return lines;
+}
+
+/** Options for a test's stream and DLQ that poll fast enough for a test; `over` sets the rest. */
+export function fastPollOptions(
+  target: { streamName: string; dlqUrl: string },
+  over: Omit<StreamProcessorOptions, 'streamName'> = {},
+): CompiledStreamOptions {
+  return compileStreamOptions({
+    streamName: target.streamName,
+    dlqQueueUrl: target.dlqUrl,
+    maxPollWait: '2s',
+    idlePollInterval: '200ms',
+    ...over,
+  });
+}
+
 export interface SinkLine extends JsonlSinkLine {
   record: DemoRecord & { poison?: boolean };
 }
@@ -151,18 +189,7 @@ export function orderViolations(lines: SinkLine[]): string[] {
   return problems;
 }
 
+/** The bodies of every visible message (hidden for two minutes after). */
 export async function receiveAll(sqs: SQSClient, queueUrl: string): Promise<string[]> {
-  const bodies: string[] = [];
-  for (;;) {
-    const out = await sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: queueUrl,
-        MaxNumberOfMessages: 10,
-        WaitTimeSeconds: 0,
-        VisibilityTimeout: 60,
-      }),
-    );
-    if (!out.Messages?.length) return bodies;
-    bodies.push(...out.Messages.map((m) => m.Body ?? ''));
-  }
+  return (await receiveEverything(sqs, queueUrl)).map((m) => m.body);
 }

@@ -7,13 +7,19 @@
  */
 import { startStream } from '../../src/client/stream-control';
 import { shardWorkflowId } from '../../src/constants';
-import { compileStreamOptions } from '../../src/config/stream-options';
 import { runLoad } from '../../src/producer/load';
 import { createProducer } from '../../src/producer/producer';
 import type { Checkpoint } from '../../src/records';
 import { shardStatusQuery } from '../../src/workflows/shard-messages';
 import { useIntegrationStack } from '../helpers/integration-stack';
-import { orderViolations, readSink, uniqueKeys } from '../helpers/pipeline';
+import {
+  expectAllInOrder,
+  fastPollOptions,
+  orderViolations,
+  readSink,
+  sinkHolds,
+  uniqueKeys,
+} from '../helpers/pipeline';
 import { waitFor } from '../helpers/wait';
 
 const suite = useIntegrationStack('kpl-pipeline', 'kinesalite');
@@ -69,23 +75,11 @@ test('aggregated and plain records mixed through the shard workflows: every user
   await producer.close();
   worker(t);
   // Act
-  const options = compileStreamOptions({
-    streamName: t.streamName,
-    dlqQueueUrl: t.dlqUrl,
-    batchSize: 100,
-    maxPollWait: '2s',
-    idlePollInterval: '200ms',
-  });
+  const options = fastPollOptions(t, { batchSize: 100 });
   await startStream(suite.temporal, t.taskQueue, { options });
-  await waitFor(() => uniqueKeys(t.sinkFile) >= 2_000, {
-    timeoutMs: 90_000,
-    intervalMs: 500,
-    what: '2,000 user records in the sink',
-  });
+  await sinkHolds(t.sinkFile, 2_000, '2,000 user records in the sink');
   // Assess
-  const lines = readSink(t.sinkFile);
-  expect(new Set(lines.map((l) => l.key)).size).toBe(2_000);
-  expect(orderViolations(lines)).toEqual([]);
+  const lines = expectAllInOrder(t.sinkFile, 2_000);
   expect([...sizes.values()].every((size) => size > 1)).toBe(true);
   const aggregated = lines.filter((l) => l.subSequenceNumber !== undefined);
   expect(new Set(aggregated.map((l) => l.key)).size).toBe(1_500);
@@ -102,14 +96,7 @@ test('SIGKILL the worker while a checkpoint sits inside an aggregate, start anot
   const batchSize = 20;
   const sizes = await produce(t.streamName, total, 40, { maxBytes: 12 * 1024 });
   const first = worker(t);
-  const options = compileStreamOptions({
-    streamName: t.streamName,
-    dlqQueueUrl: t.dlqUrl,
-    batchSize,
-    maxPollWait: '2s',
-    idlePollInterval: '200ms',
-    heartbeatTimeout: '3s',
-  });
+  const options = fastPollOptions(t, { batchSize, heartbeatTimeout: '3s' });
   await startStream(suite.temporal, t.taskQueue, { options });
   const shardHandles = ['shardId-000000000000', 'shardId-000000000001'].map((s) =>
     suite.temporal.workflow.getHandle(shardWorkflowId(t.streamName, s)),
@@ -131,11 +118,7 @@ test('SIGKILL the worker while a checkpoint sits inside an aggregate, start anot
   await first.stop('SIGKILL');
   const handledBeforeKill = uniqueKeys(t.sinkFile);
   worker(t);
-  await waitFor(() => uniqueKeys(t.sinkFile) >= total, {
-    timeoutMs: 120_000,
-    intervalMs: 500,
-    what: `${total} user records in the sink`,
-  });
+  await sinkHolds(t.sinkFile, total, `${total} user records in the sink`, { timeoutMs: 120_000 });
   // Assess
   const lines = readSink(t.sinkFile);
   const duplicates = lines.length - new Set(lines.map((l) => l.key)).size;

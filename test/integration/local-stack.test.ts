@@ -5,8 +5,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  CreateStreamCommand,
-  DescribeStreamSummaryCommand,
   GetRecordsCommand,
   GetShardIteratorCommand,
   type KinesisClient,
@@ -26,6 +24,7 @@ import { LOCAL_AWS, startKinesisLocal } from '../../src/local/kinesis-emulator';
 import { testOutDir } from '../../src/local/paths';
 import { getFreePort, isPortFree } from '../../src/local/ports';
 import { type LocalStack, startLocalStack } from '../../src/local/stack';
+import { createStream } from '../helpers/pipeline';
 import { createTimeSkippingEnv } from '../helpers/time-skipping';
 import { waitFor } from '../helpers/wait';
 
@@ -34,16 +33,6 @@ let nameCounter = 0;
 const uniqueName = (prefix: string) => `${prefix}-${process.pid}-${Date.now()}-${++nameCounter}`;
 const logDir = (name: string) => path.join(testOutDir(), 'logs', name);
 const portOf = (url: string) => Number(new URL(url.includes('://') ? url : `grpc://${url}`).port);
-
-async function createActiveStream(kinesis: KinesisClient, streamName: string, shards: number): Promise<void> {
-  await kinesis.send(new CreateStreamCommand({ StreamName: streamName, ShardCount: shards }));
-  await waitFor(
-    async () =>
-      (await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: streamName })))
-        .StreamDescriptionSummary?.StreamStatus === 'ACTIVE',
-    { what: `stream ${streamName} ACTIVE` },
-  );
-}
 
 /** Puts one record and reads it back from its shard; returns the data read. */
 async function roundTripRecord(kinesis: KinesisClient, streamName: string, data: string): Promise<string[]> {
@@ -65,7 +54,7 @@ async function exerciseKinesis(stack: LocalStack): Promise<void> {
   const kinesis = createKinesisClient({ ...aws, endpoint: stack.kinesisEndpoint });
   try {
     const streamName = uniqueName('local-stack');
-    await createActiveStream(kinesis, streamName, 2);
+    await createStream(kinesis, streamName, 2);
     const shards = await kinesis.send(new ListShardsCommand({ StreamName: streamName }));
     expect(shards.Shards).toHaveLength(2);
     expect(await roundTripRecord(kinesis, streamName, 'hello kinesis')).toEqual(['hello kinesis']);
@@ -191,7 +180,7 @@ test('kinesis-local with persistDir reloads streams and records after a restart'
   const first = await startKinesisLocal({ port, persistDir });
   const kinesis = createKinesisClient({ ...aws, endpoint: first.endpoint });
   try {
-    await createActiveStream(kinesis, streamName, 1);
+    await createStream(kinesis, streamName, 1);
     for (const data of ['a', 'b', 'c']) {
       await kinesis.send(
         new PutRecordCommand({ StreamName: streamName, PartitionKey: data, Data: Buffer.from(data) }),

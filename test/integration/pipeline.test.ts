@@ -6,9 +6,17 @@
 import { startStream, stopStream, streamHandle, streamStatus } from '../../src/client/stream-control';
 import { shardWorkflowId } from '../../src/constants';
 import { decodeDlqRecords, parseDlqMessage } from '../../src/dlq/envelope';
-import { compileStreamOptions } from '../../src/config/stream-options';
 import { shardStatusQuery } from '../../src/workflows/shard-messages';
-import { orderViolations, produce, readSink, receiveAll, uniqueKeys } from '../helpers/pipeline';
+import {
+  expectAllInOrder,
+  fastPollOptions,
+  orderViolations,
+  produce,
+  readSink,
+  receiveAll,
+  sinkHolds,
+  uniqueKeys,
+} from '../helpers/pipeline';
 import { useIntegrationStack } from '../helpers/integration-stack';
 import { waitFor } from '../helpers/wait';
 
@@ -20,23 +28,11 @@ test('5,000 records over 4 shards and 100 keys: every record handled, per-key or
   const produced = await produce(suite.kinesis, t.streamName, 5_000, 100);
   suite.worker(t);
   // Act
-  const options = compileStreamOptions({
-    streamName: t.streamName,
-    dlqQueueUrl: t.dlqUrl,
-    batchSize: 500,
-    maxPollWait: '2s',
-    idlePollInterval: '200ms',
-  });
+  const options = fastPollOptions(t, { batchSize: 500 });
   await startStream(suite.temporal, t.taskQueue, { options });
-  await waitFor(() => uniqueKeys(t.sinkFile) >= 5_000, {
-    timeoutMs: 90_000,
-    intervalMs: 500,
-    what: '5,000 records in the sink',
-  });
+  await sinkHolds(t.sinkFile, 5_000, '5,000 records in the sink');
   // Assess
-  const lines = readSink(t.sinkFile);
-  expect(new Set(lines.map((l) => l.key)).size).toBe(5_000);
-  expect(orderViolations(lines)).toEqual([]);
+  expectAllInOrder(t.sinkFile, 5_000);
   expect(Object.keys(produced.lastSequenceByShard)).toHaveLength(4);
   for (const [shardId, last] of Object.entries(produced.lastSequenceByShard)) {
     const handle = suite.temporal.workflow.getHandle(shardWorkflowId(t.streamName, shardId));
@@ -61,29 +57,14 @@ test('SIGKILL the worker mid-stream, start another: nothing lost, duplicates onl
   const batchSize = 100;
   await produce(suite.kinesis, t.streamName, 4_000, 100);
   const first = suite.worker(t);
-  const options = compileStreamOptions({
-    streamName: t.streamName,
-    dlqQueueUrl: t.dlqUrl,
-    batchSize,
-    maxPollWait: '2s',
-    idlePollInterval: '200ms',
-    heartbeatTimeout: '3s',
-  });
+  const options = fastPollOptions(t, { batchSize, heartbeatTimeout: '3s' });
   await startStream(suite.temporal, t.taskQueue, { options });
-  await waitFor(() => uniqueKeys(t.sinkFile) >= 800, {
-    timeoutMs: 60_000,
-    intervalMs: 50,
-    what: '800 records handled',
-  });
+  await sinkHolds(t.sinkFile, 800, '800 records handled', { timeoutMs: 60_000, intervalMs: 50 });
   // Act
   await first.stop('SIGKILL');
   const handledBeforeKill = uniqueKeys(t.sinkFile);
   suite.worker(t);
-  await waitFor(() => uniqueKeys(t.sinkFile) >= 4_000, {
-    timeoutMs: 120_000,
-    intervalMs: 500,
-    what: '4,000 records in the sink',
-  });
+  await sinkHolds(t.sinkFile, 4_000, '4,000 records in the sink', { timeoutMs: 120_000 });
   // Assess
   const lines = readSink(t.sinkFile);
   const duplicates = lines.length - new Set(lines.map((l) => l.key)).size;
@@ -104,20 +85,14 @@ test('a poison record goes to the DLQ with its data while the rest of the stream
   const poisonAt = new Set([137, 411]);
   await produce(suite.kinesis, t.streamName, total, 50, (i) => poisonAt.has(i));
   suite.worker(t, { poison: '"poison":true' });
-  const options = compileStreamOptions({
-    streamName: t.streamName,
-    dlqQueueUrl: t.dlqUrl,
+  const options = fastPollOptions(t, {
     batchSize: 50,
-    maxPollWait: '2s',
-    idlePollInterval: '200ms',
     retry: { maximumAttempts: 3, initialInterval: '200ms', maximumInterval: '1s' },
   });
   // Act
   await startStream(suite.temporal, t.taskQueue, { options });
-  await waitFor(() => uniqueKeys(t.sinkFile) >= total - poisonAt.size, {
+  await sinkHolds(t.sinkFile, total - poisonAt.size, `${total - poisonAt.size} good records handled`, {
     timeoutMs: 60_000,
-    intervalMs: 500,
-    what: `${total - poisonAt.size} good records handled`,
   });
   const bodies = await waitFor(
     async () => {

@@ -1,9 +1,9 @@
-import { ConfigError, ErrorType } from '../../src/errors';
 import {
   type DlqReplayOptions,
   compileDlqReplayOptions,
   replayRetryDelayMs,
 } from '../../src/config/replay-options';
+import { expectConfigError } from '../helpers/config-error';
 
 const DLQ = 'http://sqs.us-east-1.localhost:4566/000000000000/orders-dlq';
 const PARKING = 'http://sqs.us-east-1.localhost:4566/000000000000/orders-parking';
@@ -167,19 +167,7 @@ describe('compileDlqReplayOptions', () => {
     ],
   ])('%s', (_what, options, field, message) => {
     it(`is a ConfigError naming ${field}`, () => {
-      // Act
-      const error: unknown = (() => {
-        try {
-          return compileDlqReplayOptions(raw(options));
-        } catch (e) {
-          return e;
-        }
-      })();
-      // Assess
-      expect(error).toBeInstanceOf(ConfigError);
-      expect(error).toMatchObject({ field, type: ErrorType.Config });
-      expect((error as Error).message).toMatch(new RegExp(`^${field.replace(/[.[\]]/g, '\\$&')}: `));
-      expect((error as Error).message).toContain(message);
+      expectConfigError(() => compileDlqReplayOptions(raw(options)), field, message);
     });
   });
 });

@@ -4,30 +4,27 @@
  * record age, so an old record no filter wants is dropped, never dead-lettered.
  * The emulator-backed cases are in test/activities/filter.test.ts.
  */
-import { createProcessBatch, type ProcessBatchInput } from '../../src/activities/shard/process-batch';
+import type { ProcessBatchInput } from '../../src/activities/shard/process-batch';
 import { compileFilterCriteria } from '../../src/filter/criteria';
 import type { KinesisRecord } from '../../src/records';
 import { batchInput } from '../activities/harness';
-import { indexOf, MemoryDlq, MemoryShard, SHARD } from '../helpers/memory-shard';
+import { indexOf, MemoryDlq, MemoryShard, SHARD, memoryBatchActivity } from '../helpers/memory-shard';
 
 const HOUR = 3_600_000;
 
 function setup(count: number, arrival: (index: number) => Date, now: number) {
   const dlq = new MemoryDlq();
   const handed: KinesisRecord[][] = [];
-  const processBatch = createProcessBatch({
-    reader: new MemoryShard(count, arrival),
+  const handler = async (records: readonly KinesisRecord[]): Promise<void> => {
+    handed.push([...records]);
+  };
+  const processBatch = memoryBatchActivity(
+    new MemoryShard(count, arrival),
     dlq,
-    handler: async (records) => {
-      handed.push([...records]);
-    },
-    handlerName: 'unit handler',
-    streamArn: async (name) => `arn:aws:kinesis:us-east-1:000000000000:stream/${name}`,
-    log: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
-    heartbeat: () => undefined,
-    signal: () => new AbortController().signal,
-    now: () => now,
-  });
+    handler,
+    'unit handler',
+    () => now,
+  );
   return { processBatch, dlq, handed };
 }
 

@@ -1,4 +1,4 @@
-import { ConfigError, ErrorType } from '../../src/errors';
+import { ConfigError } from '../../src/errors';
 import {
   type CompiledRetry,
   compileStreamOptions,
@@ -7,6 +7,7 @@ import {
   type StreamProcessorOptions,
 } from '../../src/config/stream-options';
 import { parseDuration } from '../../src/config/duration';
+import { expectConfigError } from '../helpers/config-error';
 
 const NOW = new Date('2026-03-01T12:00:00Z');
 const DLQ = 'https://sqs.us-east-1.amazonaws.com/123456789012/orders-dlq';
@@ -295,19 +296,7 @@ describe('compileStreamOptions', () => {
     ['maxHistoryEvents below 20', { ...base, maxHistoryEvents: 10 }, 'maxHistoryEvents', 'from 20 to 50000'],
   ])('%s', (_what, options, field, message) => {
     it(`is a ConfigError naming ${field}`, () => {
-      // Act
-      const error: unknown = (() => {
-        try {
-          return compileStreamOptions(raw(options), NOW);
-        } catch (e) {
-          return e;
-        }
-      })();
-      // Assess
-      expect(error).toBeInstanceOf(ConfigError);
-      expect(error).toMatchObject({ field, type: ErrorType.Config });
-      expect((error as Error).message).toMatch(new RegExp(`^${field.replace(/[.[\]]/g, '\\$&')}: `));
-      expect((error as Error).message).toContain(message);
+      expectConfigError(() => compileStreamOptions(raw(options), NOW), field, message);
     });
   });
 });
