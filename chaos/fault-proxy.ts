@@ -155,10 +155,9 @@ export class FaultProxy {
         });
       },
     );
-    upstream.on('error', (err) => {
-      if (!res.headersSent) res.writeHead(502);
-      res.end(`fault proxy: ${err.message}`);
-    });
+    // The emulator is down (restarting): the client sees its connection dropped, as it would
+    // without the proxy in between.
+    upstream.on('error', () => res.socket?.destroy());
     upstream.end(body);
   }
 

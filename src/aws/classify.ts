@@ -8,7 +8,9 @@
  * 2. A known error name (the table below; SQS's query-compatible `Code` counts too).
  * 3. Network failures anywhere in the `cause` chain (ECONNREFUSED, ENOTFOUND, ETIMEDOUT, socket hang
  *    up…), `TimeoutError`, `AbortError`, `$fault: 'server'` or HTTP 5xx → AwsUnavailable, retried.
- * 4. TypeError, RangeError, ReferenceError, SyntaxError → Programming, never retried.
+ * 4. TypeError, RangeError, ReferenceError, SyntaxError → Programming, never retried — except the
+ *    SDK's parse error on a 5xx answer whose body is not the service's (`$response.statusCode`):
+ *    AwsUnavailable, retried.
  * 5. Any other error the SDK produced (it carries `$metadata`, `$fault` or an HTTP status): an AWS
  *    answer we do not know → AwsUnavailable, retried; the workflow's retry policy bounds it, and
  *    retrying an unknown answer cannot lose records, where giving up would stop the shard.
@@ -160,7 +162,16 @@ function looksLikeAws(err: unknown): boolean {
   );
 }
 
+/** The HTTP status of the raw answer the SDK could not read (it attaches `$response` to its parse error). */
+function unreadableAnswerStatus(err: unknown): number | undefined {
+  const status = field(field(err, '$response'), 'statusCode');
+  return typeof status === 'number' ? status : undefined;
+}
+
 function kindOf(err: unknown): Kind {
+  // A 5xx answer whose body is not the service's (a proxy or load balancer in between) fails to
+  // parse: that is the service being unavailable, not a bug.
+  if ((unreadableAnswerStatus(err) ?? 0) >= 500) return 'unavailable';
   const names = [str(field(err, 'name')), str(field(err, 'Code')), str(field(field(err, 'Error'), 'Code'))];
   for (const name of names) {
     const kind = name === undefined ? undefined : KIND_BY_NAME[name];

@@ -350,6 +350,23 @@ const TABLE: Row[] = [
   ['ReferenceError', () => new ReferenceError('x is not defined'), KINESIS, ErrorType.Programming, true],
   ['SyntaxError', () => new SyntaxError('Unexpected token'), KINESIS, ErrorType.Programming, true],
   [
+    "the SDK's parse error on a 502 from a proxy (a body that is not the service's)",
+    () =>
+      Object.assign(new SyntaxError('Unexpected token \'B\', "Bad Gateway" is not valid JSON'), {
+        $response: { statusCode: 502, headers: {}, body: undefined },
+      }),
+    KINESIS,
+    ErrorType.AwsUnavailable,
+    false,
+  ],
+  [
+    "the SDK's parse error on a 200 (a bug or a broken endpoint, not an outage)",
+    () => Object.assign(new SyntaxError('Unexpected end of JSON input'), { $response: { statusCode: 200 } }),
+    KINESIS,
+    ErrorType.Programming,
+    true,
+  ],
+  [
     'a plain Error that never reached AWS',
     () => new Error('region is missing'),
     KINESIS,
