@@ -12,6 +12,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { LOOPBACK } from '../src/local/ports';
+import { seededRandom } from './seeded-random';
 
 export interface FaultPlan {
   /** Operations (the part after the dot of `X-Amz-Target`, e.g. `GetRecords`) to throttle. */
@@ -26,18 +27,6 @@ export interface FaultCounts {
   failedEntries: number;
   /** Requests that were held by a stall before being forwarded. */
   stalled: number;
-}
-
-/** mulberry32: small, deterministic. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 interface PutRecordsBody {
