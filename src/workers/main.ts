@@ -23,11 +23,8 @@ import { connectNative } from './temporal-connection';
 import { installTelemetry, readTelemetryConfig } from './telemetry';
 import { createKspWorker } from './worker';
 
-const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
-type LogLevel = (typeof LOG_LEVELS)[number];
-
+/** What the worker reads besides connection settings and telemetry (telemetry.ts reads KSP_LOG_*). */
 export interface WorkerProcessConfig {
-  logLevel: LogLevel;
   handlerModule: string;
   handlerExport: string | undefined;
   handlerType: 'native' | 'lambda';
@@ -50,15 +47,7 @@ export function readWorkerProcessConfig(env: Env): WorkerProcessConfig {
       `${JSON.stringify(type)} is not a handler type: use "native" (ksp BatchHandler) or "lambda" (an unmodified Lambda Kinesis handler)`,
     );
   }
-  const logLevel = (env.KSP_LOG_LEVEL?.trim().toUpperCase() || 'INFO') as LogLevel;
-  if (!LOG_LEVELS.includes(logLevel)) {
-    throw new ConfigError(
-      'KSP_LOG_LEVEL',
-      `${JSON.stringify(env.KSP_LOG_LEVEL)} is not a log level: use ${LOG_LEVELS.join(', ')}`,
-    );
-  }
   return {
-    logLevel,
     handlerModule,
     handlerExport: env.KSP_HANDLER_EXPORT?.trim() || undefined,
     handlerType: type,
