@@ -11,7 +11,7 @@ import {
   readAwsConfig,
   readTemporalConfig,
 } from '../config/env';
-import { temporalUnreachable } from '../workers/main';
+import { temporalUnreachable } from '../client/temporal-client';
 import { connectClient } from '../workers/temporal-connection';
 import { UsageError } from './usage';
 

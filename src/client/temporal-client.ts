@@ -22,3 +22,17 @@ export async function connectClient(
   const client = new Client({ connection, namespace: config.namespace });
   return { client, close: () => connection.close() };
 }
+
+/**
+ * "Temporal is not there", in one line with the address: the native connection's raw
+ * `tonic::transport::Error(…)` tells a user nothing they can act on.
+ */
+export function temporalUnreachable(config: TemporalConnectionConfig, err: unknown): Error {
+  const raw = err instanceof Error ? err.message : String(err);
+  const reason = /message: "([^"]+)"/.exec(raw)?.[1] ?? raw.split('\n')[0];
+  const error = new Error(
+    `cannot reach Temporal at ${config.address} (namespace ${config.namespace}): ${reason}. Start it (\`npm start\` runs a local one) or pass --address / set TEMPORAL_ADDRESS.`,
+  );
+  error.name = 'TemporalUnreachable';
+  return error;
+}

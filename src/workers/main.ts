@@ -9,16 +9,10 @@
  *   KSP_LOG_LEVEL=TRACE|DEBUG|INFO|WARN|ERROR (default INFO)
  */
 import { createKinesisClient, createSqsClient, resolvedRegion } from '../aws/clients';
-import {
-  type Env,
-  type TemporalConnectionConfig,
-  type TemporalFlags,
-  readAwsConfig,
-  readInt,
-  readTemporalConfig,
-} from '../config/env';
+import { type Env, type TemporalFlags, readAwsConfig, readInt, readTemporalConfig } from '../config/env';
 import { ConfigError } from '../errors';
 import { loadHandler } from '../handler/loader';
+import { temporalUnreachable } from '../client/temporal-client';
 import { connectNative } from './temporal-connection';
 import { installTelemetry, readTelemetryConfig } from './telemetry';
 import { createKspWorker } from './worker';
@@ -54,20 +48,6 @@ export function readWorkerProcessConfig(env: Env): WorkerProcessConfig {
     workflowBundlePath: env.KSP_WORKFLOW_BUNDLE?.trim() || undefined,
     maxConcurrentActivities: readInt(env, 'KSP_MAX_CONCURRENT_ACTIVITIES', 200, 1, 10_000),
   };
-}
-
-/**
- * "Temporal is not there", in one line with the address: the native connection's raw
- * `tonic::transport::Error(…)` tells a user nothing they can act on.
- */
-export function temporalUnreachable(config: TemporalConnectionConfig, err: unknown): Error {
-  const raw = err instanceof Error ? err.message : String(err);
-  const reason = /message: "([^"]+)"/.exec(raw)?.[1] ?? raw.split('\n')[0];
-  const error = new Error(
-    `cannot reach Temporal at ${config.address} (namespace ${config.namespace}): ${reason}. Start it (\`npm start\` runs a local one) or pass --address / set TEMPORAL_ADDRESS.`,
-  );
-  error.name = 'TemporalUnreachable';
-  return error;
 }
 
 export async function runWorker(env: Env, flags: TemporalFlags = {}): Promise<void> {
