@@ -83,13 +83,14 @@ function upgradeShardState(stored: StoredShardState): ShardState {
 
 /** The one place where inputs written by older releases become the current shape. */
 export function upgradeShardInput(stored: ShardWorkflowInput): ShardRunInput {
+  const identity = asIdentity(stored.streamIdentity);
   return {
     streamName: stored.streamName,
     shardId: stored.shardId,
     streamWorkflowId: stored.streamWorkflowId,
     options: upgradeCompiledOptions(stored.options),
     startPosition: stored.startPosition,
-    streamIdentity: asIdentity(stored.streamIdentity),
+    ...(identity ? { streamIdentity: identity } : {}),
     state: stored.state === undefined ? null : upgradeShardState(stored.state),
   };
 }
