@@ -113,11 +113,12 @@ export class HandlerRouter {
     return this.fallback;
   }
 
-  /** One line per route, for the worker's start-up log. */
+  /** The routes in one line, for the worker's start-up log. */
   describe(): string {
+    if (this.byStream.size === 0 && this.fallback) return `handler ${this.fallback.description}`;
     const lines = [...this.byStream].map(([stream, h]) => `${stream} → ${h.description}`);
-    if (this.fallback) lines.push(`(any other stream) → ${this.fallback.description}`);
-    return lines.join('; ');
+    if (this.fallback) lines.push(`any other stream → ${this.fallback.description}`);
+    return `handlers ${lines.join('; ')}`;
   }
 
   /** A router over one handler: every stream gets it (KSP_HANDLER alone). */

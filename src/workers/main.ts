@@ -122,7 +122,7 @@ export async function runWorker(env: Env, flags: TemporalFlags = {}): Promise<vo
     });
     // Through the Runtime's logger, so JSON logs stay JSON line by line; tools wait for this line.
     telemetry.logger.info(
-      `ksp worker: task queue ${temporal.taskQueue} on ${temporal.address} (namespace ${temporal.namespace}), handlers ${handlers.describe()}`,
+      `ksp worker: task queue ${temporal.taskQueue} on ${temporal.address} (namespace ${temporal.namespace}), ${handlers.describe()}`,
       { taskQueue: temporal.taskQueue, namespace: temporal.namespace },
     );
     if (telemetryConfig.prometheusAddress) {

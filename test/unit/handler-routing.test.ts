@@ -6,7 +6,7 @@ import { readWorkerProcessConfig } from '../../src/workers/main';
 
 const ARN = 'arn:aws:kinesis:eu-west-1:123456789012:stream/clicks';
 const handler = (description: string): LoadedHandler => ({
-  handler: (async () => undefined),
+  handler: async () => undefined,
   description,
 });
 
@@ -72,6 +72,12 @@ test('a stream gets its ARN entry, else its name entry, else the default, else n
   expect(router.for('clicks')?.description).toBe('default');
   expect(new HandlerRouter(new Map([['orders', handler('orders')]]), null).for('clicks')).toBeNull();
   expect(noHandlerMessage('clicks')).toContain('add it to KSP_HANDLERS');
+  expect(router.describe()).toBe(
+    `handlers ${ARN} → clicks by ARN; orders → orders; any other stream → default`,
+  );
+  expect(HandlerRouter.single(async () => undefined, 'native handler /x.js#handler').describe()).toBe(
+    'handler native handler /x.js#handler',
+  );
 });
 
 test('the worker needs KSP_HANDLER or KSP_HANDLERS, and reads both', () => {
