@@ -86,7 +86,9 @@ test('one worker, two streams, two handlers; the second stream named by its ARN'
   });
   await put(a.streamName, 'a', 12);
   await put(b.streamName, 'b', 9);
-  await waitFor(() => new Set(tagged(a.sinkFile).map((l) => l.key)).size >= 21, {
+  // Idempotency keys are per stream (shardId:sequenceNumber): two streams may repeat them.
+  const distinct = () => new Set(tagged(a.sinkFile).map((l) => `${l.stream}|${l.key}`)).size;
+  await waitFor(() => distinct() >= 21, {
     timeoutMs: 60_000,
     what: '21 records through two handlers',
   }).catch((e: unknown) => {
