@@ -2,6 +2,7 @@
  * Names and defaults shared by workflows, activities, workers, the CLI and tests.
  * Pure module: safe to import from workflow code.
  */
+import { streamKey } from './aws/stream-ref';
 
 /** Default Temporal task queue for every ksp workflow and activity. */
 export const DEFAULT_TASK_QUEUE = 'kinesis-stream-processor';
@@ -10,17 +11,20 @@ export const DEFAULT_TASK_QUEUE = 'kinesis-stream-processor';
 export const DEFAULT_NAMESPACE = 'default';
 export const DEFAULT_TEMPORAL_ADDRESS = '127.0.0.1:7233';
 
-/** Prefix of every workflow ID this project starts: `ksp:<stream>` and `ksp:<stream>:<shardId>`. */
+/**
+ * Prefix of every workflow ID this project starts: `ksp:<stream>` and `ksp:<stream>:<shardId>`,
+ * where a stream named by ARN is `<account>/<region>/<name>` (src/aws/stream-ref.ts).
+ */
 export const WORKFLOW_ID_PREFIX = 'ksp';
 
 /** Stable workflow ID of the stream workflow (DESIGN.md rule 4). */
 export function streamWorkflowId(streamName: string): string {
-  return `${WORKFLOW_ID_PREFIX}:${streamName}`;
+  return `${WORKFLOW_ID_PREFIX}:${streamKey(streamName)}`;
 }
 
 /** Stable workflow ID of a shard workflow (DESIGN.md rule 4). */
 export function shardWorkflowId(streamName: string, shardId: string): string {
-  return `${WORKFLOW_ID_PREFIX}:${streamName}:${shardId}`;
+  return `${WORKFLOW_ID_PREFIX}:${streamKey(streamName)}:${shardId}`;
 }
 
 /**

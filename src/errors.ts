@@ -42,6 +42,13 @@ export const ErrorType = {
   ReshardRefused: 'KspReshardRefused',
   /** The stream workflow's reshard ledger cannot be queried now; readReshardLedger, retried. */
   LedgerUnavailable: 'KspLedgerUnavailable',
+  /**
+   * The stream was deleted and recreated under its name: its checkpoints are refused
+   * (src/workflows/stream-identity.ts); the batch activity, the shard starter, the stream workflow.
+   */
+  StreamRecreated: 'KspStreamRecreated',
+  /** No handler is configured for the stream on this worker (KSP_HANDLERS); the batch activity, retried. */
+  NoHandlerForStream: 'KspNoHandlerForStream',
   /** Where a stopped shard workflow left off cannot be read; startShardWorkflow, retried. */
   ShardRecoveryFailed: 'KspShardRecoveryFailed',
   /** The load cannot be measured now; sampleStreamLoad, and autoscale.ts lists it as non-retryable. */
@@ -65,6 +72,7 @@ export const NON_RETRYABLE_TYPES: string[] = [
   ErrorType.AwsBadRequest,
   ErrorType.AwsAccessDenied,
   ErrorType.Programming,
+  ErrorType.StreamRecreated,
 ];
 
 /** An error about one field of the user's input; the message starts with the field's name. */

@@ -24,13 +24,25 @@ import type { KspMetrics } from '../metrics/recorder';
 import { recordBatchMetrics, recordReadEvent } from './shard/batch-metrics';
 import { ShardReader } from './shard/reader';
 import { StreamDiscovery } from './stream/discovery';
+import { IdentityGuard, mayBeRecreated } from './stream/identity-guard';
+import type { KinesisClientPool } from '../aws/client-pool';
+import { HandlerRouter, noHandlerMessage } from '../handler/routing';
+import type { LoadedHandler } from '../handler/loader';
+import { ErrorType } from '../errors';
+import { ApplicationFailure } from '@temporalio/common';
 
 export interface ActivityDeps {
+  /** The worker's own Kinesis client: plain stream names, no role (and reshard, load, DLQ replay). */
   kinesis: KinesisClient;
+  /** Clients for streams named by ARN (their region) or read with a `roleArn`; omitted → `kinesis` for all. */
+  kinesisPool?: KinesisClientPool;
   sqs: SQSClient;
-  handler: BatchHandler;
+  /** The handler of every stream (KSP_HANDLER); `handlers` takes precedence. */
+  handler?: BatchHandler;
   /** Shown in DLQ messages and logs, e.g. the handler module path. */
-  handlerName: string;
+  handlerName?: string;
+  /** The handler of each stream (KSP_HANDLERS, with KSP_HANDLER as its default). */
+  handlers?: HandlerRouter;
   /** Temporal client for starting shard workflows; defaults to the worker's own client. */
   temporalClient?: () => Client;
   /** ksp's metrics (src/metrics/catalog.ts); omitted → not recorded. */
@@ -54,42 +66,103 @@ function guarded(handler: BatchHandler): BatchHandler {
 /** Temporal's activity logger: adds workflow, activity and attempt metadata to every entry. */
 const activityLog: HandlerLogger = log;
 
+/** The router the deps describe: `handlers`, else `handler` for every stream. */
+function routerOf(deps: ActivityDeps): HandlerRouter {
+  if (deps.handlers) return deps.handlers;
+  if (!deps.handler) throw new TypeError('createActivities: give `handlers` or `handler`');
+  return HandlerRouter.single(deps.handler, deps.handlerName ?? 'handler');
+}
+
+/** A handler that runs the handler of `context.streamName` (the DLQ replay's records name their stream). */
+function routed(router: HandlerRouter): BatchHandler {
+  return (records, context) => {
+    const route = router.for(context.streamName);
+    if (!route) throw new Error(noHandlerMessage(context.streamName));
+    return route.handler(records, context);
+  };
+}
+
+/** What reads through one Kinesis client: a reader, discovery, the identity check, a batch runner per handler. */
+interface Lane {
+  discovery: StreamDiscovery;
+  guard: IdentityGuard;
+  runBatch(route: LoadedHandler): (input: ProcessBatchInput) => Promise<ProcessBatchResult>;
+}
+
 export function createActivities(deps: ActivityDeps) {
-  const discovery = new StreamDiscovery(deps.kinesis);
-  const handler = guarded(deps.handler);
+  const router = routerOf(deps);
   const metrics = deps.metrics;
-  const reader = new ShardReader({
-    kinesis: deps.kinesis,
-    iterators: new IteratorCache(),
-    sleep: (ms) => Context.current().sleep(ms),
-    heartbeat: (details) => Context.current().heartbeat(details),
-    now: Date.now,
-    bounds: cancellableCall,
-    previousHeartbeat: () => activityInfo().heartbeatDetails as unknown,
-    ...(metrics ? { onReadEvent: (req, event) => recordReadEvent(metrics, req, event) } : {}),
-  });
   const dlqWriter = new DlqWriter(deps.sqs, attemptCall);
-  const runBatch = createProcessBatch({
-    reader,
-    dlq: dlqWriter,
-    handler,
-    handlerName: deps.handlerName,
-    streamArn: (name) => discovery.streamArn(name),
-    log: activityLog,
-    heartbeat: (details) => Context.current().heartbeat(details),
-    signal: handlerSignal,
-    ...(metrics
-      ? {
-          onHandlerCall: (input: ProcessBatchInput, seconds: number) =>
-            metrics.observe('handlerDuration', seconds, { stream: input.streamName, shard: input.shardId }),
-        }
-      : {}),
-  });
+  const lanes = new Map<KinesisClient, Lane>();
+  function createLane(kinesis: KinesisClient): Lane {
+    const discovery = new StreamDiscovery(kinesis);
+    const reader = new ShardReader({
+      kinesis,
+      iterators: new IteratorCache(),
+      sleep: (ms) => Context.current().sleep(ms),
+      heartbeat: (details) => Context.current().heartbeat(details),
+      now: Date.now,
+      bounds: cancellableCall,
+      previousHeartbeat: () => activityInfo().heartbeatDetails as unknown,
+      ...(metrics ? { onReadEvent: (req, event) => recordReadEvent(metrics, req, event) } : {}),
+    });
+    const runners = new Map<LoadedHandler, (input: ProcessBatchInput) => Promise<ProcessBatchResult>>();
+    const runBatch = (route: LoadedHandler) => {
+      let run = runners.get(route);
+      if (!run) {
+        run = createProcessBatch({
+          reader,
+          dlq: dlqWriter,
+          handler: guarded(route.handler),
+          handlerName: route.description,
+          streamArn: (name) => discovery.streamArn(name),
+          log: activityLog,
+          heartbeat: (details) => Context.current().heartbeat(details),
+          signal: handlerSignal,
+          ...(metrics
+            ? {
+                onHandlerCall: (input: ProcessBatchInput, seconds: number) =>
+                  metrics.observe('handlerDuration', seconds, {
+                    stream: input.streamName,
+                    shard: input.shardId,
+                  }),
+              }
+            : {}),
+        });
+        runners.set(route, run);
+      }
+      return run;
+    };
+    const guard = new IdentityGuard({ describe: (name) => discovery.identity(name), now: Date.now });
+    return { discovery, guard, runBatch };
+  }
+  /** The lane of a stream: its client by region and role (client-pool.ts). */
+  function laneFor(streamName: string, roleArn?: string): Lane {
+    const kinesis = deps.kinesisPool?.forStream(streamName, roleArn) ?? deps.kinesis;
+    let lane = lanes.get(kinesis);
+    if (!lane) {
+      lane = createLane(kinesis);
+      lanes.set(kinesis, lane);
+    }
+    return lane;
+  }
   async function processBatch(input: ProcessBatchInput): Promise<ProcessBatchResult> {
-    const result = await runBatch(input);
+    const route = router.for(input.streamName);
+    if (!route)
+      throw ApplicationFailure.retryable(noHandlerMessage(input.streamName), ErrorType.NoHandlerForStream);
+    const lane = laneFor(input.streamName, input.roleArn);
+    await lane.guard.check(input.streamName, input.streamIdentity);
+    let result: ProcessBatchResult;
+    try {
+      result = await lane.runBatch(route)(input);
+    } catch (err) {
+      if (mayBeRecreated(err)) await lane.guard.check(input.streamName, input.streamIdentity, true);
+      throw err;
+    }
     if (metrics) recordBatchMetrics(metrics, input, result);
     return result;
   }
+  const handler = guarded(routed(router));
   // A plain timer: a replay stopped mid-message finishes that message (see dlq-replay.ts).
   const timer = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
   const dlqReplay = createDlqReplayActivities({
@@ -117,8 +190,8 @@ export function createActivities(deps: ActivityDeps) {
     processBatch,
     ...dlqReplay,
     startShardWorkflow,
-    async describeStream(input: { streamName: string }) {
-      return discovery.describe(input.streamName);
+    async describeStream(input: { streamName: string; roleArn?: string }) {
+      return laneFor(input.streamName, input.roleArn).discovery.describe(input.streamName);
     },
   };
 }

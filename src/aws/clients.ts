@@ -18,8 +18,13 @@ export interface AwsClientOptions {
   profile?: string;
   /** Override endpoint, e.g. http://127.0.0.1:4568 for the embedded emulator. */
   endpoint?: string;
-  /** Static credentials (the emulators accept any); omitted → the default AWS credential chain. */
-  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  /**
+   * Static credentials (the emulators accept any) or a provider (an assumed role, see
+   * client-pool.ts); omitted → the default AWS credential chain.
+   */
+  credentials?:
+    | { accessKeyId: string; secretAccessKey: string; sessionToken?: string }
+    | (() => Promise<{ accessKeyId: string; secretAccessKey: string; sessionToken?: string }>);
   /** Upper bound on sockets per client. @default 64 */
   maxSockets?: number;
   /** SDK-level attempts for transient errors before the activity's own classification. @default AWS_MAX_ATTEMPTS, the profile's max_attempts, else 3 */

@@ -22,7 +22,9 @@ export const AWS_ENV = [
 
 /** Variables only the worker reads. */
 export const WORKER_ENV = [
-  'KSP_HANDLER           module that exports the batch handler (required)',
+  'KSP_HANDLER           module that exports the batch handler (required unless KSP_HANDLERS names every stream)',
+  'KSP_HANDLERS          handler per stream: {"<stream name or ARN>": "<module>" | {"module", "export", "type"}}, or a JSON file',
+  'AWS_ENDPOINT_URL_STS  STS endpoint for streams started with --role-arn',
   'KSP_HANDLER_EXPORT    the export to use (default: handler, then default)',
   'KSP_HANDLER_TYPE      native (a ksp BatchHandler, default) | lambda (a Lambda Kinesis handler)',
   'KSP_LOG_LEVEL         TRACE|DEBUG|INFO|WARN|ERROR (default INFO)',

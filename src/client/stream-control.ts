@@ -18,6 +18,8 @@ import {
   streamStatusQuery,
 } from '../workflows/stream-messages';
 import { KSP_STREAM } from '../workflows/search-attributes';
+import type { StreamIdentity } from '../workflows/stream-identity';
+import { streamParams } from '../aws/stream-ref';
 import type { StreamWorkflowInput, StreamWorkflowResult } from '../workflows/stream';
 import { type ShardOutage, shardOutage } from './shard-outage';
 
@@ -73,7 +75,7 @@ export async function validateTarget(
     region: string;
   },
   options: CompiledStreamOptions,
-): Promise<{ streamArn: string; streamStatus: string }> {
+): Promise<{ streamArn: string; streamStatus: string; identity: StreamIdentity | null }> {
   const { region, kinesisEndpoint, sqsEndpoint } = deps;
   const kinesis = {
     name: 'Kinesis',
@@ -90,7 +92,7 @@ export async function validateTarget(
   };
   let summary;
   try {
-    summary = await deps.kinesis.send(new DescribeStreamSummaryCommand({ StreamName: options.streamName }));
+    summary = await deps.kinesis.send(new DescribeStreamSummaryCommand(streamParams(options.streamName)));
   } catch (err) {
     throw targetError(err, { operation: 'DescribeStreamSummary', streamName: options.streamName }, kinesis);
   }
@@ -109,7 +111,10 @@ export async function validateTarget(
       throw targetError(err, { operation: 'GetQueueAttributes', queueUrl: options.dlqQueueUrl }, sqs);
     }
   }
-  return { streamArn: summary.StreamDescriptionSummary?.StreamARN ?? '', streamStatus: status };
+  const streamArn = summary.StreamDescriptionSummary?.StreamARN ?? '';
+  const created = summary.StreamDescriptionSummary?.StreamCreationTimestamp;
+  const identity = created && streamArn ? { arn: streamArn, createdAt: created.toISOString() } : null;
+  return { streamArn, streamStatus: status, identity };
 }
 
 export type StreamHandle = WorkflowHandle<(input: StreamWorkflowInput) => Promise<StreamWorkflowResult>>;

@@ -22,6 +22,8 @@ export {
 export interface AwsConfig {
   kinesis: AwsClientOptions;
   sqs: AwsClientOptions;
+  /** AWS_ENDPOINT_URL_STS: where streams with a `roleArn` assume it; absent → the SDK's resolution. */
+  stsEndpoint?: string;
 }
 
 function str(env: Env, name: string): string | undefined {
@@ -90,8 +92,10 @@ function clientOptions(env: Env, endpoint: string | undefined): AwsClientOptions
 
 export function readAwsConfig(env: Env): AwsConfig {
   const common = readUrl(env, 'AWS_ENDPOINT_URL');
+  const sts = readUrl(env, 'AWS_ENDPOINT_URL_STS');
   return {
     kinesis: clientOptions(env, readUrl(env, 'AWS_ENDPOINT_URL_KINESIS') ?? common),
     sqs: clientOptions(env, readUrl(env, 'AWS_ENDPOINT_URL_SQS') ?? common),
+    ...(sts ? { stsEndpoint: sts } : {}),
   };
 }

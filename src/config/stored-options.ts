@@ -67,6 +67,8 @@ export function upgradeCompiledOptions(stored: StoredStreamOptions): CompiledStr
     progressIntervalMs: stored.progressIntervalMs,
     heartbeatTimeoutMs: stored.heartbeatTimeoutMs,
     maxHistoryEvents: stored.maxHistoryEvents,
+    ...(stored.filterCriteria === undefined ? {} : { filterCriteria: stored.filterCriteria }),
+    ...(stored.roleArn === undefined ? {} : { roleArn: stored.roleArn }),
   };
 }
 
@@ -97,6 +99,7 @@ const OPTION_CHECKS: readonly FieldCheck[] = [
   ['progressIntervalMs', isCount, COUNT],
   ['heartbeatTimeoutMs', isCount, COUNT],
   ['maxHistoryEvents', isCount, COUNT],
+  ['roleArn', optional(isText), 'absent, or an IAM role ARN'],
 ];
 
 /**

@@ -53,8 +53,17 @@ export interface RetryOptions {
 export type ErrorDetail = 'message' | 'type';
 
 export interface StreamProcessorOptions {
-  /** Kinesis stream name. Required. */
+  /**
+   * Kinesis stream name (in the worker's region and account), or stream ARN
+   * (`arn:aws:kinesis:<region>:<account>:stream/<name>`: read in that region). Required.
+   */
   streamName: string;
+  /**
+   * IAM role to assume (STS AssumeRole, through the SDK's `fromTemporaryCredentials`) for every
+   * Kinesis call on this stream, e.g. a role in the account that owns it. Absent: the worker's own
+   * credentials.
+   */
+  roleArn?: string | null;
   /** @default { type: 'TRIM_HORIZON' } */
   startPosition?: StartPosition;
   /** Records per GetRecords call and per handler batch, 1 to 10,000. @default 100 */
@@ -143,6 +152,8 @@ export interface CompiledStreamOptions {
   maxHistoryEvents: number;
   /** Absent when no filter is set (and in workflows started before the option existed). */
   filterCriteria?: CompiledFilterCriteria;
+  /** Role assumed for this stream's Kinesis calls; absent: the worker's own credentials. */
+  roleArn?: string;
 }
 
 export const DEFAULTS = {

@@ -4,6 +4,7 @@
  * stream-option-types.ts, start positions in start-position.ts; both are re-exported here.
  * Pure module: the compiled options are plain JSON and travel as workflow input.
  */
+import { checkRoleArn, parseStreamRef } from '../aws/stream-ref';
 import { ConfigError } from '../errors';
 import { compileFilterCriteria } from '../filter/criteria';
 import { backoffMs } from './backoff';
@@ -22,8 +23,6 @@ import {
 export * from './stream-option-types';
 export { compileStartPosition, shardStartPosition } from './start-position';
 export { checkDuration, checkInteger } from './checks';
-
-const STREAM_NAME = /^[a-zA-Z0-9_.-]{1,128}$/;
 
 function compileRetry(value: unknown): CompiledRetry {
   if (value !== undefined && (typeof value !== 'object' || value === null || Array.isArray(value))) {
@@ -116,13 +115,9 @@ export function compileStreamOptions(
   if (typeof options !== 'object' || options === null) {
     throw new ConfigError('options', 'must be an object with at least "streamName"');
   }
-  const { streamName } = options;
-  if (typeof streamName !== 'string' || !STREAM_NAME.test(streamName)) {
-    throw new ConfigError(
-      'streamName',
-      `${JSON.stringify(streamName)} is not a Kinesis stream name: 1–128 characters of a-z, A-Z, 0-9, _ . -`,
-    );
-  }
+  const streamName = parseStreamRef(options.streamName).ref;
+  const roleArn =
+    options.roleArn === undefined || options.roleArn === null ? undefined : checkRoleArn(options.roleArn);
   /** A top-level option as given, or its default. */
   const given = (field: keyof typeof DEFAULTS): unknown => options[field] ?? DEFAULTS[field];
   const startPosition = compileStartPosition(
@@ -223,6 +218,7 @@ export function compileStreamOptions(
     heartbeatTimeoutMs,
     maxHistoryEvents,
     ...(filterCriteria === undefined ? {} : { filterCriteria }),
+    ...(roleArn === undefined ? {} : { roleArn }),
   };
 }
 

@@ -94,6 +94,7 @@ const PLACEHOLDER_ACCOUNT = '000000000000';
 
 /** `arn:aws:kinesis:<region>:000000000000:stream/<name>`: what the event carries when the real ARN is not configured. */
 export function placeholderStreamArn(region: string, streamName: string): string {
+  if (streamName.startsWith('arn:')) return streamName; // a stream named by its ARN
   return `arn:aws:kinesis:${region}:${PLACEHOLDER_ACCOUNT}:stream/${streamName}`;
 }
 

@@ -10,15 +10,22 @@ import { type NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { KspMetrics } from '../metrics/recorder';
 import type { BatchHandler } from '../handler/contract';
+import type { HandlerRouter } from '../handler/routing';
+import type { KinesisClientPool } from '../aws/client-pool';
 
 export interface KspWorkerOptions {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
   kinesis: KinesisClient;
+  /** Clients for streams named by ARN or read with a role (src/aws/client-pool.ts); omitted → `kinesis`. */
+  kinesisPool?: KinesisClientPool;
   sqs: SQSClient;
-  handler: BatchHandler;
-  handlerName: string;
+  /** The handler of every stream `handlers` does not name (KSP_HANDLER). */
+  handler?: BatchHandler;
+  handlerName?: string;
+  /** The handler of each stream (KSP_HANDLERS); see src/handler/routing.ts. */
+  handlers?: HandlerRouter;
   /** Pre-built workflow bundle (see `bundleWorkflowCode`); without it the worker bundles at start (~1–2 s). */
   workflowBundlePath?: string;
   /** Each shard holds one activity slot while it long-polls: keep this above the shard count. @default 200 */
@@ -40,9 +47,11 @@ export async function createKspWorker(options: KspWorkerOptions): Promise<Worker
     ...workflowSource,
     activities: createActivities({
       kinesis: options.kinesis,
+      ...(options.kinesisPool ? { kinesisPool: options.kinesisPool } : {}),
       sqs: options.sqs,
-      handler: options.handler,
-      handlerName: options.handlerName,
+      ...(options.handler ? { handler: options.handler } : {}),
+      ...(options.handlerName ? { handlerName: options.handlerName } : {}),
+      ...(options.handlers ? { handlers: options.handlers } : {}),
       ...(options.metricMeter ? { metrics: new KspMetrics(options.metricMeter) } : {}),
     }),
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? 200,

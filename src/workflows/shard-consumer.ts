@@ -108,6 +108,8 @@ export class ShardConsumer {
       nonRetryableErrorTypes: options.retry.nonRetryableErrorTypes,
       errorDetail: options.errorDetail,
       filterCriteria: options.filterCriteria ?? null,
+      ...(this.input.streamIdentity ? { streamIdentity: this.input.streamIdentity } : {}),
+      ...(options.roleArn ? { roleArn: options.roleArn } : {}),
     };
   }
 

@@ -20,6 +20,7 @@ import {
 } from '../config/stored-options';
 import type { CompiledStreamOptions, ShardStartPosition } from '../config/stream-options';
 import { boundReason } from './shard-messages';
+import { type StreamIdentity, asIdentity } from './stream-identity';
 import type { ShardState } from './shard-state';
 
 /** `ShardState` as any release carried it across continue-as-new or into a resumed run. */
@@ -40,6 +41,8 @@ export interface ShardWorkflowInput {
   streamWorkflowId: string | null;
   options: StoredStreamOptions;
   startPosition: ShardStartPosition;
+  /** The stream the checkpoints belong to (stream-identity.ts); absent before identities were recorded. */
+  streamIdentity?: StreamIdentity | null;
   /** Carried by continue-as-new, or by a new run resuming a closed one; absent on a first run. */
   state?: StoredShardState;
 }
@@ -51,6 +54,8 @@ export interface ShardRunInput {
   streamWorkflowId: string | null;
   options: CompiledStreamOptions;
   startPosition: ShardStartPosition;
+  /** null or absent: not recorded (started before identities were), not checked. */
+  streamIdentity?: StreamIdentity | null;
   /** null on a first run. */
   state: ShardState | null;
 }
@@ -78,12 +83,14 @@ function upgradeShardState(stored: StoredShardState): ShardState {
 
 /** The one place where inputs written by older releases become the current shape. */
 export function upgradeShardInput(stored: ShardWorkflowInput): ShardRunInput {
+  const identity = asIdentity(stored.streamIdentity);
   return {
     streamName: stored.streamName,
     shardId: stored.shardId,
     streamWorkflowId: stored.streamWorkflowId,
     options: upgradeCompiledOptions(stored.options),
     startPosition: stored.startPosition,
+    ...(identity ? { streamIdentity: identity } : {}),
     state: stored.state === undefined ? null : upgradeShardState(stored.state),
   };
 }
@@ -99,6 +106,7 @@ const INPUT_CHECKS: readonly FieldCheck[] = [
     (v) => isObject(v) && isText(v.type),
     'a start position such as {"type": "TRIM_HORIZON"}',
   ],
+  ['streamIdentity', optional(nullable(isObject)), 'absent, or {"arn", "createdAt"}'],
   ['state', optional(isObject), 'absent, or the state a previous run carried'],
 ];
 const STATE_CHECKS: readonly FieldCheck[] = [

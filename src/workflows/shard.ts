@@ -38,6 +38,7 @@ import {
   stopShardSignal,
 } from './shard-messages';
 import { shardEndedSignal, shardProgressSignal } from './stream-messages';
+import { streamIdentityQuery } from './stream-identity';
 
 export type { ShardState } from './shard-state';
 export type { ShardWorkflowInput } from './shard-input';
@@ -170,6 +171,7 @@ function registerHandlers(shard: ShardConsumer, inFlight: InFlight): void {
     if (problem) log.warn(`shard ${shardId}: signal "${signal}" ${problem}`, { shardId, signal });
   };
   setHandler(shardStatusQuery, () => shard.status());
+  setHandler(streamIdentityQuery, () => shard.input.streamIdentity ?? null);
   setHandler(pauseShardSignal, (...args: unknown[]) => {
     const { reason, problem } = checkPauseInput(args);
     warn('pause', problem);

@@ -10,6 +10,7 @@ import { ConfigError } from '../errors';
 import type { CompiledStreamOptions } from '../config/stream-options';
 import { type StoredStreamOptions, upgradeCompiledOptions } from '../config/stored-options';
 import { parseLedgerEntry, parseShardStatus } from './stream-payloads';
+import { asIdentity } from './stream-identity';
 import type { StreamShardEntry, StreamStateData } from './stream-state';
 
 /**
@@ -46,9 +47,11 @@ function upgradeShard(entry: StreamShardEntry): StreamShardEntry {
 }
 
 function upgradeState(stored: StoredStreamState): StreamStateData {
-  const { reshards = [], awaitedChildren = [], pauseReason, shards, ...rest } = stored;
+  const { reshards = [], awaitedChildren = [], pauseReason, shards, identity, ...rest } = stored;
+  const recorded = asIdentity(identity);
   return {
     ...rest,
+    ...(recorded ? { identity: recorded } : {}),
     shards: Object.fromEntries(Object.entries(shards).map(([id, entry]) => [id, upgradeShard(entry)])),
     pauseReason: typeof pauseReason === 'string' ? pauseReason : rest.paused ? 'paused by operator' : null,
     reshards: reshards.flatMap((raw) => {

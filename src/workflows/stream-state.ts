@@ -11,6 +11,7 @@ import { startableShards, startPositionFor } from './lineage';
 import { pruneLedger } from './reshard-limits';
 import type { ReshardLedgerEntry, ShardEndedReport, StreamStatus } from './stream-messages';
 import type { ShardRunState, ShardStatus } from './shard-messages';
+import { type StreamIdentity, identityProblem } from './stream-identity';
 
 export interface StreamShardEntry {
   shardId: string;
@@ -39,6 +40,8 @@ export interface StreamStateData {
   reshards: ReshardLedgerEntry[];
   /** Children a shard's ChildShards named that discovery has not listed yet (ListShards lags on AWS). */
   awaitedChildren: string[];
+  /** The stream these checkpoints belong to; absent until discovery first sees it (and in older runs). */
+  identity?: StreamIdentity;
 }
 
 export interface StreamWorkflowResult {
@@ -114,6 +117,21 @@ export class StreamState {
 
   get pauseReason(): string | null {
     return this.data.pauseReason;
+  }
+
+  /** The stream the checkpoints belong to; null until discovery sees it. */
+  get identity(): StreamIdentity | null {
+    return this.data.identity ?? null;
+  }
+
+  /**
+   * What discovery found the stream to be: adopted when nothing is recorded yet; null when it is
+   * the recorded stream, else the refusal (the stream was deleted and recreated).
+   */
+  checkIdentity(current: StreamIdentity | null | undefined): string | null {
+    const problem = identityProblem(this.streamName, this.data.identity, current);
+    if (problem === null && current && !this.data.identity) this.data.identity = current;
+    return problem;
   }
 
   /** Shards whose workflows run (or are paused): the ones pause/resume/stop reach. */

@@ -31,6 +31,8 @@ import {
   parseShardStatus,
 } from './stream-payloads';
 import { type ShardToStart, StreamState, type StreamWorkflowResult } from './stream-state';
+import { refuseRecreated, startRefusal } from './stream-refusal';
+import { streamIdentityQuery } from './stream-identity';
 import { pauseShardSignal, resumeShardSignal, stopShardSignal } from './shard-messages';
 import {
   pauseStreamSignal,
@@ -93,6 +95,7 @@ function accepted<T>(signal: string, parsed: Parsed<T>, raw: unknown): { value: 
 function handleMessages(stream: StreamState): void {
   setHandler(streamStatusQuery, () => stream.status(Date.now()));
   setHandler(reshardLedgerQuery, () => stream.ledger(Date.now()));
+  setHandler(streamIdentityQuery, () => stream.identity);
   setHandler(pauseStreamSignal, async (raw?: unknown) => {
     const input = accepted('pause', parsePause(raw), raw);
     if (!input) return;
@@ -141,6 +144,7 @@ export async function streamWorkflow(stored: StreamWorkflowInput): Promise<Strea
     workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= options.maxHistoryEvents;
 
   const startShard = async ({ shardId, startPosition }: ShardToStart): Promise<void> => {
+    const identity = stream.identity;
     const started = await startShardWorkflow({
       streamName: options.streamName,
       shardId,
@@ -148,7 +152,8 @@ export async function streamWorkflow(stored: StreamWorkflowInput): Promise<Strea
       startPosition,
       paused: stream.paused,
       pauseReason: stream.pauseReason,
-    });
+      ...(identity ? { identity } : {}),
+    }).catch(startRefusal);
     const status = started.status ? parseShardStatus(started.status) : null;
     if (status?.ok === false) log.warn(`a shard status the starter found is malformed: ${status.problem}`);
     stream.applyStarted(shardId, { state: started.state, status: status?.ok ? status.value : null });
@@ -157,7 +162,16 @@ export async function streamWorkflow(stored: StreamWorkflowInput): Promise<Strea
   for (;;) {
     if (stream.needDiscovery && !stream.stopRequested) {
       stream.beginDiscovery();
-      const { shards } = await describeStream({ streamName: options.streamName });
+      const { shards, identity } = await describeStream({
+        streamName: options.streamName,
+        ...(options.roleArn ? { roleArn: options.roleArn } : {}),
+      });
+      const refused = stream.checkIdentity(identity);
+      if (refused !== null) {
+        await refuseRecreated(refused, () =>
+          signalShards(stream, (h) => h.signal(pauseShardSignal, { reason: refused })),
+        );
+      }
       const abandoned = stream.applyDiscovery(shards, new Date().toISOString());
       if (abandoned.length > 0) {
         log.warn('ListShards still does not list child shards named by ChildShards', {

@@ -36,6 +36,16 @@ describe('upgradeCompiledOptions', () => {
     expect(upgradeCompiledOptions(current)).toEqual(current);
   });
 
+  test('current options with a filter and a role come back unchanged (both reach the batches)', () => {
+    const current = testOptions({
+      streamName: 'arn:aws:kinesis:eu-west-1:123456789012:stream/orders',
+      roleArn: 'arn:aws:iam::123456789012:role/ksp-reader',
+      filterCriteria: { filters: [{ pattern: '{"data": {"type": ["order"]}}' }] },
+    });
+    expect(current.filterCriteria).toBeDefined();
+    expect(upgradeCompiledOptions(current)).toEqual(current);
+  });
+
   test('the upgraded options share no object with the stored ones', () => {
     const upgraded = upgradeCompiledOptions(FAILURE_POLICY_RELEASE_OPTIONS);
     expect(upgraded.retry).not.toBe(FAILURE_POLICY_RELEASE_OPTIONS.retry);

@@ -7,6 +7,7 @@ import type { CompiledFilterCriteria } from '../../filter/criteria';
 import type { BatchHandler, HandlerLogger } from '../../handler/contract';
 import type { ErrorSummary } from '../../handler/error-text';
 import type { Checkpoint } from '../../records';
+import type { StreamIdentity } from '../../workflows/stream-identity';
 import type { DlqWriter } from './dlq-writer';
 import type { ShardReader } from './reader';
 
@@ -50,6 +51,10 @@ export interface ProcessBatchInput {
    * every record is handled.
    */
   filterCriteria?: CompiledFilterCriteria | null;
+  /** The stream the checkpoint belongs to: a recreated stream is refused, never read (stream-identity.ts). */
+  streamIdentity?: StreamIdentity;
+  /** Role assumed for the Kinesis calls (the stream's `roleArn` option); absent: the worker's credentials. */
+  roleArn?: string;
 }
 
 export type BatchOutcome =

@@ -15,6 +15,7 @@ import {
 import { ApplicationFailure } from '@temporalio/common';
 import { type CallBounds, type SendOptions, boundedCall, isAbortedCall } from '../../aws/call';
 import { classifyAwsError, isExpiredIterator, isThrottling } from '../../aws/classify';
+import { streamParams } from '../../aws/stream-ref';
 import { type BackoffPolicy, backoffMs } from '../../config/backoff';
 import type { ShardStartPosition } from '../../config/stream-options';
 import { ErrorType } from '../../errors';
@@ -95,7 +96,7 @@ export function iteratorRequest(
   checkpoint: Checkpoint | null,
   start: ShardStartPosition,
 ): GetShardIteratorCommandInput {
-  const base = { StreamName: streamName, ShardId: shardId };
+  const base = { ...streamParams(streamName), ShardId: shardId };
   if (checkpoint !== null) {
     // Inside a KPL aggregate the record must be read again and its handled sub-records skipped.
     return checkpoint.subSequenceNumber === undefined

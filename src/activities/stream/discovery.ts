@@ -8,6 +8,9 @@ import {
   type ListShardsCommandInput,
 } from '@aws-sdk/client-kinesis';
 import { classifyAwsError } from '../../aws/classify';
+import { ErrorType } from '../../errors';
+import { streamParams } from '../../aws/stream-ref';
+import type { StreamIdentity } from '../../workflows/stream-identity';
 
 /** One shard and its parents, as the stream workflow needs them for lineage order. */
 export interface ShardInfo {
@@ -22,6 +25,8 @@ export interface StreamDescription {
   streamArn: string;
   status: string;
   shards: ShardInfo[];
+  /** ARN and creation time: tells this stream from one deleted and recreated under its name. */
+  identity?: StreamIdentity;
 }
 
 export class StreamDiscovery {
@@ -36,27 +41,44 @@ export class StreamDiscovery {
     return summary.arn;
   }
 
-  private async summary(streamName: string): Promise<{ arn: string; status: string }> {
+  private async summary(
+    streamName: string,
+  ): Promise<{ arn: string; status: string; identity?: StreamIdentity }> {
     try {
-      const out = await this.kinesis.send(new DescribeStreamSummaryCommand({ StreamName: streamName }));
+      const out = await this.kinesis.send(new DescribeStreamSummaryCommand(streamParams(streamName)));
       const d = out.StreamDescriptionSummary;
       const arn = d?.StreamARN ?? `arn:aws:kinesis:unknown:000000000000:stream/${streamName}`;
       this.arns.set(streamName, arn);
-      return { arn, status: d?.StreamStatus ?? 'UNKNOWN' };
+      const created = d?.StreamCreationTimestamp;
+      return {
+        arn,
+        status: d?.StreamStatus ?? 'UNKNOWN',
+        ...(created ? { identity: { arn, createdAt: created.toISOString() } } : {}),
+      };
     } catch (err) {
       throw classifyAwsError(err, { operation: 'DescribeStreamSummary', streamName });
     }
   }
 
+  /** The stream's identity now (never cached): null while it does not exist. */
+  async identity(streamName: string): Promise<StreamIdentity | null> {
+    try {
+      return (await this.summary(streamName)).identity ?? null;
+    } catch (err) {
+      if ((err as { type?: unknown }).type === ErrorType.StreamNotFound) return null;
+      throw err;
+    }
+  }
+
   /** Every shard still in retention, open and closed, with parent links. */
   async describe(streamName: string): Promise<StreamDescription> {
-    const { arn, status } = await this.summary(streamName);
+    const { arn, status, identity } = await this.summary(streamName);
     const shards: ShardInfo[] = [];
     const seen = new Set<string>();
     let nextToken: string | undefined;
     do {
-      // Always by StreamName: kinesalite rejects StreamARN and ignores paging (no NextToken).
-      const input: ListShardsCommandInput = nextToken ? { NextToken: nextToken } : { StreamName: streamName };
+      // By StreamName for plain names: kinesalite rejects StreamARN and ignores paging (no NextToken).
+      const input: ListShardsCommandInput = nextToken ? { NextToken: nextToken } : streamParams(streamName);
       let out;
       try {
         out = await this.kinesis.send(new ListShardsCommand(input));
@@ -75,6 +97,6 @@ export class StreamDiscovery {
       }
       nextToken = out.NextToken;
     } while (nextToken);
-    return { streamName, streamArn: arn, status, shards };
+    return { streamName, streamArn: arn, status, shards, ...(identity ? { identity } : {}) };
   }
 }

@@ -3,7 +3,7 @@
  * USE_EXISTING conflict policy mean a second start never creates a second consumer (DESIGN.md
  * rule 4). A shard whose earlier run ended carries on from that run's checkpoint.
  */
-import { type Client, WorkflowNotFoundError } from '@temporalio/client';
+import { type Client, QueryNotRegisteredError, WorkflowNotFoundError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { shardWorkflowId, streamWorkflowId } from '../../constants';
 import { ErrorType } from '../../errors';
@@ -12,6 +12,12 @@ import type { ShardStatus } from '../../workflows/shard-messages';
 import type { ShardWorkflowInput, ShardWorkflowResult } from '../../workflows/shard';
 import { initialShardState, type ShardState } from '../../workflows/shard-state';
 import { KSP_SHARD_ID, KSP_STREAM } from '../../workflows/search-attributes';
+import {
+  type StreamIdentity,
+  asIdentity,
+  identityProblem,
+  streamIdentityQuery,
+} from '../../workflows/stream-identity';
 
 export interface StartShardInput {
   streamName: string;
@@ -20,6 +26,8 @@ export interface StartShardInput {
   startPosition: ShardStartPosition;
   paused: boolean;
   pauseReason: string | null;
+  /** The stream the stream workflow consumes; absent before it has seen it (older runs). */
+  identity?: StreamIdentity;
 }
 
 export interface StartShardResult {
@@ -45,6 +53,26 @@ function carryOver(status: ShardStatus, input: StartShardInput): ShardState {
   };
 }
 
+type ShardHandle = ReturnType<Client['workflow']['getHandle']>;
+
+/**
+ * Refuses a shard workflow that belongs to another stream of the same name (deleted and
+ * recreated): carrying on from its checkpoint would read sequence numbers of the old stream.
+ * One started before identities were recorded has none and is adopted.
+ */
+async function checkIdentity(handle: ShardHandle, input: StartShardInput): Promise<void> {
+  if (!input.identity) return;
+  let recorded: StreamIdentity | null;
+  try {
+    recorded = asIdentity(await handle.query(streamIdentityQuery));
+  } catch (err) {
+    if (!(err instanceof QueryNotRegisteredError)) throw err;
+    recorded = null;
+  }
+  const problem = identityProblem(input.streamName, recorded, input.identity);
+  if (problem !== null) throw ApplicationFailure.nonRetryable(problem, ErrorType.StreamRecreated);
+}
+
 export function createShardStarter(deps: ShardStarterDeps) {
   return async function startShardWorkflow(input: StartShardInput): Promise<StartShardResult> {
     const client = deps.client();
@@ -54,6 +82,7 @@ export function createShardStarter(deps: ShardStarterDeps) {
     let prior: ShardStatus | null = null;
     try {
       const description = await handle.describe();
+      await checkIdentity(handle, input);
       const closed = description.status.name;
       if (closed === 'RUNNING') return { state: 'running', status: null };
       if (closed === 'COMPLETED') {
@@ -65,6 +94,7 @@ export function createShardStarter(deps: ShardStarterDeps) {
         prior = await handle.query<ShardStatus>('status');
       }
     } catch (err) {
+      if (err instanceof ApplicationFailure && err.type === ErrorType.StreamRecreated) throw err;
       if (!(err instanceof WorkflowNotFoundError)) {
         throw ApplicationFailure.retryable(
           `cannot tell where shard workflow ${workflowId} stopped (${String(err)}); not starting it from scratch, which could skip or repeat records`,
@@ -78,6 +108,7 @@ export function createShardStarter(deps: ShardStarterDeps) {
       streamWorkflowId: streamWorkflowId(input.streamName),
       options: input.options,
       startPosition: input.startPosition,
+      ...(input.identity ? { streamIdentity: input.identity } : {}),
       ...(prior
         ? { state: carryOver(prior, input) }
         : input.paused

@@ -1,5 +1,7 @@
 /** `ksp start <stream>`: check the target, then start the stream workflow (idempotently). */
-import { startStream, validateTarget } from '../../client/stream-control';
+import { TargetError, startStream, validateTarget } from '../../client/stream-control';
+import { recordedIdentityProblem, resetStream } from '../../client/stream-reset';
+import { KinesisClientPool } from '../../aws/client-pool';
 import { resolvedRegion } from '../../aws/clients';
 import { ConfigError } from '../../errors';
 import {
@@ -15,6 +17,7 @@ import { intFlag, listFlag, parse, requireStream, stringFlag } from '../usage';
 
 export const START_HELP = `Usage: ksp start <stream> [options]
 Starts consuming <stream> (idempotent: an already running stream is left as it is).
+<stream> is a stream name (in AWS_REGION) or a stream ARN (arn:aws:kinesis:<region>:<account>:stream/<name>).
   --dlq <queue-url>          SQS queue for records whose retries are exhausted
   --start-position <pos>     TRIM_HORIZON (default) | LATEST | AT_TIMESTAMP=<ISO time>
   --batch-size <n>           records per batch, 1–10000 (default 100)
@@ -24,6 +27,9 @@ Starts consuming <stream> (idempotent: an already running stream is left as it i
   --bisect                   halve a failing batch to isolate the bad record (Lambda's BisectBatchOnFunctionError)
   --max-record-age <dur>     records older than this go to the DLQ unhandled (default: never)
   --non-retryable <type>     handler error name/type sent to the DLQ without retries (repeatable)
+  --role-arn <arn>           IAM role to assume for this stream's Kinesis calls (cross-account)
+  --reset                    discard every checkpoint of <stream> (delete its workflows), then start
+                             from the start position: the fix for a stream deleted and recreated
   --config <file.json>       any StreamProcessorOptions as JSON; flags override it
   --json                     print the result as JSON
 Durations take a unit: 500ms, 10s, 5m, 1h, 7d. Numbers are whole and decimal: 1000, not 1e3.
@@ -40,6 +46,7 @@ const START_FLAGS: FlagFields = {
   bisectBatchOnError: '--bisect',
   maximumRecordAge: '--max-record-age',
   'retry.nonRetryableErrorTypes': '--non-retryable',
+  roleArn: '--role-arn',
 };
 
 /** Parses `--start-position`. */
@@ -58,6 +65,7 @@ export function optionsFromFlags(argv: string[]): {
   options: StreamProcessorOptions;
   origin: OptionOrigin;
   json: boolean;
+  reset: boolean;
 } {
   const { values, positionals } = parse('start', argv, {
     dlq: { type: 'string' },
@@ -71,6 +79,8 @@ export function optionsFromFlags(argv: string[]): {
     'non-retryable': { type: 'string', multiple: true },
     config: { type: 'string' },
     json: { type: 'boolean' },
+    'role-arn': { type: 'string' },
+    reset: { type: 'boolean' },
   });
   const streamName = requireStream('start', positionals);
   const configPath = stringFlag(values.config);
@@ -99,6 +109,7 @@ export function optionsFromFlags(argv: string[]): {
     ...set('maxBatchingWindow', stringFlag(values['batching-window'])),
     ...(values.bisect ? { bisectBatchOnError: true } : {}),
     ...set('maximumRecordAge', stringFlag(values['max-record-age'])),
+    ...set('roleArn', stringFlag(values['role-arn'])),
     ...(Object.keys(retry).length > 0 ? { retry } : {}),
   };
   const origin = originOf(
@@ -106,27 +117,46 @@ export function optionsFromFlags(argv: string[]): {
     values,
     configPath && file ? { path: configPath, value: file } : undefined,
   );
-  return { options, origin, json: values.json === true };
+  return { options, origin, json: values.json === true, reset: values.reset === true };
 }
 
 export async function startCommand(ctx: CliContext, argv: string[]): Promise<void> {
   const flags = optionsFromFlags(argv);
   const options = compileFromCli(() => compileStreamOptions(flags.options), flags.origin);
   const aws = ctx.awsConfig();
-  await validateTarget(
+  const pool = new KinesisClientPool({
+    base: aws.kinesis,
+    defaultClient: ctx.kinesis(),
+    ...(aws.stsEndpoint ? { stsEndpoint: aws.stsEndpoint } : {}),
+  });
+  const kinesis = pool.forStream(options.streamName, options.roleArn);
+  const target = await validateTarget(
     {
-      kinesis: ctx.kinesis(),
+      kinesis,
       sqs: ctx.sqs(),
-      region: await resolvedRegion(ctx.kinesis()),
+      region: await resolvedRegion(kinesis),
       ...(aws.kinesis.endpoint ? { kinesisEndpoint: aws.kinesis.endpoint } : {}),
       ...(aws.sqs.endpoint ? { sqsEndpoint: aws.sqs.endpoint } : {}),
     },
     options,
   );
   const client = await ctx.temporal();
+  const reset = flags.reset ? await resetStream(client, options.streamName) : null;
+  if (reset && !flags.json) {
+    console.log(
+      `reset ${options.streamName}: deleted ${reset.deleted.length} workflow execution(s) and their checkpoints`,
+    );
+  }
+  const refused = reset ? null : await recordedIdentityProblem(client, options.streamName, target.identity);
+  if (refused !== null) throw new TargetError(refused);
   const { handle, alreadyRunning } = await startStream(client, ctx.temporalConfig().taskQueue, { options });
   if (flags.json) {
-    const result = { streamName: options.streamName, workflowId: handle.workflowId, alreadyRunning };
+    const result = {
+      streamName: options.streamName,
+      workflowId: handle.workflowId,
+      alreadyRunning,
+      ...(reset ? { reset: reset.deleted } : {}),
+    };
     console.log(JSON.stringify(result, null, 2));
     return;
   }

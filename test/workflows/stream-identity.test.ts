@@ -1,0 +1,138 @@
+/**
+ * Stream identity on the real time-skipping server: a stream deleted and recreated under its name
+ * (a new creation time) is refused by the stream workflow's discovery and by the shard starter, with
+ * the message saying what happened and the fix; shards carry the identity to their batches.
+ */
+import { WorkflowFailedError } from '@temporalio/client';
+import { Worker } from '@temporalio/worker';
+import type { ProcessBatchInput } from '../../src/activities/shard/process-batch';
+import type { StreamDescription, ShardInfo } from '../../src/activities/stream/discovery';
+import { createShardStarter } from '../../src/activities/stream/shard-starter';
+import { streamWorkflowId } from '../../src/constants';
+import { ErrorType } from '../../src/errors';
+import type { StreamWorkflowInput, StreamWorkflowResult } from '../../src/workflows/stream';
+import type { StreamIdentity } from '../../src/workflows/stream-identity';
+import { rediscoverSignal, stopStreamSignal, streamStatusQuery } from '../../src/workflows/stream-messages';
+import { workflowBundlePath } from '../helpers/bundle';
+import { handled, idle, testOptions } from '../helpers/fake-batches';
+import { useTimeSkipping } from '../helpers/time-skipping';
+import { skipTime } from '../helpers/time';
+
+const { env, plainClient: client } = useTimeSkipping();
+let n = 0;
+const SHARDS: ShardInfo[] = [{ shardId: 'shardId-000000000000', parentShardIds: [], closed: false }];
+
+function identity(streamName: string, createdAt: string): StreamIdentity {
+  return { arn: `arn:aws:kinesis:us-east-1:000000000000:stream/${streamName}`, createdAt };
+}
+const OLD = '2026-11-01T00:00:00.000Z';
+const NEW = '2026-12-01T10:00:00.000Z';
+
+type StreamFn = (i: StreamWorkflowInput) => Promise<StreamWorkflowResult>;
+
+/** A worker whose describeStream reports the identity `current()` returns. */
+async function withWorker(
+  streamName: string,
+  current: () => StreamIdentity,
+  seen: ProcessBatchInput[],
+  body: (taskQueue: string) => Promise<void>,
+): Promise<void> {
+  const taskQueue = `identity-test-${++n}`;
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: { codePath: workflowBundlePath() },
+    activities: {
+      describeStream: async (): Promise<StreamDescription> => {
+        const id = current();
+        return { streamName, streamArn: id.arn, status: 'ACTIVE', shards: SHARDS, identity: id };
+      },
+      startShardWorkflow: createShardStarter({ client: () => client, taskQueue: () => taskQueue }),
+      processBatch: async (input: ProcessBatchInput) => {
+        seen.push(input);
+        return seen.length < 3 ? handled(seen.length * 10, 10, { waitedMs: 0 }) : idle(input, 0);
+      },
+    },
+  });
+  await worker.runUntil(() => body(taskQueue));
+}
+
+async function failureOf(promise: Promise<unknown>): Promise<{ type: string | undefined; message: string }> {
+  const err = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(WorkflowFailedError);
+  const cause = (err as WorkflowFailedError).cause as { type?: string; message: string };
+  return { type: cause.type, message: cause.message };
+}
+
+test('a stream recreated while consumed is refused at the next discovery, with what happened and the fix', async () => {
+  // Prepare
+  const streamName = `recreated-${++n}`;
+  let now = identity(streamName, OLD);
+  const seen: ProcessBatchInput[] = [];
+  await withWorker(
+    streamName,
+    () => now,
+    seen,
+    async (taskQueue) => {
+      const handle = await env.client.workflow.start<StreamFn>('streamWorkflow', {
+        taskQueue,
+        workflowId: streamWorkflowId(streamName),
+        args: [{ options: testOptions({ streamName }), rediscoverIntervalMs: 60_000 }],
+      });
+      await skipTime(env, 30_000);
+      expect((await handle.query(streamStatusQuery)).shards).toHaveLength(1);
+      // Act: the stream is deleted and recreated under its name
+      now = identity(streamName, NEW);
+      await handle.signal(rediscoverSignal);
+      const failure = await failureOf(handle.result());
+      // Assess
+      expect(failure.type).toBe(ErrorType.StreamRecreated);
+      expect(failure.message).toContain(`stream ${streamName} was deleted and recreated`);
+      expect(failure.message).toContain(OLD);
+      expect(failure.message).toContain(NEW);
+      expect(failure.message).toContain(`ksp start --reset ${streamName}`);
+    },
+  );
+  // The shard's batches carried the identity its checkpoints belong to.
+  expect(seen.length).toBeGreaterThan(0);
+  expect(seen.every((i) => i.streamIdentity?.createdAt === OLD)).toBe(true);
+});
+
+test('a new stream workflow refuses shard workflows of the old stream; the same stream carries on', async () => {
+  const streamName = `restarted-${++n}`;
+  let now = identity(streamName, OLD);
+  const seen: ProcessBatchInput[] = [];
+  await withWorker(
+    streamName,
+    () => now,
+    seen,
+    async (taskQueue) => {
+      const start = () =>
+        env.client.workflow.start<StreamFn>('streamWorkflow', {
+          taskQueue,
+          workflowId: streamWorkflowId(streamName),
+          args: [{ options: testOptions({ streamName }), rediscoverIntervalMs: 60_000 }],
+        });
+      const first = await start();
+      await skipTime(env, 30_000);
+      await first.signal(stopStreamSignal);
+      await first.result();
+      // Same stream: a new start carries on from the checkpoint.
+      const second = await start();
+      await skipTime(env, 30_000);
+      expect((await second.query(streamStatusQuery)).state).toBe('running');
+      await second.signal(stopStreamSignal);
+      await second.result();
+      // Act: recreated while nothing ran
+      now = identity(streamName, NEW);
+      const third = await start();
+      const failure = await failureOf(third.result());
+      // Assess
+      expect(failure.type).toBe(ErrorType.StreamRecreated);
+      expect(failure.message).toContain(`ksp start --reset ${streamName}`);
+    },
+  );
+});
