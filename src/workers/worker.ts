@@ -10,6 +10,7 @@ import { type NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { KspMetrics } from '../metrics/recorder';
 import type { BatchHandler } from '../handler/contract';
+import { SPREAD_WORKER_OPTIONS } from './spread';
 
 export interface KspWorkerOptions {
   connection: NativeConnection;
@@ -47,5 +48,6 @@ export async function createKspWorker(options: KspWorkerOptions): Promise<Worker
     }),
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? 200,
     shutdownGraceTime: options.shutdownGraceTimeMs ?? 30_000,
+    ...SPREAD_WORKER_OPTIONS,
   });
 }
