@@ -32,6 +32,8 @@ export interface ActionsWindow {
   actionsPer1000Records: number;
   actionsPerShardHour: number;
   eventsPerShardHour: number;
+  /** Kinesis calls of the worker in the window, by command (GetRecords, GetShardIterator, …). */
+  kinesisCalls: Record<string, number>;
 }
 
 export interface ActionsResult {
@@ -48,6 +50,7 @@ async function reading(ctx: SectionContext, streamName: string, shardIds: readon
   const ids = [streamWorkflowId(streamName), ...shardIds.map((id) => shardWorkflowId(streamName, id))];
   const events = (await Promise.all(ids.map((id) => historyEvents(ctx.stack.client, id)))).flat();
   return {
+    meter: ctx.stack.workerMeter.read(),
     at: performance.now(),
     events: events.length,
     actions: countBillableActions(events, await ctx.stack.server.heartbeats()),
@@ -55,6 +58,7 @@ async function reading(ctx: SectionContext, streamName: string, shardIds: readon
 }
 
 function windowOf(
+  ctx: SectionContext,
   before: Awaited<ReturnType<typeof reading>>,
   after: Awaited<ReturnType<typeof reading>>,
   shards: number,
@@ -71,6 +75,9 @@ function windowOf(
     actionsPer1000Records: records > 0 ? (actions.total * 1000) / records : Number.NaN,
     actionsPerShardHour: perShardHour(actions.total, shards, seconds),
     eventsPerShardHour: perShardHour(events, shards, seconds),
+    kinesisCalls: Object.fromEntries(
+      Object.entries(ctx.stack.workerMeter.since(before.meter)).map(([command, c]) => [command, c.calls]),
+    ),
   };
 }
 
@@ -94,7 +101,7 @@ export async function runActions(ctx: SectionContext, o: ActionsOptions): Promis
     producing.abort();
     const put = await produced;
     const records = put.filter((r) => r.t >= putAtStart && r.t < putAtEnd).length;
-    const steady = windowOf(steadyFrom, steadyTo, o.shards, records);
+    const steady = windowOf(ctx, steadyFrom, steadyTo, o.shards, records);
     ctx.log(
       `actions steady ${o.ratePerShard}/s per shard × ${o.shards}: ${steady.actions.total} actions for ${records} records in ${steady.seconds.toFixed(0)} s = ${steady.actionsPer1000Records.toFixed(1)} per 1,000 records`,
     );
@@ -103,7 +110,7 @@ export async function runActions(ctx: SectionContext, o: ActionsOptions): Promis
     const idleFrom = await reading(ctx, streamName, shardIds);
     await sleep(o.idleWindowMs, signal);
     const idleTo = await reading(ctx, streamName, shardIds);
-    const idle = windowOf(idleFrom, idleTo, o.shards, 0);
+    const idle = windowOf(ctx, idleFrom, idleTo, o.shards, 0);
     ctx.log(
       `actions idle × ${o.shards}: ${idle.actions.total} actions (${idle.actions.heartbeats} heartbeats) in ${idle.seconds.toFixed(0)} s = ${idle.actionsPerShardHour.toFixed(0)} per idle shard-hour`,
     );

@@ -295,6 +295,7 @@ function formatActions(a: BenchReport['actions']): string {
     value,
     goal,
     num(w.eventsPerShardHour),
+    String(w.kinesisCalls.GetRecords ?? 0),
   ];
   return [
     `6. Billable Temporal actions, counted (${a.backend}, ${a.shards} shards, default stream options, in-process worker):`,
