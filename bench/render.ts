@@ -311,6 +311,7 @@ function formatActions(a: BenchReport['actions']): string {
         'measured',
         'goal',
         'events/shard-h',
+        'GetRecords',
       ],
       [
         row(
