@@ -335,9 +335,9 @@ function formatActions(a: BenchReport['actions']): string {
 
 function formatWorkers(w: BenchReport['workers']): string {
   if (!w) return '';
-  const fmt = (s: { perWorker: Record<string, number> }) =>
+  const fmt = (s: { perWorker: Record<string, number>; closedPerWorker: Record<string, number> }) =>
     Object.entries(s.perWorker)
-      .map(([k, v]) => `${k} ${num(v)}`)
+      .map(([k, v]) => `${k} ${num(v)} (${s.closedPerWorker[k] ?? 0} activities completed)`)
       .join(', ');
   return [
     `7. Several workers (${w.backend}): ${w.workers} worker processes, one task queue, ${w.shards} shards at ${w.ratePerShard} rec/s per shard, default stream options.`,

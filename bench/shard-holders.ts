@@ -42,13 +42,15 @@ export async function heldSeconds(
   shardIds: readonly string[],
   fromMs: number,
   toMs: number,
+  /** Filled with the activities each identity closed in the window. */
+  closed: Record<string, number> = {},
 ): Promise<Record<string, number>> {
   const total: Record<string, number> = {};
   await Promise.all(
     shardIds.map(async (shardId) => {
       const handle = client.workflow.getHandle(shardWorkflowId(streamName, shardId));
       const events = await historyEvents(client, shardWorkflowId(streamName, shardId));
-      const held = heldSecondsByIdentity(events, fromMs, toMs);
+      const held = heldSecondsByIdentity(events, fromMs, toMs, closed);
       const { raw } = await handle.describe();
       for (const a of raw.pendingActivities ?? []) {
         if (a.state !== STARTED || !a.lastWorkerIdentity || !a.lastStartedTime) continue;

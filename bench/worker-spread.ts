@@ -75,6 +75,8 @@ export function heldSecondsByIdentity(
   events: Iterable<SpreadEvent>,
   fromMs: number,
   toMs: number,
+  /** Filled with the activities each identity closed within the window (cycling vs long-lived). */
+  closedBy: Record<string, number> = {},
 ): Record<string, number> {
   const open = new Map<string, { identity: string; at: number }>();
   const held: Record<string, number> = {};
@@ -98,6 +100,8 @@ export function heldSecondsByIdentity(
     const run = key === undefined ? undefined : open.get(key);
     if (run && key !== undefined) {
       add(run.identity, run.at, eventMs(e));
+      const at = eventMs(e);
+      if (at >= fromMs && at <= toMs) closedBy[run.identity] = (closedBy[run.identity] ?? 0) + 1;
       open.delete(key);
     }
   }

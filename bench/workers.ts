@@ -28,6 +28,8 @@ export interface WorkersOptions {
 export interface SpreadWindow {
   /** Worker name → shard-seconds held in the window. */
   perWorker: Record<string, number>;
+  /** Worker name → shard activities it completed in the window (0 with shard-seconds = long-lived activities). */
+  closedPerWorker: Record<string, number>;
   ratio: number;
 }
 
@@ -53,13 +55,17 @@ async function spreadOver(
 ): Promise<SpreadWindow> {
   const from = Date.now();
   await sleep(windowMs, ctx.signal);
-  const byIdentity = await heldSeconds(ctx.stack.client, streamName, shardIds, from, Date.now());
+  const closed: Record<string, number> = {};
+  const byIdentity = await heldSeconds(ctx.stack.client, streamName, shardIds, from, Date.now(), closed);
+  const nameOf = (identity: string) =>
+    Object.entries(workers).find(([, w]) => identity.startsWith(`${w.pid}@`))?.[0] ?? identity;
   const perWorker: Record<string, number> = {};
-  for (const [identity, seconds] of Object.entries(byIdentity)) {
-    const name = Object.entries(workers).find(([, w]) => identity.startsWith(`${w.pid}@`))?.[0] ?? identity;
-    perWorker[name] = (perWorker[name] ?? 0) + seconds;
-  }
-  return { perWorker, ratio: ratioOf(perWorker, names) };
+  for (const [identity, seconds] of Object.entries(byIdentity))
+    perWorker[nameOf(identity)] = (perWorker[nameOf(identity)] ?? 0) + seconds;
+  const closedPerWorker: Record<string, number> = {};
+  for (const [identity, n] of Object.entries(closed))
+    closedPerWorker[nameOf(identity)] = (closedPerWorker[nameOf(identity)] ?? 0) + n;
+  return { perWorker, closedPerWorker, ratio: ratioOf(perWorker, names) };
 }
 
 export async function runWorkers(ctx: SectionContext, o: WorkersOptions): Promise<WorkersResult> {
@@ -112,7 +118,7 @@ export async function runWorkers(ctx: SectionContext, o: WorkersOptions): Promis
     const survivors = [...names.slice(1), joiner];
     const joined = await spreadOver(ctx, streamName, shardIds, workers, survivors, o.windowMs);
     ctx.log(
-      `workers: ${joiner} joined: ${JSON.stringify(joined.perWorker)}, ratio ${joined.ratio.toFixed(2)}`,
+      `workers: ${joiner} joined: ${JSON.stringify(joined.perWorker)}, activities completed ${JSON.stringify(joined.closedPerWorker)}, ratio ${joined.ratio.toFixed(2)}`,
     );
     return {
       shards: o.shards,
