@@ -94,12 +94,15 @@ export async function runWorkers(ctx: SectionContext, o: WorkersOptions): Promis
       streamName,
       o.ratePerShard * o.shards,
       AbortSignal.any([signal, producing.signal]),
+      // ~10 keys per shard, so every shard gets its 5 records/s.
+      o.shards * 10,
     );
-    produced.catch(() => undefined);
+    let producerError: unknown = null;
+    produced.catch((err: unknown) => (producerError = err));
     await sleep(10_000, signal);
     const spread = await spreadOver(ctx, streamName, shardIds, workers, names, o.windowMs);
     ctx.log(
-      `workers ${o.workers} × ${o.shards} shards: shard-seconds ${JSON.stringify(spread.perWorker)}, ratio ${spread.ratio.toFixed(2)}`,
+      `workers ${o.workers} × ${o.shards} shards: shard-seconds ${JSON.stringify(spread.perWorker)}, activities completed ${JSON.stringify(spread.closedPerWorker)}, ratio ${spread.ratio.toFixed(2)}`,
     );
 
     await (workers.a as WorkerProcess).kill();
@@ -120,6 +123,10 @@ export async function runWorkers(ctx: SectionContext, o: WorkersOptions): Promis
     ctx.log(
       `workers: ${joiner} joined: ${JSON.stringify(joined.perWorker)}, activities completed ${JSON.stringify(joined.closedPerWorker)}, ratio ${joined.ratio.toFixed(2)}`,
     );
+    if (producerError !== null)
+      throw new Error(
+        `the workers section's producer failed: ${producerError instanceof Error ? producerError.message : JSON.stringify(producerError)}`,
+      );
     return {
       shards: o.shards,
       workers: o.workers,
