@@ -16,6 +16,7 @@ import { createKspWorker } from '../src/workers/worker';
 import { HandlerRouter } from './handler-router';
 import { KinesisMeter } from './kinesis-meter';
 import { within } from './wait';
+import { type ServerMetrics, serverMetrics } from './server-metrics';
 
 /** Long polls are cancelled after the 1 s grace time; anything longer means the worker is stuck. */
 const WORKER_STOP_MS = 15_000;
@@ -36,11 +37,15 @@ export interface BenchStack {
   plainKinesis: KinesisClient;
   plainMeter: KinesisMeter;
   router: HandlerRouter;
+  /** The dev server's own request counters: heartbeats that reached it, from every worker. */
+  server: ServerMetrics;
   close(): Promise<void>;
 }
 
 export interface OpenBenchStackOptions {
   workflowBundlePath: string;
+  /** Activity slots of the in-process worker (activitySlotsFor the most shards it consumes at once). @default the worker's */
+  activitySlots?: number;
   logDir: string;
 }
 
@@ -49,7 +54,7 @@ export async function openBenchStack(
   options: OpenBenchStackOptions,
 ): Promise<BenchStack> {
   const local = await startLocalStack({
-    temporal: { uiPort: null },
+    temporal: { uiPort: null, metrics: true },
     kinesis: backend,
     logDir: path.join(options.logDir, backend),
   });
@@ -99,6 +104,7 @@ export async function openBenchStack(
       handlerName: 'ksp bench (in-process)',
       workflowBundlePath: options.workflowBundlePath,
       shutdownGraceTimeMs: 1_000,
+      ...(options.activitySlots === undefined ? {} : { maxConcurrentActivities: options.activitySlots }),
     });
     const running = worker.run();
     running.catch(() => undefined); // awaited (and reported) in close()
@@ -118,6 +124,7 @@ export async function openBenchStack(
       plainKinesis,
       plainMeter,
       router,
+      server: serverMetrics(local.temporalMetricsUrl ?? ''),
       close,
     };
   } catch (err) {

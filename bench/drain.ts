@@ -7,7 +7,8 @@ import type { PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
 import { shardWorkflowId, streamWorkflowId } from '../src/constants';
 import type { SectionContext } from './context';
 import { DrainTracker } from './drain-tracker';
-import { type HistoryCount, countHistory, sumCounts } from './history-count';
+import { type HistoryCount, countHistory, historyEvents, sumCounts } from './history-count';
+import { type BillableActions, countBillableActions } from './billable-actions';
 import { type Turnaround, batchTurnaround, combineTurnarounds } from './history-timing';
 import type { MeterReading } from './kinesis-meter';
 import { startKspConsumer, terminateKspConsumer, waitForCheckpoints } from './ksp-consumer';
@@ -25,7 +26,8 @@ import {
 } from './streams';
 import { within } from './wait';
 
-export type Consumer = 'ksp' | 'plain';
+/** `unpaced`: the plain loop without the 200 ms spacing, the machine's ceiling. */
+export type Consumer = 'ksp' | 'plain' | 'unpaced';
 
 export interface DrainRun {
   consumer: Consumer;
@@ -47,6 +49,8 @@ export interface DrainRun {
   turnaround: Turnaround | null;
   shardHistory: HistoryCount | null;
   streamHistory: HistoryCount | null;
+  /** ksp only: billable Temporal actions (histories + heartbeats at the server). */
+  actions: BillableActions | null;
 }
 
 export interface DrainResult {
@@ -58,15 +62,22 @@ export interface DrainResult {
   runs: DrainRun[];
   kspRecordsPerSecond: number;
   plainRecordsPerSecond: number;
+  /** The unpaced plain loop (one run): the machine's ceiling. */
+  unpacedRecordsPerSecond: number;
+  /** Billable Temporal actions per 1,000 records drained by ksp (median of its runs). */
+  kspActionsPer1000: number;
   /** ksp ÷ plain, of the median rates (robust to one disturbed run on a noisy machine). */
   ratio: number;
 }
 
-/** ABBA…: ksp first in even repeats, the plain loop first in odd ones. */
+/** ABBA…: ksp first in even repeats, the plain loop first in odd ones; the unpaced ceiling once, last. */
 export function drainOrder(repeats: number): Consumer[] {
-  return Array.from({ length: repeats }, (_, r): Consumer[] =>
-    r % 2 === 0 ? ['ksp', 'plain'] : ['plain', 'ksp'],
-  ).flat();
+  return [
+    ...Array.from({ length: repeats }, (_, r): Consumer[] =>
+      r % 2 === 0 ? ['ksp', 'plain'] : ['plain', 'ksp'],
+    ).flat(),
+    'unpaced',
+  ];
 }
 
 function timeoutMs(records: number): number {
@@ -77,6 +88,7 @@ async function drainWithKsp(ctx: SectionContext, streamName: string, shardIds: s
   const { stack, options, metrics } = ctx;
   const targets = fill.lastSequenceByShard;
   const heartbeatsBefore = await metrics.heartbeats();
+  const serverHeartbeatsBefore = await stack.server.heartbeats();
   const meterBefore = stack.workerMeter.read();
   const cpuBefore = readCpu();
   const tracker = new DrainTracker(targets);
@@ -109,7 +121,11 @@ async function drainWithKsp(ctx: SectionContext, streamName: string, shardIds: s
     );
     const heartbeats =
       heartbeatsBefore === null || heartbeatsAfter === null ? null : heartbeatsAfter - heartbeatsBefore;
+    const ids = [streamWorkflowId(streamName), ...shardIds.map((id) => shardWorkflowId(streamName, id))];
+    const events = (await Promise.all(ids.map((id) => historyEvents(stack.client, id)))).flat();
+    const actions = countBillableActions(events, (await stack.server.heartbeats()) - serverHeartbeatsBefore);
     return {
+      actions,
       seconds,
       cpuMs,
       kinesisCalls,
@@ -130,6 +146,7 @@ async function drainWithPlainLoops(
   streamName: string,
   shardIds: string[],
   fill: FillResult,
+  unpaced: boolean,
 ) {
   const { stack, options } = ctx;
   const targets = fill.lastSequenceByShard;
@@ -142,6 +159,7 @@ async function drainWithPlainLoops(
     shardIds,
     limit: options.batchSize,
     emptyPollIntervalMs: KSP_DEFAULT_IDLE_POLL_MS,
+    ...(unpaced ? { minIntervalMs: 0 } : {}),
     onBatch: (shardId, batch) =>
       tracker.observe(shardId, batch.length, batch[batch.length - 1]?.SequenceNumber),
     until: targets,
@@ -158,6 +176,7 @@ async function drainWithPlainLoops(
     turnaround: null,
     shardHistory: null,
     streamHistory: null,
+    actions: null,
     observed,
   };
 }
@@ -176,7 +195,7 @@ export async function measureDrain(
     const measured =
       consumer === 'ksp'
         ? await drainWithKsp(ctx, streamName, shardIds, fill)
-        : await drainWithPlainLoops(ctx, streamName, shardIds, fill);
+        : await drainWithPlainLoops(ctx, streamName, shardIds, fill, consumer === 'unpaced');
     return {
       consumer,
       records: fill.records,
@@ -192,6 +211,7 @@ export async function measureDrain(
       turnaround: measured.turnaround,
       shardHistory: measured.shardHistory,
       streamHistory: measured.streamHistory,
+      actions: measured.actions,
     };
   } finally {
     await deleteStream(stack.kinesis, streamName, ctx.signal);
@@ -214,6 +234,9 @@ export async function runDrain(ctx: SectionContext): Promise<DrainResult> {
   const rate = (c: Consumer) => median(runs.filter((r) => r.consumer === c).map((r) => r.recordsPerSecond));
   const ksp = rate('ksp');
   const plain = rate('plain');
+  const actionsPer1000 = median(
+    runs.flatMap((r) => (r.actions ? [(r.actions.total * 1000) / r.records] : [])),
+  );
   return {
     backend,
     records: entries.length,
@@ -223,6 +246,8 @@ export async function runDrain(ctx: SectionContext): Promise<DrainResult> {
     runs,
     kspRecordsPerSecond: ksp,
     plainRecordsPerSecond: plain,
+    unpacedRecordsPerSecond: rate('unpaced'),
+    kspActionsPer1000: actionsPer1000,
     ratio: ksp / plain,
   };
 }

@@ -79,3 +79,15 @@ export function groupByRole(byType: Record<string, number>): Record<string, numb
   }
   return groups;
 }
+
+/** Every event of a workflow, all its runs (continue-as-new followed back), oldest run last. */
+export async function historyEvents(client: Client, workflowId: string): Promise<HistoryEvent[]> {
+  const all: HistoryEvent[] = [];
+  let runId: string | undefined;
+  do {
+    const events = (await client.workflow.getHandle(workflowId, runId).fetchHistory()).events ?? [];
+    all.push(...events);
+    runId = events[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId || undefined;
+  } while (runId !== undefined);
+  return all;
+}

@@ -17,15 +17,19 @@ Starts its own local stack per backend (Temporal dev server, Kinesis emulator, f
   rss      worker process memory with 4 and 32 shards vs the same worker idle
   metrics  worker CPU and memory draining 32 shards with metrics on vs off; /metrics size at 32
            and 256 shards vs the same worker idle
+  actions  billable Temporal actions counted (histories + heartbeats at the dev server) at 5 rec/s
+           per shard and idle, per 1,000 records and per shard-hour, beside the goals
+  workers  3 worker processes share 96 shards: spread, SIGKILL failover, a joining worker
 Options:
   --only <list>            sections to run, comma-separated (default all)
   --backend <name>         kinesalite | kinesis-local | both (default both)
   --records <n>            drain backlog on kinesalite (default 40000; --quick 10000)
   --records-kinesis-local <n>  drain backlog on kinesis-local (default min(--records, 8000))
-  --shards <n>             shards of the drain, latency and idle streams (default 4)
+  --shards <n>             shards of the latency and idle streams (default 4; alone, also the drain's)
+  --drain-shards <list>    one drain comparison per shard count, up to 1000 (default 4,32,256; --quick 4)
   --batch-size <n>         shard workflow batchSize = plain loop Limit (default 1000)
   --repeats <n>            drain runs per consumer, alternating which goes first (default 3; --quick 1)
-  --rss-shards <list>      shard counts for the memory section (default 4,32)
+  --rss-shards <list>      shard counts for the memory section, up to 1000 (default 4,32)
   --quick                  smaller and shorter; skips the direct 2-minute idle window
   --json <file>            also write every number to <file>
 The full default run takes about 5–6 minutes on 2 cores; --quick about 1 minute per backend.`;
@@ -40,6 +44,7 @@ export async function benchCommand(argv: string[]): Promise<void> {
     'batch-size': { type: 'string' },
     repeats: { type: 'string' },
     'rss-shards': { type: 'string' },
+    'drain-shards': { type: 'string' },
     quick: { type: 'boolean' },
     json: { type: 'string' },
   });
@@ -48,10 +53,11 @@ export async function benchCommand(argv: string[]): Promise<void> {
     backend: stringFlag(values.backend),
     records: intFlag('records', values.records, 100, 5_000_000),
     recordsKinesisLocal: intFlag('records-kinesis-local', values['records-kinesis-local'], 100, 1_000_000),
-    shards: intFlag('shards', values.shards, 1, 64),
+    shards: intFlag('shards', values.shards, 1, 1_000),
     batchSize: intFlag('batch-size', values['batch-size'], 1, 10_000),
     repeats: intFlag('repeats', values.repeats, 1, 10),
     rssShards: stringFlag(values['rss-shards']),
+    drainShards: stringFlag(values['drain-shards']),
     quick: values.quick === true,
     json: stringFlag(values.json),
   });

@@ -13,6 +13,7 @@ import { cpuMsOf, rssMiB } from './proc';
 import { median } from './stats';
 import { createStream, deleteStream, fillEntries, fillStream, freshStreamName } from './streams';
 import { sleep } from './wait';
+import { activitySlotsFor } from '../src/workers/activity-slots';
 import { type WorkerProcess, startWorkerProcess } from './worker-process';
 
 export interface MetricsLoadRun {
@@ -180,7 +181,7 @@ export async function runMetricsCost(ctx: SectionContext): Promise<MetricsCostRe
   const port = await getFreePort();
   const w = await worker(ctx, `${o.largeShards}-shards`, {
     KSP_METRICS_ADDRESS: `127.0.0.1:${port}`,
-    KSP_MAX_CONCURRENT_ACTIVITIES: String(o.largeShards + 64),
+    KSP_MAX_CONCURRENT_ACTIVITIES: String(activitySlotsFor(o.largeShards)),
   });
   try {
     await withStream(ctx, w, o.largeShards, o.largeShards * RECORDS_PER_LARGE_SHARD, (drain) => drain());

@@ -7,6 +7,8 @@ import { parseDuration } from '../src/config/duration';
 import { ConfigError } from '../src/errors';
 import type { KinesisKind } from '../src/local/kinesis-emulator';
 import { DEFAULTS } from '../src/config/stream-options';
+import type { ActionsOptions } from './actions';
+import type { WorkersOptions } from './workers';
 
 /** The ksp defaults the bench compares against, in milliseconds. */
 export const KSP_DEFAULT_IDLE_POLL_MS = parseDuration(DEFAULTS.idlePollInterval) as number;
@@ -15,7 +17,7 @@ export const KSP_DEFAULT_HEARTBEAT_TIMEOUT_MS = parseDuration(DEFAULTS.heartbeat
 /** The stream workflow's rediscovery interval when none is given. */
 export const KSP_DEFAULT_REDISCOVER_MS = DEFAULT_REDISCOVER_MS;
 
-export const SECTIONS = ['drain', 'latency', 'history', 'rss', 'metrics'] as const;
+export const SECTIONS = ['drain', 'latency', 'history', 'rss', 'metrics', 'actions', 'workers'] as const;
 export type BenchSection = (typeof SECTIONS)[number];
 export const BACKENDS: readonly KinesisKind[] = ['kinesalite', 'kinesis-local'];
 
@@ -66,8 +68,10 @@ export interface BenchOptions {
   sections: BenchSection[];
   /** Records per drain fill, per backend (kinesis-local's PutRecords slows as a shard grows). */
   records: Record<KinesisKind, number>;
-  /** Shards of the drain, latency and idle streams. */
+  /** Shards of the latency and idle streams. */
   shards: number;
+  /** One drain comparison per shard count (the section's `shards`). */
+  drainShards: number[];
   /** batchSize of the shard workflows and Limit of the plain loop. */
   batchSize: number;
   /** Drain measurements per consumer and backend, alternating which consumer goes first. */
@@ -76,6 +80,8 @@ export interface BenchOptions {
   idle: IdleOptions;
   rss: RssOptions;
   metrics: MetricsCostOptions;
+  actions: ActionsOptions;
+  workers: WorkersOptions;
   quick: boolean;
   jsonFile: string | null;
 }
@@ -90,11 +96,15 @@ export interface BenchFlags {
   batchSize?: number;
   repeats?: number;
   rssShards?: string;
+  drainShards?: string;
   quick?: boolean;
   json?: string;
 }
 
 interface Scale {
+  actions: ActionsOptions;
+  workers: WorkersOptions;
+  drainShards: number[];
   records: number;
   recordsKinesisLocal: number;
   repeats: number;
@@ -105,6 +115,10 @@ interface Scale {
 }
 
 const FULL: Scale = {
+  // The idle window covers one default 5-minute poll cycle; scaled to an hour.
+  actions: { shards: 4, ratePerShard: 5, warmupMs: 10_000, steadyWindowMs: 60_000, idleWindowMs: 330_000 },
+  workers: { shards: 96, workers: 3, ratePerShard: 5, windowMs: 20_000 },
+  drainShards: [4, 32, 256],
   records: 40_000,
   recordsKinesisLocal: 8_000,
   repeats: 3,
@@ -115,6 +129,10 @@ const FULL: Scale = {
 };
 
 const QUICK: Scale = {
+  // An idle window shorter than the 5-minute poll cycle: heartbeats only, scaled to an hour.
+  actions: { shards: 4, ratePerShard: 5, warmupMs: 5_000, steadyWindowMs: 20_000, idleWindowMs: 30_000 },
+  workers: { shards: 96, workers: 3, ratePerShard: 5, windowMs: 10_000 },
+  drainShards: [4],
   records: 10_000,
   recordsKinesisLocal: 2_000,
   repeats: 1,
@@ -148,13 +166,13 @@ function backends(value: string | undefined): KinesisKind[] {
   );
 }
 
-function shardCounts(value: string | undefined, fallback: number[]): number[] {
+function shardCounts(value: string | undefined, fallback: number[], flag = '--rss-shards'): number[] {
   if (value === undefined) return fallback;
   const counts = value.split(',').map((s) => Number(s.trim()));
-  if (counts.length === 0 || counts.some((n) => !Number.isInteger(n) || n < 1 || n > 200)) {
+  if (counts.length === 0 || counts.some((n) => !Number.isInteger(n) || n < 1 || n > 1_000)) {
     throw new ConfigError(
-      '--rss-shards',
-      `${JSON.stringify(value)} is invalid: use shard counts from 1 to 200, e.g. 4,32`,
+      flag,
+      `${JSON.stringify(value)} is invalid: use shard counts from 1 to 1000, e.g. 4,32,1000`,
     );
   }
   return counts;
@@ -172,12 +190,19 @@ export function compileBenchOptions(flags: BenchFlags): BenchOptions {
       'kinesis-local': flags.recordsKinesisLocal ?? Math.min(records, base.recordsKinesisLocal),
     },
     shards: flags.shards ?? 4,
+    drainShards: shardCounts(
+      flags.drainShards,
+      flags.shards === undefined ? base.drainShards : [flags.shards],
+      '--drain-shards',
+    ),
     batchSize: flags.batchSize ?? 1_000,
     repeats: flags.repeats ?? base.repeats,
     latency: { ...base.latency },
     idle: { ...base.idle },
     rss: { ...base.rss, shardCounts: shardCounts(flags.rssShards, base.rss.shardCounts) },
     metrics: { ...base.metrics },
+    actions: { ...base.actions },
+    workers: { ...base.workers },
     quick: flags.quick ?? false,
     jsonFile: flags.json ?? null,
   };

@@ -21,6 +21,8 @@ export interface PlainLoopOptions {
   limit: number;
   /** Pause after an empty GetRecords. */
   emptyPollIntervalMs: number;
+  /** Least time between two GetRecords of a shard. @default MIN_GET_RECORDS_INTERVAL_MS (200 ms); 0 = unpaced, the machine's ceiling */
+  minIntervalMs?: number;
   /** The no-op (or measuring) handler: called with every non-empty batch. */
   onBatch(shardId: string, records: _Record[]): void;
   /** shardId → last sequence number written: a shard's loop ends there (drain). Omitted: run until aborted. */
@@ -45,7 +47,7 @@ async function loopShard(
   let iterator = start.ShardIterator;
   let lastCallAt = 0;
   while (iterator && !signal.aborted) {
-    const wait = lastCallAt + MIN_GET_RECORDS_INTERVAL_MS - performance.now();
+    const wait = lastCallAt + (options.minIntervalMs ?? MIN_GET_RECORDS_INTERVAL_MS) - performance.now();
     if (wait > 0) await sleep(wait, signal);
     lastCallAt = performance.now();
     const out = await kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: options.limit }), {

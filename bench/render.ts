@@ -5,6 +5,7 @@ import type { LatencyResultSet } from './latency';
 import type { LatencyResult } from './latency-recorder';
 import { FLOOR_EVENTS_PER_ACTIVITY, type RecordsHistory } from './records-history';
 import type { BenchReport } from './report';
+import { ACTION_GOALS, type ActionsWindow } from './actions';
 import { formatMetricsCost } from './render-metrics';
 import type { RssResult } from './rss';
 import { mean } from './stats';
@@ -33,16 +34,19 @@ function formatDrain(results: readonly DrainResult[]): string {
         .join(', ');
     return [
       d.backend,
+      String(d.shards),
       String(d.records),
       num(d.kspRecordsPerSecond),
       list('ksp'),
       num(d.plainRecordsPerSecond),
       list('plain'),
       num(d.ratio, 2),
+      num(d.unpacedRecordsPerSecond),
+      num(d.kspActionsPer1000, 2),
     ];
   });
   const detail = results.flatMap((d) =>
-    (['ksp', 'plain'] as const).map((consumer) => {
+    (['ksp', 'plain', 'unpaced'] as const).map((consumer) => {
       const runs = d.runs.filter((r) => r.consumer === consumer);
       const gr = callStats(runs, 'GetRecords');
       const gsi = callStats(runs, 'GetShardIterator');
@@ -57,7 +61,7 @@ function formatDrain(results: readonly DrainResult[]): string {
       const cycle = avg(runs, (r) => r.meanBatchCycleMs);
       const other = cycle - gr.ms - gsi.perBatch * (Number.isFinite(gsi.ms) ? gsi.ms : 0);
       return [
-        `${d.backend} ${consumer}`,
+        `${d.backend} ${d.shards} ${consumer}`,
         num(avg(runs, (r) => r.firstRecordMs)),
         num(
           avg(runs, (r) =>
@@ -85,14 +89,30 @@ function formatDrain(results: readonly DrainResult[]): string {
     const runs = d.runs.filter((r) => r.consumer === 'ksp');
     const wft = avg(runs, (r) => r.turnaround?.workflowTaskMs ?? null);
     const start = avg(runs, (r) => r.turnaround?.scheduleToStartMs ?? null);
-    return `   ${d.backend}: ${num(wft, 1)} ms workflow task (batch completed → next scheduled) + ${num(start, 1)} ms schedule-to-start = ${num(wft + start, 1)} ms per batch`;
+    return `   ${d.backend} ${d.shards} shards: ${num(wft, 1)} ms workflow task (batch completed → next scheduled) + ${num(start, 1)} ms schedule-to-start = ${num(wft + start, 1)} ms per batch`;
   });
   return [
-    `1. Backlog drain, records/s: N small JSON records (~70 B) over ${first.shards} shards, fresh stream per run with an identical fill;`,
+    `1. Backlog drain, records/s: N small JSON records (~70 B) over each shard count, fresh stream per run with an identical fill;`,
     `   ksp = stream workflow + shard workflows (batchSize ${first.batchSize}, TRIM_HORIZON, in-process worker, no-op handler), timed to every checkpoint at the last record;`,
     `   plain = one GetRecords loop per shard (Limit ${first.batchSize}, calls ≥ 200 ms apart like the ksp reader: Kinesis allows 5/s per shard), timed to the last record.`,
+    `   unpaced = the same loop without the spacing: the machine's ceiling, not a goal (one run, last).`,
     `   Order per backend: ${first.order.join(', ')} (alternating, against warm-up bias); rates are medians of the runs listed.`,
-    table(['backend', 'records', 'ksp rec/s', '(runs)', 'plain rec/s', '(runs)', 'ksp/plain'], rates),
+    `   actions/1k = billable Temporal actions per 1,000 records drained by ksp (activity starts + heartbeats at the server + signals + upserts + timers + workflow starts; goal ≤ 1).`,
+    table(
+      [
+        'backend',
+        'shards',
+        'records',
+        'ksp rec/s',
+        '(runs)',
+        'plain rec/s',
+        '(runs)',
+        'ksp/plain',
+        'unpaced rec/s',
+        'actions/1k',
+      ],
+      rates,
+    ),
     '',
     '   Where the time goes (means over runs). cycle = time between two batches of one shard; other = cycle − GetRecords − GetShardIterator share:',
     '   for ksp the per-batch Temporal round trip (activity completion → workflow task → next activity); CPU = seconds of process CPU while draining.',
@@ -247,19 +267,83 @@ function formatRss(rss: (RssResult & { backend: string }) | null): string {
     String(r.shards),
     `${mib(r.idle.medianMiB)} (${mib(r.idle.minMiB)}–${mib(r.idle.maxMiB)})`,
     `${mib(r.consuming.medianMiB)} (${mib(r.consuming.minMiB)}–${mib(r.consuming.maxMiB)})`,
+    `${mib(r.draining.medianMiB)} (max ${mib(r.draining.maxMiB)})`,
     mib(r.deltaMiB),
     num(r.perShardMiB, 2),
   ]);
   return [
     `4. Worker RSS, MiB (VmRSS, median of ${rss.samples} samples 1 s apart after ${num(rss.settleSeconds)} s settling; min–max in brackets):`,
     `   a fresh \`node dist/workers/main.js\` per row (no-op handler, pre-built workflow bundle, ${rss.backend}); baseline = the same process idle with 0 shards,`,
-    `   then a stream of that many shards, 50 records handled per shard, idle long polls.`,
-    table(['shards', 'idle, 0 shards', 'consuming', 'delta', 'per shard'], rows),
+    `   then a stream of that many shards, 200 records handled per shard, idle long polls; "while draining" samples every 500 ms during the catch-up (goal: ≤ 1 GiB at 1,000 shards).`,
+    table(['shards', 'idle, 0 shards', 'consuming', 'while draining', 'delta', 'per shard'], rows),
     ...(rss.marginalPerShardMiB === null
       ? []
       : [
           `   one more shard costs ${num(rss.marginalPerShardMiB, 2)} MiB (difference of the deltas ÷ difference of the shard counts); the rest is a fixed cost of running any stream.`,
         ]),
+  ].join('\n');
+}
+
+function formatActions(a: BenchReport['actions']): string {
+  if (!a) return '';
+  const row = (what: string, w: ActionsWindow, value: string, goal: string) => [
+    what,
+    num(w.seconds),
+    String(w.records),
+    String(w.actions.total),
+    `${w.actions.activityStarts}/${w.actions.heartbeats}/${w.actions.signals}/${w.actions.searchAttributeUpserts}/${w.actions.timers}/${w.actions.workflowStarts}`,
+    value,
+    goal,
+    num(w.eventsPerShardHour),
+    String(w.kinesisCalls.GetRecords ?? 0),
+  ];
+  return [
+    `6. Billable Temporal actions, counted (${a.backend}, ${a.shards} shards, default stream options, in-process worker):`,
+    '   activity starts (every attempt) + heartbeats that reached the server (its frontend counters) + signals + search-attribute upserts',
+    "   + timers + workflow starts (continue-as-new included) + updates + markers, from the stream and shard workflows' histories.",
+    table(
+      [
+        'window',
+        's',
+        'records',
+        'actions',
+        'act/hb/sig/upsert/timer/start',
+        'measured',
+        'goal',
+        'events/shard-h',
+        'GetRecords',
+      ],
+      [
+        row(
+          `steady ${a.ratePerShard} rec/s per shard`,
+          a.steady,
+          `${num(a.steady.actionsPer1000Records, 1)} per 1k records`,
+          `≤ ${ACTION_GOALS.steadyPer1000} per 1k`,
+        ),
+        row(
+          'idle',
+          a.idle,
+          `${num(a.idle.actionsPerShardHour)} per shard-hour`,
+          `≤ ${ACTION_GOALS.idlePerShardHour} per shard-hour`,
+        ),
+      ],
+    ),
+    `   idle: a ${num(a.idle.seconds)} s window scaled to an hour${a.idle.seconds < 300 ? ' (shorter than the 5-minute poll cycle: no cycle end seen, heartbeats only)' : ''}.`,
+    `   drain: actions per 1,000 records are in section 1 (goal ≤ ${ACTION_GOALS.drainPer1000}).`,
+  ].join('\n');
+}
+
+function formatWorkers(w: BenchReport['workers']): string {
+  if (!w) return '';
+  const fmt = (s: { perWorker: Record<string, number>; closedPerWorker: Record<string, number> }) =>
+    Object.entries(s.perWorker)
+      .map(([k, v]) => `${k} ${num(v)} (${s.closedPerWorker[k] ?? 0} activities completed)`)
+      .join(', ');
+  return [
+    `7. Several workers (${w.backend}): ${w.workers} worker processes, one task queue, ${w.shards} shards at ${w.ratePerShard} rec/s per shard, default stream options.`,
+    `   shard-seconds held per worker over ${num(w.windowSeconds)} s: ${fmt(w.spread)}; busiest ÷ least busy ${num(w.spread.ratio, 2)} (goal ≤ 1.5)`,
+    `   SIGKILL of a → every shard checkpointed records written after it in ${num(w.failoverSeconds, 1)} s (heartbeatTimeout ${num(w.heartbeatTimeoutSeconds)} s)`,
+    `   after a worker joined: ${fmt(w.joined)}; busiest ÷ least busy among the live ones ${num(w.joined.ratio, 2)} (goal ≤ 1.5)`,
   ].join('\n');
 }
 
@@ -275,6 +359,8 @@ export function formatReport(report: BenchReport): string {
     history.length > 0 ? ['3. Temporal history events', ...history].join('\n') : '',
     formatRss(report.rss),
     formatMetricsCost(report.metrics),
+    formatActions(report.actions),
+    formatWorkers(report.workers),
   ]
     .filter(Boolean)
     .join('\n\n');

@@ -3,7 +3,9 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { ActionsResult } from './actions';
 import type { DrainResult } from './drain';
+import type { WorkersResult } from './workers';
 import type { IdleCostResult } from './idle-cost';
 import type { LatencyResultSet } from './latency';
 import type { MetricsCostResult } from './metrics-cost';
@@ -40,6 +42,8 @@ export interface BenchReport {
   idle: (IdleCostResult & { backend: string }) | null;
   rss: (RssResult & { backend: string }) | null;
   metrics: (MetricsCostResult & { backend: string }) | null;
+  actions: (ActionsResult & { backend: string }) | null;
+  workers: (WorkersResult & { backend: string }) | null;
 }
 
 function git(args: string[]): string | null {
@@ -74,6 +78,8 @@ export function newReport(options: BenchOptions): BenchReport {
     idle: null,
     rss: null,
     metrics: null,
+    actions: null,
+    workers: null,
   };
 }
 

@@ -10,10 +10,31 @@ import { rssMiB } from './proc';
 import { median } from './stats';
 import { createStream, deleteStream, fillEntries, fillStream, freshStreamName } from './streams';
 import { sleep } from './wait';
+import { activitySlotsFor } from '../src/workers/activity-slots';
+
+/** Samples `pid`'s VmRSS every 500 ms until `body` settles. */
+async function rssWhile(pid: number, body: () => Promise<void>): Promise<RssSample> {
+  const values: number[] = [];
+  let done = false;
+  const sampler = (async () => {
+    while (!done) {
+      const v = rssMiB(pid);
+      if (v !== null) values.push(v);
+      await sleep(500);
+    }
+  })();
+  try {
+    await body();
+  } finally {
+    done = true;
+    await sampler;
+  }
+  return { medianMiB: median(values), minMiB: Math.min(...values), maxMiB: Math.max(...values) };
+}
 import { startWorkerProcess } from './worker-process';
 
 /** Records each shard handles before the memory is read, so every shard has run a batch. */
-const RECORDS_PER_SHARD = 50;
+const RECORDS_PER_SHARD = 200;
 
 export interface RssSample {
   medianMiB: number;
@@ -26,6 +47,8 @@ export interface RssRun {
   /** The same worker process before any stream: 0 shards. */
   idle: RssSample;
   consuming: RssSample;
+  /** VmRSS sampled every 500 ms while the worker catches up with the fill (under load, not idle). */
+  draining: RssSample;
   deltaMiB: number;
   perShardMiB: number;
 }
@@ -62,6 +85,7 @@ async function measure(ctx: SectionContext, shards: number): Promise<RssRun> {
     workflowBundlePath: ctx.workflowBundlePath,
     logFile: path.join(ctx.logDir, `worker-${shards}-shards.log`),
     signal,
+    env: { KSP_MAX_CONCURRENT_ACTIVITIES: String(activitySlotsFor(shards)) },
   });
   const streamName = freshStreamName(`rss-${shards}`);
   let shardIds: string[] = [];
@@ -71,18 +95,20 @@ async function measure(ctx: SectionContext, shards: number): Promise<RssRun> {
     shardIds = await createStream(stack.kinesis, streamName, shards);
     await startKspConsumer(stack, streamName, { batchSize: options.batchSize }, taskQueue);
     const fill = await fillStream(stack.kinesis, streamName, fillEntries(shards * RECORDS_PER_SHARD));
-    await waitForCheckpoints(stack.client, streamName, fill.lastSequenceByShard, {
-      intervalMs: 250,
-      timeoutMs: 120_000,
-      signal,
-    });
+    const draining = await rssWhile(worker.pid, () =>
+      waitForCheckpoints(stack.client, streamName, fill.lastSequenceByShard, {
+        intervalMs: 250,
+        timeoutMs: 120_000 + shards * 500,
+        signal,
+      }),
+    );
     await sleep(settleMs, signal);
     const consuming = await sampleRss(worker.pid, samples, signal);
     const deltaMiB = consuming.medianMiB - idle.medianMiB;
     ctx.log(
       `rss ${shards} shards: idle ${idle.medianMiB.toFixed(1)} MiB, consuming ${consuming.medianMiB.toFixed(1)} MiB (+${deltaMiB.toFixed(1)})`,
     );
-    return { shards, idle, consuming, deltaMiB, perShardMiB: deltaMiB / shards };
+    return { shards, idle, consuming, draining, deltaMiB, perShardMiB: deltaMiB / shards };
   } finally {
     await terminateKspConsumer(stack.client, streamName, shardIds, ctx.signal);
     await worker.stop();

@@ -11,7 +11,9 @@ import { openBenchStack } from './bench-stack';
 import type { SectionContext } from './context';
 import { type DrainResult, measureDrain, runDrain } from './drain';
 import { runIdleCost } from './idle-cost';
+import { runActions } from './actions';
 import { runLatency } from './latency';
+import { runWorkers } from './workers';
 import { runMetricsCost } from './metrics-cost';
 import type { BenchOptions } from './options';
 import { recordsHistory } from './records-history';
@@ -20,6 +22,7 @@ import { runRss } from './rss';
 import { fillEntries } from './streams';
 import { installBenchRuntime } from './temporal-metrics';
 import { writeWorkflowBundle } from './workflow-bundle';
+import { activitySlotsFor } from '../src/workers/activity-slots';
 
 export interface RunBenchOptions {
   signal: AbortSignal;
@@ -36,8 +39,11 @@ async function runBackend(ctx: SectionContext, report: BenchReport, onlyHere: bo
   const wants = (section: BenchOptions['sections'][number]) => options.sections.includes(section);
   let drain: DrainResult | null = null;
   if (wants('drain')) {
-    drain = await runDrain(ctx);
-    report.drain.push(drain);
+    for (const shards of options.drainShards) {
+      const result = await runDrain({ ...ctx, options: { ...options, shards } });
+      report.drain.push(result);
+      drain ??= result;
+    }
   }
   if (wants('latency')) report.latency.push(await runLatency(ctx));
   if (wants('history') && (drain || onlyHere)) {
@@ -63,6 +69,11 @@ async function runBackend(ctx: SectionContext, report: BenchReport, onlyHere: bo
   if (rss.value) report.rss = { backend: stack.backend, ...rss.value };
   // Alone: it measures CPU, which the other sections' load would blur.
   if (wants('metrics')) report.metrics = { backend: stack.backend, ...(await runMetricsCost(ctx)) };
+  // Alone: they count heartbeats at the server, which every other stream would add to.
+  if (wants('actions'))
+    report.actions = { backend: stack.backend, ...(await runActions(ctx, options.actions)) };
+  if (wants('workers'))
+    report.workers = { backend: stack.backend, ...(await runWorkers(ctx, options.workers)) };
 }
 
 export async function runBench(options: BenchOptions, run: RunBenchOptions): Promise<BenchReport> {
@@ -76,7 +87,11 @@ export async function runBench(options: BenchOptions, run: RunBenchOptions): Pro
   const single = singleSectionBackend(options.backends);
   for (const backend of options.backends) {
     run.log(`starting the local stack with ${backend} …`);
-    const stack = await openBenchStack(backend, { workflowBundlePath, logDir });
+    const stack = await openBenchStack(backend, {
+      workflowBundlePath,
+      logDir,
+      activitySlots: activitySlotsFor(Math.max(options.shards, ...options.drainShards)),
+    });
     try {
       const ctx: SectionContext = {
         stack,

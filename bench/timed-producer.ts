@@ -25,12 +25,14 @@ export function parseTimedRecord(data: Uint8Array | undefined): TimedRecord | nu
   }
 }
 
-/** Puts `ratePerSecond` records a second over 64 partition keys until `signal` aborts; returns what it put. */
+/** Puts `ratePerSecond` records a second over `keys` partition keys (default 64) until `signal` aborts; returns what it put. */
 export async function produceTimed(
   kinesis: KinesisClient,
   streamName: string,
   ratePerSecond: number,
   signal: AbortSignal,
+  /** Partition keys; more than the shards, or some shards get no records. */
+  keys = 64,
 ): Promise<TimedRecord[]> {
   const stats: DemoProducerStats = { produced: 0, failedAttempts: 0, lastSequenceByShard: {} };
   const put: TimedRecord[] = [];
@@ -41,7 +43,7 @@ export async function produceTimed(
     const entries: PutRecordsRequestEntry[] = [];
     for (let n = put.length; n < due; n++) {
       put.push({ t, n });
-      entries.push({ PartitionKey: `k${n % 64}`, Data: Buffer.from(JSON.stringify({ t, n })) });
+      entries.push({ PartitionKey: `k${n % keys}`, Data: Buffer.from(JSON.stringify({ t, n })) });
     }
     if (entries.length > 0) await putAll(kinesis, streamName, entries, stats);
     await sleep(TICK_MS, signal).catch(() => undefined);

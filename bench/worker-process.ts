@@ -16,6 +16,8 @@ export interface WorkerProcess {
   pid: number;
   /** SIGTERM, SIGKILL after 3 s (its long polls would otherwise hold it for the 30 s grace time). */
   stop(): Promise<void>;
+  /** SIGKILL (a lost worker: no shutdown, no final heartbeat); resolves once it has exited. */
+  kill(): Promise<void>;
 }
 
 export async function startWorkerProcess(
@@ -64,5 +66,9 @@ export async function startWorkerProcess(
     throw err;
   }
   if (service.child.pid === undefined) throw new Error('the worker process has no pid');
-  return { pid: service.child.pid, stop };
+  const kill = async (): Promise<void> => {
+    service.child.kill('SIGKILL');
+    await service.stop(0);
+  };
+  return { pid: service.child.pid, stop, kill };
 }

@@ -23,6 +23,8 @@ export interface TemporalStackOptions {
   dbFile?: string;
   /** Dynamic config, values as JSON text (see TemporalDevServerOptions.dynamicConfig). */
   dynamicConfig?: Record<string, string>;
+  /** Serve the server's Prometheus `/metrics` (the bench counts heartbeats there); true → a free port. */
+  metrics?: boolean;
 }
 
 export interface LocalStackOptions {
@@ -44,6 +46,8 @@ export interface LocalStack {
   temporalAddress: string | null;
   /** `http://127.0.0.1:<uiPort>`, or null when headless or without Temporal. */
   uiUrl: string | null;
+  /** The dev server's Prometheus `/metrics` URL, or null unless started with `temporal.metrics`. */
+  temporalMetricsUrl: string | null;
   kinesisEndpoint: string;
   kinesisKind: KinesisKind;
   sqsEndpoint: string;
@@ -97,6 +101,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     : 0;
   const uiPort =
     temporal && temporal.uiPort !== null ? await choosePort(temporal.uiPort, 'the Temporal Web UI') : null;
+  const metricsPort = temporal && temporal.metrics ? await getFreePort() : undefined;
   const kinesisPort = await choosePort(options.kinesisPort, `the Kinesis emulator (${options.kinesis})`);
   const sqsPort = await choosePort(options.sqsPort, 'the SQS emulator (fauxqs)');
 
@@ -109,6 +114,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       logFile: path.join(logDir, 'temporal.log'),
       ...(temporal.dbFile ? { dbFile: temporal.dbFile } : {}),
       ...(temporal.dynamicConfig ? { dynamicConfig: temporal.dynamicConfig } : {}),
+      ...(metricsPort === undefined ? {} : { metricsPort }),
     });
     starts.push(temporalServer.then((part) => ({ name: 'the Temporal dev server', part })));
   }
@@ -135,6 +141,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   return {
     temporalAddress: temporalReady?.address ?? null,
     uiUrl: temporalReady?.uiUrl ?? null,
+    temporalMetricsUrl: temporalReady?.metricsUrl ?? null,
     kinesisEndpoint: (await kinesis).endpoint,
     kinesisKind: options.kinesis,
     sqsEndpoint: (await sqs).endpoint,

@@ -38,6 +38,8 @@ export interface TemporalDevServerOptions {
   logFile: string;
   /** @default resolveTemporalBin() (KSP_TEMPORAL_BIN or .tools/bin/temporal) */
   temporalBin?: string;
+  /** Port of the server's Prometheus `/metrics` (per-operation request counters); omitted → a random one nobody reads. */
+  metricsPort?: number;
   /** How long to wait for the first successful GetSystemInfo. @default 30_000 */
   readyTimeoutMs?: number;
 }
@@ -47,6 +49,8 @@ export interface TemporalDevServer {
   address: string;
   /** `http://127.0.0.1:<uiPort>`, or null when headless. */
   uiUrl: string | null;
+  /** `http://127.0.0.1:<metricsPort>/metrics`, or null when no metricsPort was given. */
+  metricsUrl: string | null;
   /** The server's process id (the chaos suite kills and stalls it). */
   pid: number | undefined;
   /** SIGTERM, SIGKILL after 10 s; resolves once the server has exited. */
@@ -67,6 +71,7 @@ function devServerArgs(options: TemporalDevServerOptions): string[] {
   if (options.uiPort === null) args.push('--headless');
   else args.push('--ui-port', String(options.uiPort));
   if (options.dbFile) args.push('--db-filename', options.dbFile);
+  if (options.metricsPort !== undefined) args.push('--metrics-port', String(options.metricsPort));
   for (const [name, type] of Object.entries(options.searchAttributes ?? SEARCH_ATTRIBUTES)) {
     args.push('--search-attribute', `${name}=${type}`);
   }
@@ -139,6 +144,8 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
   return {
     address,
     uiUrl: options.uiPort === null ? null : `http://${LOOPBACK}:${options.uiPort}`,
+    metricsUrl:
+      options.metricsPort === undefined ? null : `http://${LOOPBACK}:${options.metricsPort}/metrics`,
     pid: server.child.pid,
     stop: () => server.stop(10_000),
   };

@@ -12,6 +12,7 @@ import { KspMetrics } from '../metrics/recorder';
 import type { BatchHandler } from '../handler/contract';
 import type { HandlerRouter } from '../handler/routing';
 import type { KinesisClientPool } from '../aws/client-pool';
+import { SPREAD_WORKER_OPTIONS } from './spread';
 
 export interface KspWorkerOptions {
   connection: NativeConnection;
@@ -56,5 +57,6 @@ export async function createKspWorker(options: KspWorkerOptions): Promise<Worker
     }),
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? 200,
     shutdownGraceTime: options.shutdownGraceTimeMs ?? 30_000,
+    ...SPREAD_WORKER_OPTIONS,
   });
 }
