@@ -124,7 +124,11 @@ export async function startCommand(ctx: CliContext, argv: string[]): Promise<voi
     options,
   );
   const client = await ctx.temporal();
-  const { handle, alreadyRunning } = await startStream(client, ctx.temporalConfig().taskQueue, { options });
+  // The options as written, checked above for a fast error: the workflow compiles them itself,
+  // exactly as for `temporal workflow start --input '{"options": …}'`.
+  const { handle, alreadyRunning } = await startStream(client, ctx.temporalConfig().taskQueue, {
+    options: flags.options,
+  });
   if (flags.json) {
     const result = { streamName: options.streamName, workflowId: handle.workflowId, alreadyRunning };
     console.log(JSON.stringify(result, null, 2));
