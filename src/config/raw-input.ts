@@ -91,17 +91,17 @@ export function prefixed(err: ConfigError, prefix: string): ConfigError {
  * (`schema`), then runs `compile`; a ConfigError names the field's path in the input.
  */
 export function compileRaw<T>(raw: RawInput, schema: ConfigSchema, compile: (options: never) => T): T {
+  if (!isObject(raw.options)) {
+    throw new ConfigError(
+      'options',
+      `${JSON.stringify(raw.options) ?? 'nothing'} is not an object of ${schema.what}s`,
+    );
+  }
+  checkConfigObject(raw.options, schema, raw.prefix, 'a workflow input'); // names the whole path
   try {
-    if (!isObject(raw.options)) {
-      throw new ConfigError(
-        'options',
-        `${JSON.stringify(raw.options) ?? 'nothing'} is not an object of ${schema.what}s`,
-      );
-    }
-    checkConfigObject(raw.options, schema, '', 'a workflow input');
     return compile(raw.options as never);
   } catch (err) {
-    if (err instanceof ConfigError) throw err.field === 'options' ? err : prefixed(err, raw.prefix);
+    if (err instanceof ConfigError) throw prefixed(err, raw.prefix);
     // Never let a value the checks did not foresee throw inside a workflow task (it would retry forever).
     throw new ConfigError('options', `cannot be compiled (${String(err)}): check them against the README`);
   }
