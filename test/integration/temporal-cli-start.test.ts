@@ -55,6 +55,8 @@ test('a stream started by `temporal workflow start` with raw JSON is consumed an
     taskQueue,
     '--workflow-id',
     workflowId,
+    '--id-conflict-policy',
+    'UseExisting', // as the README's line: starting a running stream is a no-op
     '--input',
     JSON.stringify(raw),
   ]);
