@@ -30,6 +30,24 @@ function temporal(args: string[]): Promise<{ code: number; output: string }> {
   });
 }
 
+/** `temporal workflow start` of a stream workflow with `input` as JSON, as the README shows it. */
+function startStreamByCli(taskQueue: string, workflowId: string, input: unknown) {
+  return temporal([
+    'workflow',
+    'start',
+    '--type',
+    'streamWorkflow',
+    '--task-queue',
+    taskQueue,
+    '--workflow-id',
+    workflowId,
+    '--id-conflict-policy',
+    'UseExisting', // starting a running stream is a no-op
+    '--input',
+    JSON.stringify(input),
+  ]);
+}
+
 test('a stream started by `temporal workflow start` with raw JSON is consumed and listed by KspStream', async () => {
   // Prepare
   const target = await suite.setup(1);
@@ -46,20 +64,7 @@ test('a stream started by `temporal workflow start` with raw JSON is consumed an
     },
   };
   // Act
-  const started = await temporal([
-    'workflow',
-    'start',
-    '--type',
-    'streamWorkflow',
-    '--task-queue',
-    taskQueue,
-    '--workflow-id',
-    workflowId,
-    '--id-conflict-policy',
-    'UseExisting', // as the README's line: starting a running stream is a no-op
-    '--input',
-    JSON.stringify(raw),
-  ]);
+  const started = await startStreamByCli(taskQueue, workflowId, raw);
   expect(started).toMatchObject({ code: 0 });
   await produce(suite.kinesis, streamName, 40, 4);
   // Assess
@@ -84,18 +89,7 @@ test('a bad raw input fails the workflow at once, and the CLI shows the field an
   const workflowId = `${streamWorkflowId(target.streamName)}-bad`;
   const raw = { options: { streamName: target.streamName, dlqQueueUrl: target.dlqUrl, batchSize: 0 } };
   // Act
-  const started = await temporal([
-    'workflow',
-    'start',
-    '--type',
-    'streamWorkflow',
-    '--task-queue',
-    target.taskQueue,
-    '--workflow-id',
-    workflowId,
-    '--input',
-    JSON.stringify(raw),
-  ]);
+  const started = await startStreamByCli(target.taskQueue, workflowId, raw);
   expect(started).toMatchObject({ code: 0 });
   const result = await temporal(['workflow', 'result', '--workflow-id', workflowId]);
   // Assess
