@@ -99,5 +99,10 @@ test('a bad raw input fails the workflow at once, and the CLI shows the field an
   );
   const described = await temporal(['workflow', 'describe', '--workflow-id', workflowId, '--output', 'json']);
   expect(described.output).toContain('WORKFLOW_EXECUTION_STATUS_FAILED');
-  expect(described.output).not.toContain('WorkflowTaskFailed');
+  // Failed by the workflow itself, typed and non-retryable, not by a workflow task failing in a loop.
+  const history = await temporal(['workflow', 'show', '--workflow-id', workflowId, '--output', 'json']);
+  expect(history.output).toContain('"type": "KspConfigError"');
+  expect(history.output).toContain('"nonRetryable": true');
+  expect(history.output).toMatch(/WORKFLOW_EXECUTION_FAILED|WorkflowExecutionFailed/);
+  expect(history.output).not.toMatch(/WORKFLOW_TASK_FAILED|WorkflowTaskFailed/);
 });
