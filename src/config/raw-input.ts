@@ -106,3 +106,13 @@ export function compileRaw<T>(raw: RawInput, schema: ConfigSchema, compile: (opt
     throw new ConfigError('options', `cannot be compiled (${String(err)}): check them against the README`);
   }
 }
+
+/**
+ * Why a `state` in an input cannot be a continued run's (only continue-as-new writes one, with a
+ * numeric `run`); null when it can, or when there is none.
+ */
+export function continuedStateProblem(input: unknown): string | null {
+  const state = isObject(input) ? input.state : undefined;
+  if (state === undefined || (isObject(state) && typeof state.run === 'number')) return null;
+  return `state ${JSON.stringify(state) ?? 'nothing'} is not a continued run's state: remove "state" to start afresh`;
+}

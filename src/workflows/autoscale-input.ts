@@ -6,7 +6,7 @@
  */
 import { type AutoscaleOptions, compileAutoscaleOptions } from '../config/autoscale-options';
 import { AUTOSCALE_CONFIG } from '../config/config-schema';
-import { compileRaw, inputForm } from '../config/raw-input';
+import { compileRaw, continuedStateProblem, inputForm } from '../config/raw-input';
 import { ConfigError } from '../errors';
 import type { CompiledAutoscaleWorkflowInput } from './autoscale-messages';
 import { type AutoscaleInput, autoscaleInputProblem, upgradeAutoscaleInput } from './autoscaler';
@@ -23,7 +23,7 @@ export function compileAutoscaleInput(input: unknown): AutoscaleInput | { proble
   try {
     const form = inputForm(input, AUTOSCALE_INPUT);
     if (form.form === 'compiled') {
-      const problem = autoscaleInputProblem(input);
+      const problem = continuedStateProblem(input) ?? autoscaleInputProblem(input);
       return problem ? { problem } : upgradeAutoscaleInput(input as CompiledAutoscaleWorkflowInput);
     }
     const options = compileRaw(form, AUTOSCALE_CONFIG, (o: AutoscaleOptions) => compileAutoscaleOptions(o));

@@ -5,7 +5,7 @@
  * how the two are told apart). Pure: no Temporal import.
  */
 import { REPLAY_CONFIG } from '../config/config-schema';
-import { compileRaw, inputForm } from '../config/raw-input';
+import { compileRaw, continuedStateProblem, inputForm } from '../config/raw-input';
 import { type DlqReplayOptions, compileDlqReplayOptions } from '../config/replay-options';
 import { ConfigError } from '../errors';
 import {
@@ -30,7 +30,7 @@ export function compileReplayInput(input: unknown, nowIso: string): ReplayInput 
   try {
     const form = inputForm(input, REPLAY_INPUT);
     if (form.form === 'compiled') {
-      const problem = replayInputProblem(input);
+      const problem = continuedStateProblem(input) ?? replayInputProblem(input);
       return problem ? { problem } : upgradeReplayInput(input as CompiledDlqReplayWorkflowInput, nowIso);
     }
     const options = compileRaw(form, REPLAY_CONFIG, (o: DlqReplayOptions) => compileDlqReplayOptions(o));

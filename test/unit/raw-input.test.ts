@@ -104,3 +104,14 @@ test('any JSON input compiles or names a field; nothing else is thrown', () => {
     { numRuns: 2_000 },
   );
 });
+
+test('a hand-written state is refused, never turned into a NaN run count', () => {
+  const autoscale = { options: compileAutoscaleOptions({ streamName: 'orders', maxShards: 8 }), state: 5 };
+  const replay = { options: compileDlqReplayOptions({ queueUrl: DLQ }), state: { counts: {} } };
+  expect(compileAutoscaleInput(autoscale)).toEqual({
+    problem: 'state 5 is not a continued run\'s state: remove "state" to start afresh',
+  });
+  expect(compileReplayInput(replay, NOW.toISOString())).toEqual({
+    problem: 'state {"counts":{}} is not a continued run\'s state: remove "state" to start afresh',
+  });
+});
