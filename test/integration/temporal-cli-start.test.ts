@@ -2,7 +2,8 @@
  * The Temporal CLI as a first-class client (DESIGN.md rule 11), on the real local stack with the
  * provisioned `temporal` binary: a stream started by `temporal workflow start` with the JSON a
  * user writes in `--config` is consumed by the worker and listed under its KspStream search
- * attribute; a bad input fails the workflow at once, the CLI's own output naming the field.
+ * attribute; a bad input fails the workflow at once, the CLI's own output naming the field; an
+ * autoscaler started the same way answers `update execute --name stop` and rejects one with input.
  */
 import { execFile } from 'node:child_process';
 import { resolveTemporalBin } from '../../src/local/paths';
@@ -105,4 +106,50 @@ test('a bad raw input fails the workflow at once, and the CLI shows the field an
   expect(history.output).toContain('"nonRetryable": true');
   expect(history.output).toMatch(/WORKFLOW_EXECUTION_FAILED|WorkflowExecutionFailed/);
   expect(history.output).not.toMatch(/WORKFLOW_TASK_FAILED|WorkflowTaskFailed/);
+});
+
+test('autoscaling started by the CLI with raw JSON answers its stop Update; one with input is rejected', async () => {
+  // Prepare: the README's start line, on this test's task queue.
+  const target = await suite.setup(1);
+  suite.worker(target);
+  const workflowId = `ksp:${target.streamName}:autoscale`;
+  const raw = { options: { streamName: target.streamName, maxShards: 2, sampleInterval: '1s' } };
+  const started = await temporal([
+    'workflow',
+    'start',
+    '--type',
+    'autoscaleWorkflow',
+    '--task-queue',
+    target.taskQueue,
+    '--workflow-id',
+    workflowId,
+    '--id-conflict-policy',
+    'Fail',
+    '--input',
+    JSON.stringify(raw),
+  ]);
+  expect(started).toMatchObject({ code: 0 });
+  const update = (...input: string[]) =>
+    temporal([
+      'workflow',
+      'update',
+      'execute',
+      '--workflow-id',
+      workflowId,
+      '--name',
+      'stop',
+      '-o',
+      'json',
+      ...input,
+    ]);
+  // Act
+  const rejected = await update('--input', '"now"');
+  const stopped = await update();
+  // Assess
+  expect(rejected.code).not.toBe(0);
+  expect(rejected.output).toContain('`stop` takes no input, got "now": send it without --input');
+  expect(stopped).toMatchObject({ code: 0 });
+  expect(stopped.output).toMatch(/"state":\s*"stopping"/);
+  const result = await temporal(['workflow', 'result', '--workflow-id', workflowId]);
+  expect(result).toMatchObject({ code: 0 });
 });
