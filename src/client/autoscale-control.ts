@@ -3,23 +3,29 @@
  * decisions, stop it.
  */
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import type { CompiledAutoscaleOptions } from '../config/autoscale-options';
+import type { AutoscaleOptions, CompiledAutoscaleOptions } from '../config/autoscale-options';
 import type { autoscaleWorkflow } from '../workflows/autoscale';
 import {
   type AutoscaleStatus,
   autoscaleStatusQuery,
   autoscaleWorkflowId,
   stopAutoscaleSignal,
+  stopAutoscaleUpdate,
 } from '../workflows/autoscale-messages';
 import { startExclusive } from './reshard-control';
+import { updateOrSignal } from './update-or-signal';
 
 export type AutoscaleHandle = WorkflowHandle<typeof autoscaleWorkflow>;
 
-/** Starts autoscaling; refuses while an autoscaler for the stream runs (stop it to change options). */
+/**
+ * Starts autoscaling; refuses while an autoscaler for the stream runs (stop it to change options).
+ * `options` as the user wrote them (the workflow compiles them, as for `temporal workflow start`;
+ * compile them first for a fast error) or already compiled.
+ */
 export async function startAutoscale(
   client: Client,
   taskQueue: string,
-  options: CompiledAutoscaleOptions,
+  options: AutoscaleOptions | CompiledAutoscaleOptions,
 ): Promise<AutoscaleHandle> {
   const { streamName } = options;
   const workflowId = autoscaleWorkflowId(streamName);
@@ -40,6 +46,10 @@ export async function autoscaleStatus(client: Client, streamName: string): Promi
   return autoscaleHandle(client, streamName).query(autoscaleStatusQuery);
 }
 
-export async function stopAutoscale(client: Client, streamName: string): Promise<void> {
-  await autoscaleHandle(client, streamName).signal(stopAutoscaleSignal);
+/**
+ * Stops autoscaling after the decision in flight; answers the status it leaves ("stopping"), or
+ * null from an autoscaler whose worker predates the stop Update (sent the signal instead).
+ */
+export async function stopAutoscale(client: Client, streamName: string): Promise<AutoscaleStatus | null> {
+  return updateOrSignal(autoscaleHandle(client, streamName), stopAutoscaleUpdate, stopAutoscaleSignal);
 }

@@ -15,10 +15,17 @@ import { classifyAwsError } from '../aws/classify';
 import { ErrorType } from '../errors';
 import { type DlqMessageSummary, type ReceivedMeta, describeDlqMessage } from '../dlq/describe';
 import { priorTries } from '../dlq/requeue';
-import type { CompiledDlqReplayOptions } from '../config/replay-options';
+import type { CompiledDlqReplayOptions, DlqReplayOptions } from '../config/replay-options';
 import type { DlqReplayWorkflowInput } from '../workflows/dlq-replay';
-import { type DlqReplayResult, dlqReplayWorkflowId } from '../workflows/dlq-replay-messages';
+import {
+  type DlqReplayProgress,
+  type DlqReplayResult,
+  dlqReplayWorkflowId,
+  stopDlqReplaySignal,
+  stopDlqReplayUpdate,
+} from '../workflows/dlq-replay-messages';
 import { TargetError } from './stream-control';
+import { updateOrSignal } from './update-or-signal';
 
 /** How long peeked messages stay hidden while the listing is collected (then made visible again). */
 const PEEK_VISIBILITY_SECONDS = 30;
@@ -141,11 +148,15 @@ export function dlqReplayHandle(client: Client, queueUrl: string): DlqReplayHand
   return client.workflow.getHandle(dlqReplayWorkflowId(queueUrl));
 }
 
-/** Starts the replay of `options.queueUrl`; refuses when one is already running on that queue. */
+/**
+ * Starts the replay of `options.queueUrl`; refuses when one is already running on that queue.
+ * `options` as the user wrote them (the workflow compiles them, as for `temporal workflow start`;
+ * compile them first for a fast error) or already compiled.
+ */
 export async function startDlqReplay(
   client: Client,
   taskQueue: string,
-  options: CompiledDlqReplayOptions,
+  options: DlqReplayOptions | CompiledDlqReplayOptions,
 ): Promise<DlqReplayHandle> {
   try {
     return await client.workflow.start('dlqReplayWorkflow', {
@@ -163,4 +174,12 @@ export async function startDlqReplay(
     }
     throw err;
   }
+}
+
+/**
+ * Stops a replay after the message in hand; answers the progress it leaves ("stopping"), or null
+ * from a replay whose worker predates the stop Update (sent the signal instead).
+ */
+export async function stopDlqReplay(handle: DlqReplayHandle): Promise<DlqReplayProgress | null> {
+  return updateOrSignal(handle, stopDlqReplayUpdate, stopDlqReplaySignal);
 }

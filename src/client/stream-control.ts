@@ -119,7 +119,11 @@ export async function validateTarget(
 
 export type StreamHandle = WorkflowHandle<(input: StreamWorkflowInput) => Promise<StreamWorkflowResult>>;
 
-/** Starts the stream workflow, or returns the one already running (never a second consumer). */
+/**
+ * Starts the stream workflow, or returns the one already running (never a second consumer).
+ * `input.options` as the user wrote them (the workflow compiles them, exactly as for
+ * `temporal workflow start`; compile them first for a fast error) or already compiled.
+ */
 export async function startStream(
   client: Client,
   taskQueue: string,

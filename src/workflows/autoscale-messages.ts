@@ -2,8 +2,9 @@
  * The autoscale workflow's input, state, status query and stop signal. Shared by the workflow,
  * the `ksp autoscale` command and tests.
  */
-import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { CompiledAutoscaleOptions } from '../config/autoscale-options';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { AutoscaleOptions, CompiledAutoscaleOptions } from '../config/autoscale-options';
+import type { CompiledMark } from '../config/raw-input';
 import { WORKFLOW_ID_PREFIX } from '../constants';
 import type { LoadInterval, LoadSample } from './autoscale-load';
 import type { AutoscaleDecision } from './autoscale-policy';
@@ -40,10 +41,17 @@ export interface AutoscaleState {
   run: number;
 }
 
-export interface AutoscaleWorkflowInput {
+/** Compiled options, as a continued run or an older release stored them. */
+export interface CompiledAutoscaleWorkflowInput extends CompiledMark {
   options: CompiledAutoscaleOptions;
   state?: AutoscaleState;
 }
+
+/**
+ * What the autoscale workflow takes: the options as in `ksp autoscale --config` (what
+ * `temporal workflow start` and `ksp autoscale` pass), or compiled ones (src/config/raw-input.ts).
+ */
+export type AutoscaleWorkflowInput = { options: AutoscaleOptions } | CompiledAutoscaleWorkflowInput;
 
 export interface AutoscaleStatus {
   streamName: string;
@@ -65,5 +73,10 @@ export interface AutoscaleResult {
 }
 
 export const autoscaleStatusQuery = defineQuery<AutoscaleStatus>('status');
-/** Stop after the decision (and reshard) in flight. */
+/** Stop after the decision (and reshard) in flight. Kept for older callers: prefer the Update. */
 export const stopAutoscaleSignal = defineSignal<[]>('stop');
+/**
+ * The same stop as an Update (`temporal workflow update execute --name stop`): answers the status
+ * it leaves, state "stopping"; a payload is rejected by its validator and never enters history.
+ */
+export const stopAutoscaleUpdate = defineUpdate<AutoscaleStatus, []>('stop');

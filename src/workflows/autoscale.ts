@@ -24,11 +24,14 @@ import {
   type AutoscaleWorkflowInput,
   autoscaleStatusQuery,
   stopAutoscaleSignal,
+  stopAutoscaleUpdate,
 } from './autoscale-messages';
 import type { LoadSample } from './autoscale-load';
-import { Autoscaler, type PendingChange, autoscaleInputProblem, upgradeAutoscaleInput } from './autoscaler';
+import { Autoscaler, type PendingChange } from './autoscaler';
+import { compileAutoscaleInput } from './autoscale-input';
+import { ensureStreamSearchAttribute } from './own-search-attributes';
 import { ErrorType } from '../errors';
-import { noPayloadProblem } from './message-checks';
+import { noPayloadProblem, rejectPayload } from './message-checks';
 import { reshardWorkflow } from './reshard';
 import { reshardWorkflowId } from './reshard-messages';
 import { boundedInfraRetry, withNonRetryable } from './retry-policies';
@@ -70,10 +73,11 @@ async function reshard(autoscaler: Autoscaler, change: PendingChange): Promise<v
 }
 
 export async function autoscaleWorkflow(stored: AutoscaleWorkflowInput): Promise<AutoscaleResult> {
-  const problem = autoscaleInputProblem(stored);
-  if (problem) throw ApplicationFailure.nonRetryable(problem, ErrorType.Config);
-  const autoscaler = new Autoscaler(upgradeAutoscaleInput(stored));
+  const input = compileAutoscaleInput(stored);
+  if ('problem' in input) throw ApplicationFailure.nonRetryable(input.problem, ErrorType.Config);
+  const autoscaler = new Autoscaler(input);
   const { streamName, maxHistoryEvents, sampleIntervalMs } = autoscaler.options;
+  ensureStreamSearchAttribute(streamName);
   setHandler(autoscaleStatusQuery, (...args: unknown[]) => {
     const bad = noPayloadProblem('status', args);
     if (bad) throw new Error(bad);
@@ -84,6 +88,14 @@ export async function autoscaleWorkflow(stored: AutoscaleWorkflowInput): Promise
     if (bad) log.warn('dropped a malformed signal', { signal: 'stop', problem: bad });
     else autoscaler.stop();
   });
+  setHandler(
+    stopAutoscaleUpdate,
+    () => {
+      autoscaler.stop();
+      return autoscaler.status();
+    },
+    { validator: rejectPayload('stop') },
+  );
 
   while (!autoscaler.stopRequested) {
     if (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= maxHistoryEvents) {

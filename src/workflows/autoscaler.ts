@@ -5,10 +5,11 @@
  * reshard child and waits; everything it carries across continue-as-new is `state`.
  */
 import type { CompiledAutoscaleOptions } from '../config/autoscale-options';
+import { COMPILED_INPUT_VERSION } from '../config/raw-input';
 import type {
   AutoscaleState,
   AutoscaleStatus,
-  AutoscaleWorkflowInput,
+  CompiledAutoscaleWorkflowInput,
   RecordedDecision,
 } from './autoscale-messages';
 import { type LoadSample, toInterval } from './autoscale-load';
@@ -53,7 +54,7 @@ export function autoscaleInputProblem(stored: unknown): string | null {
 }
 
 /** The stored input (`state` absent on the first run), upgraded once at the workflow's entry. */
-export function upgradeAutoscaleInput(stored: AutoscaleWorkflowInput): AutoscaleInput {
+export function upgradeAutoscaleInput(stored: CompiledAutoscaleWorkflowInput): AutoscaleInput {
   const state: AutoscaleState = stored.state
     ? { ...stored.state, run: stored.state.run + 1 }
     : { latest: null, intervals: [], decisions: [], lastChangeAt: null, lagHold: null, run: 1 };
@@ -244,7 +245,7 @@ export class Autoscaler {
   }
 
   /** What the next run starts from. */
-  continued(): AutoscaleWorkflowInput {
-    return { options: this.options, state: this.state };
+  continued(): CompiledAutoscaleWorkflowInput {
+    return { compiled: COMPILED_INPUT_VERSION, options: this.options, state: this.state };
   }
 }

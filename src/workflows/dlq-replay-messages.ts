@@ -2,7 +2,7 @@
  * Query and signal of the DLQ replay workflow, its stable workflow ID and the progress it reports.
  * Shared by the workflow, the `ksp dlq` commands and the Temporal CLI (by name).
  */
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { DlqReplayCounts } from '../dlq/replay-contract';
 import type { ReplayMode } from '../config/replay-options';
 
@@ -38,5 +38,10 @@ export interface DlqReplayResult {
 }
 
 export const dlqReplayProgressQuery = defineQuery<DlqReplayProgress>('progress');
-/** Finish the message in hand, make held messages visible again, and complete. */
+/** Finish the message in hand, make held messages visible again, and complete. Prefer the Update. */
 export const stopDlqReplaySignal = defineSignal<[]>('stop');
+/**
+ * The same stop as an Update (`temporal workflow update execute --name stop`): answers the
+ * progress it leaves, state "stopping"; a payload is rejected by its validator, never in history.
+ */
+export const stopDlqReplayUpdate = defineUpdate<DlqReplayProgress, []>('stop');

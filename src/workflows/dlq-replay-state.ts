@@ -4,7 +4,8 @@
  * it waits for failed messages to come back, how much the next call may take, what the counts,
  * held receipt handles and last error become after each call, and the progress it reports.
  */
-import type { CompiledDlqReplayOptions } from '../config/replay-options';
+import type { CompiledDlqReplayOptions, DlqReplayOptions } from '../config/replay-options';
+import { COMPILED_INPUT_VERSION, type CompiledMark } from '../config/raw-input';
 import {
   type DlqReplayCounts,
   type HeldMessage,
@@ -33,11 +34,17 @@ export interface DlqReplayState {
   run: number;
 }
 
-/** The workflow's input as histories hold it: `state` absent on a first run. */
-export interface DlqReplayWorkflowInput {
+/** Compiled options as continued runs and older releases hold them: `state` absent on a first run. */
+export interface CompiledDlqReplayWorkflowInput extends CompiledMark {
   options: CompiledDlqReplayOptions;
   state?: DlqReplayState;
 }
+
+/**
+ * What the replay workflow takes: the options as in `ksp dlq replay --config` (what
+ * `temporal workflow start` and `ksp dlq replay` pass), or compiled ones (src/config/raw-input.ts).
+ */
+export type DlqReplayWorkflowInput = { options: DlqReplayOptions } | CompiledDlqReplayWorkflowInput;
 
 /** The input every field filled in: a first run gets a fresh state, a continued one its next run. */
 export interface ReplayInput {
@@ -87,7 +94,7 @@ export function replayInputProblem(stored: unknown): string | null {
 }
 
 /** The stored input upgraded once at the workflow's entry; `nowIso` starts a first run. */
-export function upgradeReplayInput(stored: DlqReplayWorkflowInput, nowIso: string): ReplayInput {
+export function upgradeReplayInput(stored: CompiledDlqReplayWorkflowInput, nowIso: string): ReplayInput {
   const state: DlqReplayState = stored.state
     ? { ...stored.state, run: stored.state.run + 1 }
     : {
@@ -221,7 +228,7 @@ export class ReplayState {
   }
 
   /** What the next run starts from. */
-  continued(): DlqReplayWorkflowInput {
-    return { options: this.options, state: this.state };
+  continued(): CompiledDlqReplayWorkflowInput {
+    return { compiled: COMPILED_INPUT_VERSION, options: this.options, state: this.state };
   }
 }

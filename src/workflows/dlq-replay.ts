@@ -25,16 +25,12 @@ import {
   type DlqReplayResult,
   dlqReplayProgressQuery,
   stopDlqReplaySignal,
+  stopDlqReplayUpdate,
 } from './dlq-replay-messages';
-import {
-  type DlqReplayWorkflowInput,
-  type ReplayStep,
-  ReplayState,
-  replayInputProblem,
-  upgradeReplayInput,
-} from './dlq-replay-state';
+import { type DlqReplayWorkflowInput, type ReplayStep, ReplayState } from './dlq-replay-state';
+import { compileReplayInput } from './dlq-replay-input';
 import { ErrorType } from '../errors';
-import { noPayloadProblem } from './message-checks';
+import { noPayloadProblem, rejectPayload } from './message-checks';
 import { INFRA_RETRY, boundedInfraRetry } from './retry-policies';
 
 export { MAX_HELD_MESSAGES } from './dlq-replay-state';
@@ -69,9 +65,9 @@ async function releaseHeld(replay: ReplayState): Promise<void> {
 const nowIso = (): string => new Date().toISOString();
 
 export async function dlqReplayWorkflow(stored: DlqReplayWorkflowInput): Promise<DlqReplayResult> {
-  const problem = replayInputProblem(stored);
-  if (problem) throw ApplicationFailure.nonRetryable(problem, ErrorType.Config);
-  const replay = new ReplayState(upgradeReplayInput(stored, nowIso()));
+  const input = compileReplayInput(stored, nowIso());
+  if ('problem' in input) throw ApplicationFailure.nonRetryable(input.problem, ErrorType.Config);
+  const replay = new ReplayState(input);
   const { options } = replay;
   const { replayDlqBatch } = proxyActivities<DlqReplayActivities>({
     // One call works for reportInterval, plus the message in hand and a long poll.
@@ -82,6 +78,10 @@ export async function dlqReplayWorkflow(stored: DlqReplayWorkflowInput): Promise
     retry: INFRA_RETRY,
   });
   let inFlight: CancellationScope | null = null;
+  const stop = (): void => {
+    replay.stop();
+    inFlight?.cancel(); // the activity finishes the message in hand and returns its counts
+  };
   setHandler(dlqReplayProgressQuery, (...args: unknown[]) => {
     const bad = noPayloadProblem('progress', args);
     if (bad) throw new Error(bad);
@@ -93,9 +93,19 @@ export async function dlqReplayWorkflow(stored: DlqReplayWorkflowInput): Promise
       log.warn('dropped a malformed signal', { signal: 'stop', problem: bad });
       return;
     }
-    replay.stop();
-    inFlight?.cancel(); // the activity finishes the message in hand and returns its counts
+    stop();
   });
+  // The Update stops after the call in flight (it returns within reportInterval) rather than
+  // cancelling it: an Update answered in the same task as an activity cancellation never
+  // completes on the time-skipping test server. The signal still cancels at once.
+  setHandler(
+    stopDlqReplayUpdate,
+    () => {
+      replay.stop();
+      return replay.progress(Date.now());
+    },
+    { validator: rejectPayload('stop') },
+  );
 
   /** One replay call, which a stop cancels; false when it failed for good. */
   const replayBatch = async ({ maxMessages, idleWaitMs }: Extract<ReplayStep, { kind: 'replay' }>) => {

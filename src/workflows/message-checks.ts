@@ -57,3 +57,14 @@ export function shapeProblem(
   }
   return null;
 }
+
+/**
+ * An Update validator for a message that takes no input: throws (rejecting the Update before it
+ * enters history) with {@link noPayloadProblem}'s message.
+ */
+export function rejectPayload(name: string): (...args: unknown[]) => void {
+  return (...args: unknown[]) => {
+    const bad = noPayloadProblem(name, args);
+    if (bad) throw new Error(bad);
+  };
+}

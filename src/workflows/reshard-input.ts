@@ -3,6 +3,7 @@
  * `maxShards` and `requestedBy` optional), checked and upgraded once at the workflow's entry to
  * the shape its body uses. Pure: no Temporal import.
  */
+import { closestName } from '../config/checks';
 import type { ReshardMethod, ReshardRequest, ReshardWorkflowInput } from './reshard-messages';
 
 /** Default upper bound on the shard count where the input names none. */
@@ -32,6 +33,8 @@ function requestProblem(request: unknown): string | null {
     case 'count':
       if (typeof request.targetShardCount !== 'number')
         return `request.targetShardCount ${shown(request.targetShardCount)} is not a number of shards`;
+      if (!Number.isInteger(request.targetShardCount) || request.targetShardCount < 1)
+        return `request.targetShardCount ${shown(request.targetShardCount)} is not a whole number of shards of at least 1`;
       if (request.allowMultipleSteps !== undefined && typeof request.allowMultipleSteps !== 'boolean')
         return `request.allowMultipleSteps ${shown(request.allowMultipleSteps)} is not true or false`;
       return null;
@@ -51,10 +54,37 @@ function requestProblem(request: unknown): string | null {
   }
 }
 
-/** What is wrong with a reshard workflow input, naming the field and the fix; null when fine. */
+const INPUT_FIELDS = ['streamName', 'request', 'method', 'maxShards', 'requestedBy'];
+const REQUEST_FIELDS: Record<string, readonly string[]> = {
+  count: ['kind', 'targetShardCount', 'allowMultipleSteps'],
+  split: ['kind', 'shardId', 'newStartingHashKey'],
+  merge: ['kind', 'shardIds'],
+};
+
+/** A field the input does not know (a typo would otherwise be ignored), named with the fix. */
+function unknownField(
+  value: Record<string, unknown>,
+  known: readonly string[],
+  prefix: string,
+): string | null {
+  for (const key of Object.keys(value)) {
+    if (known.includes(key)) continue;
+    const near = closestName(key, known);
+    return `${prefix}${key} is not a reshard input field: ${near ? `did you mean ${prefix}${near}?` : `use ${known.map((k) => prefix + k).join(', ')}`}`;
+  }
+  return null;
+}
+
+/**
+ * What is wrong with a reshard workflow input, naming the field and the fix; null when fine. The
+ * input has one form: what `ksp reshard` and `temporal workflow start --input` both pass, e.g.
+ * {"streamName": "orders", "request": {"kind": "count", "targetShardCount": 4}}.
+ */
 export function reshardInputProblem(input: unknown): string | null {
   if (!isRecord(input))
-    return `the reshard input ${shown(input)} is not an object with streamName and request`;
+    return `the reshard input ${shown(input)} is not an object with streamName and request, e.g. {"streamName": "orders", "request": {"kind": "count", "targetShardCount": 4}}`;
+  const unknown = unknownField(input, INPUT_FIELDS, '');
+  if (unknown) return unknown;
   if (typeof input.streamName !== 'string' || input.streamName === '')
     return `streamName ${shown(input.streamName)} is not a stream name`;
   if (input.method !== undefined && !METHODS.includes(input.method as string))
@@ -66,7 +96,10 @@ export function reshardInputProblem(input: unknown): string | null {
     return `maxShards ${shown(input.maxShards)} is not a whole number of at least 1`;
   if (input.requestedBy !== undefined && typeof input.requestedBy !== 'string')
     return `requestedBy ${shown(input.requestedBy)} is not a string`;
-  return requestProblem(input.request);
+  const problem = requestProblem(input.request);
+  if (problem) return problem;
+  const request = input.request as Record<string, unknown>;
+  return unknownField(request, REQUEST_FIELDS[request.kind as string] ?? [], 'request.');
 }
 
 /** The stored input, its optional fields given their defaults (call after `reshardInputProblem`). */

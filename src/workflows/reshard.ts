@@ -26,6 +26,8 @@ import {
 import { reshardInputProblem, upgradeReshardInput } from './reshard-input';
 import { ReshardRun } from './reshard-run';
 import { noPayloadProblem } from './message-checks';
+import { ensureStreamSearchAttribute } from './own-search-attributes';
+import { ErrorType } from '../errors';
 import { INFRA_RETRY, boundedInfraRetry, withNonRetryable } from './retry-policies';
 
 export type { ReshardResult, ReshardWorkflowInput } from './reshard-messages';
@@ -57,9 +59,10 @@ function refused(message: string, limit: string): ApplicationFailure {
 
 export async function reshardWorkflow(stored: ReshardWorkflowInput): Promise<ReshardResult> {
   const problem = reshardInputProblem(stored);
-  if (problem) throw refused(problem, 'input');
+  if (problem) throw ApplicationFailure.nonRetryable(problem, ErrorType.Config);
   const input = upgradeReshardInput(stored);
   const { streamName } = input;
+  ensureStreamSearchAttribute(streamName);
   const streamId = streamWorkflowId(streamName);
   const run = new ReshardRun(input, Date.now());
   setHandler(reshardProgressQuery, (...args: unknown[]) => {

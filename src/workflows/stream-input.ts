@@ -7,7 +7,20 @@
  */
 import { DEFAULT_REDISCOVER_MS } from '../constants';
 import { ConfigError } from '../errors';
-import type { CompiledStreamOptions } from '../config/stream-options';
+import { checkDuration } from '../config/checks';
+import { STREAM_CONFIG } from '../config/config-schema';
+import {
+  COMPILED_INPUT_VERSION,
+  type CompiledMark,
+  compileRaw,
+  inputForm,
+  prefixed,
+} from '../config/raw-input';
+import {
+  type CompiledStreamOptions,
+  type StreamProcessorOptions,
+  compileStreamOptions,
+} from '../config/stream-options';
 import { type StoredStreamOptions, upgradeCompiledOptions } from '../config/stored-options';
 import { parseLedgerEntry, parseShardStatus } from './stream-payloads';
 import { asIdentity } from './stream-identity';
@@ -24,8 +37,21 @@ export type StoredStreamState = Omit<StreamStateData, 'reshards' | 'awaitedChild
   pauseReason: unknown;
 };
 
-/** What a client passes to start the stream workflow, or what an older run stored. */
-export interface StreamWorkflowInput {
+/**
+ * What a user (`temporal workflow start`) or `ksp start` passes: the options as in a --config
+ * file, wrapped (the bare options object is taken too) (src/config/raw-input.ts says how raw and compiled inputs are told apart).
+ */
+export interface RawStreamWorkflowInput {
+  options: StreamProcessorOptions;
+  /** How often to look for shards created outside ksp, e.g. "5m". @default 5m */
+  rediscoverInterval?: string;
+}
+
+/** What the stream workflow takes: raw options, or compiled ones (continue-as-new, older releases). */
+export type StreamWorkflowInput = RawStreamWorkflowInput | CompiledStreamWorkflowInput;
+
+/** Compiled options, as a continued run or an older release stored them. */
+export interface CompiledStreamWorkflowInput extends CompiledMark {
   options: StoredStreamOptions;
   /** How often to look for shards created outside ksp. @default 5 minutes */
   rediscoverIntervalMs?: number;
@@ -83,9 +109,9 @@ function requireTypes(o: Fields, prefix: string, types: Record<string, string>):
  * wrong one fails the run with a ConfigError naming the field instead of failing its workflow
  * task forever. The values themselves were checked when the options were compiled.
  */
-export function checkStreamInput(raw: unknown): StreamWorkflowInput {
+export function checkStreamInput(raw: unknown): CompiledStreamWorkflowInput {
   const fix =
-    'start the stream with `ksp start`, or pass {"options": <options compiled by compileStreamOptions>}';
+    'start the stream with `ksp start`, or pass the options as in a --config file, e.g. {"options": {"streamName": "orders", "dlqQueueUrl": "https://…"}} (no …Ms fields)';
   const input = object(raw, 'input', fix);
   const options = object(input.options, 'options', fix);
   requireTypes(options, 'options.', {
@@ -116,13 +142,46 @@ export function checkStreamInput(raw: unknown): StreamWorkflowInput {
   if (input.state !== undefined) {
     object(object(input.state, 'state', fix).shards, 'state.shards', fix);
   }
-  return raw as StreamWorkflowInput;
+  return raw as CompiledStreamWorkflowInput;
 }
 
-export function upgradeStreamInput(stored: StreamWorkflowInput): UpgradedStreamInput {
+export function upgradeStreamInput(stored: CompiledStreamWorkflowInput): UpgradedStreamInput {
   return {
     options: upgradeCompiledOptions(stored.options),
     rediscoverIntervalMs: stored.rediscoverIntervalMs ?? DEFAULT_REDISCOVER_MS,
     state: stored.state ? upgradeState(stored.state) : null,
   };
+}
+
+const STREAM_INPUT = {
+  what: 'a stream workflow input',
+  compiledKey: 'maxPollWaitMs',
+  extraKeys: ['rediscoverInterval'],
+  example: '{"options": {"streamName": "orders", "dlqQueueUrl": "https://…"}}',
+} as const;
+
+/**
+ * Any stream workflow input — raw (as in a --config file) or compiled — in its current shape: raw
+ * options compiled and checked exactly as `ksp start` does, at workflow time `now`; compiled ones
+ * checked for shape and upgraded; marked compiled, so a continued run carries it on as it is.
+ * Throws a ConfigError naming the field's path in the input.
+ */
+export function compileStreamInput(input: unknown, now: Date): UpgradedStreamInput & CompiledMark {
+  const form = inputForm(input, STREAM_INPUT);
+  if (form.form === 'compiled') {
+    return { compiled: COMPILED_INPUT_VERSION, ...upgradeStreamInput(checkStreamInput(input)) };
+  }
+  const options = compileRaw(form, STREAM_CONFIG, (o: StreamProcessorOptions) =>
+    compileStreamOptions(o, now),
+  );
+  const every = form.extra.rediscoverInterval;
+  let rediscoverIntervalMs = DEFAULT_REDISCOVER_MS;
+  if (every !== undefined) {
+    try {
+      rediscoverIntervalMs = checkDuration('rediscoverInterval', every, 1_000, 24 * 3_600_000);
+    } catch (err) {
+      throw err instanceof ConfigError ? prefixed(err, '') : err;
+    }
+  }
+  return { compiled: COMPILED_INPUT_VERSION, options, rediscoverIntervalMs, state: null };
 }

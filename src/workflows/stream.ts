@@ -22,7 +22,8 @@ import type { createActivities } from '../activities';
 import { shardWorkflowId } from '../constants';
 import { ConfigError, ErrorType } from '../errors';
 import { INFRA_RETRY } from './retry-policies';
-import { type StreamWorkflowInput, checkStreamInput, upgradeStreamInput } from './stream-input';
+import { type StreamWorkflowInput, compileStreamInput } from './stream-input';
+import { ensureStreamSearchAttribute } from './own-search-attributes';
 import {
   type Parsed,
   parseLedgerEntry,
@@ -125,10 +126,10 @@ function handleMessages(stream: StreamState): void {
   });
 }
 
-/** The input in its current shape; a malformed one fails the run, naming the field. */
-function streamInput(stored: unknown): ReturnType<typeof upgradeStreamInput> {
+/** The input (raw or compiled) in its current shape; a bad one fails the run, naming the field. */
+function streamInput(stored: unknown): ReturnType<typeof compileStreamInput> {
   try {
-    return upgradeStreamInput(checkStreamInput(stored));
+    return compileStreamInput(stored, new Date());
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     throw ApplicationFailure.nonRetryable(`streamWorkflow input: ${err.message}`, ErrorType.Config);
@@ -138,6 +139,7 @@ function streamInput(stored: unknown): ReturnType<typeof upgradeStreamInput> {
 export async function streamWorkflow(stored: StreamWorkflowInput): Promise<StreamWorkflowResult> {
   const input = streamInput(stored);
   const { options } = input;
+  ensureStreamSearchAttribute(options.streamName);
   const stream = new StreamState(options.streamName, input.state);
   handleMessages(stream);
   const shouldContinueAsNew = (): boolean =>

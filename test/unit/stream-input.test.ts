@@ -10,7 +10,7 @@ import { DEFAULT_REDISCOVER_MS } from '../../src/constants';
 import { upgradeCompiledOptions } from '../../src/config/stored-options';
 import {
   type StoredStreamState,
-  type StreamWorkflowInput,
+  type CompiledStreamWorkflowInput,
   checkStreamInput,
   upgradeStreamInput,
 } from '../../src/workflows/stream-input';
@@ -20,12 +20,12 @@ import { testOptions } from '../helpers/fake-batches';
 import { ledgerEntry, shardStatus } from '../helpers/stream-fixtures';
 
 /** The input the first event of a recorded history carries. */
-function recordedInput(file: string): StreamWorkflowInput {
+function recordedInput(file: string): CompiledStreamWorkflowInput {
   const bytes = readFileSync(path.join(__dirname, '..', 'fixtures', 'histories', file));
   const first = temporal.api.history.v1.History.decode(bytes).events?.[0];
   const payload = first?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0]?.data;
   if (!payload) throw new Error(`${file} has no workflow input`);
-  return JSON.parse(Buffer.from(payload).toString('utf8')) as StreamWorkflowInput;
+  return JSON.parse(Buffer.from(payload).toString('utf8')) as CompiledStreamWorkflowInput;
 }
 
 test('options stored before the failure policy and the batching window get their defaults', () => {

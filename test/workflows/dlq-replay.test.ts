@@ -293,7 +293,7 @@ describe('dlqReplayWorkflow, activities scripted', () => {
     }
   });
 
-  it('fails at once, naming the field, when started by name with options it did not compile', async () => {
+  it('fails at once, naming the field, when started by name with a bad raw option', async () => {
     await withScriptedWorker(
       () => batch(),
       async (tq, script) => {
@@ -301,7 +301,7 @@ describe('dlqReplayWorkflow, activities scripted', () => {
         const handle = await env.client.workflow.start('dlqReplayWorkflow', {
           taskQueue: tq,
           workflowId: `dlq-replay-${tq}`,
-          args: [{ options: { queueUrl: DLQ, emptyGracePeriod: '20s' } }],
+          args: [{ options: { queueUrl: DLQ, emptyGracePeriod: 20 } }],
         });
         const error: unknown = await handle.result().catch((e: unknown) => e);
         // Assess
@@ -309,7 +309,7 @@ describe('dlqReplayWorkflow, activities scripted', () => {
         expect((error as WorkflowFailedError).cause).toMatchObject({
           type: 'KspConfigError',
           message:
-            'options.mode is missing, not string: start the replay with `ksp dlq replay`, which compiles the options (durations in ms, every field present)',
+            'options.emptyGracePeriod: 20 is a bare number: in a workflow input a duration is a string with a unit, e.g. "20s" or "20ms"',
         });
         expect(script.calls).toEqual([]);
         expect(await failedWorkflowTasks(handle)).toEqual([]);

@@ -189,8 +189,9 @@ test('a start input of the wrong shape fails the run at once, naming the field, 
     );
     expect(failure).toBeInstanceOf(ApplicationFailure);
     expect((failure as ApplicationFailure).type).toBe(ErrorType.Config);
+    // Raw options (as in --config) are compiled by the workflow: records would be lost without a DLQ.
     expect((failure as ApplicationFailure).message).toContain(
-      'streamWorkflow input: options.batchSize: must be a number',
+      'streamWorkflow input: options.dlqQueueUrl: is missing while retry.maximumAttempts is 3',
     );
   });
 });

@@ -143,7 +143,8 @@ export async function autoscaleCommand(ctx: CliContext, argv: string[]): Promise
   const flags = autoscaleOptionsFromFlags(argv);
   if (flags.mode === 'start') {
     const options = compileFromCli(() => compileAutoscaleOptions(flags.options), flags.origin);
-    const handle = await startAutoscale(await ctx.temporal(), ctx.temporalConfig().taskQueue, options);
+    // The options as written, checked above for a fast error; the workflow compiles them itself.
+    const handle = await startAutoscale(await ctx.temporal(), ctx.temporalConfig().taskQueue, flags.options);
     if (flags.json) {
       console.log(JSON.stringify({ workflowId: handle.workflowId, options }, null, 2));
       return;
@@ -161,9 +162,9 @@ export async function autoscaleCommand(ctx: CliContext, argv: string[]): Promise
     console.log(flags.json ? JSON.stringify(status, null, 2) : formatAutoscaleStatus(status));
     return;
   }
-  await stopAutoscale(client, flags.streamName);
+  const stopping = (await stopAutoscale(client, flags.streamName)) ?? status;
   await autoscaleHandle(client, flags.streamName).result();
-  const decisions = status.decisions.reduce((n, d) => n + d.count, 0);
+  const decisions = stopping.decisions.reduce((n, d) => n + d.count, 0);
   console.log(
     flags.json
       ? JSON.stringify({ streamName: flags.streamName, stopped: true, decisions }, null, 2)

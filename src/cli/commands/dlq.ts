@@ -1,14 +1,16 @@
 /** `ksp dlq peek | replay | status | stop`: look at a dead-letter queue and replay it under control. */
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { dlqReplayHandle, peekDlq, startDlqReplay, validateReplayTargets } from '../../client/dlq-control';
+import {
+  dlqReplayHandle,
+  peekDlq,
+  startDlqReplay,
+  stopDlqReplay,
+  validateReplayTargets,
+} from '../../client/dlq-control';
 import { closestName } from '../../config/checks';
 import { formatDlqPeek } from '../../dlq/describe';
 import { compileDlqReplayOptions } from '../../config/replay-options';
-import {
-  type DlqReplayResult,
-  dlqReplayProgressQuery,
-  stopDlqReplaySignal,
-} from '../../workflows/dlq-replay-messages';
+import { type DlqReplayResult, dlqReplayProgressQuery } from '../../workflows/dlq-replay-messages';
 import { REPLAY_CONFIG, readConfigFile } from '../config-file';
 import type { CliContext } from '../context';
 import { compileFromCli } from '../flag-errors';
@@ -117,7 +119,8 @@ async function replay(ctx: CliContext, argv: string[]): Promise<void> {
   const depth = await validateReplayTargets({ sqs: ctx.sqs(), kinesis: ctx.kinesis() }, options);
   const client = await ctx.temporal();
   const startedAt = Date.now();
-  const handle = await startDlqReplay(client, ctx.temporalConfig().taskQueue, options);
+  // The options as written, checked above for a fast error; the workflow compiles them itself.
+  const handle = await startDlqReplay(client, ctx.temporalConfig().taskQueue, flags.options);
   const total = options.maxMessages === null ? depth.visible : Math.min(options.maxMessages, depth.visible);
   const started = `${options.dryRun ? 'dry run of' : 'replaying'} ${options.queueUrl} (${depth.visible} visible, ${depth.inFlight} in flight), mode ${options.mode}: workflow ${handle.workflowId}`;
   if (flags.detach) {
@@ -167,14 +170,16 @@ async function stop(ctx: CliContext, argv: string[]): Promise<void> {
   });
   const queueUrl = requireQueue('stop', positionals);
   const handle = dlqReplayHandle(await ctx.temporal(), queueUrl);
+  let progress;
   try {
-    await handle.signal(stopDlqReplaySignal);
+    progress = await stopDlqReplay(handle);
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) throw new UsageError(`no replay of ${queueUrl} is running`);
     throw err;
   }
-  const sent = `stop sent to the replay of ${queueUrl}: it finishes the message in hand and ends`;
-  const ack = { queueUrl, workflowId: handle.workflowId, sent: 'stop' };
+  const counts = progress ? ` (${formatReplayCounts(progress)})` : '';
+  const sent = `stop sent to the replay of ${queueUrl}: it finishes the message in hand and ends${counts}`;
+  const ack = { queueUrl, workflowId: handle.workflowId, sent: 'stop', ...(progress ? { progress } : {}) };
   if (!values.wait) {
     console.log(values.json ? JSON.stringify(ack, null, 2) : sent);
     return;

@@ -149,7 +149,11 @@ export async function startCommand(ctx: CliContext, argv: string[]): Promise<voi
   }
   const refused = reset ? null : await recordedIdentityProblem(client, options.streamName, target.identity);
   if (refused !== null) throw new TargetError(refused);
-  const { handle, alreadyRunning } = await startStream(client, ctx.temporalConfig().taskQueue, { options });
+  // The options as written, checked above for a fast error: the workflow compiles them itself,
+  // exactly as for `temporal workflow start --input '{"options": …}'`.
+  const { handle, alreadyRunning } = await startStream(client, ctx.temporalConfig().taskQueue, {
+    options: flags.options,
+  });
   if (flags.json) {
     const result = {
       streamName: options.streamName,
