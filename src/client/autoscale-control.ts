@@ -5,6 +5,7 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { CompiledAutoscaleOptions } from '../config/autoscale-options';
 import type { autoscaleWorkflow } from '../workflows/autoscale';
+import { autoscaleStartMetadata } from '../workflows/start-details';
 import {
   type AutoscaleStatus,
   autoscaleStatusQuery,
@@ -26,7 +27,7 @@ export async function startAutoscale(
   return startExclusive<typeof autoscaleWorkflow>(
     client,
     'autoscaleWorkflow',
-    { workflowId, taskQueue, streamName, args: [{ options }] },
+    { workflowId, taskQueue, streamName, args: [{ options }], ...autoscaleStartMetadata(options) },
     async () =>
       `stream "${streamName}" is already autoscaled (workflow ${workflowId}); to change its options stop it first (\`ksp autoscale ${streamName} --stop\`)`,
   );

@@ -18,6 +18,7 @@ import { priorTries } from '../dlq/requeue';
 import type { CompiledDlqReplayOptions } from '../config/replay-options';
 import type { DlqReplayWorkflowInput } from '../workflows/dlq-replay';
 import { type DlqReplayResult, dlqReplayWorkflowId } from '../workflows/dlq-replay-messages';
+import { dlqReplayStartMetadata } from '../workflows/start-details';
 import { TargetError } from './stream-control';
 
 /** How long peeked messages stay hidden while the listing is collected (then made visible again). */
@@ -154,6 +155,7 @@ export async function startDlqReplay(
       args: [{ options }],
       workflowIdConflictPolicy: 'FAIL',
       workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+      ...dlqReplayStartMetadata(options, taskQueue),
     });
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) {

@@ -18,6 +18,8 @@ import {
   streamStatusQuery,
 } from '../workflows/stream-messages';
 import { KSP_STREAM } from '../workflows/search-attributes';
+import { streamStartMetadata } from '../workflows/start-details';
+import { upgradeCompiledOptions } from '../config/stored-options';
 import type { StreamWorkflowInput, StreamWorkflowResult } from '../workflows/stream';
 import { type ShardOutage, shardOutage } from './shard-outage';
 
@@ -133,6 +135,7 @@ export async function startStream(
     args: [input],
     workflowIdConflictPolicy: 'USE_EXISTING',
     typedSearchAttributes: [{ key: KSP_STREAM, value: input.options.streamName }],
+    ...streamStartMetadata(upgradeCompiledOptions(input.options), taskQueue),
   });
   return { handle, alreadyRunning };
 }

@@ -13,6 +13,7 @@ import { type Env, type TemporalFlags, readAwsConfig, readInt, readTemporalConfi
 import { ConfigError } from '../errors';
 import { loadHandler } from '../handler/loader';
 import { temporalUnreachable } from '../client/temporal-client';
+import { checkSearchAttributes } from './search-attribute-check';
 import { connectNative } from './temporal-connection';
 import { installTelemetry, readTelemetryConfig } from './telemetry';
 import { createKspWorker } from './worker';
@@ -67,6 +68,11 @@ export async function runWorker(env: Env, flags: TemporalFlags = {}): Promise<vo
     throw temporalUnreachable(temporal, err);
   });
   try {
+    // Refuses to start when a search attribute ksp sets is not registered (search-attribute-check.ts).
+    const warn = (message: string): void => {
+      telemetry.logger.warn(message);
+    };
+    await checkSearchAttributes(connection.operatorService, temporal.namespace, warn);
     const worker = await createKspWorker({
       connection,
       namespace: temporal.namespace,
@@ -98,7 +104,8 @@ if (require.main === module) {
   runWorker(process.env).catch((err: unknown) => {
     console.error(
       err instanceof ConfigError ||
-        (err instanceof Error && /^(HandlerLoadError|TemporalUnreachable)$/.test(err.name))
+        (err instanceof Error &&
+          /^(HandlerLoadError|TemporalUnreachable|SearchAttributesMissing)$/.test(err.name))
         ? `ksp worker: ${err.message}`
         : err,
     );

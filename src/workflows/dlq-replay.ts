@@ -34,6 +34,7 @@ import {
   upgradeReplayInput,
 } from './dlq-replay-state';
 import { ErrorType } from '../errors';
+import { ReplayDetails, replayCallSummary } from './dlq-replay-details';
 import { noPayloadProblem } from './message-checks';
 import { INFRA_RETRY, boundedInfraRetry } from './retry-policies';
 
@@ -102,7 +103,9 @@ export async function dlqReplayWorkflow(stored: DlqReplayWorkflowInput): Promise
     const scope = new CancellationScope();
     inFlight = scope;
     try {
-      replay.record(await scope.run(() => replayDlqBatch({ options, maxMessages, idleWaitMs })), nowIso());
+      const summary = replayCallSummary(options, maxMessages, replay.progress(Date.now()));
+      const call = { options, maxMessages, idleWaitMs };
+      replay.record(await scope.run(() => replayDlqBatch.executeWithOptions({ summary }, [call])), nowIso());
       return true;
     } catch (err) {
       if (isCancellation(err)) {
@@ -119,8 +122,10 @@ export async function dlqReplayWorkflow(stored: DlqReplayWorkflowInput): Promise
   };
 
   let end: DlqReplayEnd | null = null;
+  const details = new ReplayDetails(); // Web UI Current Details (dlq-replay-details.ts)
   try {
     for (let going = true; going && end === null; ) {
+      details.refresh(replay.progress(Date.now()));
       const historyFull =
         workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= options.maxHistoryEvents;
       const step = replay.next(Date.now(), historyFull);
@@ -143,6 +148,7 @@ export async function dlqReplayWorkflow(stored: DlqReplayWorkflowInput): Promise
     await releaseHeld(replay);
   });
   const outcome = replay.finish(end);
+  details.refresh(replay.progress(Date.now()));
   if (!('end' in outcome)) throw ApplicationFailure.nonRetryable(outcome.message, outcome.type);
   return { end: outcome.end, progress: replay.progress(Date.now()) };
 }

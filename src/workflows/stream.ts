@@ -30,6 +30,7 @@ import {
   parseShardEnded,
   parseShardStatus,
 } from './stream-payloads';
+import { StreamDetails } from './stream-details';
 import { type ShardToStart, StreamState, type StreamWorkflowResult } from './stream-state';
 import { pauseShardSignal, resumeShardSignal, stopShardSignal } from './shard-messages';
 import {
@@ -137,6 +138,11 @@ export async function streamWorkflow(stored: StreamWorkflowInput): Promise<Strea
   const { options } = input;
   const stream = new StreamState(options.streamName, input.state);
   handleMessages(stream);
+  // Web UI Current Details (no history event): set each turn and whenever a message changed the state.
+  const details = new StreamDetails(() => ({
+    status: stream.status(Date.now()),
+    pauseReason: stream.pauseReason,
+  }));
   const shouldContinueAsNew = (): boolean =>
     workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= options.maxHistoryEvents;
 
@@ -155,6 +161,7 @@ export async function streamWorkflow(stored: StreamWorkflowInput): Promise<Strea
   };
 
   for (;;) {
+    details.refresh();
     if (stream.needDiscovery && !stream.stopRequested) {
       stream.beginDiscovery();
       const { shards } = await describeStream({ streamName: options.streamName });
@@ -181,7 +188,8 @@ export async function streamWorkflow(stored: StreamWorkflowInput): Promise<Strea
       await continueAsNew<typeof streamWorkflow>({ ...input, state: stream.snapshot() });
     }
     const signalled = await condition(
-      () => stream.needDiscovery || shouldContinueAsNew() || stream.drained,
+      // Evaluated after every message: the one place that sees each change while the loop waits.
+      () => (details.refresh(), stream.needDiscovery || shouldContinueAsNew() || stream.drained),
       stream.nextWakeMs(input.rediscoverIntervalMs),
     );
     if (!signalled) stream.requestDiscovery();

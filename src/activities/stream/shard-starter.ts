@@ -12,6 +12,7 @@ import type { ShardStatus } from '../../workflows/shard-messages';
 import type { ShardWorkflowInput, ShardWorkflowResult } from '../../workflows/shard';
 import { initialShardState, type ShardState } from '../../workflows/shard-state';
 import { KSP_SHARD_ID, KSP_STREAM } from '../../workflows/search-attributes';
+import { shardStartMetadata } from '../../workflows/start-details';
 
 export interface StartShardInput {
   streamName: string;
@@ -30,6 +31,8 @@ export interface StartShardResult {
 export interface ShardStarterDeps {
   client(): Client;
   taskQueue(): string;
+  /** The handler this worker loaded, named in the shard's Web UI details. @default 'unknown' */
+  handlerName?: string;
 }
 
 /** State for a new run that continues where a closed run stopped. */
@@ -84,9 +87,16 @@ export function createShardStarter(deps: ShardStarterDeps) {
           ? { state: { ...initialShardState(), paused: true, pauseReason: input.pauseReason } }
           : {}),
     };
+    const taskQueue = deps.taskQueue();
     await client.workflow.start('shardWorkflow', {
       workflowId,
-      taskQueue: deps.taskQueue(),
+      taskQueue,
+      ...shardStartMetadata({
+        ...input,
+        handlerName: deps.handlerName ?? 'unknown',
+        taskQueue,
+        resumed: prior !== null,
+      }),
       args: [args],
       workflowIdConflictPolicy: 'USE_EXISTING',
       typedSearchAttributes: [
