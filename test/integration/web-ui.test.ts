@@ -225,11 +225,26 @@ test('a lagging shard is found by KspMillisBehind with the temporal CLI and the 
   expect(activitySummaries[0]).toBe(`processBatch ${SLOW} from TRIM_HORIZON, ≤5 records`);
   expect(activitySummaries[1]).toMatch(new RegExp(`^processBatch ${SLOW} after \\d+, ≤5 records$`));
 
-  // The stream's own page: summary and current details.
+  // The stream's own page: summary, and current details naming the most lagging shard.
+  const streamId = `ksp:${target.streamName}`;
   const streamDescribed = await uiGet<{
     executionConfig?: { userMetadata?: { summary?: JsonPayload } };
-  }>(`/api/v1/namespaces/default/workflows/${encodeURIComponent(`ksp:${target.streamName}`)}`);
+  }>(`/api/v1/namespaces/default/workflows/${encodeURIComponent(streamId)}`);
   expect(decode(streamDescribed.executionConfig?.userMetadata?.summary)).toContain(
     `Kinesis stream ${target.streamName}`,
   );
+  const streamDetails = await waitFor(
+    async () => {
+      const reply = await uiPost<{ queryResult?: { payloads?: JsonPayload[] } }>(
+        `/api/v1/namespaces/default/workflows/${encodeURIComponent(streamId)}/query/__temporal_workflow_metadata`,
+        { query: { queryType: '__temporal_workflow_metadata' } },
+      );
+      const text =
+        (decode(reply.queryResult?.payloads?.[0]) as { currentDetails?: string }).currentDetails ?? '';
+      if (!text.includes(`**Most behind**: \`${SLOW}\``)) throw new Error(`details: ${text}`);
+      return text;
+    },
+    { timeoutMs: 15_000, intervalMs: 500, what: 'the stream details to name the lagging shard' },
+  );
+  expect(streamDetails).toMatch(/^\*\*running\*\* · 2 shards: 2 running\n/);
 });
