@@ -22,7 +22,7 @@ import {
   reshardWorkflowId,
 } from '../workflows/reshard-messages';
 import { KSP_STREAM } from '../workflows/search-attributes';
-import { type StartMetadata, reshardStartMetadata } from '../workflows/start-details';
+import { type StartMetadata, describeReshardRequest, reshardStartMetadata } from '../workflows/start-details';
 import { TargetError } from './stream-control';
 
 export type ReshardHandle = WorkflowHandle<typeof reshardWorkflow>;
@@ -56,14 +56,7 @@ export async function startExclusive<T extends Workflow>(
 
 /** `4 → 8`, `split shardId-…`, `merge a + b`. */
 export function describeRequest(request: ReshardRequest): string {
-  switch (request.kind) {
-    case 'count':
-      return `to ${request.targetShardCount} shards${request.allowMultipleSteps ? ' (several steps allowed)' : ''}`;
-    case 'split':
-      return `split ${request.shardId}`;
-    case 'merge':
-      return `merge ${request.shardIds[0]} + ${request.shardIds[1]}`;
-  }
+  return describeReshardRequest(request);
 }
 
 async function describeRunningReshard(client: Client, streamName: string): Promise<string> {
@@ -99,7 +92,7 @@ export async function startReshard(
       taskQueue,
       streamName,
       args: [input],
-      ...reshardStartMetadata(streamName, input.request, describeRequest(input.request)),
+      ...reshardStartMetadata(streamName, input.request),
     },
     async () =>
       `a reshard of stream "${streamName}" is already running (workflow ${workflowId}: ${await describeRunningReshard(client, streamName)}); Kinesis reshards one change at a time: wait for it (\`ksp reshard ${streamName} --status\`) or cancel it (\`temporal workflow cancel --workflow-id ${workflowId}\`)`,

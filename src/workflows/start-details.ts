@@ -128,16 +128,30 @@ export function dlqReplayStartMetadata(options: CompiledDlqReplayOptions, taskQu
   };
 }
 
+/** `to 8 shards`, `split shardId-…`, `merge a + b`. */
+export function describeReshardRequest(request: ReshardRequest): string {
+  switch (request.kind) {
+    case 'count':
+      return `to ${request.targetShardCount} shards${request.allowMultipleSteps ? ' (several steps allowed)' : ''}`;
+    case 'split':
+      return `split ${request.shardId}`;
+    case 'merge':
+      return `merge ${request.shardIds[0]} + ${request.shardIds[1]}`;
+  }
+}
+
+/** `requestedBy`: the autoscaler's workflow ID when it asked; null from the ksp client. */
 export function reshardStartMetadata(
   streamName: string,
   request: ReshardRequest,
-  described: string,
+  requestedBy: string | null = null,
 ): StartMetadata {
+  const described = describeReshardRequest(request);
   return {
-    staticSummary: `Reshard Kinesis stream ${streamName}: ${described}`,
+    staticSummary: `Reshard Kinesis stream ${streamName}: ${described}${requestedBy ? ' (autoscaler)' : ''}`,
     staticDetails: [
       `**Stream** ${code(streamName)}`,
-      `**Request**: ${request.kind} — ${described}`,
+      `**Request**: ${described}${requestedBy ? `, asked by ${code(requestedBy)}` : ''}`,
       'One reshard per stream at a time; the stream workflow starts the new shards in lineage order.',
     ].join('\n'),
   };
