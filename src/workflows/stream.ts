@@ -187,11 +187,11 @@ export async function streamWorkflow(stored: StreamWorkflowInput): Promise<Strea
       await condition(allHandlersFinished);
       await continueAsNew<typeof streamWorkflow>({ ...input, state: stream.snapshot() });
     }
-    const signalled = await condition(
+    const signalled = await condition(() => {
       // Evaluated after every message: the one place that sees each change while the loop waits.
-      () => (details.refresh(), stream.needDiscovery || shouldContinueAsNew() || stream.drained),
-      stream.nextWakeMs(input.rediscoverIntervalMs),
-    );
+      details.refresh();
+      return stream.needDiscovery || shouldContinueAsNew() || stream.drained;
+    }, stream.nextWakeMs(input.rediscoverIntervalMs));
     if (!signalled) stream.requestDiscovery();
   }
 

@@ -48,8 +48,13 @@ async function putOn(shardId: string, streamName: string, count: number): Promis
   expect(new Set(out.Records?.map((r) => r.ShardId))).toEqual(new Set([shardId]));
 }
 
-/** `temporal workflow list --query …` with the provisioned binary: the workflow IDs, sorted. */
-async function cliList(query: string): Promise<string[]> {
+interface ListedRow {
+  execution: { workflowId: string };
+  searchAttributes?: { indexedFields?: Record<string, JsonPayload> };
+}
+
+/** `temporal workflow list --query … --output json` with the provisioned binary. */
+async function cliListRows(query: string): Promise<ListedRow[]> {
   const { stdout } = await run(resolveTemporalBin(), [
     'workflow',
     'list',
@@ -62,23 +67,20 @@ async function cliList(query: string): Promise<string[]> {
     '--output',
     'json',
   ]);
-  const rows = JSON.parse(stdout) as { execution: { workflowId: string } }[];
-  return rows.map((r) => r.execution.workflowId).sort();
+  return JSON.parse(stdout) as ListedRow[];
 }
 
-/** Each workflow's KspMillisBehind, for failure messages. */
+/** The workflow IDs the query lists, sorted. */
+async function cliList(query: string): Promise<string[]> {
+  return (await cliListRows(query)).map((r) => r.execution.workflowId).sort();
+}
+
+/** Each listed workflow's KspMillisBehind, for failure messages. */
 async function lagAttributes(query: string): Promise<string> {
-  const { stdout } = await run(resolveTemporalBin(), [
-    'workflow',
-    'list',
-    '--address',
-    suite.stack.temporalAddress ?? '',
-    '--query',
-    query,
-    '--output',
-    'json',
-  ]);
-  return stdout.replace(/\s+/g, ' ').slice(0, 3000);
+  const rows = await cliListRows(query);
+  return JSON.stringify(
+    rows.map((r) => [r.execution.workflowId, decode(r.searchAttributes?.indexedFields?.KspMillisBehind)]),
+  );
 }
 
 /** GET on the Web UI's HTTP API (the ui-server proxies it to the frontend). */
