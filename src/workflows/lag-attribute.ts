@@ -8,8 +8,12 @@
  *   that caught up);
  * - otherwise the value is published when it moves into another bucket (boundaries 1 s, 10 s,
  *   1 min, 5 min, 15 min, 1 h, 6 h, 1 d), or has changed and the last upsert is 10 min old;
- * - and never sooner than 1 min after the previous upsert (except a return to 0).
+ * - and never sooner than 1 min after the previous upsert (except a return to 0). The value
+ *   published is read back from the workflow's own attributes, so it survives continue-as-new;
+ *   the time of the last upsert does not, so a new run may upsert once sooner than that.
  *
+ * A paused, stopped or finished shard polls no more and keeps its last value: combine with
+ * `KspState="running"` to list only shards that are lagging now.
  * So an idle or caught-up shard costs nothing after its first value, a steadily lagging shard at
  * most 6 upserts an hour, and the worst case (lag flipping across a boundary every batch) 2 a
  * minute. A query whose threshold is a bucket boundary (`KspMillisBehind > 300000`) is exact
