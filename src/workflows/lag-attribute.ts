@@ -12,8 +12,8 @@
  *   published is read back from the workflow's own attributes, so it survives continue-as-new;
  *   the time of the last upsert does not, so a new run may upsert once sooner than that.
  *
- * A paused, stopped or finished shard polls no more and keeps its last value: combine with
- * `KspState="running"` to list only shards that are lagging now.
+ * A shard read to its end sets it to 0 (shard-details.ts). A paused or stopped shard polls no
+ * more and keeps its last value: combine with `KspState="running"` to list only shards lagging now.
  * So an idle or caught-up shard costs nothing after its first value, a steadily lagging shard at
  * most 6 upserts an hour, and the worst case (lag flipping across a boundary every batch) 2 a
  * minute. A query whose threshold is a bucket boundary (`KspMillisBehind > 300000`) is exact

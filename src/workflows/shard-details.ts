@@ -88,4 +88,15 @@ export class ShardDetails {
     upsertSearchAttributes([{ key: KSP_MILLIS_BEHIND, value }]);
     this.lastUpsertAtMs = nowMs;
   }
+
+  /**
+   * The shard is read to its end: nothing is behind any more, so a lag it still shows is set to 0
+   * and lag queries stop listing it (a stopped or paused shard keeps its last value: it is behind).
+   */
+  ended(status: ShardStatus, checkpointMovedAt: string | null): void {
+    setCurrentDetails(shardDetailsMarkdown(status, checkpointMovedAt));
+    const current = workflowInfo().typedSearchAttributes.get(KSP_MILLIS_BEHIND);
+    if (current === undefined || current === 0 || !patched(LAG_ATTRIBUTE_PATCH)) return;
+    upsertSearchAttributes([{ key: KSP_MILLIS_BEHIND, value: 0 }]);
+  }
 }

@@ -110,6 +110,7 @@ export async function shardWorkflow(stored: ShardWorkflowInput): Promise<ShardWo
         const ended = shard.endedReport(step.childShardIds);
         if (stream) await stream.signal(shardEndedSignal, ended);
         upsertSearchAttributes([{ key: KSP_STATE, value: 'finished' }]);
+        details.ended(ended.status, shard.checkpointMovedAt);
         gauges.publish('finished', shard.checkpointMovedAt);
         return { reason: 'shard-ended', status: ended.status };
       }

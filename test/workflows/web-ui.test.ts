@@ -53,13 +53,14 @@ function decode(payload: temporal.api.common.v1.IPayload | null | undefined): un
   return payload?.data ? JSON.parse(Buffer.from(payload.data).toString('utf8')) : undefined;
 }
 
-/** The KspMillisBehind values the workflow upserted, with the workflow time of each. */
+/** The KspMillisBehind values the workflow upserted, with the workflow time (ms) of each. */
 function lagUpserts(events: HistoryEvent[]): [number, unknown][] {
   const out: [number, unknown][] = [];
   for (const e of events) {
     const field =
       e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields?.KspMillisBehind;
-    if (field) out.push([Number(e.eventTime?.seconds ?? 0), decode(field)]);
+    const ms = Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);
+    if (field) out.push([ms, decode(field)]);
   }
   return out;
 }
@@ -81,19 +82,20 @@ test('KspMillisBehind follows the bounded-rate rule; each batch activity says wh
       return { events: (await handle.fetchHistory()).events ?? [] };
     },
   );
-  // Assess: poll i runs at 45·i s. 0 at once; 400 ms is 0; 5 s (90 s, a bucket up); 7 s same
-  // bucket; 70 s (180 s); back to 0 at once (225 s); 20 s too soon after (270 s), so at 315 s;
-  // 25 s in the same bucket only after the 10 min refresh (945 s); the shard's end reports 0.
+  // Assess, by the poll each upsert followed (poll i runs at about 45·i s): 0 at once (poll 0);
+  // 400 ms is 0; 5 s at 90 s, a bucket up (poll 2); 7 s same bucket; 70 s (poll 4); back to 0 at
+  // once (poll 5); 20 s too soon after it (poll 6), so at poll 7; 25 s in the same bucket only
+  // after the 10 min refresh (poll 21, 945 s); the shard's end reports 0 (poll 22).
   const upserts = lagUpserts(events);
   const start = upserts[0]?.[0] ?? 0;
-  expect(upserts.map(([t, v]) => [t - start, v])).toEqual([
+  expect(upserts.map(([t, v]) => [Math.round((t - start) / 45_000), v])).toEqual([
     [0, 0],
-    [90, 5_000],
-    [180, 70_000],
-    [225, 0],
-    [315, 20_000],
-    [945, 25_000],
-    [990, 0],
+    [2, 5_000],
+    [4, 70_000],
+    [5, 0],
+    [7, 20_000],
+    [21, 25_000],
+    [22, 0],
   ]);
   const summaries = events
     .filter((e) => e.activityTaskScheduledEventAttributes)
@@ -102,6 +104,24 @@ test('KspMillisBehind follows the bounded-rate rule; each batch activity says wh
   expect(
     summaries.every((s) => s === 'processBatch shardId-000000000000 from TRIM_HORIZON, ≤100 records'),
   ).toBe(true);
+});
+
+test('a shard read to its end clears its lag, so lag queries stop listing it', async () => {
+  const events = await withWorker(
+    (input, i) =>
+      i === 0
+        ? result({ ...idle(input), millisBehindLatest: 30_000 })
+        : handled(10, 10, { shardEnded: true, millisBehindLatest: 30_000 }),
+    async (taskQueue) => {
+      const handle = await env.client.workflow.start<(i: ShardWorkflowInput) => Promise<ShardWorkflowResult>>(
+        'shardWorkflow',
+        { taskQueue, workflowId: `web-ui-end-${taskQueue}`, args: [shardInput({ maxPollWait: '45s' })] },
+      );
+      await handle.result();
+      return (await handle.fetchHistory()).events ?? [];
+    },
+  );
+  expect(lagUpserts(events).map(([, v]) => v)).toEqual([30_000, 0]);
 });
 
 test('the Current Details follow the shard: lag and counts after a batch, then the retry and its error', async () => {
