@@ -36,6 +36,8 @@ export const SEARCH_ATTRIBUTES = {
   KspStream: 'Keyword',
   KspShardId: 'Keyword',
   KspState: 'Keyword',
+  /** Shard lag in ms, upserted at a bounded rate (src/workflows/lag-attribute.ts). */
+  KspMillisBehind: 'Int',
 } as const;
 
 /** How often the stream workflow looks for shards created outside ksp, unless told otherwise. */

@@ -182,6 +182,7 @@ export function createActivities(deps: ActivityDeps) {
   const startShardWorkflow = createShardStarter({
     client: deps.temporalClient ?? getClient,
     taskQueue: () => activityInfo().taskQueue,
+    handlerName: deps.handlerName,
   });
   const temporal = deps.temporalClient ?? getClient;
   return {

@@ -3,8 +3,13 @@
  * decisions, stop it.
  */
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import type { AutoscaleOptions, CompiledAutoscaleOptions } from '../config/autoscale-options';
+import {
+  type AutoscaleOptions,
+  type CompiledAutoscaleOptions,
+  compileAutoscaleOptions,
+} from '../config/autoscale-options';
 import type { autoscaleWorkflow } from '../workflows/autoscale';
+import { autoscaleStartMetadata } from '../workflows/start-details';
 import {
   type AutoscaleStatus,
   autoscaleStatusQuery,
@@ -32,7 +37,13 @@ export async function startAutoscale(
   return startExclusive<typeof autoscaleWorkflow>(
     client,
     'autoscaleWorkflow',
-    { workflowId, taskQueue, streamName, args: [{ options }] },
+    {
+      workflowId,
+      taskQueue,
+      streamName,
+      args: [{ options }],
+      ...autoscaleStartMetadata(compiledAutoscale(options)),
+    },
     async () =>
       `stream "${streamName}" is already autoscaled (workflow ${workflowId}); to change its options stop it first (\`ksp autoscale ${streamName} --stop\`)`,
   );
@@ -52,4 +63,9 @@ export async function autoscaleStatus(client: Client, streamName: string): Promi
  */
 export async function stopAutoscale(client: Client, streamName: string): Promise<AutoscaleStatus | null> {
   return updateOrSignal(autoscaleHandle(client, streamName), stopAutoscaleUpdate, stopAutoscaleSignal);
+}
+
+/** The compiled options the start summary describes (the workflow compiles raw ones the same way). */
+function compiledAutoscale(options: AutoscaleOptions | CompiledAutoscaleOptions): CompiledAutoscaleOptions {
+  return 'sampleIntervalMs' in options ? options : compileAutoscaleOptions(options);
 }

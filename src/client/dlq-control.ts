@@ -15,7 +15,11 @@ import { classifyAwsError } from '../aws/classify';
 import { ErrorType } from '../errors';
 import { type DlqMessageSummary, type ReceivedMeta, describeDlqMessage } from '../dlq/describe';
 import { priorTries } from '../dlq/requeue';
-import type { CompiledDlqReplayOptions, DlqReplayOptions } from '../config/replay-options';
+import {
+  type CompiledDlqReplayOptions,
+  type DlqReplayOptions,
+  compileDlqReplayOptions,
+} from '../config/replay-options';
 import type { DlqReplayWorkflowInput } from '../workflows/dlq-replay';
 import {
   type DlqReplayProgress,
@@ -24,6 +28,7 @@ import {
   stopDlqReplaySignal,
   stopDlqReplayUpdate,
 } from '../workflows/dlq-replay-messages';
+import { dlqReplayStartMetadata } from '../workflows/start-details';
 import { TargetError } from './stream-control';
 import { updateOrSignal } from './update-or-signal';
 
@@ -165,6 +170,10 @@ export async function startDlqReplay(
       args: [{ options }],
       workflowIdConflictPolicy: 'FAIL',
       workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+      ...dlqReplayStartMetadata(
+        'receiveWaitMs' in options ? options : compileDlqReplayOptions(options),
+        taskQueue,
+      ),
     });
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) {

@@ -22,6 +22,7 @@ import {
   reshardWorkflowId,
 } from '../workflows/reshard-messages';
 import { KSP_STREAM } from '../workflows/search-attributes';
+import { type StartMetadata, describeReshardRequest, reshardStartMetadata } from '../workflows/start-details';
 import { TargetError } from './stream-control';
 
 export type ReshardHandle = WorkflowHandle<typeof reshardWorkflow>;
@@ -33,7 +34,7 @@ export type ReshardHandle = WorkflowHandle<typeof reshardWorkflow>;
 export async function startExclusive<T extends Workflow>(
   client: Client,
   workflowType: string,
-  start: { workflowId: string; taskQueue: string; streamName: string; args: Parameters<T> },
+  start: { workflowId: string; taskQueue: string; streamName: string; args: Parameters<T> } & StartMetadata,
   refusal: () => Promise<string>,
 ): Promise<WorkflowHandle<T>> {
   try {
@@ -43,6 +44,8 @@ export async function startExclusive<T extends Workflow>(
       args: start.args,
       workflowIdConflictPolicy: 'FAIL',
       typedSearchAttributes: [{ key: KSP_STREAM, value: start.streamName }],
+      staticSummary: start.staticSummary,
+      staticDetails: start.staticDetails,
     } as unknown as WorkflowStartOptions<T>; // args: Parameters<T>, as the SDK types them
     return await client.workflow.start<T>(workflowType, options);
   } catch (err) {
@@ -53,14 +56,7 @@ export async function startExclusive<T extends Workflow>(
 
 /** `4 → 8`, `split shardId-…`, `merge a + b`. */
 export function describeRequest(request: ReshardRequest): string {
-  switch (request.kind) {
-    case 'count':
-      return `to ${request.targetShardCount} shards${request.allowMultipleSteps ? ' (several steps allowed)' : ''}`;
-    case 'split':
-      return `split ${request.shardId}`;
-    case 'merge':
-      return `merge ${request.shardIds[0]} + ${request.shardIds[1]}`;
-  }
+  return describeReshardRequest(request);
 }
 
 async function describeRunningReshard(client: Client, streamName: string): Promise<string> {
@@ -91,7 +87,13 @@ export async function startReshard(
   return startExclusive<typeof reshardWorkflow>(
     client,
     'reshardWorkflow',
-    { workflowId, taskQueue, streamName, args: [input] },
+    {
+      workflowId,
+      taskQueue,
+      streamName,
+      args: [input],
+      ...reshardStartMetadata(streamName, input.request),
+    },
     async () =>
       `a reshard of stream "${streamName}" is already running (workflow ${workflowId}: ${await describeRunningReshard(client, streamName)}); Kinesis reshards one change at a time: wait for it (\`ksp reshard ${streamName} --status\`) or cancel it (\`temporal workflow cancel --workflow-id ${workflowId}\`)`,
   );

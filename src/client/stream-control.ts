@@ -8,7 +8,7 @@ import type { Client, WorkflowHandle } from '@temporalio/client';
 import { ErrorType, TargetError } from '../errors';
 import { type AwsErrorContext, classifyAwsError } from '../aws/classify';
 import { shardWorkflowId, streamWorkflowId } from '../constants';
-import type { CompiledStreamOptions } from '../config/stream-options';
+import { type CompiledStreamOptions, compileStreamOptions } from '../config/stream-options';
 import { type PauseInput, shardStatusQuery } from '../workflows/shard-messages';
 import {
   type StreamStatus,
@@ -20,6 +20,8 @@ import {
 import { KSP_STREAM } from '../workflows/search-attributes';
 import type { StreamIdentity } from '../workflows/stream-identity';
 import { streamParams } from '../aws/stream-ref';
+import { streamStartMetadata } from '../workflows/start-details';
+import { upgradeCompiledOptions } from '../config/stored-options';
 import type { StreamWorkflowInput, StreamWorkflowResult } from '../workflows/stream';
 import { type ShardOutage, shardOutage } from './shard-outage';
 
@@ -142,6 +144,12 @@ export async function startStream(
     args: [input],
     workflowIdConflictPolicy: 'USE_EXISTING',
     typedSearchAttributes: [{ key: KSP_STREAM, value: input.options.streamName }],
+    ...streamStartMetadata(
+      'maxPollWaitMs' in input.options
+        ? upgradeCompiledOptions(input.options)
+        : compileStreamOptions(input.options),
+      taskQueue,
+    ),
   });
   return { handle, alreadyRunning };
 }

@@ -17,6 +17,7 @@ import { type LoadedHandler, loadHandler } from '../handler/loader';
 import { type HandlerRoute, HandlerRouter, parseHandlerMap } from '../handler/routing';
 import { KinesisClientPool } from '../aws/client-pool';
 import { temporalUnreachable } from '../client/temporal-client';
+import { checkSearchAttributes } from './search-attribute-check';
 import { connectNative } from './temporal-connection';
 import { installTelemetry, readTelemetryConfig } from './telemetry';
 import { createKspWorker } from './worker';
@@ -108,6 +109,11 @@ export async function runWorker(env: Env, flags: TemporalFlags = {}): Promise<vo
     throw temporalUnreachable(temporal, err);
   });
   try {
+    // Refuses to start when a search attribute ksp sets is not registered (search-attribute-check.ts).
+    const warn = (message: string): void => {
+      telemetry.logger.warn(message);
+    };
+    await checkSearchAttributes(connection.operatorService, temporal.namespace, warn);
     const worker = await createKspWorker({
       connection,
       namespace: temporal.namespace,
@@ -139,7 +145,8 @@ if (require.main === module) {
   runWorker(process.env).catch((err: unknown) => {
     console.error(
       err instanceof ConfigError ||
-        (err instanceof Error && /^(HandlerLoadError|TemporalUnreachable)$/.test(err.name))
+        (err instanceof Error &&
+          /^(HandlerLoadError|TemporalUnreachable|SearchAttributesMissing)$/.test(err.name))
         ? `ksp worker: ${err.message}`
         : err,
     );

@@ -36,6 +36,7 @@ import { reshardWorkflow } from './reshard';
 import { reshardWorkflowId } from './reshard-messages';
 import { boundedInfraRetry, withNonRetryable } from './retry-policies';
 import { KSP_STREAM } from './search-attributes';
+import { reshardStartMetadata } from './start-details';
 import type { ReshardLedgerEntry } from './stream-messages';
 
 export type { AutoscaleResult, AutoscaleWorkflowInput } from './autoscale-messages';
@@ -58,11 +59,13 @@ function failureMessage(err: unknown): string {
 async function reshard(autoscaler: Autoscaler, change: PendingChange): Promise<void> {
   const workflowId = reshardWorkflowId(autoscaler.options.streamName);
   try {
+    const input = autoscaler.reshardInput(change, workflowInfo().workflowId);
     const result = await executeChild(reshardWorkflow, {
       workflowId,
-      args: [autoscaler.reshardInput(change, workflowInfo().workflowId)],
+      args: [input],
       parentClosePolicy: ParentClosePolicy.ABANDON,
       typedSearchAttributes: [{ key: KSP_STREAM, value: autoscaler.options.streamName }],
+      ...reshardStartMetadata(input.streamName, input.request, workflowInfo().workflowId),
     });
     autoscaler.reshardCompleted(change, result, workflowId, Date.now());
   } catch (err) {

@@ -30,6 +30,7 @@ import {
 import { type DlqReplayWorkflowInput, type ReplayStep, ReplayState } from './dlq-replay-state';
 import { compileReplayInput } from './dlq-replay-input';
 import { ErrorType } from '../errors';
+import { ReplayDetails, replayCallSummary } from './dlq-replay-details';
 import { noPayloadProblem, rejectPayload } from './message-checks';
 import { INFRA_RETRY, boundedInfraRetry } from './retry-policies';
 
@@ -112,7 +113,9 @@ export async function dlqReplayWorkflow(stored: DlqReplayWorkflowInput): Promise
     const scope = new CancellationScope();
     inFlight = scope;
     try {
-      replay.record(await scope.run(() => replayDlqBatch({ options, maxMessages, idleWaitMs })), nowIso());
+      const summary = replayCallSummary(options, maxMessages, replay.progress(Date.now()));
+      const call = { options, maxMessages, idleWaitMs };
+      replay.record(await scope.run(() => replayDlqBatch.executeWithOptions({ summary }, [call])), nowIso());
       return true;
     } catch (err) {
       if (isCancellation(err)) {
@@ -129,8 +132,10 @@ export async function dlqReplayWorkflow(stored: DlqReplayWorkflowInput): Promise
   };
 
   let end: DlqReplayEnd | null = null;
+  const details = new ReplayDetails(); // Web UI Current Details (dlq-replay-details.ts)
   try {
     for (let going = true; going && end === null; ) {
+      details.refresh(replay.progress(Date.now()));
       const historyFull =
         workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= options.maxHistoryEvents;
       const step = replay.next(Date.now(), historyFull);
@@ -153,6 +158,7 @@ export async function dlqReplayWorkflow(stored: DlqReplayWorkflowInput): Promise
     await releaseHeld(replay);
   });
   const outcome = replay.finish(end);
+  details.refresh(replay.progress(Date.now()));
   if (!('end' in outcome)) throw ApplicationFailure.nonRetryable(outcome.message, outcome.type);
   return { end: outcome.end, progress: replay.progress(Date.now()) };
 }

@@ -6,6 +6,7 @@
  * history grows large.
  */
 import {
+  type ActivityInterfaceFor,
   ActivityCancellationType,
   ApplicationFailure,
   CancellationScope,
@@ -26,6 +27,7 @@ import { ErrorType } from '../errors';
 import { INFRA_RETRY } from './retry-policies';
 import { KSP_STATE } from './search-attributes';
 import { type BatchStep, ShardConsumer } from './shard-consumer';
+import { ShardDetails, batchSummary } from './shard-details';
 import { ShardGauges } from './shard-gauges';
 import { type ShardWorkflowInput, shardInputProblem, upgradeShardInput } from './shard-input';
 import {
@@ -72,6 +74,7 @@ export async function shardWorkflow(stored: ShardWorkflowInput): Promise<ShardWo
   const inFlight: InFlight = { scope: null };
   registerHandlers(shard, inFlight);
   const gauges = new ShardGauges({ stream: shard.input.streamName, shard: shard.input.shardId });
+  const details = new ShardDetails(); // Web UI: Current Details + KspMillisBehind (shard-details.ts)
   const stream = streamWorkflowId ? getExternalWorkflowHandle(streamWorkflowId) : null;
   const report = async (force: boolean): Promise<void> => {
     const progress = stream && shard.progressReport(force);
@@ -85,6 +88,7 @@ export async function shardWorkflow(stored: ShardWorkflowInput): Promise<ShardWo
       const published = shard.stateToPublish();
       if (published) upsertSearchAttributes([{ key: KSP_STATE, value: published }]);
       gauges.publish(shard.status().state, shard.checkpointMovedAt);
+      details.publish(shard.status(), shard.checkpointMovedAt);
       if (shard.stopping) break;
       if (shouldContinueAsNew()) {
         await condition(allHandlersFinished);
@@ -96,6 +100,7 @@ export async function shardWorkflow(stored: ShardWorkflowInput): Promise<ShardWo
         continue;
       }
       const step = await runBatch(shard, processBatch, inFlight);
+      details.publish(shard.status(), shard.checkpointMovedAt);
       if (step === null) continue;
       if (step.kind === 'backoff') {
         await report(true);
@@ -106,6 +111,7 @@ export async function shardWorkflow(stored: ShardWorkflowInput): Promise<ShardWo
         const ended = shard.endedReport(step.childShardIds);
         if (stream) await stream.signal(shardEndedSignal, ended);
         upsertSearchAttributes([{ key: KSP_STATE, value: 'finished' }]);
+        details.ended(ended.status, shard.checkpointMovedAt);
         gauges.publish('finished', shard.checkpointMovedAt);
         return { reason: 'shard-ended', status: ended.status };
       }
@@ -133,7 +139,7 @@ export async function shardWorkflow(stored: ShardWorkflowInput): Promise<ShardWo
  */
 async function runBatch(
   shard: ShardConsumer,
-  processBatch: Activities['processBatch'],
+  processBatch: ActivityInterfaceFor<Activities>['processBatch'],
   inFlight: InFlight,
 ): Promise<BatchStep | null> {
   const scope = new CancellationScope();
@@ -141,7 +147,9 @@ async function runBatch(
   const request = shard.next();
   let result: ProcessBatchResult;
   try {
-    result = await scope.run(() => processBatch(request));
+    result = await scope.run(() =>
+      processBatch.executeWithOptions({ summary: batchSummary(request) }, [request]),
+    );
   } catch (err) {
     if (isCancellation(err)) {
       // The workflow itself was cancelled: the caller drains like a stop.

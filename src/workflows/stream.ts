@@ -31,6 +31,7 @@ import {
   parseShardEnded,
   parseShardStatus,
 } from './stream-payloads';
+import { StreamDetails } from './stream-details';
 import { type ShardToStart, StreamState, type StreamWorkflowResult } from './stream-state';
 import { refuseRecreated, startRefusal } from './stream-refusal';
 import { streamIdentityQuery } from './stream-identity';
@@ -142,6 +143,11 @@ export async function streamWorkflow(stored: StreamWorkflowInput): Promise<Strea
   ensureStreamSearchAttribute(options.streamName);
   const stream = new StreamState(options.streamName, input.state);
   handleMessages(stream);
+  // Web UI Current Details (no history event): set each turn and whenever a message changed the state.
+  const details = new StreamDetails(() => ({
+    status: stream.status(Date.now()),
+    pauseReason: stream.pauseReason,
+  }));
   const shouldContinueAsNew = (): boolean =>
     workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= options.maxHistoryEvents;
 
@@ -162,6 +168,7 @@ export async function streamWorkflow(stored: StreamWorkflowInput): Promise<Strea
   };
 
   for (;;) {
+    details.refresh();
     if (stream.needDiscovery && !stream.stopRequested) {
       stream.beginDiscovery();
       const { shards, identity } = await describeStream({
@@ -196,10 +203,11 @@ export async function streamWorkflow(stored: StreamWorkflowInput): Promise<Strea
       await condition(allHandlersFinished);
       await continueAsNew<typeof streamWorkflow>({ ...input, state: stream.snapshot() });
     }
-    const signalled = await condition(
-      () => stream.needDiscovery || shouldContinueAsNew() || stream.drained,
-      stream.nextWakeMs(input.rediscoverIntervalMs),
-    );
+    const signalled = await condition(() => {
+      // Evaluated after every message: the one place that sees each change while the loop waits.
+      details.refresh();
+      return stream.needDiscovery || shouldContinueAsNew() || stream.drained;
+    }, stream.nextWakeMs(input.rediscoverIntervalMs));
     if (!signalled) stream.requestDiscovery();
   }
 

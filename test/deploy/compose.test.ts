@@ -84,9 +84,9 @@ test('Temporal: the dev stack’s CLI version, every search attribute, SQLite wh
   const registered = (temporal.command ?? [])
     .filter((a) => a.startsWith('--search-attribute='))
     .map((a) => a.slice(19));
-  const used = Object.values(searchAttributes).map(
-    (key) => `${key.name}=${key.type === 'KEYWORD' ? 'Keyword' : key.type}`,
-  );
+  // The SDK's type names (KEYWORD, INT) as the Temporal CLI spells them (Keyword, Int).
+  const cliType = (type: string): string => type.charAt(0) + type.slice(1).toLowerCase();
+  const used = Object.values(searchAttributes).map((key) => `${key.name}=${cliType(key.type)}`);
   expect(registered.sort()).toEqual(used.sort());
   expect(
     Object.entries(SEARCH_ATTRIBUTES)

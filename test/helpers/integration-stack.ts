@@ -37,7 +37,16 @@ export interface IntegrationSuite {
   ): WorkerProcess;
 }
 
-export function useIntegrationStack(name: string, kinesisKind: KinesisKind): IntegrationSuite {
+export interface IntegrationStackOptions {
+  /** Serve the Temporal Web UI (on a free port, `stack.uiUrl`). @default false: headless */
+  ui?: boolean;
+}
+
+export function useIntegrationStack(
+  name: string,
+  kinesisKind: KinesisKind,
+  options: IntegrationStackOptions = {},
+): IntegrationSuite {
   const outDir = path.join(testOutDir(), name);
   let stack: LocalStack | undefined;
   let kinesis: KinesisClient | undefined;
@@ -53,7 +62,11 @@ export function useIntegrationStack(name: string, kinesisKind: KinesisKind): Int
   beforeAll(async () => {
     rmSync(outDir, { recursive: true, force: true });
     mkdirSync(outDir, { recursive: true });
-    stack = await startLocalStack({ temporal: { uiPort: null }, kinesis: kinesisKind, logDir: outDir });
+    stack = await startLocalStack({
+      temporal: options.ui ? {} : { uiPort: null },
+      kinesis: kinesisKind,
+      logDir: outDir,
+    });
     const aws = { region: stack.region, credentials: stack.credentials };
     kinesis = createKinesisClient({ ...aws, endpoint: stack.kinesisEndpoint });
     sqs = createSqsClient({ ...aws, endpoint: stack.sqsEndpoint });
@@ -101,11 +114,11 @@ export function useIntegrationStack(name: string, kinesisKind: KinesisKind): Int
         sinkFile: path.join(outDir, `${streamName}.jsonl`),
       };
     },
-    worker(target, options = {}) {
+    worker(target, workerOptions = {}) {
       const w = startWorkerProcess(started(stack), {
         ...target,
-        ...(options.poison ? { poison: options.poison } : {}),
-        ...(options.extraEnv ? { extraEnv: options.extraEnv } : {}),
+        ...(workerOptions.poison ? { poison: workerOptions.poison } : {}),
+        ...(workerOptions.extraEnv ? { extraEnv: workerOptions.extraEnv } : {}),
       });
       workers.push(w);
       return w;

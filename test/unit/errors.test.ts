@@ -13,12 +13,13 @@ import {
   ProducerClosedError,
   TargetError,
 } from '../../src/errors';
+import { SEARCH_ATTRIBUTES } from '../../src/constants';
 import { NO_MEASUREMENT } from '../../src/activities/autoscale/load-sampler';
 import { RESHARD_REFUSED } from '../../src/workflows/reshard-messages';
 
 const SRC = path.join(__dirname, '../../src');
 /** Names that start with Ksp but are search attributes, not error types. */
-const NOT_ERRORS = new Set(['KspStream', 'KspShardId', 'KspState']);
+const NOT_ERRORS = new Set<string>(Object.keys(SEARCH_ATTRIBUTES));
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>

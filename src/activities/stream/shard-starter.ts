@@ -18,6 +18,7 @@ import {
   identityProblem,
   streamIdentityQuery,
 } from '../../workflows/stream-identity';
+import { shardStartMetadata } from '../../workflows/start-details';
 
 export interface StartShardInput {
   streamName: string;
@@ -38,6 +39,8 @@ export interface StartShardResult {
 export interface ShardStarterDeps {
   client(): Client;
   taskQueue(): string;
+  /** The handler this worker loaded, named in the shard's Web UI details. @default 'unknown' */
+  handlerName?: string;
 }
 
 /** State for a new run that continues where a closed run stopped. */
@@ -115,9 +118,16 @@ export function createShardStarter(deps: ShardStarterDeps) {
           ? { state: { ...initialShardState(), paused: true, pauseReason: input.pauseReason } }
           : {}),
     };
+    const taskQueue = deps.taskQueue();
     await client.workflow.start('shardWorkflow', {
       workflowId,
-      taskQueue: deps.taskQueue(),
+      taskQueue,
+      ...shardStartMetadata({
+        ...input,
+        handlerName: deps.handlerName ?? 'unknown',
+        taskQueue,
+        resumed: prior !== null,
+      }),
       args: [args],
       workflowIdConflictPolicy: 'USE_EXISTING',
       typedSearchAttributes: [

@@ -1,0 +1,102 @@
+/**
+ * What the shard workflow shows in the Temporal Web UI while it runs: its *Current Details*
+ * (markdown: state, checkpoint, lag, counts, last error), a summary on every batch activity
+ * (`processBatch shardId-… after 4960…, attempt 2`) and the `KspMillisBehind` search attribute at
+ * the bounded rate of lag-attribute.ts. Current details cost nothing (they are not in history: the
+ * UI reads them with the `__temporal_workflow_metadata` query); the activity summary rides on the
+ * activity's scheduled event; each attribute upsert is one action.
+ */
+import { patched, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { ProcessBatchInput } from '../activities/shard/process-batch';
+import type { Checkpoint } from '../records';
+import { lagToPublish } from './lag-attribute';
+import { KSP_MILLIS_BEHIND } from './search-attributes';
+import type { ShardStatus } from './shard-messages';
+import { formatMs } from './start-details';
+
+/** Patch ID: shard workflows upsert KspMillisBehind (histories recorded before it never do). */
+export const LAG_ATTRIBUTE_PATCH = 'ksp-millis-behind';
+
+function formatCheckpoint(checkpoint: Checkpoint | null): string {
+  if (checkpoint === null) return 'none yet';
+  const sub = checkpoint.subSequenceNumber === undefined ? '' : ` / sub ${checkpoint.subSequenceNumber}`;
+  return `\`${checkpoint.sequenceNumber}\`${sub}`;
+}
+
+function formatLag(ms: number | null): string {
+  if (ms === null) return 'lag unknown until the first batch';
+  if (ms === 0) return 'at the tip (0 ms behind)';
+  return `**${formatMs(ms)} behind** the tip (${ms} ms)`;
+}
+
+/** The shard's Current Details, as the Web UI renders them (Temporal markdown). */
+export function shardDetailsMarkdown(status: ShardStatus, checkpointMovedAt: string | null): string {
+  const lines = [
+    `**${status.state}** · ${formatLag(status.millisBehindLatest)}`,
+    `**Checkpoint** ${formatCheckpoint(status.checkpoint)}${checkpointMovedAt ? `, moved ${checkpointMovedAt}` : ''}`,
+    `**Handled** ${status.handled} · dead-lettered ${status.deadLettered} · filtered out ${status.filteredOut ?? 0} · ${status.batches} batches · ${status.bytes} bytes`,
+  ];
+  if (status.lastArrival) lines.push(`Last record arrived ${status.lastArrival}`);
+  if (status.attempt > 1)
+    lines.push(`**Retrying**: attempt ${status.attempt} of the record after the checkpoint`);
+  if (status.pauseReason) lines.push(`**Paused**: ${status.pauseReason} — resume with the \`resume\` signal`);
+  if (status.lastError) {
+    lines.push(
+      `**Last error** (${status.lastError.at}): \`${status.lastError.type}\`: ${status.lastError.message}`,
+    );
+  }
+  if (status.run > 1) lines.push(`Run ${status.run} (continued as new ${status.run - 1}×)`);
+  return lines.join('\n');
+}
+
+/** The per-call summary of a batch activity: which shard, from where, which attempt. */
+export function batchSummary(request: ProcessBatchInput): string {
+  const from = request.checkpoint
+    ? `after ${request.checkpoint.sequenceNumber}${request.checkpoint.subSequenceNumber === undefined ? '' : `/${request.checkpoint.subSequenceNumber}`}`
+    : `from ${request.startPosition.type}`;
+  const limit =
+    request.maxRecords == null ? request.batchSize : Math.min(request.batchSize, request.maxRecords);
+  const notes = [
+    request.attempt > 1 ? `attempt ${request.attempt}` : null,
+    request.maxRecords != null ? 'bisecting' : null,
+    request.deadLetterOnFailure ? 'last attempt: failures go to the DLQ' : null,
+  ].filter((n): n is string => n !== null);
+  return `processBatch ${request.shardId} ${from}, ≤${limit} records${notes.length ? ` (${notes.join(', ')})` : ''}`;
+}
+
+/** Keeps the shard's Current Details and its KspMillisBehind attribute current; call once per turn. */
+export class ShardDetails {
+  private shown = '';
+  private lastUpsertAtMs: number | null = null;
+
+  /** Sets the details when they changed; upserts the lag when lag-attribute.ts says so. */
+  publish(status: ShardStatus, checkpointMovedAt: string | null): void {
+    const markdown = shardDetailsMarkdown(status, checkpointMovedAt);
+    if (markdown !== this.shown) {
+      setCurrentDetails(markdown);
+      this.shown = markdown;
+    }
+    const nowMs = Date.now();
+    const current = workflowInfo().typedSearchAttributes.get(KSP_MILLIS_BEHIND);
+    const value = lagToPublish({
+      observed: status.millisBehindLatest,
+      published: current ?? null,
+      lastUpsertAtMs: this.lastUpsertAtMs,
+      nowMs,
+    });
+    if (value === null || !patched(LAG_ATTRIBUTE_PATCH)) return;
+    upsertSearchAttributes([{ key: KSP_MILLIS_BEHIND, value }]);
+    this.lastUpsertAtMs = nowMs;
+  }
+
+  /**
+   * The shard is read to its end: nothing is behind any more, so a lag it still shows is set to 0
+   * and lag queries stop listing it (a stopped or paused shard keeps its last value: it is behind).
+   */
+  ended(status: ShardStatus, checkpointMovedAt: string | null): void {
+    setCurrentDetails(shardDetailsMarkdown(status, checkpointMovedAt));
+    const current = workflowInfo().typedSearchAttributes.get(KSP_MILLIS_BEHIND);
+    if (current === undefined || current === 0 || !patched(LAG_ATTRIBUTE_PATCH)) return;
+    upsertSearchAttributes([{ key: KSP_MILLIS_BEHIND, value: 0 }]);
+  }
+}
