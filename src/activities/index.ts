@@ -24,6 +24,7 @@ import type { KspMetrics } from '../metrics/recorder';
 import { recordBatchMetrics, recordReadEvent } from './shard/batch-metrics';
 import { ShardReader } from './shard/reader';
 import { StreamDiscovery } from './stream/discovery';
+import { createStreamRetention } from './stream/retention';
 
 export interface ActivityDeps {
   kinesis: KinesisClient;
@@ -117,6 +118,7 @@ export function createActivities(deps: ActivityDeps) {
     processBatch,
     ...dlqReplay,
     startShardWorkflow,
+    streamRetention: createStreamRetention(deps.kinesis),
     async describeStream(input: { streamName: string }) {
       return discovery.describe(input.streamName);
     },

@@ -1,6 +1,7 @@
 /**
  * One workflow per stream: discovers shards, starts one shard workflow per shard in lineage order
- * (parents read to the end first), fans out pause/resume/stop, and answers a status query.
+ * (parents read to the end first), fans out pause/resume/stop and seek
+ * (Updates in stream-updates.ts; pause/resume/stop also signals), and answers a status query.
  * Shard workflows are started as independent workflows with stable IDs (not children), so this
  * workflow can continue as new, fail or be restarted without touching them (DESIGN.md rule 6).
  * The decisions live in StreamState (stream-state.ts); every signal payload is validated by
@@ -31,6 +32,7 @@ import {
   parseShardStatus,
 } from './stream-payloads';
 import { type ShardToStart, StreamState, type StreamWorkflowResult } from './stream-state';
+import { registerStreamUpdates } from './stream-updates';
 import { pauseShardSignal, resumeShardSignal, stopShardSignal } from './shard-messages';
 import {
   pauseStreamSignal,
@@ -120,6 +122,7 @@ function handleMessages(stream: StreamState): void {
     const report = accepted('shardProgress', parseShardStatus(raw), raw);
     if (report) stream.applyProgress(report.value);
   });
+  registerStreamUpdates(stream);
 }
 
 /** The input in its current shape; a malformed one fails the run, naming the field. */
@@ -140,7 +143,7 @@ export async function streamWorkflow(stored: StreamWorkflowInput): Promise<Strea
   const shouldContinueAsNew = (): boolean =>
     workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= options.maxHistoryEvents;
 
-  const startShard = async ({ shardId, startPosition }: ShardToStart): Promise<void> => {
+  const startShard = async ({ shardId, startPosition, seek }: ShardToStart): Promise<void> => {
     const started = await startShardWorkflow({
       streamName: options.streamName,
       shardId,
@@ -148,6 +151,7 @@ export async function streamWorkflow(stored: StreamWorkflowInput): Promise<Strea
       startPosition,
       paused: stream.paused,
       pauseReason: stream.pauseReason,
+      ...(seek ? { seek } : {}),
     });
     const status = started.status ? parseShardStatus(started.status) : null;
     if (status?.ok === false) log.warn(`a shard status the starter found is malformed: ${status.problem}`);
