@@ -68,8 +68,8 @@ export async function seekCommand(ctx: CliContext, argv: string[]): Promise<void
   });
   const stream = requireStream('seek', positionals);
   const position = seekPosition(values);
-  const shardId = stringFlag(values.shard as string | undefined);
-  const requestedBy = stringFlag(values['requested-by'] as string | undefined);
+  const shardId = stringFlag(values.shard);
+  const requestedBy = stringFlag(values['requested-by']);
   const input: StreamSeekInput = {
     position,
     ...(shardId ? { shardId } : {}),
