@@ -5,7 +5,8 @@
  *
  * Record new fixtures on purpose only: `KSP_RECORD_HISTORIES=1 npx jest test/replay` records them
  * all; `KSP_RECORD_HISTORIES=dlq-replay` (a comma-separated list of shard, stream,
- * stream-parallel, stream-bad-signals, dlq-replay, shard-bisect, shard-guards) only those.
+ * stream-parallel, stream-bad-signals, dlq-replay, shard-bisect, shard-guards, shard-seek, stream-seek)
+ * only those.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -39,6 +40,7 @@ import { skipTime } from '../helpers/time';
 import { ledgerEntry, shardStatus, standInStreamWorker } from '../helpers/stream-fixtures';
 import { createTimeSkippingEnv, plainClient } from '../helpers/time-skipping';
 import { recordAutoscaleHistory, recordReshardHistory } from './reshard-autoscale-histories';
+import { recordShardSeekHistory, recordStreamSeekHistory } from './seek-histories';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'histories');
 const SHARD = path.join(FIXTURES, 'shard-workflow-v1.binpb');
@@ -53,6 +55,10 @@ const SHARD_BISECT = path.join(FIXTURES, 'shard-workflow-bisect-v1.binpb');
 const SHARD_GUARDS = path.join(FIXTURES, 'shard-workflow-guards-v1.binpb');
 const RESHARD = path.join(FIXTURES, 'reshard-workflow-v1.binpb');
 const AUTOSCALE = path.join(FIXTURES, 'autoscale-workflow-v1.binpb');
+/** Since live seek: Updates (accepted and refused), seeks while paused, failing and idle. */
+const SHARD_SEEK = path.join(FIXTURES, 'shard-workflow-seek-v1.binpb');
+/** Since live seek: a whole-stream rewind that re-reads a closed parent before its child. */
+const STREAM_SEEK = path.join(FIXTURES, 'stream-workflow-seek-v1.binpb');
 
 const { History } = temporal.api.history.v1;
 
@@ -349,6 +355,8 @@ describe('recorded histories replay on the current workflow code', () => {
         if (wanted('shard-guards')) writeFileSync(SHARD_GUARDS, await recordShardGuardsHistory(env));
         if (wanted('reshard')) writeFileSync(RESHARD, await recordReshardHistory(env));
         if (wanted('autoscale')) writeFileSync(AUTOSCALE, await recordAutoscaleHistory(env));
+        if (wanted('shard-seek')) writeFileSync(SHARD_SEEK, await recordShardSeekHistory(env));
+        if (wanted('stream-seek')) writeFileSync(STREAM_SEEK, await recordStreamSeekHistory(env));
       } finally {
         await env.teardown();
       }
@@ -366,6 +374,8 @@ describe('recorded histories replay on the current workflow code', () => {
     ['shard workflow, refused result and malformed signals', SHARD_GUARDS, 'record-shard-guards'],
     ['reshard workflow, split fallback in two steps', RESHARD, 'record-reshard'],
     ['autoscale workflow, a scale-up through a child reshard', AUTOSCALE, 'record-autoscale'],
+    ['shard workflow, operated by Updates and seeks', SHARD_SEEK, 'record-shard-seek'],
+    ['stream workflow, a rewind in lineage order', STREAM_SEEK, streamWorkflowId('orders')],
   ])('%s', async (_name, file, workflowId) => {
     expect(existsSync(file)).toBe(true);
     const history = History.decode(readFileSync(file));
