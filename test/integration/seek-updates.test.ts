@@ -85,5 +85,5 @@ test('temporal workflow update execute: pause, seek and resume answer with the n
   expect(accepted).toHaveLength(3);
 
   const stopped = await update(t.streamName, 'stop');
-  expect(stopped).toMatchObject({ ok: true, result: { state: expect.stringMatching(/^stopp/) } });
+  expect(stopped.ok && stopped.result.state).toMatch(/^stopp/);
 });
