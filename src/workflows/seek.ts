@@ -9,6 +9,7 @@
  * activity derives its next iterator from that position exactly as for a first start.
  */
 import type { ShardStartPosition } from '../config/stream-option-types';
+import { ErrorType } from '../errors';
 import type { Checkpoint } from '../records';
 
 /** Where a seek moves a shard: a start position of one shard. */
@@ -39,7 +40,7 @@ export interface SeekRecord {
 }
 
 /** The failure type of a seek refused for the stream's retention. */
-export const SEEK_BEFORE_RETENTION = 'KspSeekBeforeRetention';
+export const SEEK_BEFORE_RETENTION = ErrorType.SeekBeforeRetention;
 
 const SEQUENCE_NUMBER = /^\d{1,128}$/;
 const MAX_TEXT = 256;
