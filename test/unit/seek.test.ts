@@ -3,6 +3,7 @@
  * batch in flight (ShardConsumer), and the whole-stream plan in lineage order (stream-seek.ts).
  */
 import { checkShardSeekInput, checkStreamSeekInput, retentionProblem } from '../../src/workflows/seek';
+import { seekPosition } from '../../src/cli/commands/seek';
 import { ShardConsumer } from '../../src/workflows/shard-consumer';
 import { planStreamSeek } from '../../src/workflows/stream-seek';
 import type { StreamShardEntry } from '../../src/workflows/stream-state';
@@ -146,5 +147,26 @@ describe('planStreamSeek', () => {
     expect(plan).toEqual({ moved: ['b'], held: [], restarted: ['c'] });
     expect(shards.c?.seek?.position).toEqual({ type: 'AT_TIMESTAMP', timestamp: '2026-12-01T12:00:00.000Z' });
     expect(shards.a?.state).toBe('finished');
+  });
+});
+
+describe('ksp seek flags', () => {
+  it.each([
+    [{ to: 'trim_horizon' }, { type: 'TRIM_HORIZON' }],
+    [{ to: 'LATEST' }, { type: 'LATEST' }],
+    [{ to: '2026-12-01T08:00:00Z' }, { type: 'AT_TIMESTAMP', timestamp: '2026-12-01T08:00:00.000Z' }],
+    [{ 'at-sequence': '4959' }, { type: 'AT_SEQUENCE_NUMBER', sequenceNumber: '4959' }],
+    [{ 'after-sequence': '4959' }, { type: 'AFTER_SEQUENCE_NUMBER', sequenceNumber: '4959' }],
+  ])('%j', (flags, position) => {
+    expect(seekPosition(flags)).toEqual(position);
+  });
+
+  it.each([
+    [{}, /say where to/],
+    [{ to: 'LATEST', 'at-sequence': '1' }, /give one of --to, --at-sequence/],
+    [{ to: 'yesterday' }, /--to: "yesterday" is not a time/],
+    [{ 'at-sequence': '1e3' }, /--at-sequence: "1e3" is not a sequence number/],
+  ])('refuses %j', (flags, message) => {
+    expect(() => seekPosition(flags)).toThrow(message);
   });
 });
