@@ -184,8 +184,9 @@ export async function streamWorkflow(stored: StreamWorkflowInput): Promise<Strea
       await condition(allHandlersFinished);
       await continueAsNew<typeof streamWorkflow>({ ...input, state: stream.snapshot() });
     }
+    // Once stopping, discovery is off: a pending request must not wake the loop (it would spin).
     const signalled = await condition(
-      () => stream.needDiscovery || shouldContinueAsNew() || stream.drained,
+      () => (stream.needDiscovery && !stream.stopRequested) || shouldContinueAsNew() || stream.drained,
       stream.nextWakeMs(input.rediscoverIntervalMs),
     );
     if (!signalled) stream.requestDiscovery();
