@@ -9,6 +9,8 @@ export const ErrorType = {
   Config: 'KspConfigError',
   /** A batch result whose checkpoint is behind the shard's: refused by the shard workflow (ShardConsumer), never applied. */
   CheckpointRegression: 'KspCheckpointRegression',
+  /** A seek to a time the stream no longer keeps: the seek Update fails (src/workflows/shard-updates.ts). */
+  SeekBeforeRetention: 'KspSeekBeforeRetention',
   /** The handler module cannot be loaded or exports no handler; thrown by the loader (HandlerLoadError). */
   HandlerLoad: 'KspHandlerLoadError',
   /** The stream does not exist (ResourceNotFoundException on the stream); src/aws/classify.ts. */

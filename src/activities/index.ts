@@ -30,6 +30,7 @@ import { HandlerRouter, noHandlerMessage } from '../handler/routing';
 import type { LoadedHandler } from '../handler/loader';
 import { ErrorType } from '../errors';
 import { ApplicationFailure } from '@temporalio/common';
+import { createStreamRetention } from './stream/retention';
 
 export interface ActivityDeps {
   /** The worker's own Kinesis client: plain stream names, no role (and reshard, load, DLQ replay). */
@@ -191,6 +192,7 @@ export function createActivities(deps: ActivityDeps) {
     processBatch,
     ...dlqReplay,
     startShardWorkflow,
+    streamRetention: createStreamRetention(deps.kinesis),
     async describeStream(input: { streamName: string; roleArn?: string }) {
       return laneFor(input.streamName, input.roleArn).discovery.describe(input.streamName);
     },

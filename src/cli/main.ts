@@ -23,6 +23,7 @@ import { DEV_HELP, devCommand } from './commands/dev';
 import { DLQ_HELP, dlqCommand } from './commands/dlq';
 import { PRODUCE_HELP, produceCommand } from './commands/produce';
 import { RESHARD_HELP, reshardCommand } from './commands/reshard';
+import { SEEK_HELP, seekCommand } from './commands/seek';
 import { START_HELP, startCommand } from './commands/stream';
 import { WORKER_HELP, workerCommand } from './commands/worker';
 import { EXIT_CODES } from './help';
@@ -40,6 +41,7 @@ Usage: ksp <command> [options]      ksp <command> --help      ksp --version
   pause <stream>           stop fetching after the batches in flight
   resume <stream>          continue from the checkpoints
   stop <stream>            drain and stop; a later \`ksp start\` resumes from the checkpoints
+  seek <stream>            --to <time|TRIM_HORIZON|LATEST>: rewind or skip the shards while they run
   dlq <sub> <queue-url>    peek | replay | status | stop a dead-letter queue
   reshard <stream>         --to N | --split <shard> | --merge <a> <b>: change the shard layout
   autoscale <stream>       scale the shard count on measured load (--status, --stop)
@@ -61,6 +63,7 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
   pause: { run: pauseCommand, help: PAUSE_HELP },
   resume: { run: resumeCommand, help: RESUME_HELP },
   stop: { run: stopCommand, help: STOP_HELP },
+  seek: { run: seekCommand, help: SEEK_HELP },
   dlq: { run: dlqCommand, help: DLQ_HELP },
   reshard: { run: reshardCommand, help: RESHARD_HELP },
   autoscale: { run: autoscaleCommand, help: AUTOSCALE_HELP },

@@ -4,7 +4,7 @@
  */
 import { DescribeStreamSummaryCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { Client, WorkflowHandle } from '@temporalio/client';
+import { type Client, type WorkflowHandle, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ErrorType, TargetError } from '../errors';
 import { type AwsErrorContext, classifyAwsError } from '../aws/classify';
 import { shardWorkflowId, streamWorkflowId } from '../constants';
@@ -14,9 +14,11 @@ import {
   type StreamStatus,
   pauseStreamSignal,
   resumeStreamSignal,
+  seekStreamUpdate,
   stopStreamSignal,
   streamStatusQuery,
 } from '../workflows/stream-messages';
+import type { StreamSeekInput } from '../workflows/seek';
 import { KSP_STREAM } from '../workflows/search-attributes';
 import type { StreamIdentity } from '../workflows/stream-identity';
 import { streamParams } from '../aws/stream-ref';
@@ -207,4 +209,32 @@ export async function resumeStream(client: Client, streamName: string): Promise<
 
 export async function stopStream(client: Client, streamName: string): Promise<void> {
   await streamHandle(client, streamName).signal(stopStreamSignal);
+}
+
+/** The stream workflow refused an Update (its validator, or its handler): the message says why. */
+export class RefusedUpdateError extends Error {
+  override readonly name = 'RefusedUpdateError';
+}
+
+/**
+ * Moves every shard of the stream, or one, to `input.position` (the `seek` Update) and returns
+ * the stream status it answered with. A refused seek (bad position, unknown or closed shard, a
+ * time before the stream's retention) throws RefusedUpdateError with the workflow's reason.
+ */
+export async function seekStream(
+  client: Client,
+  streamName: string,
+  input: StreamSeekInput,
+): Promise<StreamStatus> {
+  const requestedBy = input.requestedBy ?? client.options.identity;
+  try {
+    return await streamHandle(client, streamName).executeUpdate(seekStreamUpdate, {
+      args: [{ ...input, ...(requestedBy ? { requestedBy: requestedBy.slice(0, 256) } : {}) }],
+    });
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError) {
+      throw new RefusedUpdateError(err.cause?.message ?? err.message);
+    }
+    throw err;
+  }
 }

@@ -3,13 +3,16 @@
  * batch result moves the checkpoint and counters, when a failing batch is retried, split, isolated
  * or dead-lettered (with shard-failure.ts), when the shard pauses, and what it reports. No Temporal
  * import: the shard workflow (shard.ts) is a short loop over it, and it is unit-tested without a
- * server. The checkpoint only moves forward: a result behind it is refused and logged here.
+ * server. The checkpoint only moves forward: a result behind it is refused and logged here. The
+ * one sanctioned backwards move is a live seek (seek.ts): it takes effect between batches, never
+ * while one is in flight, so no result from before a seek is ever judged against it.
  */
 import type { ProcessBatchInput, ProcessBatchResult } from '../activities/shard/process-batch';
 import type { CompiledStreamOptions, ShardStartPosition } from '../config/stream-options';
 import { ErrorType, NON_RETRYABLE_TYPES } from '../errors';
 import { compareCheckpoint } from '../records';
 import { afterBatch } from './shard-failure';
+import type { SeekPosition, SeekRecord } from './seek';
 import type { ShardRunInput, ShardWorkflowInput } from './shard-input';
 import { type ShardRunState, type ShardStatus, boundReason } from './shard-messages';
 import { type ShardState, initialShardState } from './shard-state';
@@ -49,9 +52,20 @@ export type BatchStep =
   /** Carry on; a poll that came back early and empty is waited out first (stop or pause cut it short). */
   | { kind: 'next'; idleWaitMs: number };
 
+/** A seek asked while a batch was in flight: applied once that batch's result is. */
+interface PendingSeek {
+  position: SeekPosition;
+  requestedBy: string;
+}
+
 export class ShardConsumer {
   readonly input: ShardRunInput;
   private readonly state: ShardState;
+  /** Where the shard reads from while it has no checkpoint: the pinned start, or the last seek's target. */
+  private startPosition: ShardStartPosition;
+  private pendingSeek: PendingSeek | null = null;
+  /** Seeks applied in this run: a wait for a backoff or an idle poll ends when it changes. */
+  private seekCount = 0;
   private stopRequested = false;
   private batchInFlight = false;
   private lastReportAtMs = 0;
@@ -64,7 +78,23 @@ export class ShardConsumer {
     private readonly log: ShardLog,
   ) {
     this.input = { ...input, startPosition: pinStartPosition(input.startPosition, now()) };
+    this.startPosition = this.input.startPosition;
     this.state = input.state ? { ...input.state, run: input.state.run + 1 } : initialShardState();
+  }
+
+  /** Seeks applied so far in this run (see `seekCount`). */
+  get seeks(): number {
+    return this.seekCount;
+  }
+
+  /** A batch activity is running (a seek waits for it). */
+  get inFlight(): boolean {
+    return this.batchInFlight;
+  }
+
+  /** A seek waits for the batch in flight. */
+  get seekPending(): boolean {
+    return this.pendingSeek !== null;
   }
 
   get options(): CompiledStreamOptions {
@@ -86,7 +116,9 @@ export class ShardConsumer {
 
   /** The request for the next batch; the batch counts as in flight until `settled()`. */
   next(): ProcessBatchInput {
-    const { options, streamName, shardId, startPosition } = this.input;
+    this.applyPendingSeek();
+    const { options, streamName, shardId } = this.input;
+    const startPosition = this.startPosition;
     const { checkpoint, attempt, bisect } = this.state;
     this.batchInFlight = true;
     return {
@@ -124,6 +156,14 @@ export class ShardConsumer {
    * the checkpoint never moves back past records already handled or dead-lettered.
    */
   apply(result: ProcessBatchResult): BatchStep {
+    const step = this.applyResult(result);
+    // A seek asked during the batch replaces the checkpoint only now, after the result moved it:
+    // and it cancels a backoff, an idle wait and a shard end (a rewound closed shard reads again).
+    if (!this.applyPendingSeek()) return step;
+    return { kind: 'next', idleWaitMs: 0 };
+  }
+
+  private applyResult(result: ProcessBatchResult): BatchStep {
     const state = this.state;
     const current = state.checkpoint;
     if (
@@ -198,6 +238,44 @@ export class ShardConsumer {
     return true;
   }
 
+  /**
+   * Moves the shard to `position` (a live seek). With no batch in flight it takes effect now;
+   * otherwise once that batch's result has been applied (its checkpoint is never lost). The
+   * checkpoint is dropped and `position` becomes the start position: the batch activity derives
+   * the next iterator from it as for a first start. A failing retry starts over (attempt 1, no
+   * bisect); a pause stays. LATEST is pinned to a time, as at the start.
+   */
+  seek(position: SeekPosition, requestedBy: string): void {
+    this.pendingSeek = { position, requestedBy };
+    if (!this.batchInFlight) this.applyPendingSeek();
+  }
+
+  /** Applies a seek that waited for the batch in flight; true when there was one. */
+  applyPendingSeek(): boolean {
+    const pending = this.pendingSeek;
+    if (pending === null || this.batchInFlight) return false;
+    this.pendingSeek = null;
+    const state = this.state;
+    const record: SeekRecord = {
+      requestedBy: pending.requestedBy,
+      at: this.isoNow(),
+      from: state.checkpoint,
+      to: pending.position,
+    };
+    // The sanctioned backwards (or forwards) move: no result is in flight to be judged against it.
+    state.checkpoint = null;
+    state.attempt = 1;
+    state.bisect = null;
+    state.lastSeek = record;
+    this.startPosition = pinStartPosition(pending.position, this.now());
+    this.seekCount++;
+    this.log.warn(`shard ${this.input.shardId}: seek to ${JSON.stringify(pending.position)}`, {
+      shardId: this.input.shardId,
+      seek: record,
+    });
+    return true;
+  }
+
   /** `reason` comes from `checkPauseInput` (bounded). */
   pause(reason: string): void {
     this.state.paused = true;
@@ -230,6 +308,7 @@ export class ShardConsumer {
       filteredOut: s.filteredOut,
       lastError: s.lastError,
       pauseReason: s.pauseReason,
+      ...(s.lastSeek === null ? {} : { lastSeek: s.lastSeek }),
       run: s.run,
       updatedAt: this.isoNow(),
     };
@@ -271,7 +350,8 @@ export class ShardConsumer {
 
   /** The input of the next run (continue-as-new): the pinned start position and the state. */
   continuation(): ShardWorkflowInput {
-    return { ...this.input, state: { ...this.state } };
+    this.applyPendingSeek();
+    return { ...this.input, startPosition: this.startPosition, state: { ...this.state } };
   }
 
   private isoNow(): string {

@@ -24,7 +24,10 @@ import { type StreamIdentity, asIdentity } from './stream-identity';
 import type { ShardState } from './shard-state';
 
 /** `ShardState` as any release carried it across continue-as-new or into a resumed run. */
-export interface StoredShardState extends Omit<ShardState, 'bisect' | 'checkpointMovedAt' | 'filteredOut'> {
+export interface StoredShardState
+  extends Omit<ShardState, 'bisect' | 'checkpointMovedAt' | 'filteredOut' | 'lastSeek'> {
+  /** Absent before live seek: the shard was never moved. */
+  lastSeek?: ShardState['lastSeek'];
   /** Absent before event filtering: nothing was filtered out. */
   filteredOut?: number;
   /** Absent before the failure policy (bisectBatchOnError): no batch was being split. */
@@ -77,6 +80,7 @@ function upgradeShardState(stored: StoredShardState): ShardState {
     lastArrival: stored.lastArrival,
     lastError: stored.lastError,
     checkpointMovedAt: stored.checkpointMovedAt ?? null,
+    lastSeek: stored.lastSeek ?? null,
     run: stored.run,
   };
 }
@@ -124,6 +128,11 @@ const STATE_CHECKS: readonly FieldCheck[] = [
   ['paused', isBoolean, 'true or false'],
   ['pauseReason', nullable(isString), 'null or text'],
   ['checkpointMovedAt', optional(nullable(isText)), 'null or an ISO time'],
+  [
+    'lastSeek',
+    optional(nullable((v) => isObject(v) && isText(v.at) && isObject(v.to))),
+    'null or a seek record',
+  ],
   ['handled', isCount, COUNT],
   ['deadLettered', isCount, COUNT],
   ['batches', isCount, COUNT],

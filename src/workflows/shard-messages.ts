@@ -3,8 +3,9 @@
  * handlers run before anything reaches state (DESIGN.md rule 10). Clients (the `ksp` CLI, the
  * stream workflow, tests, the Temporal CLI by name) and the shard workflow share these definitions.
  */
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { Checkpoint } from '../records';
+import type { SeekRecord, ShardSeekInput } from './seek';
 
 export type ShardRunState = 'waiting-for-parents' | 'running' | 'paused' | 'stopped' | 'finished';
 
@@ -28,6 +29,8 @@ export interface ShardStatus {
   lastError: { type: string; message: string; at: string } | null;
   /** At most `MAX_PAUSE_REASON_LENGTH` characters, on one line. */
   pauseReason: string | null;
+  /** The last live seek: who asked, when it took effect, the checkpoint it replaced, the target. */
+  lastSeek?: SeekRecord;
   /** Runs since the workflow started (continue-as-new count + 1). */
   run: number;
   updatedAt: string;
@@ -45,6 +48,19 @@ export const resumeShardSignal = defineSignal<[]>('resume');
 /** Shard workflow: finish the batch in flight, then complete with the checkpoint (drain). */
 export const stopShardSignal = defineSignal<[]>('stop');
 export const shardStatusQuery = defineQuery<ShardStatus>('status');
+/** Shard workflow (from the stream workflow, which cannot send Updates): move the shard (seek.ts). */
+export const seekShardSignal = defineSignal<[ShardSeekInput]>('seek');
+
+/**
+ * The same operations as Updates, which answer with the shard's status once they took effect and
+ * whose validators reject a bad request before it enters history (`temporal workflow update
+ * execute --name pause …`). Signals and Updates have separate names spaces: both keep these names.
+ */
+/** Its input may be left out (`temporal workflow update execute --name pause` with no --input). */
+export const pauseShardUpdate = defineUpdate<ShardStatus, [PauseInput]>('pause');
+export const resumeShardUpdate = defineUpdate<ShardStatus, []>('resume');
+export const stopShardUpdate = defineUpdate<ShardStatus, []>('stop');
+export const seekShardUpdate = defineUpdate<ShardStatus, [ShardSeekInput]>('seek');
 
 /** Longest pause reason kept in state and status; a longer one is cut, with an ellipsis. */
 export const MAX_PAUSE_REASON_LENGTH = 500;
@@ -121,4 +137,36 @@ function pauseReasonOf(payload: unknown): CheckedPause {
 export function checkNoPayload(args: readonly unknown[]): string | null {
   const given = args.filter((a) => a !== undefined && a !== null);
   return given.length === 0 ? null : `takes no payload; ignored ${given.map(describePayload).join(', ')}`;
+}
+
+/**
+ * Validates the input of a `pause` Update and returns the reason to record. Unlike the signal
+ * (which pauses whatever its payload), an Update rejects a malformed one: the caller hears why.
+ */
+export function checkPauseUpdate(...args: readonly unknown[]): string {
+  const [payload, ...extra] = args;
+  if (extra.length > 0) throw new Error('`pause` takes one input: {"reason": "<text>"} or nothing');
+  if (payload === undefined || payload === null) return DEFAULT_PAUSE_REASON;
+  if (typeof payload !== 'object' || Array.isArray(payload)) {
+    throw new Error(
+      `the pause input is ${describePayload(payload)}: expected {"reason": "<text>"} or nothing`,
+    );
+  }
+  const unknown = Object.keys(payload).filter((k) => k !== 'reason');
+  if (unknown.length > 0) {
+    throw new Error(
+      `unknown field(s) ${unknown.join(', ')} in the pause input: expected {"reason": "<text>"}`,
+    );
+  }
+  const { reason } = payload as { reason?: unknown };
+  if (reason === undefined || reason === null) return DEFAULT_PAUSE_REASON;
+  if (typeof reason !== 'string') {
+    throw new Error(
+      `\`reason\` is ${describePayload(reason)}: expected text, e.g. {"reason": "deploying a fix"}`,
+    );
+  }
+  if (reason.length > MAX_PAUSE_REASON_LENGTH) {
+    throw new Error(`\`reason\` has ${reason.length} characters: at most ${MAX_PAUSE_REASON_LENGTH}`);
+  }
+  return boundReason(reason);
 }

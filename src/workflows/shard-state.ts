@@ -3,6 +3,7 @@
  * that resumes a stopped one. Pure module, shared with the activity that starts shard workflows.
  */
 import type { Checkpoint } from '../records';
+import type { SeekRecord } from './seek';
 import type { ShardStatus } from './shard-messages';
 
 /** A failing batch being split (bisectBatchOnError): how the next batches are narrowed. */
@@ -35,6 +36,8 @@ export interface ShardState {
   lastError: ShardStatus['lastError'];
   /** When the checkpoint last moved (ISO time); null until it first does. */
   checkpointMovedAt: string | null;
+  /** The last live seek (who, when, from, to); null until the shard is first moved. */
+  lastSeek: SeekRecord | null;
   run: number;
 }
 
@@ -54,6 +57,7 @@ export function initialShardState(checkpoint: Checkpoint | null = null): ShardSt
     lastArrival: null,
     lastError: null,
     checkpointMovedAt: null,
+    lastSeek: null,
     run: 1,
   };
 }

@@ -2,7 +2,8 @@
  * One workflow per shard: the poll → handle → checkpoint loop. The checkpoint lives in workflow
  * state; records and iterators never do (DESIGN.md rules 1–2). Every decision is the
  * `ShardConsumer`'s (shard-consumer.ts); this function only runs activities, timers and messages.
- * Pause, resume and stop are signals; status is a query; the run continues as new before its
+ * Pause, resume, stop and seek are Updates (shard-updates.ts), pause/resume/stop also signals;
+ * status is a query; the run continues as new before its
  * history grows large.
  */
 import {
@@ -39,6 +40,7 @@ import {
   shardStatusQuery,
   stopShardSignal,
 } from './shard-messages';
+import { registerShardUpdates } from './shard-updates';
 import { shardEndedSignal, shardProgressSignal } from './stream-messages';
 import { streamIdentityQuery } from './stream-identity';
 
@@ -85,6 +87,7 @@ export async function shardWorkflow(stored: ShardWorkflowInput): Promise<ShardWo
 
   try {
     for (;;) {
+      shard.applyPendingSeek();
       const published = shard.stateToPublish();
       if (published) upsertSearchAttributes([{ key: KSP_STATE, value: published }]);
       gauges.publish(shard.status().state, shard.checkpointMovedAt);
@@ -104,7 +107,8 @@ export async function shardWorkflow(stored: ShardWorkflowInput): Promise<ShardWo
       if (step === null) continue;
       if (step.kind === 'backoff') {
         await report(true);
-        if (step.delayMs > 0) await condition(() => shard.stopping, step.delayMs);
+        const seeks = shard.seeks; // a seek ends the backoff: it starts the retries over
+        if (step.delayMs > 0) await condition(() => shard.stopping || shard.seeks !== seeks, step.delayMs);
         continue;
       }
       if (step.kind === 'ended') {
@@ -116,7 +120,9 @@ export async function shardWorkflow(stored: ShardWorkflowInput): Promise<ShardWo
         return { reason: 'shard-ended', status: ended.status };
       }
       await report(false);
-      if (step.idleWaitMs > 0) await condition(() => shard.stopping || shard.paused, step.idleWaitMs);
+      const seeks = shard.seeks;
+      if (step.idleWaitMs > 0)
+        await condition(() => shard.stopping || shard.paused || shard.seeks !== seeks, step.idleWaitMs);
     }
   } catch (err) {
     if (!(isCancellation(err) && CancellationScope.current().consideredCancelled)) throw err;
@@ -195,4 +201,5 @@ function registerHandlers(shard: ShardConsumer, inFlight: InFlight): void {
     shard.stop();
     interrupt();
   });
+  registerShardUpdates(shard, interrupt);
 }

@@ -3,8 +3,10 @@
  * are in shard-messages.ts). Clients (the `ksp` CLI, tests, the Temporal CLI by name) and
  * workflows share these definitions.
  */
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { Checkpoint } from '../records';
+import type { StreamSeekInput } from './seek';
+import type { StreamSeekRecord } from './stream-seek';
 import type { PauseInput, ShardRunState, ShardStatus } from './shard-messages';
 
 /** Shard → stream: the shard is read to its end (DESIGN.md rule 5). */
@@ -38,8 +40,23 @@ export interface StreamStatus {
   run: number;
   /** Shard-layout changes of the last 24 h (and a few older), oldest first. */
   reshards?: ReshardLedgerEntry[];
+  /** The last seek: who, when, where to, and what it did to each shard. */
+  lastSeek?: StreamSeekRecord;
 }
 export const streamStatusQuery = defineQuery<StreamStatus>('status');
+
+/**
+ * The same operations as Updates: validated before they enter history, answered with the stream
+ * status (`temporal workflow update execute --workflow-id ksp:<stream> --name pause …`). The
+ * shards hear them by signal (a workflow cannot send an Update), so their own state follows
+ * within a moment: `ksp status` shows it.
+ */
+/** Its input may be left out. */
+export const pauseStreamUpdate = defineUpdate<StreamStatus, [PauseInput]>('pause');
+export const resumeStreamUpdate = defineUpdate<StreamStatus, []>('resume');
+export const stopStreamUpdate = defineUpdate<StreamStatus, []>('stop');
+/** Every shard, or one (`shardId`): see seek.ts and stream-seek.ts. */
+export const seekStreamUpdate = defineUpdate<StreamStatus, [StreamSeekInput]>('seek');
 
 /**
  * One completed change of the stream's shard layout, as the reshard workflow reports it. The

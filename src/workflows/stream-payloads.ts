@@ -7,6 +7,7 @@
  */
 import type { Checkpoint } from '../records';
 import type { ReshardLedgerEntry, ShardEndedReport } from './stream-messages';
+import type { SeekRecord } from './seek';
 import type { PauseInput, ShardRunState, ShardStatus } from './shard-messages';
 
 /** Longest error message kept from a shard report (characters); the rest is cut. */
@@ -32,6 +33,13 @@ const LEDGER_METHODS: readonly ReshardLedgerEntry['method'][] = [
   'MergeShards',
 ];
 const SEQUENCE_NUMBER = /^\d{1,128}$/;
+const SEEK_TYPES = [
+  'TRIM_HORIZON',
+  'LATEST',
+  'AT_TIMESTAMP',
+  'AT_SEQUENCE_NUMBER',
+  'AFTER_SEQUENCE_NUMBER',
+] as const;
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; problem: string };
 
@@ -123,6 +131,20 @@ function reasonOrNull(o: Fields, key: string): string | null {
   return capText(v, MAX_REASON_CHARS);
 }
 
+function seekRecord(value: unknown): SeekRecord {
+  const o = fields(value, '`lastSeek`');
+  const to = fields(o.to, '`lastSeek.to`');
+  const type = oneOf(to, 'type', SEEK_TYPES);
+  const at = to.timestamp === undefined ? {} : { timestamp: id(to, 'timestamp') };
+  const sequence = to.sequenceNumber === undefined ? {} : { sequenceNumber: id(to, 'sequenceNumber') };
+  return {
+    requestedBy: id(o, 'requestedBy'),
+    at: id(o, 'at'),
+    from: checkpoint(o.from),
+    to: { type, ...at, ...sequence } as SeekRecord['to'],
+  };
+}
+
 function shardStatus(value: unknown): ShardStatus {
   const o = fields(value, 'the report');
   return {
@@ -141,6 +163,8 @@ function shardStatus(value: unknown): ShardStatus {
     ...(o.filteredOut === undefined ? {} : { filteredOut: count(o, 'filteredOut') }),
     lastError: lastError(o.lastError),
     pauseReason: reasonOrNull(o, 'pauseReason'),
+    // Absent in reports from shards never sought (and from workers before live seek).
+    ...(o.lastSeek === undefined || o.lastSeek === null ? {} : { lastSeek: seekRecord(o.lastSeek) }),
     run: count(o, 'run'),
     updatedAt: id(o, 'updatedAt'),
   };

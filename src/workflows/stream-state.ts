@@ -9,6 +9,8 @@ import type { Checkpoint } from '../records';
 import type { ShardStartPosition, StartPosition } from '../config/stream-options';
 import { startableShards, startPositionFor } from './lineage';
 import { pruneLedger } from './reshard-limits';
+import type { SeekPosition } from './seek';
+import { type StreamSeekPlan, type StreamSeekRecord, planStreamSeek } from './stream-seek';
 import type { ReshardLedgerEntry, ShardEndedReport, StreamStatus } from './stream-messages';
 import type { ShardRunState, ShardStatus } from './shard-messages';
 import { type StreamIdentity, identityProblem } from './stream-identity';
@@ -26,6 +28,10 @@ export interface StreamShardEntry {
   createdWhileConsuming?: boolean;
   /** Checkpoint the shard ended at (from its shardEnded report); absent until it ends. */
   endCheckpoint?: Checkpoint | null;
+  /** Set by a whole-stream seek (stream-seek.ts): where the shard starts (again), who asked. */
+  seek?: { position: SeekPosition; requestedBy: string };
+  /** Stopped by a whole-stream seek to wait again for its parents; its workflow is still draining. */
+  awaitingStop?: boolean;
 }
 
 /** Everything the stream workflow carries across continue-as-new: plain JSON only. */
@@ -42,6 +48,8 @@ export interface StreamStateData {
   awaitedChildren: string[];
   /** The stream these checkpoints belong to; absent until discovery first sees it (and in older runs). */
   identity?: StreamIdentity;
+  /** The last seek (absent until the first one). */
+  lastSeek?: StreamSeekRecord;
 }
 
 export interface StreamWorkflowResult {
@@ -65,6 +73,8 @@ export interface ShardStarted {
 export interface ShardToStart {
   shardId: string;
   startPosition: ShardStartPosition;
+  /** A seek restarts it: from `startPosition`, without the checkpoint of an earlier run. */
+  seek?: { requestedBy: string };
 }
 
 /** How soon to look again for children that ChildShards named but ListShards did not list yet… */
@@ -177,10 +187,51 @@ export class StreamState {
 
   /** Shards that may start now (every parent read to its end), with where each starts. */
   startable(configured: StartPosition): ShardToStart[] {
-    return startableShards(this.data.shards).map((shardId) => ({
+    return startableShards(this.data.shards)
+      .filter((shardId) => this.data.shards[shardId]?.awaitingStop !== true)
+      .map((shardId) => {
+        const seek = this.data.shards[shardId]?.seek;
+        return seek
+          ? { shardId, startPosition: seek.position, seek: { requestedBy: seek.requestedBy } }
+          : { shardId, startPosition: startPositionFor(this.data.shards, shardId, configured) };
+      });
+  }
+
+  /** A whole-stream seek (stream-seek.ts): returns which shards to move and which to stop. */
+  seekAll(
+    position: SeekPosition,
+    listed: ReadonlySet<string>,
+    requestedBy: string,
+    nowIso: string,
+  ): StreamSeekPlan {
+    const plan = planStreamSeek(this.data.shards, position, listed, requestedBy, nowIso);
+    this.data.lastSeek = { requestedBy, at: nowIso, to: position, ...plan };
+    this.needDiscovery = true; // start the shards to read again at the next turn of the loop
+    return plan;
+  }
+
+  /** A seek of one running shard, for the status. */
+  recordShardSeek(shardId: string, position: SeekPosition, requestedBy: string, nowIso: string): void {
+    this.data.lastSeek = {
+      requestedBy,
+      at: nowIso,
+      to: position,
       shardId,
-      startPosition: startPositionFor(this.data.shards, shardId, configured),
-    }));
+      moved: [shardId],
+      held: [],
+      restarted: [],
+    };
+  }
+
+  /** A shard held by a seek could not be told to stop (its workflow already closed): start it anyway. */
+  stopFailed(shardId: string): void {
+    const entry = this.data.shards[shardId];
+    if (entry?.awaitingStop) delete entry.awaitingStop;
+  }
+
+  /** Some shard (or the stream) is paused: `resume` has something to do. */
+  get anyPaused(): boolean {
+    return this.data.paused || Object.values(this.data.shards).some((s) => s.state === 'paused');
   }
 
   applyStarted(shardId: string, started: ShardStarted): void {
@@ -188,6 +239,7 @@ export class StreamState {
     if (!entry) return;
     entry.state = started.state;
     if (started.status) entry.status = started.status;
+    if (started.state !== 'waiting-for-parents') delete entry.seek;
     // A finished shard unlocks its children in the same pass.
     if (started.state === 'finished') this.needDiscovery = true;
   }
@@ -196,6 +248,12 @@ export class StreamState {
   applyProgress(report: ShardStatus): void {
     const entry = this.data.shards[report.shardId];
     if (!entry || entry.state === 'finished') return;
+    if (entry.awaitingStop) {
+      // Held by a seek: it waits for its parents again; its stop acknowledgement frees it.
+      if (report.state === 'stopped') delete entry.awaitingStop;
+      return;
+    }
+    if (entry.seek) return; // a late report of the run a seek replaces
     entry.status = report;
     entry.state = report.state;
   }
@@ -208,7 +266,10 @@ export class StreamState {
       this.data.awaitedChildren = [...new Set([...this.data.awaitedChildren, ...unknown])];
       this.awaitedRetries = 0;
     }
-    if (entry) {
+    if (entry?.awaitingStop || entry?.seek) {
+      // Held (or to be restarted) by a seek: it reached its end before the stop; it reads again.
+      delete entry.awaitingStop;
+    } else if (entry) {
       entry.state = 'finished';
       entry.endCheckpoint = report.checkpoint;
       if (report.status) entry.status = { ...report.status, state: 'finished' };
@@ -288,6 +349,7 @@ export class StreamState {
       discoveredAt: this.data.discoveredAt,
       run: this.data.run,
       reshards: this.ledger(nowMs),
+      ...(this.data.lastSeek ? { lastSeek: this.data.lastSeek } : {}),
     };
   }
 

@@ -1,6 +1,7 @@
 /**
  * One workflow per stream: discovers shards, starts one shard workflow per shard in lineage order
- * (parents read to the end first), fans out pause/resume/stop, and answers a status query.
+ * (parents read to the end first), fans out pause/resume/stop and seek
+ * (Updates in stream-updates.ts; pause/resume/stop also signals), and answers a status query.
  * Shard workflows are started as independent workflows with stable IDs (not children), so this
  * workflow can continue as new, fail or be restarted without touching them (DESIGN.md rule 6).
  * The decisions live in StreamState (stream-state.ts); every signal payload is validated by
@@ -35,6 +36,7 @@ import { StreamDetails } from './stream-details';
 import { type ShardToStart, StreamState, type StreamWorkflowResult } from './stream-state';
 import { refuseRecreated, startRefusal } from './stream-refusal';
 import { streamIdentityQuery } from './stream-identity';
+import { registerStreamUpdates } from './stream-updates';
 import { pauseShardSignal, resumeShardSignal, stopShardSignal } from './shard-messages';
 import {
   pauseStreamSignal,
@@ -125,6 +127,7 @@ function handleMessages(stream: StreamState): void {
     const report = accepted('shardProgress', parseShardStatus(raw), raw);
     if (report) stream.applyProgress(report.value);
   });
+  registerStreamUpdates(stream);
 }
 
 /** The input (raw or compiled) in its current shape; a bad one fails the run, naming the field. */
@@ -151,7 +154,7 @@ export async function streamWorkflow(stored: StreamWorkflowInput): Promise<Strea
   const shouldContinueAsNew = (): boolean =>
     workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= options.maxHistoryEvents;
 
-  const startShard = async ({ shardId, startPosition }: ShardToStart): Promise<void> => {
+  const startShard = async ({ shardId, startPosition, seek }: ShardToStart): Promise<void> => {
     const identity = stream.identity;
     const started = await startShardWorkflow({
       streamName: options.streamName,
@@ -161,6 +164,7 @@ export async function streamWorkflow(stored: StreamWorkflowInput): Promise<Strea
       paused: stream.paused,
       pauseReason: stream.pauseReason,
       ...(identity ? { identity } : {}),
+      ...(seek ? { seek } : {}),
     }).catch(startRefusal);
     const status = started.status ? parseShardStatus(started.status) : null;
     if (status?.ok === false) log.warn(`a shard status the starter found is malformed: ${status.problem}`);
@@ -206,7 +210,8 @@ export async function streamWorkflow(stored: StreamWorkflowInput): Promise<Strea
     const signalled = await condition(() => {
       // Evaluated after every message: the one place that sees each change while the loop waits.
       details.refresh();
-      return stream.needDiscovery || shouldContinueAsNew() || stream.drained;
+      // Once stopping, discovery is off: a pending request must not wake the loop (it would spin).
+      return (stream.needDiscovery && !stream.stopRequested) || shouldContinueAsNew() || stream.drained;
     }, stream.nextWakeMs(input.rediscoverIntervalMs));
     if (!signalled) stream.requestDiscovery();
   }

@@ -6,7 +6,7 @@
  * Record new fixtures on purpose only: `KSP_RECORD_HISTORIES=1 npx jest test/replay` records them
  * all; `KSP_RECORD_HISTORIES=dlq-replay` (a comma-separated list of shard, stream,
  * stream-parallel, stream-bad-signals, dlq-replay, shard-bisect, shard-guards, reshard, autoscale,
- * stream-raw, dlq-replay-update) only those.
+ * stream-raw, dlq-replay-update, shard-seek, stream-seek) only those.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -41,6 +41,7 @@ import { ledgerEntry, shardStatus, standInStreamWorker } from '../helpers/stream
 import { createTimeSkippingEnv, plainClient } from '../helpers/time-skipping';
 import { recordAutoscaleHistory, recordReshardHistory } from './reshard-autoscale-histories';
 import { recordDlqReplayUpdateHistory, recordStreamRawHistory } from './raw-input-histories';
+import { recordShardSeekHistory, recordStreamSeekHistory } from './seek-histories';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'histories');
 const SHARD = path.join(FIXTURES, 'shard-workflow-v1.binpb');
@@ -59,6 +60,10 @@ const AUTOSCALE = path.join(FIXTURES, 'autoscale-workflow-v1.binpb');
 const STREAM_RAW = path.join(FIXTURES, 'stream-workflow-raw-v4.binpb');
 /** Started by name with raw options; a stop Update rejected by its validator, then one accepted. */
 const DLQ_REPLAY_UPDATE = path.join(FIXTURES, 'dlq-replay-workflow-update-v2.binpb');
+/** Since live seek: Updates (accepted and refused), seeks while paused, failing and idle. */
+const SHARD_SEEK = path.join(FIXTURES, 'shard-workflow-seek-v1.binpb');
+/** Since live seek: a whole-stream rewind that re-reads a closed parent before its child. */
+const STREAM_SEEK = path.join(FIXTURES, 'stream-workflow-seek-v1.binpb');
 
 const { History } = temporal.api.history.v1;
 
@@ -358,6 +363,8 @@ describe('recorded histories replay on the current workflow code', () => {
         if (wanted('stream-raw')) writeFileSync(STREAM_RAW, await recordStreamRawHistory(env));
         if (wanted('dlq-replay-update'))
           writeFileSync(DLQ_REPLAY_UPDATE, await recordDlqReplayUpdateHistory(env));
+        if (wanted('shard-seek')) writeFileSync(SHARD_SEEK, await recordShardSeekHistory(env));
+        if (wanted('stream-seek')) writeFileSync(STREAM_SEEK, await recordStreamSeekHistory(env));
       } finally {
         await env.teardown();
       }
@@ -377,6 +384,8 @@ describe('recorded histories replay on the current workflow code', () => {
     ['autoscale workflow, a scale-up through a child reshard', AUTOSCALE, 'record-autoscale'],
     ['stream workflow, started with raw options', STREAM_RAW, streamWorkflowId('orders')],
     ['DLQ replay workflow, stopped by its Update', DLQ_REPLAY_UPDATE, 'record-dlq-replay-update'],
+    ['shard workflow, operated by Updates and seeks', SHARD_SEEK, 'record-shard-seek'],
+    ['stream workflow, a rewind in lineage order', STREAM_SEEK, streamWorkflowId('orders')],
   ])('%s', async (_name, file, workflowId) => {
     expect(existsSync(file)).toBe(true);
     const history = History.decode(readFileSync(file));

@@ -29,6 +29,11 @@ export interface StartShardInput {
   pauseReason: string | null;
   /** The stream the stream workflow consumes; absent before it has seen it (older runs). */
   identity?: StreamIdentity;
+  /**
+   * Set by a stream seek: start a new run from `startPosition` even after the shard was read to
+   * its end, without the earlier run's checkpoint (counters carry on; the seek is recorded).
+   */
+  seek?: { requestedBy: string };
 }
 
 export interface StartShardResult {
@@ -76,6 +81,23 @@ async function checkIdentity(handle: ShardHandle, input: StartShardInput): Promi
   if (problem !== null) throw ApplicationFailure.nonRetryable(problem, ErrorType.StreamRecreated);
 }
 
+/** State for a run a stream seek starts: no checkpoint (the start position rules), counters kept. */
+function seekState(prior: ShardStatus | null, input: StartShardInput, requestedBy: string): ShardState {
+  const base = prior ? carryOver(prior, input) : initialShardState();
+  return {
+    ...base,
+    checkpoint: null,
+    paused: input.paused,
+    pauseReason: input.paused ? input.pauseReason : null,
+    lastSeek: {
+      requestedBy,
+      at: new Date().toISOString(),
+      from: prior?.checkpoint ?? null,
+      to: input.startPosition,
+    },
+  };
+}
+
 export function createShardStarter(deps: ShardStarterDeps) {
   return async function startShardWorkflow(input: StartShardInput): Promise<StartShardResult> {
     const client = deps.client();
@@ -90,7 +112,8 @@ export function createShardStarter(deps: ShardStarterDeps) {
       if (closed === 'RUNNING') return { state: 'running', status: null };
       if (closed === 'COMPLETED') {
         const result = await handle.result();
-        if (result.reason === 'shard-ended') return { state: 'finished', status: result.status };
+        if (result.reason === 'shard-ended' && !input.seek)
+          return { state: 'finished', status: result.status };
         prior = result.status;
       } else {
         // Failed, terminated, timed out or cancelled: its last checkpoint is still in its history.
@@ -110,13 +133,17 @@ export function createShardStarter(deps: ShardStarterDeps) {
       shardId: input.shardId,
       streamWorkflowId: streamWorkflowId(input.streamName),
       options: input.options,
-      startPosition: input.startPosition,
+      // A run stopped after a seek and before its first batch starts where the seek pointed.
+      startPosition:
+        !input.seek && prior?.checkpoint === null && prior.lastSeek ? prior.lastSeek.to : input.startPosition,
       ...(input.identity ? { streamIdentity: input.identity } : {}),
-      ...(prior
-        ? { state: carryOver(prior, input) }
-        : input.paused
-          ? { state: { ...initialShardState(), paused: true, pauseReason: input.pauseReason } }
-          : {}),
+      ...(input.seek
+        ? { state: seekState(prior, input, input.seek.requestedBy) }
+        : prior
+          ? { state: carryOver(prior, input) }
+          : input.paused
+            ? { state: { ...initialShardState(), paused: true, pauseReason: input.pauseReason } }
+            : {}),
     };
     const taskQueue = deps.taskQueue();
     await client.workflow.start('shardWorkflow', {

@@ -26,13 +26,15 @@ export const PAUSE_HELP = `Usage: ksp pause <stream> [--reason <text>] [--json]
 Every shard stops fetching after its batch in flight; checkpoints are kept. \`ksp resume\` continues.
   --reason <text>            shown by \`ksp status\` while paused
   --json                     print the result as JSON
-Temporal CLI: temporal workflow signal --workflow-id ksp:<stream> --name pause
+Temporal CLI: temporal workflow update execute --workflow-id ksp:<stream> --name pause --input '{"reason": "<text>"}'
+  (answers with the stream status; \`temporal workflow signal --name pause\` also works)
 ${footer}`;
 
 export const RESUME_HELP = `Usage: ksp resume <stream> [--json]
 Continues a paused stream from its checkpoints.
   --json                     print the result as JSON
-Temporal CLI: temporal workflow signal --workflow-id ksp:<stream> --name resume
+Temporal CLI: temporal workflow update execute --workflow-id ksp:<stream> --name resume
+  (answers with the stream status; \`temporal workflow signal --name resume\` also works)
 ${footer}`;
 
 export const STOP_HELP = `Usage: ksp stop <stream> [--wait] [--json]
@@ -40,7 +42,8 @@ Drains and stops: each shard finishes its batch in flight and keeps its checkpoi
 \`ksp start\` resumes from there.
   --wait                     wait until the stream workflow has ended and print its result
   --json                     print the result as JSON
-Temporal CLI: temporal workflow signal --workflow-id ksp:<stream> --name stop
+Temporal CLI: temporal workflow update execute --workflow-id ksp:<stream> --name stop
+  (answers with the stream status; \`temporal workflow signal --name stop\` also works)
 ${footer}`;
 
 /** Prints a command's result: JSON, or the line for the terminal. */

@@ -1,0 +1,144 @@
+/**
+ * Recorders of the live-seek histories replayed by replay.test.ts: a shard workflow operated by
+ * Updates (pause, seek while paused, resume, a rewind, a refused seek, stop), and a stream
+ * workflow whose whole-stream seek re-reads a closed parent before its child.
+ * Recorded by `KSP_RECORD_HISTORIES=shard-seek,stream-seek npx jest test/replay`.
+ */
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { temporal } from '@temporalio/proto';
+import { plainClient } from '../helpers/time-skipping';
+import { createShardStarter } from '../../src/activities/stream/shard-starter';
+import type { ProcessBatchInput } from '../../src/activities/shard/process-batch';
+import { streamWorkflowId } from '../../src/constants';
+import type { ShardWorkflowInput } from '../../src/workflows/shard';
+import {
+  pauseShardUpdate,
+  resumeShardUpdate,
+  seekShardUpdate,
+  stopShardUpdate,
+} from '../../src/workflows/shard-messages';
+import {
+  pauseStreamUpdate,
+  resumeStreamUpdate,
+  seekStreamUpdate,
+  stopStreamUpdate,
+} from '../../src/workflows/stream-messages';
+import type { StreamWorkflowInput } from '../../src/workflows/stream';
+import { workflowBundlePath } from '../helpers/bundle';
+import { seq, testOptions } from '../helpers/fake-batches';
+import { MemoryDlq, SHARD, memoryProcessBatch, poisonHandler } from '../helpers/memory-shard';
+import { SeekableShard } from '../helpers/seekable-shard';
+import { describeStreamStandIn } from '../helpers/stream-fixtures';
+
+const { History } = temporal.api.history.v1;
+const encode = (h: temporal.api.history.v1.IHistory): Uint8Array => History.encode(h).finish();
+const ignore = (): null => null;
+
+export async function recordShardSeekHistory(env: TestWorkflowEnvironment): Promise<Uint8Array> {
+  const t0 = (await env.currentTimeMs()) - 120_000;
+  const shard = new SeekableShard(30, (i) => new Date(t0 + i * 1_000));
+  const handler = poisonHandler((i) => i === 25, [], { throws: () => new Error('poison') });
+  const taskQueue = 'record-shard-seek';
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: { codePath: workflowBundlePath() },
+    activities: {
+      processBatch: memoryProcessBatch(env, shard, new MemoryDlq(), handler),
+      streamRetention: async () => ({ retentionPeriodHours: 24 }),
+    },
+  });
+  const input: ShardWorkflowInput = {
+    streamName: 'orders',
+    shardId: SHARD,
+    streamWorkflowId: null,
+    options: testOptions({ batchSize: 10, retry: { maximumAttempts: 0, initialInterval: '10s' } }),
+    startPosition: { type: 'TRIM_HORIZON' },
+  };
+  const handle = await env.client.workflow.start('shardWorkflow', {
+    taskQueue,
+    workflowId: taskQueue,
+    args: [input],
+  });
+  await worker.runUntil(async () => {
+    await env.sleep('1m'); // 0–19 handled, 20–29 failing on 25
+    await handle.executeUpdate(seekShardUpdate, {
+      args: [{ position: { type: 'AFTER_SEQUENCE_NUMBER', sequenceNumber: seq(25) } }],
+    });
+    await env.sleep('30s');
+    await handle.executeUpdate(pauseShardUpdate, { args: [{ reason: 'recording' }] });
+    await handle.executeUpdate(seekShardUpdate, {
+      args: [{ position: { type: 'AT_TIMESTAMP', timestamp: new Date(t0 + 3_000).toISOString() } }],
+    });
+    const old = new Date(t0 - 48 * 3_600_000).toISOString();
+    await handle
+      .executeUpdate(seekShardUpdate, { args: [{ position: { type: 'AT_TIMESTAMP', timestamp: old } }] })
+      .catch(ignore);
+    await handle.executeUpdate('seek', { args: [{ position: { type: 'NOWHERE' } }] }).catch(ignore);
+    await handle.executeUpdate(resumeShardUpdate);
+    await env.sleep('30s');
+    await handle.executeUpdate(seekShardUpdate, { args: [{ position: { type: 'LATEST' } }] });
+    await env.sleep('10s');
+    await handle.executeUpdate(stopShardUpdate);
+    await handle.result();
+  });
+  return encode(await handle.fetchHistory());
+}
+
+export async function recordStreamSeekHistory(env: TestWorkflowEnvironment): Promise<Uint8Array> {
+  const taskQueue = 'record-stream-seek';
+  const streamName = 'orders';
+  const [parentId, childId] = ['shardId-000000000000', 'shardId-000000000001'];
+  const t0 = (await env.currentTimeMs()) - 3_600_000;
+  const parent = new SeekableShard(10, (i) => new Date(t0 + i * 1_000));
+  parent.closedWith = [childId];
+  const child = new SeekableShard(5, (i) => new Date(t0 + 20_000 + i * 1_000));
+  const handler = poisonHandler(() => false, [], { throws: () => new Error('never') });
+  const batches: Record<string, (i: ProcessBatchInput) => ReturnType<ReturnType<typeof memoryProcessBatch>>> =
+    {
+      [parentId]: memoryProcessBatch(env, parent, new MemoryDlq(), handler),
+      [childId]: memoryProcessBatch(env, child, new MemoryDlq(), handler),
+    };
+  const client = plainClient(env);
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: { codePath: workflowBundlePath() },
+    activities: {
+      describeStream: describeStreamStandIn(streamName, () => [
+        { shardId: parentId, parentShardIds: [], closed: true },
+        { shardId: childId, parentShardIds: [parentId], closed: false },
+      ]),
+      startShardWorkflow: createShardStarter({ client: () => client, taskQueue: () => taskQueue }),
+      processBatch: (i: ProcessBatchInput) => (batches[i.shardId] as (typeof batches)[string])(i),
+      streamRetention: async () => ({ retentionPeriodHours: 24 }),
+    },
+  });
+  const input: StreamWorkflowInput = { options: testOptions({ streamName }), rediscoverIntervalMs: 60_000 };
+  const handle = await env.client.workflow.start('streamWorkflow', {
+    taskQueue,
+    workflowId: streamWorkflowId(streamName),
+    args: [input],
+  });
+  await worker.runUntil(async () => {
+    await env.sleep('30s');
+    await handle.executeUpdate(pauseStreamUpdate, { args: [{ reason: 'recording' }] });
+    await handle.executeUpdate(seekStreamUpdate, {
+      args: [{ position: { type: 'AT_TIMESTAMP', timestamp: new Date(t0 + 5_000).toISOString() } }],
+    });
+    await handle
+      .executeUpdate('seek', { args: [{ position: { type: 'LATEST' }, shardId: 'nope' }] })
+      .catch(ignore);
+    await env.sleep('10s');
+    await handle.executeUpdate(resumeStreamUpdate);
+    await env.sleep('1m');
+    await handle.executeUpdate(seekStreamUpdate, {
+      args: [{ position: { type: 'TRIM_HORIZON' }, shardId: childId }],
+    });
+    await env.sleep('10s');
+    await handle.executeUpdate(stopStreamUpdate);
+    await handle.result();
+  });
+  return encode(await handle.fetchHistory());
+}
