@@ -32,6 +32,8 @@ export const SEARCH_ATTRIBUTES = {
   KspStream: 'Keyword',
   KspShardId: 'Keyword',
   KspState: 'Keyword',
+  /** Quarantined partition keys a shard holds (quarantineKeys): `KspQuarantined > 0` lists them. */
+  KspQuarantined: 'Int',
 } as const;
 
 /** How often the stream workflow looks for shards created outside ksp, unless told otherwise. */

@@ -30,7 +30,15 @@ export interface StoredRetry extends Omit<CompiledRetry, 'nonRetryableErrorTypes
 export interface StoredStreamOptions
   extends Omit<
     CompiledStreamOptions,
-    'retry' | 'maximumRecordAgeMs' | 'bisectBatchOnError' | 'maxBatchingWindowMs' | 'errorDetail'
+    | 'retry'
+    | 'maximumRecordAgeMs'
+    | 'bisectBatchOnError'
+    | 'maxBatchingWindowMs'
+    | 'errorDetail'
+    | 'parallelization'
+    | 'quarantineKeys'
+    | 'maxQuarantinedKeys'
+    | 'maxOwedRecords'
   > {
   retry: StoredRetry;
   /** Absent before the failure policy: records never expired. */
@@ -41,6 +49,13 @@ export interface StoredStreamOptions
   maxBatchingWindowMs?: number;
   /** Absent before bounded error text: the message entered history (now cut to 2 KiB). */
   errorDetail?: ErrorDetail;
+  /** Absent before per-key lanes: one handler call per shard at a time. */
+  parallelization?: number;
+  /** Absent before per-key quarantine: no key was ever held back. */
+  quarantineKeys?: boolean;
+  maxQuarantinedKeys?: number;
+  /** Absent before owed records: a retry redelivered everything after the lowest failed record. */
+  maxOwedRecords?: number;
 }
 
 /** The current shape of options read from a workflow input, whichever release compiled them. */
@@ -67,6 +82,11 @@ export function upgradeCompiledOptions(stored: StoredStreamOptions): CompiledStr
     progressIntervalMs: stored.progressIntervalMs,
     heartbeatTimeoutMs: stored.heartbeatTimeoutMs,
     maxHistoryEvents: stored.maxHistoryEvents,
+    ...(stored.filterCriteria === undefined ? {} : { filterCriteria: stored.filterCriteria }),
+    parallelization: stored.parallelization ?? 1,
+    quarantineKeys: stored.quarantineKeys ?? false,
+    maxQuarantinedKeys: stored.maxQuarantinedKeys ?? 100,
+    maxOwedRecords: stored.maxOwedRecords ?? 0,
   };
 }
 
@@ -97,6 +117,10 @@ const OPTION_CHECKS: readonly FieldCheck[] = [
   ['progressIntervalMs', isCount, COUNT],
   ['heartbeatTimeoutMs', isCount, COUNT],
   ['maxHistoryEvents', isCount, COUNT],
+  ['parallelization', optional(isCount), COUNT],
+  ['quarantineKeys', optional(isBoolean), 'true or false'],
+  ['maxQuarantinedKeys', optional(isCount), COUNT],
+  ['maxOwedRecords', optional(isCount), COUNT],
 ];
 
 /**

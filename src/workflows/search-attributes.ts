@@ -4,3 +4,4 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 export const KSP_STREAM = defineSearchAttributeKey('KspStream', SearchAttributeType.KEYWORD);
 export const KSP_SHARD_ID = defineSearchAttributeKey('KspShardId', SearchAttributeType.KEYWORD);
 export const KSP_STATE = defineSearchAttributeKey('KspState', SearchAttributeType.KEYWORD);
+export const KSP_QUARANTINED = defineSearchAttributeKey('KspQuarantined', SearchAttributeType.INT);

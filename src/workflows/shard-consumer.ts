@@ -13,6 +13,7 @@ import { afterBatch } from './shard-failure';
 import type { ShardRunInput, ShardWorkflowInput } from './shard-input';
 import { type ShardRunState, type ShardStatus, boundReason } from './shard-messages';
 import { type ShardState, initialShardState } from './shard-state';
+import { QUARANTINE_FULL_REASON, applyKeyResult, keyRequest, keyStatus, releaseKeys } from './shard-keys';
 import type { ShardEndedReport } from './stream-messages';
 
 /** How far before the shard workflow's start a pinned LATEST reaches back (clock skew margin). */
@@ -57,6 +58,7 @@ export class ShardConsumer {
   private lastReportAtMs = 0;
   private lastReported = '';
   private publishedState = '';
+  private publishedQuarantined: number;
 
   constructor(
     input: ShardRunInput,
@@ -65,6 +67,8 @@ export class ShardConsumer {
   ) {
     this.input = { ...input, startPosition: pinStartPosition(input.startPosition, now()) };
     this.state = input.state ? { ...input.state, run: input.state.run + 1 } : initialShardState();
+    // Search attributes carry over continue-as-new: only a change is published.
+    this.publishedQuarantined = this.state.quarantinedKeys.length;
   }
 
   get options(): CompiledStreamOptions {
@@ -108,6 +112,7 @@ export class ShardConsumer {
       nonRetryableErrorTypes: options.retry.nonRetryableErrorTypes,
       errorDetail: options.errorDetail,
       filterCriteria: options.filterCriteria ?? null,
+      ...keyRequest(this.state, options),
     };
   }
 
@@ -141,6 +146,8 @@ export class ShardConsumer {
     if (result.fetched > 0) state.batches++;
     state.millisBehindLatest = result.millisBehindLatest;
     if (result.lastArrival) state.lastArrival = result.lastArrival;
+    const quarantineFull = applyKeyResult(state, result, this.options);
+    if (quarantineFull !== null) this.pause(boundReason(quarantineFull));
 
     // Retry, split or isolate (shard-failure.ts).
     const next = afterBatch({ attempt: state.attempt, bisect: state.bisect }, result, advanced, {
@@ -211,6 +218,13 @@ export class ShardConsumer {
     this.stopRequested = true;
   }
 
+  /** Releases quarantined keys (by hash); a shard paused on a full quarantine resumes. */
+  releaseKeys(hashes: readonly string[]): string[] {
+    const released = releaseKeys(this.state, hashes);
+    if (released.length > 0 && this.state.pauseReason?.startsWith(QUARANTINE_FULL_REASON)) this.resume();
+    return released;
+  }
+
   status(): ShardStatus {
     const s = this.state;
     return {
@@ -226,6 +240,7 @@ export class ShardConsumer {
       batches: s.batches,
       bytes: s.bytes,
       filteredOut: s.filteredOut,
+      ...keyStatus(s, this.options),
       lastError: s.lastError,
       pauseReason: s.pauseReason,
       run: s.run,
@@ -250,6 +265,14 @@ export class ShardConsumer {
     if (state === this.publishedState) return null;
     this.publishedState = state;
     return state;
+  }
+
+  /** The number of quarantined keys for the search attribute when it changed since last published; null otherwise. */
+  quarantinedToPublish(): number | null {
+    const count = this.state.quarantinedKeys.length;
+    if (count === this.publishedQuarantined) return null;
+    this.publishedQuarantined = count;
+    return count;
   }
 
   /**

@@ -4,6 +4,7 @@
  */
 import type { Checkpoint } from '../records';
 import type { ShardStatus } from './shard-messages';
+import { type ShardKeyState, initialKeyState } from './shard-keys';
 
 /** A failing batch being split (bisectBatchOnError): how the next batches are narrowed. */
 export interface BisectState {
@@ -17,7 +18,7 @@ export interface BisectState {
  * Everything a shard workflow carries across continue-as-new: plain JSON only. States carried by
  * older releases are read as `StoredShardState` (shard-input.ts) and upgraded to this.
  */
-export interface ShardState {
+export interface ShardState extends ShardKeyState {
   checkpoint: Checkpoint | null;
   attempt: number;
   /** Set while a failing batch is being split. */
@@ -55,5 +56,6 @@ export function initialShardState(checkpoint: Checkpoint | null = null): ShardSt
     lastError: null,
     checkpointMovedAt: null,
     run: 1,
+    ...initialKeyState(),
   };
 }

@@ -11,7 +11,7 @@ import type { CompiledStreamOptions, ShardStartPosition } from '../../config/str
 import type { ShardStatus } from '../../workflows/shard-messages';
 import type { ShardWorkflowInput, ShardWorkflowResult } from '../../workflows/shard';
 import { initialShardState, type ShardState } from '../../workflows/shard-state';
-import { KSP_SHARD_ID, KSP_STREAM } from '../../workflows/search-attributes';
+import { KSP_QUARANTINED, KSP_SHARD_ID, KSP_STREAM } from '../../workflows/search-attributes';
 
 export interface StartShardInput {
   streamName: string;
@@ -20,6 +20,8 @@ export interface StartShardInput {
   startPosition: ShardStartPosition;
   paused: boolean;
   pauseReason: string | null;
+  /** Quarantined keys (hashes) inherited from the shard's parents; absent: none. */
+  quarantinedKeys?: string[];
 }
 
 export interface StartShardResult {
@@ -42,6 +44,20 @@ function carryOver(status: ShardStatus, input: StartShardInput): ShardState {
     bytes: status.bytes,
     paused: input.paused,
     pauseReason: input.paused ? input.pauseReason : null,
+    quarantinedKeys: status.quarantinedKeys ?? input.quarantinedKeys ?? [],
+  };
+}
+
+/** The state of a first run: paused with the stream, holding the keys its parents held. */
+function firstRunState(input: StartShardInput): { state?: ShardState } {
+  const inherited = input.quarantinedKeys ?? [];
+  if (!input.paused && inherited.length === 0) return {};
+  return {
+    state: {
+      ...initialShardState(),
+      ...(input.paused ? { paused: true, pauseReason: input.pauseReason } : {}),
+      quarantinedKeys: [...inherited],
+    },
   };
 }
 
@@ -78,11 +94,7 @@ export function createShardStarter(deps: ShardStarterDeps) {
       streamWorkflowId: streamWorkflowId(input.streamName),
       options: input.options,
       startPosition: input.startPosition,
-      ...(prior
-        ? { state: carryOver(prior, input) }
-        : input.paused
-          ? { state: { ...initialShardState(), paused: true, pauseReason: input.pauseReason } }
-          : {}),
+      ...(prior ? { state: carryOver(prior, input) } : firstRunState(input)),
     };
     await client.workflow.start('shardWorkflow', {
       workflowId,
@@ -92,6 +104,9 @@ export function createShardStarter(deps: ShardStarterDeps) {
       typedSearchAttributes: [
         { key: KSP_STREAM, value: input.streamName },
         { key: KSP_SHARD_ID, value: input.shardId },
+        ...(args.state?.quarantinedKeys?.length
+          ? [{ key: KSP_QUARANTINED, value: args.state.quarantinedKeys.length }]
+          : []),
       ],
     });
     return { state: input.paused ? 'paused' : 'running', status: prior };
