@@ -73,7 +73,9 @@ export function keyStatus(
     ...(options.quarantineKeys || state.quarantinedKeys.length > 0
       ? { quarantinedKeys: [...state.quarantinedKeys] }
       : {}),
-    ...(state.owed !== null ? { owedRecords: state.owed.records.length } : {}),
+    ...(state.owed !== null
+      ? { owedRecords: state.owed.records.length + (state.owed.waiting?.length ?? 0) }
+      : {}),
     ...(state.owedOverflow ? { owedOverflow: true } : {}),
   };
 }

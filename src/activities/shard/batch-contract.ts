@@ -68,8 +68,10 @@ export interface ProcessBatchInput {
  */
 export interface OwedRecords {
   through: Checkpoint;
-  /** In stream order. */
+  /** Records handed over before and failed (or held back with a failed one), in stream order. */
   records: Checkpoint[];
+  /** Records never handed over that wait behind an owed record of their key, in stream order. */
+  waiting?: Checkpoint[];
 }
 
 export interface QuarantineInput {

@@ -39,3 +39,24 @@ export const KEY_QUARANTINED_ERROR = {
   message:
     'an earlier record of this partition key was dead-lettered (quarantineKeys): held back in order until the key is released',
 };
+
+/**
+ * For keys being quarantined: each key's first failed record, and every later record of those
+ * keys (failed, or confirmed but held back), each list in stream order.
+ */
+export function splitFirstFailures(
+  records: readonly KinesisRecord[],
+  confirmed: readonly boolean[],
+): { first: KinesisRecord[]; later: KinesisRecord[] } {
+  const failedKeys = new Set<string>();
+  const first: KinesisRecord[] = [];
+  const later: KinesisRecord[] = [];
+  records.forEach((r, i) => {
+    if (failedKeys.has(r.partitionKey)) later.push(r);
+    else if (!confirmed[i]) {
+      failedKeys.add(r.partitionKey);
+      first.push(r);
+    }
+  });
+  return { first, later };
+}

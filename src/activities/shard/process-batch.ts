@@ -11,14 +11,14 @@
 import type { HandlerContext } from '../../handler/contract';
 import { summarizeError } from '../../handler/error-text';
 import { type HandlerError, runHandler } from '../../handler/run-handler';
-import { type Checkpoint, type KinesisRecord, checkpointOf } from '../../records';
+import { type Checkpoint, type KinesisRecord, checkpointOf, compareCheckpoint } from '../../records';
 import type { OwedRecords, ProcessBatchDeps, ProcessBatchInput, ProcessBatchResult } from './batch-contract';
 import { countExpired, createDeadLetter, deadLetterCorrupt } from './batch-dead-letter';
 import { type ReadBatch, readBatch } from './batch-read';
 import { BatchResults, type OutcomeDetails } from './batch-results';
 import { type LanesVerdict, heldBackIndexes, runLanes } from './batch-lanes';
-import { owedAfter, owedBeyond, skipSettled } from './batch-owed';
-import { KEY_QUARANTINED_ERROR, newKeys, splitQuarantined } from './batch-quarantine';
+import { deferBehindOwed, owedAfter, owedBeyond, owedCount, skipSettled } from './batch-owed';
+import { KEY_QUARANTINED_ERROR, newKeys, splitFirstFailures, splitQuarantined } from './batch-quarantine';
 import { BisectBatchCache } from './bisect-cache';
 import { createBatchFilter, settledBefore } from './batch-filter';
 
@@ -81,7 +81,7 @@ export function createProcessBatch(deps: ProcessBatchDeps) {
     results: BatchResults,
     handed: readonly KinesisRecord[],
     lanes: LanesVerdict & { error: HandlerError },
-    before: { expired: number; held: number; carried: OwedRecords | null },
+    before: { expired: number; held: number; carried: OwedRecords | null; deferred: KinesisRecord[] },
   ): Promise<ProcessBatchResult> {
     const { confirmed } = lanes;
     const failed = handed.filter((_, i) => !confirmed[i]);
@@ -117,9 +117,9 @@ export function createProcessBatch(deps: ProcessBatchDeps) {
           ...extra,
         });
       }
-      const owed = owedAfter(before.carried, [...failed, ...heldBack], last);
+      const owed = owedAfter(before.carried, [...failed, ...heldBack], last, before.deferred);
       const maxOwed = input.maxOwedRecords ?? 0;
-      if (maxOwed > 0 && owed.records.length <= maxOwed) {
+      if (maxOwed > 0 && owedCount(owed) <= maxOwed) {
         // Only what the handler failed (and the later records of its keys) is handed over again.
         return results.of('retry', retryFrom(failed[0] as KinesisRecord), {
           ...counts,
@@ -148,28 +148,44 @@ export function createProcessBatch(deps: ProcessBatchDeps) {
       // Nothing goes to the DLQ: the shard pauses until keys are released.
       return retry({ quarantineFull: true });
     }
-    await deadLetter(input, failed, {
+    // With the quarantine, a key's first failed record goes to the DLQ for its failure and all
+    // its later records (failed or held back) as KeyQuarantined, so the DLQ's messages, ordered by
+    // their first record, give each key's records in stream order (ordered-receive.ts).
+    const split1 = quarantine
+      ? splitFirstFailures(handed, confirmed)
+      : { first: failed, later: [] as KinesisRecord[] };
+    // Records that waited behind a failed one of their key follow it into the quarantine.
+    const failedKeys = new Set(failed.map((r) => r.partitionKey));
+    const deferredQuarantined = quarantine
+      ? before.deferred.filter((r) => failedKeys.has(r.partitionKey))
+      : [];
+    const stillOwed = before.deferred.filter((r) => !deferredQuarantined.includes(r));
+    const later = [...split1.later, ...deferredQuarantined].sort((a, b) =>
+      compareCheckpoint(checkpointOf(a), checkpointOf(b)),
+    );
+    await deadLetter(input, split1.first, {
       condition: nonRetryable ? 'NonRetryableError' : 'RetryAttemptsExhausted',
       error: lanes.error,
       attempts: input.attempt,
     });
-    const quarantined = quarantine ? heldBack : [];
-    if (quarantined.length > 0) {
-      await deadLetter(input, quarantined, {
+    if (later.length > 0) {
+      await deadLetter(input, later, {
         condition: 'KeyQuarantined',
         error: KEY_QUARANTINED_ERROR,
         attempts: 0,
       });
     }
-    return results.of('dead-lettered', batch.consumed(last), {
+    const quarantinedHeld = quarantine ? heldBack : [];
+    const owedAfterCall = stillOwed.length > 0 ? owedAfter(before.carried, stillOwed, last) : before.carried;
+    const checkpoint = stillOwed.length > 0 ? retryFrom(stillOwed[0] as KinesisRecord) : batch.consumed(last);
+    return results.of('dead-lettered', checkpoint, {
       ...counts,
-      handled: handed.length - failed.length - quarantined.length,
-      deadLettered: preDead + failed.length + quarantined.length,
+      handled: handed.length - failed.length - quarantinedHeld.length,
+      deadLettered: preDead + failed.length + quarantinedHeld.length + deferredQuarantined.length,
       failure,
+      ...(input.owed || stillOwed.length > 0 ? { owed: owedAfterCall } : {}),
       ...(quarantine ? { quarantined: added } : {}),
-      ...(before.held + quarantined.length > 0
-        ? { quarantinedRecords: before.held + quarantined.length }
-        : {}),
+      ...(before.held + later.length > 0 ? { quarantinedRecords: before.held + later.length } : {}),
     });
   }
 
@@ -239,7 +255,8 @@ export function createProcessBatch(deps: ProcessBatchDeps) {
         attempts: input.attempt - 1,
       });
     }
-    const handed = records.slice(expired);
+    // On a retry, a key's new records wait behind its owed ones (batch-owed.ts).
+    const { now: handed, deferred } = deferBehindOwed(records.slice(expired), input.owed ?? null);
     if (handed.length === 0) {
       return results.of('dead-lettered', batch.consumed(last), {
         expired,
@@ -264,16 +281,25 @@ export function createProcessBatch(deps: ProcessBatchDeps) {
           expired,
           held: held.length,
           carried,
+          deferred,
         },
       );
     }
-    return results.of(expired + held.length > 0 ? 'dead-lettered' : 'handled', batch.consumed(last), {
+    const counts = {
       expired,
       deadLettered: expired + held.length,
       ...quarantinedCounts,
       handlerRecords: handed.length,
       handled: handed.length,
-    });
+    };
+    const outcome = expired + held.length > 0 ? 'dead-lettered' : 'handled';
+    if (deferred.length > 0) {
+      // Their owed records succeeded: the waiting records come next, from just before the first.
+      const settled = settledBefore(batch.records, deferred[0]);
+      const checkpoint = settled ? checkpointOf(settled) : input.checkpoint;
+      return results.of(outcome, checkpoint, { ...counts, owed: owedAfter(carried, [], last, deferred) });
+    }
+    return results.of(outcome, batch.consumed(last), counts);
   };
 }
 

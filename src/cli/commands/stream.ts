@@ -24,6 +24,9 @@ Starts consuming <stream> (idempotent: an already running stream is left as it i
   --bisect                   halve a failing batch to isolate the bad record (Lambda's BisectBatchOnFunctionError)
   --max-record-age <dur>     records older than this go to the DLQ unhandled (default: never)
   --non-retryable <type>     handler error name/type sent to the DLQ without retries (repeatable)
+  --parallelization <n>      concurrent handler calls per shard, records split by partition key, 1–100 (default 1)
+  --quarantine-keys          after a record is dead-lettered, hold its key's later records in the DLQ too, in order
+  --max-quarantined-keys <n> keys a shard may hold in quarantine before it pauses (default 100)
   --config <file.json>       any StreamProcessorOptions as JSON; flags override it
   --json                     print the result as JSON
 Durations take a unit: 500ms, 10s, 5m, 1h, 7d. Numbers are whole and decimal: 1000, not 1e3.
@@ -40,6 +43,9 @@ const START_FLAGS: FlagFields = {
   bisectBatchOnError: '--bisect',
   maximumRecordAge: '--max-record-age',
   'retry.nonRetryableErrorTypes': '--non-retryable',
+  parallelization: '--parallelization',
+  quarantineKeys: '--quarantine-keys',
+  maxQuarantinedKeys: '--max-quarantined-keys',
 };
 
 /** Parses `--start-position`. */
@@ -69,6 +75,9 @@ export function optionsFromFlags(argv: string[]): {
     bisect: { type: 'boolean' },
     'max-record-age': { type: 'string' },
     'non-retryable': { type: 'string', multiple: true },
+    parallelization: { type: 'string' },
+    'quarantine-keys': { type: 'boolean' },
+    'max-quarantined-keys': { type: 'string' },
     config: { type: 'string' },
     json: { type: 'boolean' },
   });
@@ -78,6 +87,8 @@ export function optionsFromFlags(argv: string[]): {
   const given: Partial<StreamProcessorOptions> = file ?? {};
   const batchSize = intFlag('batch-size', values['batch-size'], 1, 10_000);
   const maxAttempts = intFlag('max-attempts', values['max-attempts'], 0, 10_000);
+  const parallelization = intFlag('parallelization', values.parallelization, 1, 100);
+  const maxQuarantinedKeys = intFlag('max-quarantined-keys', values['max-quarantined-keys'], 1, 1_000);
   const position = stringFlag(values['start-position']);
   const nonRetryable = listFlag(values['non-retryable']);
   const retry = {
@@ -99,6 +110,9 @@ export function optionsFromFlags(argv: string[]): {
     ...set('maxBatchingWindow', stringFlag(values['batching-window'])),
     ...(values.bisect ? { bisectBatchOnError: true } : {}),
     ...set('maximumRecordAge', stringFlag(values['max-record-age'])),
+    ...set('parallelization', parallelization),
+    ...(values['quarantine-keys'] ? { quarantineKeys: true } : {}),
+    ...set('maxQuarantinedKeys', maxQuarantinedKeys),
     ...(Object.keys(retry).length > 0 ? { retry } : {}),
   };
   const origin = originOf(
