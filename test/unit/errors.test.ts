@@ -18,7 +18,7 @@ import { RESHARD_REFUSED } from '../../src/workflows/reshard-messages';
 
 const SRC = path.join(__dirname, '../../src');
 /** Names that start with Ksp but are search attributes, not error types. */
-const NOT_ERRORS = new Set(['KspStream', 'KspShardId', 'KspState']);
+const NOT_ERRORS = new Set(['KspStream', 'KspShardId', 'KspState', 'KspQuarantined']);
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>

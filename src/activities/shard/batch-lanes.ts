@@ -12,6 +12,8 @@ export interface LanesVerdict {
   confirmed: boolean[];
   /** The first failing lane's error (in the order of the lanes' first records); null when none failed. */
   error: HandlerError | null;
+  /** Per record: never handed over, because an earlier call of its lane failed. */
+  undelivered: boolean[];
 }
 
 /** The lane of a partition key among `lanes`: FNV-1a, so a key keeps its lane across calls and workers. */
@@ -38,25 +40,37 @@ export function splitLanes(records: readonly KinesisRecord[], lanes: number): nu
   return [...byLane.values()].sort((a, b) => (a[0] as number) - (b[0] as number));
 }
 
-/** Hands each lane to `handle` at once and merges what each call said about its records. */
+/**
+ * Hands each lane to `handle` at once, in calls of at most `maxPerCall` records one after another
+ * within a lane; a lane stops at its first failed call (what follows is left undelivered).
+ */
 export async function runLanes(
   records: readonly KinesisRecord[],
   lanes: number,
+  maxPerCall: number,
   handle: (records: readonly KinesisRecord[]) => Promise<HandlerVerdict>,
 ): Promise<LanesVerdict> {
-  const split = splitLanes(records, lanes);
-  const verdicts = await Promise.all(
-    split.map((lane) => handle(lane.map((i) => records[i] as KinesisRecord))),
-  );
   const confirmed = records.map(() => true);
-  let error: HandlerError | null = null;
-  split.forEach((lane, n) => {
-    const verdict = verdicts[n] as HandlerVerdict;
-    if (verdict.error === null) return;
-    error ??= verdict.error;
-    for (const i of verdict.failed) confirmed[lane[i] as number] = false;
-  });
-  return { confirmed, error };
+  const undelivered = records.map(() => false);
+  const errors: Array<HandlerError | null> = [];
+  const runLane = async (lane: number[], n: number): Promise<void> => {
+    for (let from = 0; from < lane.length; from += maxPerCall) {
+      const call = lane.slice(from, from + maxPerCall);
+      const verdict = await handle(call.map((i) => records[i] as KinesisRecord));
+      if (verdict.error === null) continue;
+      errors[n] = verdict.error;
+      for (const i of verdict.failed) confirmed[call[i] as number] = false;
+      for (const i of lane.slice(from + maxPerCall)) {
+        confirmed[i] = false;
+        undelivered[i] = true;
+      }
+      return;
+    }
+  };
+  const split = splitLanes(records, lanes);
+  await Promise.all(split.map((lane, n) => runLane(lane, n)));
+  const error = errors.find((e) => e !== undefined && e !== null) ?? null;
+  return { confirmed, error, undelivered };
 }
 
 /**

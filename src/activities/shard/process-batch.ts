@@ -269,19 +269,28 @@ export function createProcessBatch(deps: ProcessBatchDeps) {
       });
     }
 
-    const lanes = await runLanes(handed, input.parallelization ?? 1, (lane) => handle(input, lane));
+    const lanes = await runLanes(handed, input.parallelization ?? 1, Math.max(1, input.batchSize), (lane) =>
+      handle(input, lane),
+    );
     if (lanes.error !== null) {
       return onFailure(
         input,
         batch,
         results,
-        handed,
-        { ...lanes, error: lanes.error },
+        handed.filter((_, i) => !lanes.undelivered[i]),
+        {
+          ...lanes,
+          confirmed: lanes.confirmed.filter((_, i) => !lanes.undelivered[i]),
+          error: lanes.error,
+        },
         {
           expired,
           held: held.length,
           carried,
-          deferred,
+          // What a failed call of a lane kept from the calls after it waits like deferred records.
+          deferred: [...deferred, ...handed.filter((_, i) => lanes.undelivered[i])].sort((a, b) =>
+            compareCheckpoint(checkpointOf(a), checkpointOf(b)),
+          ),
         },
       );
     }
