@@ -211,7 +211,8 @@ export function createProcessBatch(deps: ProcessBatchDeps) {
     }
     if (batch.records.length === 0) {
       // Everything fetched is at or before the checkpoint (re-read aggregate): move to its end.
-      const results = new BatchResults(batch.summary, undefined, keepOwed);
+      const counted = filterBatch(input.filterCriteria, batch.records).counted;
+      const results = new BatchResults({ ...batch.summary, ...counted }, undefined, keepOwed);
       const sequenceNumber = batch.lastRaw?.SequenceNumber;
       const checkpoint = sequenceNumber ? batch.consumed({ sequenceNumber }) : input.checkpoint;
       return results.of(batch.idle ? 'idle' : 'handled', checkpoint);
