@@ -3,8 +3,8 @@
  * their original order: its first receive collects every message visible in the queue (up to a
  * cap), hidden for the run, and orders them by the position of their first record in the stream
  * (sequence number, then sub-sequence number; messages that are not envelopes go last). After a
- * failure the messages after it are not replayed in that run (see replay.ts), so a later record
- * of the key never overtakes one that failed.
+ * failure the later messages holding records of the same keys are not replayed in that run (see
+ * replay.ts), so a later record of a key never overtakes one that failed.
  */
 import { parseDlqMessage } from '../../dlq/parse';
 import { compareCheckpoint } from '../../records';
@@ -47,4 +47,16 @@ function positionOf(m: ReceivedMessage): { sequenceNumber: string; subSequenceNu
   return info.startSubSequenceNumber === undefined
     ? { sequenceNumber: info.startSequenceNumber }
     : { sequenceNumber: info.startSequenceNumber, subSequenceNumber: info.startSubSequenceNumber };
+}
+
+/**
+ * The selected keys a message holds records of (all selected keys when it holds metadata only or
+ * cannot be read: it may hold any of them).
+ */
+export function selectedKeysOf(m: ReceivedMessage, selected: readonly string[]): string[] {
+  const parsed = parseDlqMessage(m.body);
+  if (!parsed.ok) return [];
+  const { records } = parsed.envelope;
+  if (records === null) return [...selected];
+  return selected.filter((k) => records.some((r) => r.partitionKey === k));
 }

@@ -16,7 +16,7 @@ import {
 } from '../../dlq/replay-contract';
 import { ErrorType } from '../../errors';
 import type { ReceivedMessage } from './queue';
-import { orderedReceive } from './ordered-receive';
+import { orderedReceive, selectedKeysOf } from './ordered-receive';
 import { RecordRateLimiter } from './rate';
 import { type MessageReplayerDeps, type MessageResult, MessageReplayer } from './replay-message';
 
@@ -101,6 +101,7 @@ export function createDlqReplayActivities(deps: DlqReplayDeps): DlqReplayActivit
     let lastError: ReplayDlqBatchResult['lastError'] = null;
     // A partition-key replay goes in the records' original order (ordered-receive.ts).
     const inOrder = o.filters.partitionKeys.length > 0 && !o.dryRun;
+    const blocked = new Set<string>();
     const receive = inOrder
       ? orderedReceive(deps.queue.receive.bind(deps.queue))
       : deps.queue.receive.bind(deps.queue);
@@ -137,6 +138,10 @@ export function createDlqReplayActivities(deps: DlqReplayDeps): DlqReplayActivit
       try {
         for (; next < messages.length && !stop.aborted; next++) {
           const m = messages[next] as ReceivedMessage;
+          if (blocked.size > 0 && selectedKeysOf(m, o.filters.partitionKeys).some((k) => blocked.has(k))) {
+            hold.push(m); // waits behind a failed record of its key until the next run
+            continue;
+          }
           const result = await replayer.replay(m);
           tally(counts, result);
           deps.onMessage?.(o.queueUrl, result.counted);
@@ -147,10 +152,8 @@ export function createDlqReplayActivities(deps: DlqReplayDeps): DlqReplayActivit
           else if (result.then === 'hold') hold.push(m);
           beat();
           if (inOrder && (result.counted === 'failed' || result.counted === 'parked')) {
-            // Nothing after a failed record may overtake it: hold the rest for this run.
-            hold.push(...messages.slice(next + 1));
-            next = messages.length;
-            break;
+            // Nothing after a failed record of a key may overtake it in this run.
+            for (const k of selectedKeysOf(m, o.filters.partitionKeys)) blocked.add(k);
           }
         }
       } finally {
