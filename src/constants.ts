@@ -38,6 +38,8 @@ export const SEARCH_ATTRIBUTES = {
   KspState: 'Keyword',
   /** Shard lag in ms, upserted at a bounded rate (src/workflows/lag-attribute.ts). */
   KspMillisBehind: 'Int',
+  /** Quarantined partition keys a shard holds (quarantineKeys): `KspQuarantined > 0` lists them. */
+  KspQuarantined: 'Int',
 } as const;
 
 /** How often the stream workflow looks for shards created outside ksp, unless told otherwise. */

@@ -22,6 +22,7 @@ import {
 import { DEV_HELP, devCommand } from './commands/dev';
 import { DLQ_HELP, dlqCommand } from './commands/dlq';
 import { PRODUCE_HELP, produceCommand } from './commands/produce';
+import { QUARANTINE_HELP, quarantineCommand } from './commands/quarantine';
 import { RESHARD_HELP, reshardCommand } from './commands/reshard';
 import { SEEK_HELP, seekCommand } from './commands/seek';
 import { START_HELP, startCommand } from './commands/stream';
@@ -43,6 +44,7 @@ Usage: ksp <command> [options]      ksp <command> --help      ksp --version
   stop <stream>            drain and stop; a later \`ksp start\` resumes from the checkpoints
   seek <stream>            --to <time|TRIM_HORIZON|LATEST>: rewind or skip the shards while they run
   dlq <sub> <queue-url>    peek | replay | status | stop a dead-letter queue
+  quarantine <sub>         list | release partition keys held back (quarantineKeys)
   reshard <stream>         --to N | --split <shard> | --merge <a> <b>: change the shard layout
   autoscale <stream>       scale the shard count on measured load (--status, --stop)
   produce <stream>         write demo records
@@ -65,6 +67,7 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
   stop: { run: stopCommand, help: STOP_HELP },
   seek: { run: seekCommand, help: SEEK_HELP },
   dlq: { run: dlqCommand, help: DLQ_HELP },
+  quarantine: { run: quarantineCommand, help: QUARANTINE_HELP },
   reshard: { run: reshardCommand, help: RESHARD_HELP },
   autoscale: { run: autoscaleCommand, help: AUTOSCALE_HELP },
   produce: { run: produceCommand, help: PRODUCE_HELP },

@@ -30,7 +30,15 @@ export interface StoredRetry extends Omit<CompiledRetry, 'nonRetryableErrorTypes
 export interface StoredStreamOptions
   extends Omit<
     CompiledStreamOptions,
-    'retry' | 'maximumRecordAgeMs' | 'bisectBatchOnError' | 'maxBatchingWindowMs' | 'errorDetail'
+    | 'retry'
+    | 'maximumRecordAgeMs'
+    | 'bisectBatchOnError'
+    | 'maxBatchingWindowMs'
+    | 'errorDetail'
+    | 'parallelization'
+    | 'quarantineKeys'
+    | 'maxQuarantinedKeys'
+    | 'maxOwedRecords'
   > {
   retry: StoredRetry;
   /** Absent before the failure policy: records never expired. */
@@ -41,6 +49,13 @@ export interface StoredStreamOptions
   maxBatchingWindowMs?: number;
   /** Absent before bounded error text: the message entered history (now cut to 2 KiB). */
   errorDetail?: ErrorDetail;
+  /** Absent before per-key lanes: one handler call per shard at a time. */
+  parallelization?: number;
+  /** Absent before per-key quarantine: no key was ever held back. */
+  quarantineKeys?: boolean;
+  maxQuarantinedKeys?: number;
+  /** Absent before owed records: a retry redelivered everything after the lowest failed record. */
+  maxOwedRecords?: number;
 }
 
 /** The current shape of options read from a workflow input, whichever release compiled them. */
@@ -69,6 +84,10 @@ export function upgradeCompiledOptions(stored: StoredStreamOptions): CompiledStr
     maxHistoryEvents: stored.maxHistoryEvents,
     ...(stored.filterCriteria === undefined ? {} : { filterCriteria: stored.filterCriteria }),
     ...(stored.roleArn === undefined ? {} : { roleArn: stored.roleArn }),
+    parallelization: stored.parallelization ?? 1,
+    quarantineKeys: stored.quarantineKeys ?? false,
+    maxQuarantinedKeys: stored.maxQuarantinedKeys ?? 100,
+    maxOwedRecords: stored.maxOwedRecords ?? 0,
   };
 }
 
@@ -100,6 +119,10 @@ const OPTION_CHECKS: readonly FieldCheck[] = [
   ['heartbeatTimeoutMs', isCount, COUNT],
   ['maxHistoryEvents', isCount, COUNT],
   ['roleArn', optional(isText), 'absent, or an IAM role ARN'],
+  ['parallelization', optional(isCount), COUNT],
+  ['quarantineKeys', optional(isBoolean), 'true or false'],
+  ['maxQuarantinedKeys', optional(isCount), COUNT],
+  ['maxOwedRecords', optional(isCount), COUNT],
 ];
 
 /**

@@ -118,6 +118,27 @@ export interface StreamProcessorOptions {
    * @default none: every record is handled
    */
   filterCriteria?: FilterCriteria;
+  /**
+   * Per-key lanes: a shard's records are split by partition key into this many lanes (every record
+   * of a key in the same lane, in order), handled concurrently. Like Lambda's ParallelizationFactor.
+   * @default 1
+   */
+  parallelization?: number;
+  /**
+   * Per-key quarantine: once a record of a partition key is dead-lettered by the failure policy,
+   * the later records of that key in the shard go to the DLQ too (`KeyQuarantined`), in order, until
+   * the key is released (`ksp dlq replay --partition-key`, `ksp quarantine release`). Needs a DLQ.
+   * @default false
+   */
+  quarantineKeys?: boolean;
+  /** At most this many keys quarantined per shard; past it the shard pauses. @default 100 */
+  maxQuarantinedKeys?: number;
+  /**
+   * A retry hands the handler only the records it failed (and the later records of their keys),
+   * up to this many per shard; past it (or at 0) a retry redelivers every record after the lowest
+   * failed one, as Lambda does. @default 100
+   */
+  maxOwedRecords?: number;
 }
 
 export interface CompiledRetry {
@@ -154,6 +175,12 @@ export interface CompiledStreamOptions {
   filterCriteria?: CompiledFilterCriteria;
   /** Role assumed for this stream's Kinesis calls; absent: the worker's own credentials. */
   roleArn?: string;
+  /** Lanes per shard (1–LIMITS.maxParallelization). */
+  parallelization: number;
+  quarantineKeys: boolean;
+  maxQuarantinedKeys: number;
+  /** 0: Lambda's redelivery of everything after the lowest failed record. */
+  maxOwedRecords: number;
 }
 
 export const DEFAULTS = {
@@ -175,6 +202,10 @@ export const DEFAULTS = {
   progressInterval: '10s',
   heartbeatTimeout: '30s',
   maxHistoryEvents: 10_000,
+  parallelization: 1,
+  quarantineKeys: false,
+  maxQuarantinedKeys: 100,
+  maxOwedRecords: 100,
 } as const;
 
 export const LIMITS = {
@@ -189,4 +220,10 @@ export const LIMITS = {
   /** Kinesis' longest retention: a record cannot be older. */
   maxRecordAgeMs: 365 * 86_400_000,
   maxErrorTypeLength: 256,
+  /** Concurrent handler calls per shard (Lambda allows 10; more is cheap for an I/O-bound handler). */
+  maxParallelization: 100,
+  /** Quarantined keys live in workflow state (as hashes, 16 characters each). */
+  maxQuarantinedKeys: 1_000,
+  /** Owed records live in workflow state and in every batch input (about 60 bytes each). */
+  maxOwedRecords: 1_000,
 } as const;

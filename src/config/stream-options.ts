@@ -202,6 +202,33 @@ export function compileStreamOptions(
     options.filterCriteria === undefined || options.filterCriteria === null
       ? undefined
       : (compileFilterCriteria(options.filterCriteria) ?? undefined);
+  const parallelization = checkInteger(
+    'parallelization',
+    given('parallelization'),
+    1,
+    LIMITS.maxParallelization,
+  );
+  const quarantineKeys = options.quarantineKeys ?? DEFAULTS.quarantineKeys;
+  if (typeof quarantineKeys !== 'boolean') {
+    throw new ConfigError(
+      'quarantineKeys',
+      `${JSON.stringify(quarantineKeys)} is invalid: use true or false`,
+    );
+  }
+  if (quarantineKeys) requireDlqFor(dlqQueueUrl, 'quarantineKeys', 'true');
+  const maxQuarantinedKeys = checkInteger(
+    'maxQuarantinedKeys',
+    given('maxQuarantinedKeys'),
+    1,
+    LIMITS.maxQuarantinedKeys,
+  );
+  const maxOwedRecords = checkInteger(
+    'maxOwedRecords',
+    given('maxOwedRecords'),
+    0,
+    LIMITS.maxOwedRecords,
+    ' (0: redeliver everything after the lowest failed record, as Lambda does)',
+  );
   return {
     streamName,
     startPosition,
@@ -219,6 +246,10 @@ export function compileStreamOptions(
     maxHistoryEvents,
     ...(filterCriteria === undefined ? {} : { filterCriteria }),
     ...(roleArn === undefined ? {} : { roleArn }),
+    parallelization,
+    quarantineKeys,
+    maxQuarantinedKeys,
+    maxOwedRecords,
   };
 }
 

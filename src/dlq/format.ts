@@ -19,6 +19,8 @@ export const DLQ_CONDITIONS = [
   'RecordAgeExceeded',
   'NonRetryableError',
   'CorruptRecord',
+  /** A later record of a partition key already dead-lettered, held back in order (quarantineKeys). */
+  'KeyQuarantined',
 ] as const;
 
 /** One of {@link DLQ_CONDITIONS}. */

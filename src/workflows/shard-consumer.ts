@@ -16,6 +16,7 @@ import type { SeekPosition, SeekRecord } from './seek';
 import type { ShardRunInput, ShardWorkflowInput } from './shard-input';
 import { type ShardRunState, type ShardStatus, boundReason } from './shard-messages';
 import { type ShardState, initialShardState } from './shard-state';
+import { QUARANTINE_FULL_REASON, applyKeyResult, keyRequest, keyStatus, releaseKeys } from './shard-keys';
 import type { ShardEndedReport } from './stream-messages';
 
 /** How far before the shard workflow's start a pinned LATEST reaches back (clock skew margin). */
@@ -71,6 +72,7 @@ export class ShardConsumer {
   private lastReportAtMs = 0;
   private lastReported = '';
   private publishedState = '';
+  private publishedQuarantined: number;
 
   constructor(
     input: ShardRunInput,
@@ -80,6 +82,8 @@ export class ShardConsumer {
     this.input = { ...input, startPosition: pinStartPosition(input.startPosition, now()) };
     this.startPosition = this.input.startPosition;
     this.state = input.state ? { ...input.state, run: input.state.run + 1 } : initialShardState();
+    // Search attributes carry over continue-as-new: only a change is published.
+    this.publishedQuarantined = this.state.quarantinedKeys.length;
   }
 
   /** Seeks applied so far in this run (see `seekCount`). */
@@ -142,6 +146,7 @@ export class ShardConsumer {
       filterCriteria: options.filterCriteria ?? null,
       ...(this.input.streamIdentity ? { streamIdentity: this.input.streamIdentity } : {}),
       ...(options.roleArn ? { roleArn: options.roleArn } : {}),
+      ...keyRequest(this.state, options),
     };
   }
 
@@ -183,6 +188,8 @@ export class ShardConsumer {
     if (result.fetched > 0) state.batches++;
     state.millisBehindLatest = result.millisBehindLatest;
     if (result.lastArrival) state.lastArrival = result.lastArrival;
+    const quarantineFull = applyKeyResult(state, result, this.options);
+    if (quarantineFull !== null) this.pause(boundReason(quarantineFull));
 
     // Retry, split or isolate (shard-failure.ts).
     const next = afterBatch({ attempt: state.attempt, bisect: state.bisect }, result, advanced, {
@@ -291,6 +298,13 @@ export class ShardConsumer {
     this.stopRequested = true;
   }
 
+  /** Releases quarantined keys (by hash); a shard paused on a full quarantine resumes. */
+  releaseKeys(hashes: readonly string[]): string[] {
+    const released = releaseKeys(this.state, hashes);
+    if (released.length > 0 && this.state.pauseReason?.startsWith(QUARANTINE_FULL_REASON)) this.resume();
+    return released;
+  }
+
   status(): ShardStatus {
     const s = this.state;
     return {
@@ -306,6 +320,7 @@ export class ShardConsumer {
       batches: s.batches,
       bytes: s.bytes,
       filteredOut: s.filteredOut,
+      ...keyStatus(s, this.options),
       lastError: s.lastError,
       pauseReason: s.pauseReason,
       ...(s.lastSeek === null ? {} : { lastSeek: s.lastSeek }),
@@ -331,6 +346,14 @@ export class ShardConsumer {
     if (state === this.publishedState) return null;
     this.publishedState = state;
     return state;
+  }
+
+  /** The number of quarantined keys for the search attribute when it changed since last published; null otherwise. */
+  quarantinedToPublish(): number | null {
+    const count = this.state.quarantinedKeys.length;
+    if (count === this.publishedQuarantined) return null;
+    this.publishedQuarantined = count;
+    return count;
   }
 
   /**

@@ -25,9 +25,17 @@ import type { ShardState } from './shard-state';
 
 /** `ShardState` as any release carried it across continue-as-new or into a resumed run. */
 export interface StoredShardState
-  extends Omit<ShardState, 'bisect' | 'checkpointMovedAt' | 'filteredOut' | 'lastSeek'> {
+  extends Omit<
+    ShardState,
+    'bisect' | 'checkpointMovedAt' | 'filteredOut' | 'lastSeek' | 'owed' | 'owedOverflow' | 'quarantinedKeys'
+  > {
   /** Absent before live seek: the shard was never moved. */
   lastSeek?: ShardState['lastSeek'];
+  /** Absent before owed records: nothing was owed (a retry redelivered Lambda's way). */
+  owed?: ShardState['owed'];
+  owedOverflow?: boolean;
+  /** Absent before per-key quarantine: no key was quarantined. */
+  quarantinedKeys?: string[];
   /** Absent before event filtering: nothing was filtered out. */
   filteredOut?: number;
   /** Absent before the failure policy (bisectBatchOnError): no batch was being split. */
@@ -82,6 +90,9 @@ function upgradeShardState(stored: StoredShardState): ShardState {
     checkpointMovedAt: stored.checkpointMovedAt ?? null,
     lastSeek: stored.lastSeek ?? null,
     run: stored.run,
+    owed: stored.owed ?? null,
+    owedOverflow: stored.owedOverflow ?? false,
+    quarantinedKeys: stored.quarantinedKeys ?? [],
   };
 }
 
@@ -101,6 +112,8 @@ export function upgradeShardInput(stored: ShardWorkflowInput): ShardRunInput {
 
 const COUNT = 'a number ≥ 0';
 const isString = (value: unknown): boolean => typeof value === 'string';
+const isCheckpoint = (v: unknown): boolean =>
+  isObject(v) && isText(v.sequenceNumber) && optional(isCount)(v.subSequenceNumber);
 const INPUT_CHECKS: readonly FieldCheck[] = [
   ['streamName', isText, 'the stream name'],
   ['shardId', isText, 'a shard ID such as "shardId-000000000000"'],
@@ -146,6 +159,27 @@ const STATE_CHECKS: readonly FieldCheck[] = [
     'null or {"type", "message", "at"}',
   ],
   ['run', isCount, COUNT],
+  [
+    'owed',
+    optional(
+      nullable(
+        (v) =>
+          isObject(v) && isCheckpoint(v.through) && Array.isArray(v.records) && v.records.every(isCheckpoint),
+      ),
+    ),
+    'null or {"through": <checkpoint>, "records": [<checkpoint>…]}',
+  ],
+  ['owedOverflow', optional(isBoolean), 'true or false'],
+  [
+    'quarantinedKeys',
+    optional(
+      (v) =>
+        Array.isArray(v) &&
+        v.length <= 10_000 &&
+        (v as unknown[]).every((k) => typeof k === 'string' && k.length > 0 && k.length <= 64),
+    ),
+    'a list of key hashes',
+  ],
 ];
 
 /**

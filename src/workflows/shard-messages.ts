@@ -25,6 +25,15 @@ export interface ShardStatus {
   bytes: number;
   /** Records no filter of `filterCriteria` matched: checkpointed past, never handled (Lambda's FilteredOutEventCount). */
   filteredOut?: number;
+  /**
+   * Hashes of the partition keys held back by the quarantine (quarantineKeys; the DLQ holds the
+   * keys themselves). Absent when the quarantine is off.
+   */
+  quarantinedKeys?: string[];
+  /** Records a failed attempt still owes the handler (maxOwedRecords); absent when none. */
+  owedRecords?: number;
+  /** True while a retry redelivers everything after the lowest failed record (more failed than maxOwedRecords). */
+  owedOverflow?: boolean;
   /** Why the shard is paused or retrying, if it is. */
   lastError: { type: string; message: string; at: string } | null;
   /** At most `MAX_PAUSE_REASON_LENGTH` characters, on one line. */

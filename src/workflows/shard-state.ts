@@ -5,6 +5,7 @@
 import type { Checkpoint } from '../records';
 import type { SeekRecord } from './seek';
 import type { ShardStatus } from './shard-messages';
+import { type ShardKeyState, initialKeyState } from './shard-keys';
 
 /** A failing batch being split (bisectBatchOnError): how the next batches are narrowed. */
 export interface BisectState {
@@ -18,7 +19,7 @@ export interface BisectState {
  * Everything a shard workflow carries across continue-as-new: plain JSON only. States carried by
  * older releases are read as `StoredShardState` (shard-input.ts) and upgraded to this.
  */
-export interface ShardState {
+export interface ShardState extends ShardKeyState {
   checkpoint: Checkpoint | null;
   attempt: number;
   /** Set while a failing batch is being split. */
@@ -59,5 +60,6 @@ export function initialShardState(checkpoint: Checkpoint | null = null): ShardSt
     checkpointMovedAt: null,
     lastSeek: null,
     run: 1,
+    ...initialKeyState(),
   };
 }

@@ -26,7 +26,8 @@ import type { createActivities } from '../activities';
 import type { ProcessBatchResult } from '../activities/shard/process-batch';
 import { ErrorType } from '../errors';
 import { INFRA_RETRY } from './retry-policies';
-import { KSP_STATE } from './search-attributes';
+import { KSP_QUARANTINED, KSP_STATE } from './search-attributes';
+import { checkReleaseInput, releaseKeysSignal } from './shard-quarantine-messages';
 import { type BatchStep, ShardConsumer } from './shard-consumer';
 import { ShardDetails, batchSummary } from './shard-details';
 import { ShardGauges } from './shard-gauges';
@@ -90,6 +91,8 @@ export async function shardWorkflow(stored: ShardWorkflowInput): Promise<ShardWo
       shard.applyPendingSeek();
       const published = shard.stateToPublish();
       if (published) upsertSearchAttributes([{ key: KSP_STATE, value: published }]);
+      const quarantined = shard.quarantinedToPublish();
+      if (quarantined !== null) upsertSearchAttributes([{ key: KSP_QUARANTINED, value: quarantined }]);
       gauges.publish(shard.status().state, shard.checkpointMovedAt);
       details.publish(shard.status(), shard.checkpointMovedAt);
       if (shard.stopping) break;
@@ -195,6 +198,11 @@ function registerHandlers(shard: ShardConsumer, inFlight: InFlight): void {
   setHandler(resumeShardSignal, (...args: unknown[]) => {
     warn('resume', checkNoPayload(args));
     shard.resume();
+  });
+  setHandler(releaseKeysSignal, (...args: unknown[]) => {
+    const checked = checkReleaseInput(args);
+    if ('problem' in checked) warn('releaseQuarantinedKeys', checked.problem);
+    else shard.releaseKeys(checked.keyHashes);
   });
   setHandler(stopShardSignal, (...args: unknown[]) => {
     warn('stop', checkNoPayload(args));

@@ -5,6 +5,7 @@
  * never as an exception inside a workflow task and never into state. Free text is capped, so no
  * report can grow the state or a status answer towards the payload limit. Pure functions.
  */
+import { LIMITS } from '../config/stream-option-types';
 import type { Checkpoint } from '../records';
 import type { ReshardLedgerEntry, ShardEndedReport } from './stream-messages';
 import type { SeekRecord } from './seek';
@@ -145,6 +146,8 @@ function seekRecord(value: unknown): SeekRecord {
   };
 }
 
+const MAX_QUARANTINED_KEYS = LIMITS.maxQuarantinedKeys;
+
 function shardStatus(value: unknown): ShardStatus {
   const o = fields(value, 'the report');
   return {
@@ -161,12 +164,33 @@ function shardStatus(value: unknown): ShardStatus {
     bytes: count(o, 'bytes'),
     // Absent in reports from shards started before filtering existed.
     ...(o.filteredOut === undefined ? {} : { filteredOut: count(o, 'filteredOut') }),
+    ...keyFields(o),
     lastError: lastError(o.lastError),
     pauseReason: reasonOrNull(o, 'pauseReason'),
     // Absent in reports from shards never sought (and from workers before live seek).
     ...(o.lastSeek === undefined || o.lastSeek === null ? {} : { lastSeek: seekRecord(o.lastSeek) }),
     run: count(o, 'run'),
     updatedAt: id(o, 'updatedAt'),
+  };
+}
+
+/** Absent in reports from shards started before per-key quarantine and owed records. */
+function keyFields(o: Fields): Pick<ShardStatus, 'quarantinedKeys' | 'owedRecords' | 'owedOverflow'> {
+  const keys = o.quarantinedKeys;
+  if (
+    keys !== undefined &&
+    (!Array.isArray(keys) ||
+      keys.length > MAX_QUARANTINED_KEYS ||
+      !keys.every((k) => typeof k === 'string' && k.length > 0 && k.length <= 64))
+  ) {
+    throw new Invalid(
+      `\`quarantinedKeys\` must be a list of at most ${MAX_QUARANTINED_KEYS} key hashes, got ${shown(keys)}`,
+    );
+  }
+  return {
+    ...(keys === undefined ? {} : { quarantinedKeys: [...(keys as string[])] }),
+    ...(o.owedRecords === undefined ? {} : { owedRecords: count(o, 'owedRecords') }),
+    ...(o.owedOverflow === true ? { owedOverflow: true } : {}),
   };
 }
 

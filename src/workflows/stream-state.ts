@@ -244,6 +244,16 @@ export class StreamState {
     if (started.state === 'finished') this.needDiscovery = true;
   }
 
+  /**
+   * The quarantined keys a shard inherits from its parents (their final status): per-key order
+   * holds across a reshard, so a key held back in a parent stays held back in its children.
+   */
+  inheritedQuarantine(shardId: string): string[] {
+    const parents = this.data.shards[shardId]?.parentShardIds ?? [];
+    const keys = parents.flatMap((p) => this.data.shards[p]?.status?.quarantinedKeys ?? []);
+    return [...new Set(keys)];
+  }
+
   /** A shard's periodic report (or its stopped acknowledgement). */
   applyProgress(report: ShardStatus): void {
     const entry = this.data.shards[report.shardId];

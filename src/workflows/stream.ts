@@ -140,6 +140,11 @@ function streamInput(stored: unknown): ReturnType<typeof compileStreamInput> {
   }
 }
 
+/** A child shard's inherited quarantined keys, only when there are any (the input stays as it was otherwise). */
+function inherited(keys: string[]): { quarantinedKeys?: string[] } {
+  return keys.length > 0 ? { quarantinedKeys: keys } : {};
+}
+
 export async function streamWorkflow(stored: StreamWorkflowInput): Promise<StreamWorkflowResult> {
   const input = streamInput(stored);
   const { options } = input;
@@ -165,6 +170,7 @@ export async function streamWorkflow(stored: StreamWorkflowInput): Promise<Strea
       pauseReason: stream.pauseReason,
       ...(identity ? { identity } : {}),
       ...(seek ? { seek } : {}),
+      ...inherited(stream.inheritedQuarantine(shardId)),
     }).catch(startRefusal);
     const status = started.status ? parseShardStatus(started.status) : null;
     if (status?.ok === false) log.warn(`a shard status the starter found is malformed: ${status.problem}`);

@@ -42,6 +42,10 @@ describe('compileStreamOptions', () => {
       progressIntervalMs: 10_000,
       heartbeatTimeoutMs: 30_000,
       maxHistoryEvents: 10_000,
+      parallelization: 1,
+      quarantineKeys: false,
+      maxQuarantinedKeys: 100,
+      maxOwedRecords: 100,
     });
   });
 

@@ -65,6 +65,8 @@ describe('the next batch request', () => {
       nonRetryableErrorTypes: [],
       errorDetail: 'message',
       filterCriteria: null,
+      maxOwedRecords: 100,
+      owed: null,
     });
   });
 

@@ -15,6 +15,11 @@ describe('upgradeCompiledOptions', () => {
       bisectBatchOnError: false,
       maxBatchingWindowMs: 0,
       errorDetail: 'message',
+      parallelization: 1,
+      quarantineKeys: false,
+      maxQuarantinedKeys: 100,
+      // Stored before owed records: a retry keeps redelivering Lambda's way.
+      maxOwedRecords: 0,
     });
   });
 
@@ -23,6 +28,11 @@ describe('upgradeCompiledOptions', () => {
       ...FAILURE_POLICY_RELEASE_OPTIONS,
       maxBatchingWindowMs: 0,
       errorDetail: 'message',
+      parallelization: 1,
+      quarantineKeys: false,
+      maxQuarantinedKeys: 100,
+      // Stored before owed records: a retry keeps redelivering Lambda's way.
+      maxOwedRecords: 0,
     });
   });
 
@@ -32,6 +42,11 @@ describe('upgradeCompiledOptions', () => {
       bisectBatchOnError: true,
       maximumRecordAge: '1h',
       retry: { nonRetryableErrorTypes: ['ValidationError'] },
+      filterCriteria: { filters: [{ pattern: '{"partitionKey": ["a"]}' }] },
+      parallelization: 4,
+      quarantineKeys: true,
+      maxQuarantinedKeys: 10,
+      maxOwedRecords: 50,
     });
     expect(upgradeCompiledOptions(current)).toEqual(current);
   });

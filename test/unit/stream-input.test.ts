@@ -39,6 +39,11 @@ test('options stored before the failure policy and the batching window get their
     maximumRecordAgeMs: null,
     bisectBatchOnError: false,
     errorDetail: 'message',
+    parallelization: 1,
+    quarantineKeys: false,
+    maxQuarantinedKeys: 100,
+    // Options stored before owed records redelivered Lambda's way: they keep doing so.
+    maxOwedRecords: 0,
   });
   expect(rediscoverIntervalMs).toBe(60_000);
   expect(state).toBeNull();
@@ -51,6 +56,11 @@ test('options stored before the batching window keep what they had', () => {
     ...stored.options,
     maxBatchingWindowMs: 0,
     errorDetail: 'message',
+    parallelization: 1,
+    quarantineKeys: false,
+    maxQuarantinedKeys: 100,
+    // Options stored before owed records redelivered Lambda's way: they keep doing so.
+    maxOwedRecords: 0,
   });
 });
 

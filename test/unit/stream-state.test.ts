@@ -226,3 +226,30 @@ describe('continue-as-new', () => {
     expect(new StreamState('orders', null).snapshot()).toEqual(initialStreamState());
   });
 });
+
+describe('per-key quarantine across a reshard', () => {
+  test('a child shard inherits the quarantined keys of every parent, once each', () => {
+    const stream = discovered(shard(0), shard(1));
+    stream.applyStarted(id(0), { state: 'running', status: null });
+    stream.applyStarted(id(1), { state: 'running', status: null });
+    stream.applyEnded({
+      shardId: id(0),
+      checkpoint: { sequenceNumber: '5' },
+      childShardIds: [id(2)],
+      status: report(0, { quarantinedKeys: ['aaaaaaaaaaaaaaaa', 'bbbbbbbbbbbbbbbb'] }),
+    });
+    stream.applyEnded({
+      shardId: id(1),
+      checkpoint: { sequenceNumber: '6' },
+      childShardIds: [id(2)],
+      status: report(1, { quarantinedKeys: ['bbbbbbbbbbbbbbbb', 'cccccccccccccccc'] }),
+    });
+    stream.applyDiscovery([shard(0), shard(1), shard(2, 0, 1)], ISO);
+    expect(stream.inheritedQuarantine(id(2))).toEqual([
+      'aaaaaaaaaaaaaaaa',
+      'bbbbbbbbbbbbbbbb',
+      'cccccccccccccccc',
+    ]);
+    expect(stream.inheritedQuarantine(id(0))).toEqual([]);
+  });
+});

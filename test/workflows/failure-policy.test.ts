@@ -143,7 +143,8 @@ describe('partial batch responses (batchItemFailures)', () => {
       count: 100,
       poisoned: (i) => i === 30 || i === 60,
       mode: { partial: true },
-      streamOptions: { batchSize: 100, retry: fastRetry },
+      // Lambda's redelivery (no owed records); the default is in test/workflows/per-key.test.ts
+      streamOptions: { batchSize: 100, retry: fastRetry, maxOwedRecords: 0 },
     });
     // Assess: Lambda's rule, everything from the lowest failed record is retried.
     expect(calls.map((c) => [c.indexes[0], c.indexes.length, c.attempt])).toEqual([
@@ -168,7 +169,7 @@ describe('partial batch responses (batchItemFailures)', () => {
       count: 100,
       poisoned: (i) => i === 30,
       mode: { partial: true },
-      streamOptions: { batchSize: 100, bisectBatchOnError: true, retry: fastRetry },
+      streamOptions: { batchSize: 100, bisectBatchOnError: true, retry: fastRetry, maxOwedRecords: 0 },
     });
     // Assess
     expect(calls.map((c) => [c.indexes[0], c.indexes.length, c.attempt])).toEqual([

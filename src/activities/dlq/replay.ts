@@ -16,6 +16,7 @@ import {
 } from '../../dlq/replay-contract';
 import { ErrorType } from '../../errors';
 import type { ReceivedMessage } from './queue';
+import { orderedReceive, selectedKeysOf } from './ordered-receive';
 import { RecordRateLimiter } from './rate';
 import { type MessageReplayerDeps, type MessageResult, MessageReplayer } from './replay-message';
 
@@ -98,6 +99,12 @@ export function createDlqReplayActivities(deps: DlqReplayDeps): DlqReplayActivit
       o,
     );
     let lastError: ReplayDlqBatchResult['lastError'] = null;
+    // A partition-key replay goes in the records' original order (ordered-receive.ts).
+    const inOrder = o.filters.partitionKeys.length > 0 && !o.dryRun;
+    const blocked = new Set<string>();
+    const receive = inOrder
+      ? orderedReceive(deps.queue.receive.bind(deps.queue))
+      : deps.queue.receive.bind(deps.queue);
     const started = deps.now();
     let lastMessageAt = started;
     let idle = false;
@@ -110,7 +117,7 @@ export function createDlqReplayActivities(deps: DlqReplayDeps): DlqReplayActivit
       const waitMs = Math.min(o.receiveWaitMs, input.idleWaitMs - idleFor, o.reportIntervalMs - elapsed);
       const waitSeconds = Math.max(0, Math.floor(waitMs / 1000));
       const messages = await receiveUnlessStopped(stop, (abortSignal) =>
-        deps.queue.receive(o.queueUrl, {
+        receive(o.queueUrl, {
           max: input.maxMessages - counts.seen,
           waitSeconds,
           visibilitySeconds: Math.ceil(o.visibilityTimeoutMs / 1000),
@@ -131,6 +138,10 @@ export function createDlqReplayActivities(deps: DlqReplayDeps): DlqReplayActivit
       try {
         for (; next < messages.length && !stop.aborted; next++) {
           const m = messages[next] as ReceivedMessage;
+          if (blocked.size > 0 && selectedKeysOf(m, o.filters.partitionKeys).some((k) => blocked.has(k))) {
+            hold.push(m); // waits behind a failed record of its key until the next run
+            continue;
+          }
           const result = await replayer.replay(m);
           tally(counts, result);
           deps.onMessage?.(o.queueUrl, result.counted);
@@ -140,6 +151,10 @@ export function createDlqReplayActivities(deps: DlqReplayDeps): DlqReplayActivit
           if (result.then === 'delete') done.push(m.receiptHandle);
           else if (result.then === 'hold') hold.push(m);
           beat();
+          if (inOrder && (result.counted === 'failed' || result.counted === 'parked')) {
+            // Nothing after a failed record of a key may overtake it in this run.
+            for (const k of selectedKeysOf(m, o.filters.partitionKeys)) blocked.add(k);
+          }
         }
       } finally {
         // Whatever happens next, what was replayed is deleted, what is left is hidden, and what

@@ -55,6 +55,35 @@ export interface ProcessBatchInput {
   streamIdentity?: StreamIdentity;
   /** Role assumed for the Kinesis calls (the stream's `roleArn` option); absent: the worker's credentials. */
   roleArn?: string;
+  /** Lanes: records are split by partition key into this many concurrent handler calls. Absent: 1. */
+  parallelization?: number;
+  /** Records a previous attempt left owed (see OwedRecords); null or absent: none. */
+  owed?: OwedRecords | null;
+  /** Keep at most this many owed records; past it (or at 0) retry Lambda's way. Absent: 0. */
+  maxOwedRecords?: number;
+  /** Per-key quarantine; null or absent: off. */
+  quarantine?: QuarantineInput | null;
+}
+
+/**
+ * The records a failed attempt still owes the handler: those it failed, and the later records of
+ * their keys held back with them. Every record after the checkpoint up to `through` that is not
+ * listed was settled (confirmed, dead-lettered or filtered out) and is not handed over again.
+ * Positions only (DESIGN.md rule 1): no record data, no partition key.
+ */
+export interface OwedRecords {
+  through: Checkpoint;
+  /** Records handed over before and failed (or held back with a failed one), in stream order. */
+  records: Checkpoint[];
+  /** Records never handed over that wait behind an owed record of their key, in stream order. */
+  waiting?: Checkpoint[];
+}
+
+export interface QuarantineInput {
+  /** Hashes of the quarantined partition keys (src/activities/shard/key-hash.ts), never the keys. */
+  keys: string[];
+  /** Quarantine at most this many keys; a failure that would need more returns `quarantineFull`. */
+  max: number;
 }
 
 export type BatchOutcome =
@@ -101,6 +130,16 @@ export interface ProcessBatchResult {
   error: ErrorSummary | null;
   waitedMs: number;
   getRecordsCalls: number;
+  /** What is still owed after this call (input's owed when the call did not change it); null: none. */
+  owed?: OwedRecords | null;
+  /** More records failed than maxOwedRecords: this retry redelivers everything after the lowest failed. */
+  owedOverflow?: boolean;
+  /** Hashes of the keys this call quarantined (their records are in the DLQ). */
+  quarantined?: string[];
+  /** A failure would quarantine more than the maximum: nothing was dead-lettered, pause the shard. */
+  quarantineFull?: boolean;
+  /** Of fetched: records sent to the DLQ as KeyQuarantined, unhandled. */
+  quarantinedRecords?: number;
 }
 
 export interface ProcessBatchDeps {

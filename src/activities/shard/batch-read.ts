@@ -37,7 +37,10 @@ export async function readBatch(
   cache: BisectBatchCache,
   input: ProcessBatchInput,
 ): Promise<ReadBatch> {
-  const limit = Math.max(1, Math.min(input.batchSize, input.maxRecords ?? input.batchSize));
+  // With lanes, a call takes up to batchSize records per lane, as Lambda's ParallelizationFactor
+  // runs that many batches of batchSize at once.
+  const perCall = input.batchSize * Math.max(1, input.parallelization ?? 1);
+  const limit = Math.max(1, Math.min(perCall, input.maxRecords ?? perCall));
   // While the workflow narrows a failing batch, its halves come from the worker's copy.
   const shardKey = `${input.streamName}/${input.shardId}`;
   const bisecting = input.maxRecords !== undefined && input.maxRecords !== null;

@@ -31,7 +31,19 @@ export type FetchSummary = Pick<
 export type OutcomeDetails = Partial<
   Pick<
     ProcessBatchResult,
-    'fetched' | 'handlerRecords' | 'failure' | 'expired' | 'handled' | 'deadLettered' | 'shardEnded' | 'error'
+    | 'fetched'
+    | 'handlerRecords'
+    | 'failure'
+    | 'expired'
+    | 'handled'
+    | 'deadLettered'
+    | 'shardEnded'
+    | 'error'
+    | 'owed'
+    | 'owedOverflow'
+    | 'quarantined'
+    | 'quarantineFull'
+    | 'quarantinedRecords'
   >
 >;
 
@@ -50,6 +62,8 @@ export class BatchResults {
   constructor(
     private readonly fetch: FetchSummary,
     private readonly maxBytes: number = MAX_RESULT_BYTES,
+    /** What every outcome carries unless it says otherwise (the owed records left as they were). */
+    private readonly carried: OutcomeDetails = {},
   ) {}
 
   /**
@@ -59,7 +73,7 @@ export class BatchResults {
   of(outcome: BatchOutcome, checkpoint: Checkpoint | null, details: OutcomeDetails = {}): ProcessBatchResult {
     const error = details.error ? summarizeError(details.error) : null;
     return fitResult(
-      { ...this.fetch, ...NOTHING_DONE, ...details, error, outcome, checkpoint },
+      { ...this.fetch, ...NOTHING_DONE, ...this.carried, ...details, error, outcome, checkpoint },
       this.maxBytes,
     );
   }

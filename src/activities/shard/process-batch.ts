@@ -10,16 +10,26 @@
  */
 import type { HandlerContext } from '../../handler/contract';
 import { summarizeError } from '../../handler/error-text';
-import { type HandlerError, type HandlerFailure, runHandler } from '../../handler/run-handler';
-import { type Checkpoint, type KinesisRecord, checkpointOf } from '../../records';
-import type { ProcessBatchDeps, ProcessBatchInput, ProcessBatchResult } from './batch-contract';
+import { type HandlerError, runHandler } from '../../handler/run-handler';
+import { type Checkpoint, type KinesisRecord, checkpointOf, compareCheckpoint } from '../../records';
+import type { OwedRecords, ProcessBatchDeps, ProcessBatchInput, ProcessBatchResult } from './batch-contract';
 import { countExpired, createDeadLetter, deadLetterCorrupt } from './batch-dead-letter';
 import { type ReadBatch, readBatch } from './batch-read';
-import { BatchResults } from './batch-results';
+import { BatchResults, type OutcomeDetails } from './batch-results';
+import { type LanesVerdict, heldBackIndexes, runLanes } from './batch-lanes';
+import { deferBehindOwed, owedAfter, owedBeyond, owedCount, skipSettled } from './batch-owed';
+import { KEY_QUARANTINED_ERROR, newKeys, splitFirstFailures, splitQuarantined } from './batch-quarantine';
 import { BisectBatchCache } from './bisect-cache';
 import { createBatchFilter, settledBefore } from './batch-filter';
 
-export type { BatchOutcome, ProcessBatchDeps, ProcessBatchInput, ProcessBatchResult } from './batch-contract';
+export type {
+  BatchOutcome,
+  OwedRecords,
+  ProcessBatchDeps,
+  ProcessBatchInput,
+  ProcessBatchResult,
+  QuarantineInput,
+} from './batch-contract';
 export { countExpired } from './batch-dead-letter';
 
 export function createProcessBatch(deps: ProcessBatchDeps) {
@@ -60,76 +70,178 @@ export function createProcessBatch(deps: ProcessBatchDeps) {
     });
   }
 
-  /** The handler failed some of `handed`: retry (or bisect) them, or dead-letter them on their last attempt. */
+  /**
+   * The handler failed some of `handed`: retry them (only them and the later records of their
+   * keys when they can be owed, else everything after the lowest failed, as Lambda does), split
+   * the batch (bisect), or dead-letter them on their last attempt.
+   */
   async function onFailure(
     input: ProcessBatchInput,
     batch: ReadBatch,
-    /** The records of the call that passed the filter: those the handler's indexes refer to. */
-    records: readonly KinesisRecord[],
     results: BatchResults,
-    expired: number,
-    verdict: HandlerFailure,
+    handed: readonly KinesisRecord[],
+    lanes: LanesVerdict & { error: HandlerError },
+    before: { expired: number; held: number; carried: OwedRecords | null; deferred: KinesisRecord[] },
   ): Promise<ProcessBatchResult> {
-    const handed = records.slice(expired);
-    const error = summarizeError(verdict.error, input.errorDetail);
-    const counts = { expired, deadLettered: expired, handlerRecords: handed.length, error };
-    const failure =
-      verdict.firstUnconfirmed === 0 && verdict.failed.length === handed.length ? 'batch' : 'records';
-    const nonRetryable = (input.nonRetryableErrorTypes ?? []).includes(verdict.error.type);
+    const { confirmed } = lanes;
+    const failed = handed.filter((_, i) => !confirmed[i]);
+    const first = confirmed.indexOf(false);
+    const heldBack = heldBackIndexes(handed, confirmed).map((i) => handed[i] as KinesisRecord);
+    const error = summarizeError(lanes.error, input.errorDetail);
+    const preDead = before.expired + before.held;
+    const counts = {
+      expired: before.expired,
+      deadLettered: preDead,
+      handlerRecords: handed.length,
+      error,
+      ...(before.held > 0 ? { quarantinedRecords: before.held } : {}),
+    };
+    const failure = failed.length === handed.length ? 'batch' : 'records';
+    const nonRetryable = (input.nonRetryableErrorTypes ?? []).includes(lanes.error.type);
+    const last = lastOf(batch.records);
     // Splittable: the workflow halves the batch rather than dead-letter records that may be good.
     const split = input.bisectBatchOnError === true && failure === 'batch' && handed.length > 1;
-    if (split) batch.keepForBisect();
-    if (split || !(input.deadLetterOnFailure || nonRetryable)) {
-      // Retry from just after the last record settled (dead-lettered for its age, confirmed, or
-      // filtered out), that is from the first record the handler did not confirm.
-      const settled = settledBefore(batch.records, records[expired + verdict.firstUnconfirmed]);
-      const checkpoint = settled ? checkpointOf(settled) : input.checkpoint;
-      return results.of('retry', checkpoint, {
+    const retryFrom = (record: KinesisRecord): Checkpoint | null => {
+      // Just after the last record settled (confirmed, dead-lettered, filtered out or skipped).
+      const settled = settledBefore(batch.records, record);
+      return settled ? checkpointOf(settled) : input.checkpoint;
+    };
+    const retry = (extra: OutcomeDetails = {}): ProcessBatchResult => {
+      if (split) {
+        batch.keepForBisect();
+        return results.of('retry', retryFrom(handed[0] as KinesisRecord), {
+          ...counts,
+          failure,
+          shardEnded: false,
+          ...(input.owed ? { owed: input.owed } : {}),
+          ...extra,
+        });
+      }
+      const owed = owedAfter(before.carried, [...failed, ...heldBack], last, before.deferred);
+      const maxOwed = input.maxOwedRecords ?? 0;
+      if (maxOwed > 0 && owedCount(owed) <= maxOwed) {
+        // Only what the handler failed (and the later records of its keys) is handed over again.
+        return results.of('retry', retryFrom(failed[0] as KinesisRecord), {
+          ...counts,
+          handled: handed.length - failed.length - heldBack.length,
+          failure,
+          shardEnded: false,
+          owed,
+          ...extra,
+        });
+      }
+      // Lambda's rule: from the lowest failed record on, everything is delivered again.
+      return results.of('retry', retryFrom(handed[first] as KinesisRecord), {
         ...counts,
-        handled: verdict.firstUnconfirmed,
+        handled: first,
         failure,
         shardEnded: false,
+        ...(maxOwed > 0 ? { owed: null, owedOverflow: true } : {}),
+        ...extra,
       });
+    };
+    if (split || !(input.deadLetterOnFailure || nonRetryable)) return retry();
+
+    const quarantine = input.quarantine ?? null;
+    const added = quarantine ? newKeys(failed, quarantine) : [];
+    if (quarantine && quarantine.keys.length + added.length > quarantine.max) {
+      // Nothing goes to the DLQ: the shard pauses until keys are released.
+      return retry({ quarantineFull: true });
     }
-    const failedRecords = verdict.failed.map((i) => handed[i] as KinesisRecord);
-    await deadLetter(input, failedRecords, {
+    // With the quarantine, a key's first failed record goes to the DLQ for its failure and all
+    // its later records (failed or held back) as KeyQuarantined, so the DLQ's messages, ordered by
+    // their first record, give each key's records in stream order (ordered-receive.ts).
+    const split1 = quarantine
+      ? splitFirstFailures(handed, confirmed)
+      : { first: failed, later: [] as KinesisRecord[] };
+    // Records that waited behind a failed one of their key follow it into the quarantine.
+    const failedKeys = new Set(failed.map((r) => r.partitionKey));
+    const deferredQuarantined = quarantine
+      ? before.deferred.filter((r) => failedKeys.has(r.partitionKey))
+      : [];
+    const stillOwed = before.deferred.filter((r) => !deferredQuarantined.includes(r));
+    const later = [...split1.later, ...deferredQuarantined].sort((a, b) =>
+      compareCheckpoint(checkpointOf(a), checkpointOf(b)),
+    );
+    await deadLetter(input, split1.first, {
       condition: nonRetryable ? 'NonRetryableError' : 'RetryAttemptsExhausted',
-      error: verdict.error,
+      error: lanes.error,
       attempts: input.attempt,
     });
-    return results.of('dead-lettered', batch.consumed(lastOf(batch.records)), {
+    if (later.length > 0) {
+      await deadLetter(input, later, {
+        condition: 'KeyQuarantined',
+        error: KEY_QUARANTINED_ERROR,
+        attempts: 0,
+      });
+    }
+    const quarantinedHeld = quarantine ? heldBack : [];
+    const owedAfterCall = stillOwed.length > 0 ? owedAfter(before.carried, stillOwed, last) : before.carried;
+    const checkpoint = stillOwed.length > 0 ? retryFrom(stillOwed[0] as KinesisRecord) : batch.consumed(last);
+    return results.of('dead-lettered', checkpoint, {
       ...counts,
-      handled: handed.length - failedRecords.length,
-      deadLettered: expired + failedRecords.length,
+      handled: handed.length - failed.length - quarantinedHeld.length,
+      deadLettered: preDead + failed.length + quarantinedHeld.length + deferredQuarantined.length,
       failure,
+      ...(input.owed || stillOwed.length > 0 ? { owed: owedAfterCall } : {}),
+      ...(quarantine ? { quarantined: added } : {}),
+      ...(before.held + later.length > 0 ? { quarantinedRecords: before.held + later.length } : {}),
     });
   }
 
   return async function processBatch(input: ProcessBatchInput): Promise<ProcessBatchResult> {
     const batch = await readBatch(deps.reader, bisectCache, input);
     const { corrupt } = batch;
+    // Owed records stay owed through a call that does not touch them.
+    const keepOwed: OutcomeDetails = input.owed ? { owed: input.owed } : {};
     if (corrupt.length > 0) {
       const checkpoint = await deadLetterCorrupt(deadLetter, input, corrupt);
-      return new BatchResults(batch.summary).of('dead-lettered', batch.consumed(checkpoint), {
-        fetched: corrupt.length,
-        deadLettered: corrupt.length,
-        error: {
-          type: 'CorruptRecord',
-          message: `${corrupt.length} corrupt KPL aggregate(s): ${corrupt[0]?.reason ?? ''}`,
+      return new BatchResults(batch.summary, undefined, keepOwed).of(
+        'dead-lettered',
+        batch.consumed(checkpoint),
+        {
+          fetched: corrupt.length,
+          deadLettered: corrupt.length,
+          error: {
+            type: 'CorruptRecord',
+            message: `${corrupt.length} corrupt KPL aggregate(s): ${corrupt[0]?.reason ?? ''}`,
+          },
         },
-      });
+      );
     }
-    // Event filtering (Lambda's FilterCriteria): records no filter matches are settled unhandled.
-    const filtered = filterBatch(input.filterCriteria, batch.records);
-    const results = new BatchResults({ ...batch.summary, ...filtered.counted });
-    const { kept: records } = filtered;
     if (batch.records.length === 0) {
       // Everything fetched is at or before the checkpoint (re-read aggregate): move to its end.
+      const counted = filterBatch(input.filterCriteria, batch.records).counted;
+      const results = new BatchResults({ ...batch.summary, ...counted }, undefined, keepOwed);
       const sequenceNumber = batch.lastRaw?.SequenceNumber;
       const checkpoint = sequenceNumber ? batch.consumed({ sequenceNumber }) : input.checkpoint;
       return results.of(batch.idle ? 'idle' : 'handled', checkpoint);
     }
-    if (records.length === 0) return results.of('handled', batch.consumed(lastOf(batch.records)));
+    const last = lastOf(batch.records);
+    // What was owed beyond this call stays owed; what was owed within it is decided now.
+    const carried = owedBeyond(input.owed ?? null, last);
+    const tracksOwed = input.owed !== undefined && input.owed !== null;
+    // Event filtering (Lambda's FilterCriteria): records no filter matches are settled unhandled.
+    const filtered = filterBatch(input.filterCriteria, batch.records);
+    const results = new BatchResults(
+      { ...batch.summary, ...filtered.counted },
+      undefined,
+      tracksOwed ? { owed: carried } : {},
+    );
+    // Records an earlier attempt settled (owed records) are not handed over again.
+    const { kept: unsettled } = skipSettled(filtered.kept, input.owed ?? null);
+    if (unsettled.length === 0) return results.of('handled', batch.consumed(last));
+
+    // Per-key quarantine: the records of quarantined keys go to the DLQ unhandled, in order.
+    const { held, rest: records } = splitQuarantined(unsettled, input.quarantine ?? null);
+    if (held.length > 0) {
+      await deadLetter(input, held, {
+        condition: 'KeyQuarantined',
+        error: KEY_QUARANTINED_ERROR,
+        attempts: 0,
+      });
+    }
+    const quarantinedCounts = held.length > 0 ? { quarantinedRecords: held.length } : {};
 
     // Maximum record age (Lambda's MaximumRecordAgeInSeconds): the records too old to hand over
     // lead the batch, since arrival times grow along a shard; they go to the DLQ first, unhandled.
@@ -144,23 +256,60 @@ export function createProcessBatch(deps: ProcessBatchDeps) {
         attempts: input.attempt - 1,
       });
     }
-    const handed = records.slice(expired);
+    // On a retry, a key's new records wait behind its owed ones (batch-owed.ts).
+    const { now: handed, deferred } = deferBehindOwed(records.slice(expired), input.owed ?? null);
     if (handed.length === 0) {
-      return results.of('dead-lettered', batch.consumed(lastOf(batch.records)), {
+      return results.of('dead-lettered', batch.consumed(last), {
         expired,
-        deadLettered: expired,
-        error: { type: 'RecordAgeExceeded', message: `${expired} records older than maximumRecordAge` },
+        deadLettered: expired + held.length,
+        ...quarantinedCounts,
+        error:
+          expired > 0
+            ? { type: 'RecordAgeExceeded', message: `${expired} records older than maximumRecordAge` }
+            : KEY_QUARANTINED_ERROR,
       });
     }
 
-    const verdict = await handle(input, handed);
-    if (verdict.error !== null) return onFailure(input, batch, records, results, expired, verdict);
-    return results.of(expired > 0 ? 'dead-lettered' : 'handled', batch.consumed(lastOf(batch.records)), {
+    const lanes = await runLanes(handed, input.parallelization ?? 1, Math.max(1, input.batchSize), (lane) =>
+      handle(input, lane),
+    );
+    if (lanes.error !== null) {
+      return onFailure(
+        input,
+        batch,
+        results,
+        handed.filter((_, i) => !lanes.undelivered[i]),
+        {
+          ...lanes,
+          confirmed: lanes.confirmed.filter((_, i) => !lanes.undelivered[i]),
+          error: lanes.error,
+        },
+        {
+          expired,
+          held: held.length,
+          carried,
+          // What a failed call of a lane kept from the calls after it waits like deferred records.
+          deferred: [...deferred, ...handed.filter((_, i) => lanes.undelivered[i])].sort((a, b) =>
+            compareCheckpoint(checkpointOf(a), checkpointOf(b)),
+          ),
+        },
+      );
+    }
+    const counts = {
       expired,
-      deadLettered: expired,
+      deadLettered: expired + held.length,
+      ...quarantinedCounts,
       handlerRecords: handed.length,
       handled: handed.length,
-    });
+    };
+    const outcome = expired + held.length > 0 ? 'dead-lettered' : 'handled';
+    if (deferred.length > 0) {
+      // Their owed records succeeded: the waiting records come next, from just before the first.
+      const settled = settledBefore(batch.records, deferred[0]);
+      const checkpoint = settled ? checkpointOf(settled) : input.checkpoint;
+      return results.of(outcome, checkpoint, { ...counts, owed: owedAfter(carried, [], last, deferred) });
+    }
+    return results.of(outcome, batch.consumed(last), counts);
   };
 }
 

@@ -11,7 +11,7 @@ import type { CompiledStreamOptions, ShardStartPosition } from '../../config/str
 import type { ShardStatus } from '../../workflows/shard-messages';
 import type { ShardWorkflowInput, ShardWorkflowResult } from '../../workflows/shard';
 import { initialShardState, type ShardState } from '../../workflows/shard-state';
-import { KSP_SHARD_ID, KSP_STREAM } from '../../workflows/search-attributes';
+import { KSP_QUARANTINED, KSP_SHARD_ID, KSP_STREAM } from '../../workflows/search-attributes';
 import {
   type StreamIdentity,
   asIdentity,
@@ -34,6 +34,8 @@ export interface StartShardInput {
    * its end, without the earlier run's checkpoint (counters carry on; the seek is recorded).
    */
   seek?: { requestedBy: string };
+  /** Quarantined keys (hashes) inherited from the shard's parents; absent: none. */
+  quarantinedKeys?: string[];
 }
 
 export interface StartShardResult {
@@ -58,6 +60,20 @@ function carryOver(status: ShardStatus, input: StartShardInput): ShardState {
     bytes: status.bytes,
     paused: input.paused,
     pauseReason: input.paused ? input.pauseReason : null,
+    quarantinedKeys: status.quarantinedKeys ?? input.quarantinedKeys ?? [],
+  };
+}
+
+/** The state of a first run: paused with the stream, holding the keys its parents held. */
+function firstRunState(input: StartShardInput): { state?: ShardState } {
+  const inherited = input.quarantinedKeys ?? [];
+  if (!input.paused && inherited.length === 0) return {};
+  return {
+    state: {
+      ...initialShardState(),
+      ...(input.paused ? { paused: true, pauseReason: input.pauseReason } : {}),
+      quarantinedKeys: [...inherited],
+    },
   };
 }
 
@@ -141,9 +157,7 @@ export function createShardStarter(deps: ShardStarterDeps) {
         ? { state: seekState(prior, input, input.seek.requestedBy) }
         : prior
           ? { state: carryOver(prior, input) }
-          : input.paused
-            ? { state: { ...initialShardState(), paused: true, pauseReason: input.pauseReason } }
-            : {}),
+          : firstRunState(input)),
     };
     const taskQueue = deps.taskQueue();
     await client.workflow.start('shardWorkflow', {
@@ -160,6 +174,9 @@ export function createShardStarter(deps: ShardStarterDeps) {
       typedSearchAttributes: [
         { key: KSP_STREAM, value: input.streamName },
         { key: KSP_SHARD_ID, value: input.shardId },
+        ...(args.state?.quarantinedKeys?.length
+          ? [{ key: KSP_QUARANTINED, value: args.state.quarantinedKeys.length }]
+          : []),
       ],
     });
     return { state: input.paused ? 'paused' : 'running', status: prior };

@@ -17,6 +17,7 @@ import { compileFromCli } from '../flag-errors';
 import { AWS_ENV, TEMPORAL_ENV, helpFooter } from '../help';
 import { formatReplayBar, formatReplayCounts, formatReplaySummary } from '../render-dlq';
 import { UsageError, intFlag, parse } from '../usage';
+import { releaseReplayedKeys } from '../../client/quarantine-release';
 import { replayOptionsFromFlags, requireQueue } from './dlq-flags';
 
 export const DLQ_HELP = `Usage: ksp dlq <peek|replay|status|stop> <queue-url> [options]
@@ -35,7 +36,8 @@ export const DLQ_HELP = `Usage: ksp dlq <peek|replay|status|stop> <queue-url> [o
       --source-stream <name>     only messages from this stream (repeatable)
       --shard <shardId>          only messages from this shard (repeatable)
       --since <time>, --until <time>  only messages dead-lettered in [since, until), ISO-8601
-      --partition-key <key>      only these records (repeatable); the others go back to the queue
+      --partition-key <key>      only these records (repeatable), in their original order; the others go
+                                 back to the queue. When all succeeded, the keys leave the quarantine
       --rate <n>                 at most n records per second
       --max <n>                  stop after n messages
       --max-tries <n>            tries per message before it is parked (default 3)
@@ -131,6 +133,11 @@ async function replay(ctx: CliContext, argv: string[]): Promise<void> {
   console.error(started);
   const result = await follow(handle, total, startedAt);
   if (!result) return;
+  const released = await releaseReplayedKeys(client, options, result);
+  if (released.length > 0 && !flags.json)
+    console.error(
+      `released ${options.filters.partitionKeys.join(', ')} in ${released.map((r) => r.shardId).join(', ')}`,
+    );
   console.log(
     flags.json
       ? JSON.stringify({ workflowId: handle.workflowId, ...result }, null, 2)

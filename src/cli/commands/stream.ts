@@ -30,6 +30,9 @@ Starts consuming <stream> (idempotent: an already running stream is left as it i
   --role-arn <arn>           IAM role to assume for this stream's Kinesis calls (cross-account)
   --reset                    discard every checkpoint of <stream> (delete its workflows), then start
                              from the start position: the fix for a stream deleted and recreated
+  --parallelization <n>      concurrent handler calls per shard, records split by partition key, 1–100 (default 1)
+  --quarantine-keys          after a record is dead-lettered, hold its key's later records in the DLQ too, in order
+  --max-quarantined-keys <n> keys a shard may hold in quarantine before it pauses (default 100)
   --config <file.json>       any StreamProcessorOptions as JSON; flags override it
   --json                     print the result as JSON
 Durations take a unit: 500ms, 10s, 5m, 1h, 7d. Numbers are whole and decimal: 1000, not 1e3.
@@ -47,6 +50,9 @@ const START_FLAGS: FlagFields = {
   maximumRecordAge: '--max-record-age',
   'retry.nonRetryableErrorTypes': '--non-retryable',
   roleArn: '--role-arn',
+  parallelization: '--parallelization',
+  quarantineKeys: '--quarantine-keys',
+  maxQuarantinedKeys: '--max-quarantined-keys',
 };
 
 /** Parses `--start-position`. */
@@ -77,6 +83,9 @@ export function optionsFromFlags(argv: string[]): {
     bisect: { type: 'boolean' },
     'max-record-age': { type: 'string' },
     'non-retryable': { type: 'string', multiple: true },
+    parallelization: { type: 'string' },
+    'quarantine-keys': { type: 'boolean' },
+    'max-quarantined-keys': { type: 'string' },
     config: { type: 'string' },
     json: { type: 'boolean' },
     'role-arn': { type: 'string' },
@@ -88,6 +97,8 @@ export function optionsFromFlags(argv: string[]): {
   const given: Partial<StreamProcessorOptions> = file ?? {};
   const batchSize = intFlag('batch-size', values['batch-size'], 1, 10_000);
   const maxAttempts = intFlag('max-attempts', values['max-attempts'], 0, 10_000);
+  const parallelization = intFlag('parallelization', values.parallelization, 1, 100);
+  const maxQuarantinedKeys = intFlag('max-quarantined-keys', values['max-quarantined-keys'], 1, 1_000);
   const position = stringFlag(values['start-position']);
   const nonRetryable = listFlag(values['non-retryable']);
   const retry = {
@@ -110,6 +121,9 @@ export function optionsFromFlags(argv: string[]): {
     ...(values.bisect ? { bisectBatchOnError: true } : {}),
     ...set('maximumRecordAge', stringFlag(values['max-record-age'])),
     ...set('roleArn', stringFlag(values['role-arn'])),
+    ...set('parallelization', parallelization),
+    ...(values['quarantine-keys'] ? { quarantineKeys: true } : {}),
+    ...set('maxQuarantinedKeys', maxQuarantinedKeys),
     ...(Object.keys(retry).length > 0 ? { retry } : {}),
   };
   const origin = originOf(
