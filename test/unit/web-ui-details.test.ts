@@ -213,6 +213,7 @@ describe('search attributes at worker start', () => {
     KspShardId: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
     KspState: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
     KspMillisBehind: IndexedValueType.INDEXED_VALUE_TYPE_INT,
+    KspQuarantined: IndexedValueType.INDEXED_VALUE_TYPE_INT,
   };
 
   test('the table covers every attribute the project sets', () => {
