@@ -9,7 +9,7 @@ import type { KeyQueue, KeyQueues, PendingRecord } from './key-queues';
 import { LatencyHistogram } from './latency';
 import type { PutResult } from './producer-api';
 
-interface Settle {
+export interface Settle {
   resolve(result: PutResult): void;
   reject(err: unknown): void;
   calledAt: number;
@@ -31,7 +31,6 @@ export function groupByKey(records: readonly PendingRecord[]): Map<KeyQueue, Pen
 
 export class Settlements {
   readonly latency = new LatencyHistogram();
-  private readonly settlers = new WeakMap<PendingRecord, Settle>();
   /** Ids of puts not yet settled, oldest first (a Set keeps insertion order). */
   private readonly unsettled = new Set<number>();
   private readonly flushes: Array<{ upTo: number; resolve: () => void }> = [];
@@ -64,7 +63,7 @@ export class Settlements {
 
   /** Remembers how to settle a buffered record's put. */
   track(record: PendingRecord, settle: Settle): void {
-    this.settlers.set(record, settle);
+    record.settler = settle; // on the record: a WeakMap lookup per put and per settle cost more
   }
 
   /** Resolves when every put made so far is settled. */
@@ -77,16 +76,17 @@ export class Settlements {
   }
 
   settle(record: PendingRecord, outcome: Outcome): void {
-    const s = this.settlers.get(record);
+    const s = record.settler;
     if (!s) return;
-    this.settlers.delete(record);
+    record.settler = undefined;
     this.gate.leave(record.bytes);
     this.metrics.buffered(this.gate.records);
     this.unsettled.delete(s.id);
     if ('result' in outcome) {
       this.counters.userRecordsPut++;
-      this.latency.record(this.now() - s.calledAt);
-      this.metrics.put(this.now() - s.calledAt);
+      const latencyMs = this.now() - s.calledAt;
+      this.latency.record(latencyMs);
+      this.metrics.put(latencyMs);
       s.resolve(outcome.result);
     } else {
       this.counters.failed++;
