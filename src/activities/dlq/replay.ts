@@ -42,6 +42,8 @@ interface BatchProgress {
 const SHORT_POLL_PAUSE_MS = 200;
 /** Least time between two heartbeats while messages are replayed. */
 const BEAT_EVERY_MS = 1_000;
+/** Receives kept in flight while a full queue is replayed (each up to 10 messages). */
+const RECEIVES_AHEAD = 2;
 
 function isProgress(value: unknown): value is BatchProgress {
   return typeof value === 'object' && value !== null && 'counts' in value && 'held' in value;
@@ -118,10 +120,10 @@ export function createDlqReplayActivities(deps: DlqReplayDeps): DlqReplayActivit
       receiveUnlessStopped(stop, (abortSignal) =>
         deps.queue.receive(o.queueUrl, { max, waitSeconds, visibilitySeconds, abortSignal }),
       );
-    // The next receive, sent while the messages in hand are replayed (a short poll: SQS answers at
-    // once). Its messages are replayed after those in hand, in the order received, or made
-    // visible again if this call ends first.
-    let prefetch: Promise<ReceivedMessage[]> | null = null;
+    // The next receives, sent while the messages in hand are replayed (short polls: SQS answers at
+    // once). Their messages are replayed after those in hand, one receive after another in the
+    // order they were sent, or made visible again if this call ends first.
+    const ahead: Array<Promise<ReceivedMessage[]>> = [];
     // The deletes of the last batch, sent while the next one is replayed; awaited before the next
     // batch's deletes and before the call returns (a refusal is reported as before).
     let deleting: Promise<void> = Promise.resolve();
@@ -149,11 +151,8 @@ export function createDlqReplayActivities(deps: DlqReplayDeps): DlqReplayActivit
         const idleFor = deps.now() - lastMessageAt;
         if (elapsed >= o.reportIntervalMs || (idle && idleFor >= input.idleWaitMs)) break;
         let messages: ReceivedMessage[] = [];
-        if (prefetch) {
-          const next = prefetch;
-          prefetch = null;
-          messages = await next;
-        }
+        while (messages.length === 0 && ahead.length > 0)
+          messages = await (ahead.shift() as Promise<ReceivedMessage[]>);
         let waitSeconds = 0;
         if (messages.length === 0) {
           const waitMs = Math.min(o.receiveWaitMs, input.idleWaitMs - idleFor, o.reportIntervalMs - elapsed);
@@ -168,10 +167,15 @@ export function createDlqReplayActivities(deps: DlqReplayDeps): DlqReplayActivit
         }
         idle = false;
         lastMessageAt = deps.now();
-        const more = input.maxMessages - counts.seen - messages.length;
-        if (more > 0 && messages.length >= 10 && !stop.aborted && deps.now() - started < o.reportIntervalMs) {
-          prefetch = receive(more, 0);
-          prefetch.catch(() => undefined); // awaited next round, or released in the finally below
+        // A full receive: the queue has more, so keep RECEIVES_AHEAD receives in flight.
+        if (messages.length >= 10 && !stop.aborted && deps.now() - started < o.reportIntervalMs) {
+          for (;;) {
+            const more = input.maxMessages - counts.seen - messages.length - 10 * ahead.length;
+            if (more <= 0 || ahead.length >= RECEIVES_AHEAD) break;
+            const next = receive(more, 0);
+            next.catch(() => undefined); // awaited in turn, or released in the finally below
+            ahead.push(next);
+          }
         }
         const done: string[] = [];
         const hold: ReceivedMessage[] = [];
@@ -221,12 +225,12 @@ export function createDlqReplayActivities(deps: DlqReplayDeps): DlqReplayActivit
       await deleting;
     } finally {
       // Received ahead but not replayed: visible again at once.
-      const ahead = prefetch ? await prefetch.catch(() => []) : [];
-      if (ahead.length > 0) {
+      const received = (await Promise.all(ahead.splice(0).map((p) => p.catch(() => [])))).flat();
+      if (received.length > 0) {
         await deps.queue
           .setVisibility(
             o.queueUrl,
-            ahead.map((m) => ({ receiptHandle: m.receiptHandle, seconds: 0 })),
+            received.map((m) => ({ receiptHandle: m.receiptHandle, seconds: 0 })),
           )
           .catch(() => undefined);
       }
