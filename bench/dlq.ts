@@ -57,6 +57,8 @@ export interface ReplayRate {
   seconds: number;
   messagesPerSecond: number;
   recordsPerSecond: number;
+  /** CPU of this process (client, worker and its Temporal core threads; fauxqs is a child) per message, µs. */
+  cpuMicrosPerMessage?: number;
 }
 
 export interface BisectTiming {
@@ -158,6 +160,7 @@ async function replayRun(
     receiveWait: '1s',
   });
   b.handler.replayed = 0;
+  const cpuBefore = process.cpuUsage();
   const started = Date.now();
   const input: DlqReplayWorkflowInput = { options };
   const result = await b.client.workflow.execute<(i: DlqReplayWorkflowInput) => Promise<DlqReplayResult>>(
@@ -169,7 +172,11 @@ async function replayRun(
   // The run ends a grace period after the last message: time the replay up to that message.
   const end =
     mode === 'handler' ? b.handler.lastReplayAt : Date.parse(p.emptySince ?? new Date().toISOString());
-  return rate(`replay, ${mode} mode`, p.replayed, p.records.replayed, end - started);
+  const cpu = process.cpuUsage(cpuBefore); // up to the run's end, grace period included
+  return {
+    ...rate(`replay, ${mode} mode`, p.replayed, p.records.replayed, end - started),
+    cpuMicrosPerMessage: (cpu.user + cpu.system) / p.replayed,
+  };
 }
 
 async function bisectRun(
@@ -293,13 +300,16 @@ export async function runDlqBench(options: DlqBenchOptions = {}): Promise<DlqBen
         );
         const plainQueue = await createQueue(sqs, `bench-plain-${Date.now()}`);
         await seedQueue(sqs, plainQueue, o.messages, o.recordsPerMessage, o.recordBytes);
+        const cpuBefore = process.cpuUsage();
         const plainMs = await plainLoop(sqs, plainQueue, o.messages);
+        const baseCpu = process.cpuUsage(cpuBefore);
         const base = rate(
           'baseline: plain receive + delete loop',
           o.messages,
           o.messages * o.recordsPerMessage,
           plainMs,
         );
+        base.cpuMicrosPerMessage = (baseCpu.user + baseCpu.system) / o.messages;
         replay.push(base);
         baselines.push(base.messagesPerSecond);
         log(
@@ -366,7 +376,7 @@ export function formatDlqBench(r: DlqBenchResult): string {
   ];
   for (const x of r.replay) {
     lines.push(
-      `  ${x.what.padEnd(40)} ${x.messagesPerSecond.toFixed(0).padStart(6)} messages/s ${x.recordsPerSecond.toFixed(0).padStart(7)} records/s  (${x.messages} messages, ${x.records} records in ${x.seconds.toFixed(2)}s)${x.seconds < 10 ? '  [shorter than 10 s: raise --messages]' : ''}`,
+      `  ${x.what.padEnd(40)} ${x.messagesPerSecond.toFixed(0).padStart(6)} messages/s ${x.recordsPerSecond.toFixed(0).padStart(7)} records/s  (${x.messages} messages, ${x.records} records in ${x.seconds.toFixed(2)}s${x.cpuMicrosPerMessage === undefined ? '' : `, ${x.cpuMicrosPerMessage.toFixed(0)} µs CPU/message`})${x.seconds < 10 ? '  [shorter than 10 s: raise --messages]' : ''}`,
     );
   }
   const m = r.medians;
