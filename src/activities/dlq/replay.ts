@@ -90,9 +90,9 @@ export function createDlqReplayActivities(deps: DlqReplayDeps): DlqReplayActivit
       deps.heartbeat(progress);
     };
     let lastBeatAt = 0;
-    // Between messages: at most one heartbeat a second (the SDK sends the server far fewer; each
-    // call still converts the details). After each batch's deletes, always one, so a retried
-    // attempt resumes from counts no older than the last batch.
+    // At most one heartbeat a second while messages flow (the SDK sends the server far fewer, one
+    // per 80% of the heartbeat timeout, but each call still converts the details), and one when
+    // the call ends or a batch is cut short (stop, failure).
     const beat = (): void => {
       if (deps.now() - lastBeatAt >= BEAT_EVERY_MS) sendBeat();
     };
@@ -218,7 +218,8 @@ export function createDlqReplayActivities(deps: DlqReplayDeps): DlqReplayActivit
               )
               .catch(() => undefined);
           }
-          sendBeat();
+          if (finished && !stop.aborted) beat();
+          else sendBeat();
         }
         lastMessageAt = deps.now();
       }
