@@ -33,6 +33,7 @@ import {
   seedQueue,
   waitUntil,
 } from './dlq-fixtures';
+import { median } from './stats';
 
 export interface DlqBenchOptions {
   /** DLQ messages per throughput run (baseline and handler mode): enough for ≥ 10 s each. @default 30000 */
@@ -134,12 +135,6 @@ interface Bench {
   sqs: SQSClient;
   client: Client;
   handler: BenchHandler;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
 }
 
 async function replayRun(

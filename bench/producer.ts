@@ -27,6 +27,7 @@ import { LOOPBACK, getFreePort } from '../src/local/ports';
 import { LatencyHistogram } from '../src/producer/latency';
 import { demoRecordData, runLoad } from '../src/producer/load';
 import { createProducer } from '../src/producer/producer';
+import { median } from './stats';
 
 export interface ProducerBenchOptions {
   /** Records for the PutRecords loop and the producer runs. @default 40000 */
@@ -306,12 +307,6 @@ export async function runProducerBench(options: ProducerBenchOptions = {}): Prom
     throughput,
     memory,
   };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
 }
 
 /**

@@ -10,16 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import { type AggregatedUserRecord, KPL_MAGIC, KPL_OVERHEAD_BYTES } from '../kpl';
-
-/** Bytes of `n` (a non-negative safe integer) as a protobuf varint. */
-function varintBytes(n: number): number {
-  let bytes = 1;
-  while (n >= 128) {
-    n = Math.floor(n / 128);
-    bytes++;
-  }
-  return bytes;
-}
+import { varintBytes } from '../kpl/aggregate';
 
 /** A length-delimited field (tag byte, length, payload). Every field number here is below 16. */
 function fieldBytes(payload: number): number {
