@@ -4,6 +4,7 @@
  * record in one batch of 10,000 on kinesalite, beside the same batch without poison and without
  * bisect. One local stack (Temporal dev server, kinesalite, fauxqs) and an in-process worker.
  */
+import { type ChildProcess, spawn } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
@@ -13,7 +14,8 @@ import { DefaultLogger, type NativeConnection, Runtime } from '@temporalio/worke
 import { createKinesisClient, createSqsClient } from '../src/aws/clients';
 import { queueDepth } from '../src/client/dlq-control';
 import { compileDlqReplayOptions, type ReplayMode } from '../src/config/replay-options';
-import { dataDir } from '../src/local/paths';
+import { dataDir, projectRoot } from '../src/local/paths';
+import { LOOPBACK, getFreePort } from '../src/local/ports';
 import { type LocalStack, startLocalStack } from '../src/local/stack';
 import { compileStreamOptions } from '../src/config/stream-options';
 import { connectClient, connectNative } from '../src/workers/temporal-connection';
@@ -31,10 +33,15 @@ import {
   seedQueue,
   waitUntil,
 } from './dlq-fixtures';
+import { median } from './stats';
 
 export interface DlqBenchOptions {
-  /** DLQ messages to replay per mode. @default 2000 */
+  /** DLQ messages per throughput run (baseline and handler mode): enough for ≥ 10 s each. @default 30000 */
   messages?: number;
+  /** Baseline/replay pairs, run alternately (baseline, replay, baseline, replay…). @default 3 */
+  repeats?: number;
+  /** DLQ messages for the one reput-mode run (0: none; the target's 1,000 records/s per shard bound it). @default 2000 */
+  reputMessages?: number;
   /** Records per message. @default 10 */
   recordsPerMessage?: number;
   /** Bytes of data per record. @default 200 */
@@ -51,6 +58,8 @@ export interface ReplayRate {
   seconds: number;
   messagesPerSecond: number;
   recordsPerSecond: number;
+  /** CPU of this process (client, worker and its Temporal core threads; fauxqs is a child) per message, µs. */
+  cpuMicrosPerMessage?: number;
 }
 
 export interface BisectTiming {
@@ -67,12 +76,45 @@ export interface BisectTiming {
 }
 
 export interface DlqBenchResult {
+  /** Every throughput run in the order it ran. */
   replay: ReplayRate[];
+  /** Medians of the alternating runs, and replay ÷ baseline. */
+  medians: { baseline: number; handler: number; ratio: number; repeats: number };
   bisect: { records: number; poisonAt: number; runs: BisectTiming[] };
   environment: { node: string; cpus: number; cpuModel: string };
 }
 
 const TASK_QUEUE = 'ksp-bench-dlq';
+
+/**
+ * fauxqs in a child process on 127.0.0.1, as the producer bench runs kinesalite: SQS is a remote
+ * service, so the emulator must not share the event loop of the client it is measured against
+ * (in-process, its request handling was most of the loop's CPU and both sides paid for it).
+ */
+async function startFauxqsProcess(): Promise<{ endpoint: string; child: ChildProcess }> {
+  const port = await getFreePort();
+  const root = projectRoot();
+  const script = `import('fauxqs').then(async ({ buildApp }) => {
+    const app = buildApp({ logger: false });
+    await app.listen({ port: ${port}, host: '${LOOPBACK}' });
+    console.log('Listening');
+  }).catch((err) => { console.error(err); process.exit(1); });`;
+  const child = spawn(
+    process.execPath,
+    ['-r', path.join(root, 'scripts', 'bind-localhost.cjs'), '-e', script],
+    {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  await new Promise<void>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`fauxqs exited with ${code} before listening`)));
+    child.stdout?.on('data', (d: Buffer) => {
+      if (d.toString().includes('Listening')) resolve();
+    });
+  });
+  return { endpoint: `http://${LOOPBACK}:${port}`, child };
+}
 function rate(what: string, messages: number, records: number, ms: number): ReplayRate {
   const seconds = ms / 1000;
   return {
@@ -98,12 +140,13 @@ interface Bench {
 async function replayRun(
   b: Bench,
   mode: ReplayMode,
+  messages: number,
   o: Required<Omit<DlqBenchOptions, 'log'>>,
 ): Promise<ReplayRate> {
   const queueUrl = await createQueue(b.sqs, `bench-replay-${mode}-${Date.now()}`);
   const targetStream = mode === 'reput' ? `bench-reput-${Date.now()}` : null;
   if (targetStream) await createStream(b.kinesis, targetStream);
-  await seedQueue(b.sqs, queueUrl, o.messages, o.recordsPerMessage, o.recordBytes);
+  await seedQueue(b.sqs, queueUrl, messages, o.recordsPerMessage, o.recordBytes);
   const options = compileDlqReplayOptions({
     queueUrl,
     mode,
@@ -112,6 +155,7 @@ async function replayRun(
     receiveWait: '1s',
   });
   b.handler.replayed = 0;
+  const cpuBefore = process.cpuUsage();
   const started = Date.now();
   const input: DlqReplayWorkflowInput = { options };
   const result = await b.client.workflow.execute<(i: DlqReplayWorkflowInput) => Promise<DlqReplayResult>>(
@@ -119,11 +163,15 @@ async function replayRun(
     { taskQueue: TASK_QUEUE, workflowId: `bench-dlq-replay-${mode}-${started}`, args: [input] },
   );
   const p = result.progress;
-  if (p.replayed !== o.messages) throw new Error(`bench: replayed ${p.replayed} of ${o.messages} messages`);
+  if (p.replayed !== messages) throw new Error(`bench: replayed ${p.replayed} of ${messages} messages`);
   // The run ends a grace period after the last message: time the replay up to that message.
   const end =
     mode === 'handler' ? b.handler.lastReplayAt : Date.parse(p.emptySince ?? new Date().toISOString());
-  return rate(`replay, ${mode} mode`, p.replayed, p.records.replayed, end - started);
+  const cpu = process.cpuUsage(cpuBefore); // up to the run's end, grace period included
+  return {
+    ...rate(`replay, ${mode} mode`, p.replayed, p.records.replayed, end - started),
+    cpuMicrosPerMessage: (cpu.user + cpu.system) / p.replayed,
+  };
 }
 
 async function bisectRun(
@@ -186,7 +234,9 @@ async function bisectRun(
 
 export async function runDlqBench(options: DlqBenchOptions = {}): Promise<DlqBenchResult> {
   const o = {
-    messages: options.messages ?? 2_000,
+    messages: options.messages ?? 30_000,
+    repeats: options.repeats ?? 3,
+    reputMessages: options.reputMessages ?? 2_000,
     recordsPerMessage: options.recordsPerMessage ?? 10,
     recordBytes: options.recordBytes ?? 200,
     bisectRecords: options.bisectRecords ?? 10_000,
@@ -210,7 +260,8 @@ export async function runDlqBench(options: DlqBenchOptions = {}): Promise<DlqBen
     },
     { step: 'initialize', name: 'benchGetRecordsCounter' },
   );
-  const sqs = createSqsClient({ ...aws, endpoint: stack.sqsEndpoint });
+  const fauxqs = await startFauxqsProcess();
+  const sqs = createSqsClient({ ...aws, endpoint: fauxqs.endpoint });
   const temporalConfig = {
     address: stack.temporalAddress ?? '',
     namespace: 'default',
@@ -236,17 +287,43 @@ export async function runDlqBench(options: DlqBenchOptions = {}): Promise<DlqBen
     const b: Bench = { stack, kinesis, sqs, client, handler, reads: () => getRecords };
     const result = await worker.runUntil(async () => {
       const replay: ReplayRate[] = [];
-      log(`bench-dlq: baseline, a plain receive + delete loop over ${o.messages} messages`);
-      const plainQueue = await createQueue(sqs, `bench-plain-${Date.now()}`);
-      await seedQueue(sqs, plainQueue, o.messages, o.recordsPerMessage, o.recordBytes);
-      const plainMs = await plainLoop(sqs, plainQueue, o.messages);
-      replay.push(
-        rate('baseline: plain receive + delete loop', o.messages, o.messages * o.recordsPerMessage, plainMs),
-      );
-      for (const mode of ['handler', 'reput'] as const) {
-        log(`bench-dlq: replay in ${mode} mode, ${o.messages} messages × ${o.recordsPerMessage} records`);
-        replay.push(await replayRun(b, mode, o));
+      const baselines: number[] = [];
+      const handlers: number[] = [];
+      for (let r = 1; r <= o.repeats; r++) {
+        log(
+          `bench-dlq: ${r}/${o.repeats} baseline, a plain receive + delete loop over ${o.messages} messages`,
+        );
+        const plainQueue = await createQueue(sqs, `bench-plain-${Date.now()}`);
+        await seedQueue(sqs, plainQueue, o.messages, o.recordsPerMessage, o.recordBytes);
+        const cpuBefore = process.cpuUsage();
+        const plainMs = await plainLoop(sqs, plainQueue, o.messages);
+        const baseCpu = process.cpuUsage(cpuBefore);
+        const base = rate(
+          'baseline: plain receive + delete loop',
+          o.messages,
+          o.messages * o.recordsPerMessage,
+          plainMs,
+        );
+        base.cpuMicrosPerMessage = (baseCpu.user + baseCpu.system) / o.messages;
+        replay.push(base);
+        baselines.push(base.messagesPerSecond);
+        log(
+          `bench-dlq: ${r}/${o.repeats} replay in handler mode, ${o.messages} messages × ${o.recordsPerMessage} records`,
+        );
+        const ours = await replayRun(b, 'handler', o.messages, o);
+        replay.push(ours);
+        handlers.push(ours.messagesPerSecond);
       }
+      if (o.reputMessages > 0) {
+        log(`bench-dlq: replay in reput mode, ${o.reputMessages} messages × ${o.recordsPerMessage} records`);
+        replay.push(await replayRun(b, 'reput', o.reputMessages, o));
+      }
+      const medians = {
+        baseline: median(baselines),
+        handler: median(handlers),
+        ratio: median(handlers) / median(baselines),
+        repeats: o.repeats,
+      };
       const poisonAt = Math.floor(o.bisectRecords * 0.6173);
       const runs: BisectTiming[] = [];
       log(`bench-dlq: bisect, one batch of ${o.bisectRecords} records, poison at #${poisonAt}`);
@@ -271,7 +348,7 @@ export async function runDlqBench(options: DlqBenchOptions = {}): Promise<DlqBen
           false,
         ),
       );
-      return { replay, bisect: { records: o.bisectRecords, poisonAt, runs } };
+      return { replay, medians, bisect: { records: o.bisectRecords, poisonAt, runs } };
     });
     const cpus = os.cpus();
     return {
@@ -283,19 +360,24 @@ export async function runDlqBench(options: DlqBenchOptions = {}): Promise<DlqBen
     await connection?.close();
     kinesis.destroy();
     sqs.destroy();
+    fauxqs.child.kill('SIGTERM');
     await stack.stop();
   }
 }
 
 export function formatDlqBench(r: DlqBenchResult): string {
   const lines = [
-    `DLQ replay throughput (fauxqs, Temporal dev server, in-process worker; ${r.environment.cpus} CPUs, Node ${r.environment.node})`,
+    `DLQ replay throughput (fauxqs in a child process, Temporal dev server, in-process worker; ${r.environment.cpus} CPUs, Node ${r.environment.node})`,
   ];
   for (const x of r.replay) {
     lines.push(
-      `  ${x.what.padEnd(40)} ${x.messagesPerSecond.toFixed(0).padStart(6)} messages/s ${x.recordsPerSecond.toFixed(0).padStart(7)} records/s  (${x.messages} messages, ${x.records} records in ${x.seconds.toFixed(2)}s)`,
+      `  ${x.what.padEnd(40)} ${x.messagesPerSecond.toFixed(0).padStart(6)} messages/s ${x.recordsPerSecond.toFixed(0).padStart(7)} records/s  (${x.messages} messages, ${x.records} records in ${x.seconds.toFixed(2)}s${x.cpuMicrosPerMessage === undefined ? '' : `, ${x.cpuMicrosPerMessage.toFixed(0)} µs CPU/message`})${x.seconds < 10 ? '  [shorter than 10 s: raise --messages]' : ''}`,
     );
   }
+  const m = r.medians;
+  lines.push(
+    `  median of ${m.repeats} alternating runs: replay (handler mode) ${m.handler.toFixed(0)} messages/s vs baseline ${m.baseline.toFixed(0)} messages/s = ${m.ratio.toFixed(2)}×`,
+  );
   lines.push(
     `Bisect (kinesalite, one batch of ${r.bisect.records} records, poison at #${r.bisect.poisonAt}; log2(${r.bisect.records}) = ${Math.log2(r.bisect.records).toFixed(1)})`,
   );

@@ -27,6 +27,7 @@ import { LOOPBACK, getFreePort } from '../src/local/ports';
 import { LatencyHistogram } from '../src/producer/latency';
 import { demoRecordData, runLoad } from '../src/producer/load';
 import { createProducer } from '../src/producer/producer';
+import { median } from './stats';
 
 export interface ProducerBenchOptions {
   /** Records for the PutRecords loop and the producer runs. @default 40000 */
@@ -43,6 +44,20 @@ export interface ProducerBenchOptions {
   concurrency?: number;
   /** Puts in each memory run. @default 40000 */
   memoryRecords?: number;
+  /** Seconds of each alternating ratio run (PutRecords loop vs producer with aggregation). @default 10 */
+  ratioSeconds?: number;
+  /** PutRecords-loop/producer pairs, run alternately. @default 3 */
+  ratioRepeats?: number;
+  /** Bytes per record in the ratio runs. @default 100 */
+  ratioRecordBytes?: number;
+}
+
+/** One timed run of the alternating comparison. */
+export interface RatioRun {
+  method: 'PutRecords loop' | 'producer, KPL aggregation';
+  records: number;
+  seconds: number;
+  recordsPerSecond: number;
 }
 
 export interface ThroughputRow {
@@ -75,6 +90,8 @@ export interface MemoryRow {
 
 export interface ProducerBenchResult {
   config: Required<ProducerBenchOptions>;
+  /** Alternating timed runs, in the order they ran, and the medians' ratio. */
+  ratio: { runs: RatioRun[]; loopMedian: number; producerMedian: number; ratio: number };
   throughput: ThroughputRow[];
   memory: MemoryRow[];
 }
@@ -174,6 +191,9 @@ export async function runProducerBench(options: ProducerBenchOptions = {}): Prom
     shards: options.shards ?? 32,
     concurrency: options.concurrency ?? 8,
     memoryRecords: options.memoryRecords ?? 40_000,
+    ratioSeconds: options.ratioSeconds ?? 10,
+    ratioRepeats: options.ratioRepeats ?? 3,
+    ratioRecordBytes: options.ratioRecordBytes ?? 100,
   };
   const { records, keys, recordBytes, shards, concurrency } = config;
   const emulator = await startKinesaliteProcess();
@@ -194,7 +214,12 @@ export async function runProducerBench(options: ProducerBenchOptions = {}): Prom
     const e = entry(i, keys, recordBytes);
     return (e.Data as Uint8Array).byteLength + (e.PartitionKey ?? '').length;
   };
+  const ratioRuns: RatioRun[] = [];
   try {
+    for (let r = 0; r < config.ratioRepeats; r++) {
+      ratioRuns.push(await timedPutRecordsLoop(kinesis, await stream(), config));
+      ratioRuns.push(await timedProducer(kinesis, await stream(), config));
+    }
     {
       const name = await stream();
       const n = config.putRecordLoopRecords;
@@ -270,7 +295,76 @@ export async function runProducerBench(options: ProducerBenchOptions = {}): Prom
     kinesis.destroy();
     emulator.child.kill('SIGTERM');
   }
-  return { config, throughput, memory };
+  const loopMedian = median(
+    ratioRuns.filter((r) => r.method === 'PutRecords loop').map((r) => r.recordsPerSecond),
+  );
+  const producerMedian = median(
+    ratioRuns.filter((r) => r.method !== 'PutRecords loop').map((r) => r.recordsPerSecond),
+  );
+  return {
+    config,
+    ratio: { runs: ratioRuns, loopMedian, producerMedian, ratio: producerMedian / loopMedian },
+    throughput,
+    memory,
+  };
+}
+
+/**
+ * The baseline of the ratio: PutRecords calls of 500 records, `concurrency` in flight, for
+ * `ratioSeconds` (calls started before the end are waited for and counted).
+ */
+async function timedPutRecordsLoop(
+  kinesis: KinesisClient,
+  name: string,
+  config: Required<ProducerBenchOptions>,
+): Promise<RatioRun> {
+  const { keys, concurrency, ratioRecordBytes, ratioSeconds } = config;
+  const started = performance.now();
+  const deadline = started + ratioSeconds * 1000;
+  let next = 0;
+  let written = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < deadline) {
+        const first = next;
+        next += 500;
+        const batch = Array.from({ length: 500 }, (_, j) => entry(first + j, keys, ratioRecordBytes));
+        const out = await kinesis.send(new PutRecordsCommand({ StreamName: name, Records: batch }));
+        written += 500 - (out.FailedRecordCount ?? 0);
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  return { method: 'PutRecords loop', records: written, seconds, recordsPerSecond: written / seconds };
+}
+
+/** The producer with KPL aggregation, as fast as it takes records, for `ratioSeconds` (then flushed). */
+async function timedProducer(
+  kinesis: KinesisClient,
+  name: string,
+  config: Required<ProducerBenchOptions>,
+): Promise<RatioRun> {
+  const producer = createProducer({
+    kinesis,
+    streamName: name,
+    aggregation: true,
+    maxInFlightRequests: config.concurrency,
+  });
+  const summary = await runLoad({
+    producer,
+    rate: null,
+    keys: config.keys,
+    durationMs: config.ratioSeconds * 1000,
+    recordBytes: config.ratioRecordBytes,
+  });
+  await producer.close();
+  const seconds = summary.elapsedMs / 1000;
+  return {
+    method: 'producer, KPL aggregation',
+    records: summary.written,
+    seconds,
+    recordsPerSecond: summary.written / seconds,
+  };
 }
 
 /** Puts `memoryRecords` 1 KiB records into a slowed stream, sampling the heap every 20 ms. */
@@ -395,7 +489,24 @@ export function formatProducerBench(result: ProducerBenchResult): string {
       n(m.maxWaitingPuts),
     ]),
   ]);
+  const ratioTable = table([
+    ['run (alternating)', 'records', 's', 'records/s'],
+    ...result.ratio.runs.map((r, i) => [
+      `${i + 1}. ${r.method}`,
+      n(r.records),
+      n(r.seconds, 2),
+      n(r.recordsPerSecond),
+    ]),
+  ]);
+  const q = result.ratio;
   return [
+    `Producer with KPL aggregation vs a plain PutRecords loop (500 per call, ${c.concurrency} in flight), ` +
+      `${c.ratioRecordBytes}-byte records over ${n(c.keys)} keys, ${c.shards} shards, ${c.ratioSeconds} s runs alternating`,
+    '',
+    ratioTable,
+    '',
+    `median of ${c.ratioRepeats}: producer ${n(q.producerMedian)} records/s vs PutRecords loop ${n(q.loopMedian)} records/s = ${n(q.ratio, 2)}×`,
+    '',
     `Producer on kinesalite (child process), ${c.shards} shards, ${c.recordBytes}-byte records over ${n(c.keys)} keys; ` +
       `producer limits enforced (1,000 records/s and 1 MiB/s per shard = ${n(c.shards * 1000)} records/s here)`,
     '',

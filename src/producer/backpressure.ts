@@ -10,6 +10,8 @@ interface Waiter {
   admit: () => void;
 }
 
+const ROOM_NOW: Promise<void> = Promise.resolve();
+
 export class BufferGate {
   records = 0;
   bytes = 0;
@@ -51,7 +53,8 @@ export class BufferGate {
       this.take(next.bytes);
       next.admit();
     }
-    if (this.hasRoom()) for (const resolve of this.roomWaiters.splice(0)) resolve();
+    if (this.roomWaiters.length > 0 && this.hasRoom())
+      for (const resolve of this.roomWaiters.splice(0)) resolve();
   }
 
   /** True when a put would be admitted now without waiting (for a record of average size). */
@@ -61,9 +64,10 @@ export class BufferGate {
   }
 
   /** Resolves when {@link hasRoom}. */
-  async room(): Promise<void> {
-    if (this.hasRoom()) return;
-    await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
+  room(): Promise<void> {
+    // One settled promise for every call that finds room: a loop pacing each put on ready() allocates nothing.
+    if (this.hasRoom()) return ROOM_NOW;
+    return new Promise<void>((resolve) => this.roomWaiters.push(resolve));
   }
 
   private take(bytes: number): void {

@@ -9,7 +9,8 @@
  * routed by its first record's hash key, so it lands on the shard the map predicts for all of them.
  */
 import type { PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
-import { AggregateBuilder } from '../kpl';
+import { AggregateEncoder } from './aggregate-encoder';
+import type { HashKey } from './hash-keys';
 import type { KeyQueues, PendingRecord } from './key-queues';
 import { MAX_RECORDS_PER_REQUEST, MAX_RECORD_BYTES, MAX_REQUEST_BYTES } from './limits';
 import type { ShardRateLimiter } from './rate-limiter';
@@ -29,7 +30,7 @@ export interface Entry {
 export interface BuildContext {
   queues: KeyQueues;
   /** The shard for a hash key; undefined when the map does not cover it. */
-  route(hashKey: bigint): string | undefined;
+  route(hashKey: HashKey): string | undefined;
   limiter: ShardRateLimiter;
   aggregation: { maxBytes: number; maxRecords: number } | null;
   now: number;
@@ -62,7 +63,7 @@ function plainEntry(shardId: string, record: PendingRecord): Entry {
 }
 
 class OpenAggregate {
-  readonly builder = new AggregateBuilder();
+  readonly builder = new AggregateEncoder();
   readonly records: PendingRecord[] = [];
   constructor(
     readonly shardId: string,
@@ -97,7 +98,7 @@ class OpenAggregate {
       shardId: this.shardId,
       records: this.records,
       aggregated: true,
-      request: { Data: data, PartitionKey: first.partitionKey, ExplicitHashKey: first.hashKey.toString() },
+      request: { Data: data, PartitionKey: first.partitionKey, ExplicitHashKey: first.hashKey.decimal() },
       bytes: data.byteLength + partitionKeyBytes(first.partitionKey),
     };
   }
@@ -172,7 +173,7 @@ function buildAggregated(ctx: BuildContext, limits: { maxBytes: number; maxRecor
     // As many of the key's records, in order, as fit this aggregate and the request.
     let taken = 0;
     for (let record = key.pending.at(0); record; record = key.pending.at(taken)) {
-      if (record !== head && ctx.route(record.hashKey) !== shardId) break; // another explicit hash key
+      if (record.hashKey !== head.hashKey && ctx.route(record.hashKey) !== shardId) break; // another explicit hash key
       const entryBytes = agg.bytesWith(record);
       if (entryBytes === undefined) break;
       if (sealedBytes + openBytes - agg.bytes + entryBytes > MAX_REQUEST_BYTES) break;

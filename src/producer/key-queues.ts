@@ -13,12 +13,15 @@
  * at once. With aggregation a key moves up to one aggregate (50 KiB by default) per round trip.
  */
 import { Fifo } from './fifo';
+import type { HashKey } from './hash-keys';
+import type { Settle } from './settlements';
 
 /** A user record between `put` and its settlement. */
 export interface PendingRecord {
   readonly partitionKey: string;
   readonly explicitHashKey: string | undefined;
-  readonly hashKey: bigint;
+  /** Shared by every record of its key (hash-keys.ts). */
+  readonly hashKey: HashKey;
   readonly data: Uint8Array;
   /** Data plus partition key bytes. */
   readonly bytes: number;
@@ -28,6 +31,8 @@ export interface PendingRecord {
   attempts: number;
   /** The key's queue it belongs to. */
   readonly key: KeyQueue;
+  /** How to settle its put, while unsettled (settlements.ts). */
+  settler?: Settle | undefined;
 }
 
 export type KeyStatus = 'idle' | 'ready' | 'in-flight' | 'waiting';

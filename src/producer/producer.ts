@@ -16,10 +16,10 @@
  *   stream is rejected with `reason`, and nothing is sent afterwards (an activity whose attempt
  *   is lost must not write late).
  */
-import { effectiveHashKey } from '../kpl';
 import { BufferGate } from './backpressure';
 import { buildRequest } from './batcher';
 import { ProducerClosedError } from '../errors';
+import { HashKeyCache } from './hash-keys';
 import { KeyQueues } from './key-queues';
 import {
   MAX_RECORDS_PER_REQUEST,
@@ -54,6 +54,7 @@ export function createProducer(options: ProducerOptions): Producer {
   const map = new ShardMap(opts.kinesis, opts.streamName, opts.shardMapMaxAgeMs, now);
   const limiter = new ShardRateLimiter(opts.rateLimit, now);
   const queues = new KeyQueues();
+  const hashKeys = new HashKeyCache();
   const gate = new BufferGate(opts.maxBufferedRecords, opts.maxBufferedBytes);
   const counters = {
     userRecordsPut: 0,
@@ -149,7 +150,7 @@ export function createProducer(options: ProducerOptions): Producer {
     while (sender.inFlight < opts.maxInFlightRequests && shouldSend(at)) {
       const built = buildRequest({
         queues,
-        route: (hashKey) => map.shardFor(hashKey),
+        route: (hashKey) => map.shardFor(hashKey.hex),
         limiter,
         aggregation: opts.aggregation,
         now: at,
@@ -181,7 +182,7 @@ export function createProducer(options: ProducerOptions): Producer {
     }
     const calledAt = now();
     const bytes = recordBytes(record.partitionKey, data);
-    const hashKey = effectiveHashKey(record.partitionKey, record.explicitHashKey);
+    const hashKey = hashKeys.of(record.partitionKey, record.explicitHashKey);
     const id = settlements.open();
     return new Promise<PutResult>((resolve, reject) => {
       gate.enter(bytes, () => {
@@ -201,6 +202,7 @@ export function createProducer(options: ProducerOptions): Producer {
           acceptedAt: now(),
           attempts: 0,
           key,
+          settler: undefined,
         }));
         settlements.track(pending, { resolve, reject, calledAt, id });
         metrics.buffered(gate.records);

@@ -8,11 +8,13 @@
  */
 import { type KinesisClient, ListShardsCommand, type Shard } from '@aws-sdk/client-kinesis';
 import { classifyAwsError } from '../aws/classify';
+import { decimalToHex } from './hash-keys';
 
 export interface ShardRange {
   shardId: string;
-  start: bigint;
-  end: bigint;
+  /** First and last hash key, 32 hex digits each (string order is numeric order, see hash-keys.ts). */
+  start: string;
+  end: string;
 }
 
 /** Re-reads are at least this far apart, whatever asks for them. */
@@ -24,8 +26,8 @@ export function openShardRanges(shards: readonly Shard[]): ShardRange[] {
     .filter((s) => !s.SequenceNumberRange?.EndingSequenceNumber && s.ShardId && s.HashKeyRange)
     .map((s) => ({
       shardId: s.ShardId as string,
-      start: BigInt(s.HashKeyRange?.StartingHashKey ?? '0'),
-      end: BigInt(s.HashKeyRange?.EndingHashKey ?? '0'),
+      start: decimalToHex(s.HashKeyRange?.StartingHashKey ?? '0'),
+      end: decimalToHex(s.HashKeyRange?.EndingHashKey ?? '0'),
     }))
     .sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
 }
@@ -99,8 +101,8 @@ export class ShardMap {
     this.ranges = openShardRanges(shards);
   }
 
-  /** The open shard whose range holds `hashKey`; undefined when none does (the map is stale). */
-  shardFor(hashKey: bigint): string | undefined {
+  /** The open shard whose range holds `hashKey` (32 hex digits); undefined when none does (the map is stale). */
+  shardFor(hashKey: string): string | undefined {
     let lo = 0;
     let hi = this.ranges.length - 1;
     while (lo <= hi) {

@@ -13,7 +13,12 @@ import {
 } from '../../src/producer';
 import { validateRecord } from '../../src/producer/limits';
 import { ShardRateLimiter } from '../../src/producer/rate-limiter';
-import { AggregateBuilder, deaggregate, effectiveHashKey } from '../../src/kpl';
+import { AggregateBuilder, deaggregate } from '../../src/kpl';
+import { type HashKey, HashKeyCache } from '../../src/producer/hash-keys';
+
+/** One cache for the file: records of a key share its HashKey object, as in the producer. */
+const hashKeys = new HashKeyCache();
+const effectiveHashKey = (partitionKey: string): HashKey => hashKeys.of(partitionKey);
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 
 const SHARD = 'shardId-000000000000';
@@ -231,7 +236,7 @@ describe('PutRecords limits with KPL aggregation', () => {
     // Prepare: a shard per key, so that every record opens its own aggregate
     const keys = Array.from({ length: 501 }, (_, i) => `k${i}`);
     const shardOf = new Map(keys.map((k, i) => [effectiveHashKey(k), `shard-${i}`]));
-    const route = (h: bigint) => shardOf.get(h);
+    const route = (h: HashKey) => shardOf.get(h);
     // Act
     const many = drain(
       queue(

@@ -41,6 +41,10 @@ interface BatchProgress {
 
 /** Pause after an empty short poll (receiveWait 0), so an idle queue is not polled in a tight loop. */
 const SHORT_POLL_PAUSE_MS = 200;
+/** Least time between two heartbeats while messages are replayed. */
+const BEAT_EVERY_MS = 1_000;
+/** Receives kept in flight while a full queue is replayed (each up to 10 messages). */
+const RECEIVES_AHEAD = 2;
 
 function isProgress(value: unknown): value is BatchProgress {
   return typeof value === 'object' && value !== null && 'counts' in value && 'held' in value;
@@ -82,7 +86,17 @@ export function createDlqReplayActivities(deps: DlqReplayDeps): DlqReplayActivit
       : { counts: emptyCounts(), held: [], retryAt: null };
     const { counts, held } = progress;
     const stop = deps.cancelled();
-    const beat = (): void => deps.heartbeat(progress);
+    const sendBeat = (): void => {
+      lastBeatAt = deps.now();
+      deps.heartbeat(progress);
+    };
+    let lastBeatAt = 0;
+    // At most one heartbeat a second while messages flow (the SDK sends the server far fewer, one
+    // per 80% of the heartbeat timeout, but each call still converts the details), and one when
+    // the call ends or a batch is cut short (stop, failure).
+    const beat = (): void => {
+      if (deps.now() - lastBeatAt >= BEAT_EVERY_MS) sendBeat();
+    };
     // Made once per call: each one adds a listener to the activity's cancellation signal.
     const handlerSignal = deps.handlerSignal();
     const replayer = new MessageReplayer(
@@ -102,64 +116,30 @@ export function createDlqReplayActivities(deps: DlqReplayDeps): DlqReplayActivit
     // A partition-key replay goes in the records' original order (ordered-receive.ts).
     const inOrder = o.filters.partitionKeys.length > 0 && !o.dryRun;
     const blocked = new Set<string>();
-    const receive = inOrder
+    const receiveFrom = inOrder
       ? orderedReceive(deps.queue.receive.bind(deps.queue))
       : deps.queue.receive.bind(deps.queue);
     const started = deps.now();
     let lastMessageAt = started;
     let idle = false;
-
-    for (;;) {
-      if (stop.aborted || counts.seen >= input.maxMessages) break;
-      const elapsed = deps.now() - started;
-      const idleFor = deps.now() - lastMessageAt;
-      if (elapsed >= o.reportIntervalMs || (idle && idleFor >= input.idleWaitMs)) break;
-      const waitMs = Math.min(o.receiveWaitMs, input.idleWaitMs - idleFor, o.reportIntervalMs - elapsed);
-      const waitSeconds = Math.max(0, Math.floor(waitMs / 1000));
-      const messages = await receiveUnlessStopped(stop, (abortSignal) =>
-        receive(o.queueUrl, {
-          max: input.maxMessages - counts.seen,
-          waitSeconds,
-          visibilitySeconds: Math.ceil(o.visibilityTimeoutMs / 1000),
-          abortSignal,
-        }),
+    const visibilitySeconds = Math.ceil(o.visibilityTimeoutMs / 1000);
+    const receive = (max: number, waitSeconds: number): Promise<ReceivedMessage[]> =>
+      receiveUnlessStopped(stop, (abortSignal) =>
+        receiveFrom(o.queueUrl, { max, waitSeconds, visibilitySeconds, abortSignal }),
       );
-      beat();
-      if (messages.length === 0) {
-        idle = true;
-        if (waitSeconds === 0 && !stop.aborted) await deps.sleep(SHORT_POLL_PAUSE_MS);
-        continue;
-      }
-      idle = false;
-      lastMessageAt = deps.now();
-      const done: string[] = [];
-      const hold: ReceivedMessage[] = [];
-      let next = 0;
-      try {
-        for (; next < messages.length && !stop.aborted; next++) {
-          const m = messages[next] as ReceivedMessage;
-          if (blocked.size > 0 && selectedKeysOf(m, o.filters.partitionKeys).some((k) => blocked.has(k))) {
-            hold.push(m); // waits behind a failed record of its key until the next run
-            continue;
-          }
-          const result = await replayer.replay(m);
-          tally(counts, result);
-          deps.onMessage?.(o.queueUrl, result.counted);
-          if (result.error) lastError = result.error;
-          if (result.retryAt !== undefined)
-            progress.retryAt = Math.max(progress.retryAt ?? 0, result.retryAt);
-          if (result.then === 'delete') done.push(m.receiptHandle);
-          else if (result.then === 'hold') hold.push(m);
-          beat();
-          if (inOrder && (result.counted === 'failed' || result.counted === 'parked')) {
-            // Nothing after a failed record of a key may overtake it in this run.
-            for (const k of selectedKeysOf(m, o.filters.partitionKeys)) blocked.add(k);
-          }
-        }
-      } finally {
-        // Whatever happens next, what was replayed is deleted, what is left is hidden, and what
-        // was received but not reached (stop, or a failure) is visible again at once.
-        const refused = await deps.queue.delete(o.queueUrl, done);
+    // The next receives, sent while the messages in hand are replayed (short polls: SQS answers at
+    // once). Their messages are replayed after those in hand, one receive after another in the
+    // order they were sent, or made visible again if this call ends first.
+    const ahead: Array<Promise<ReceivedMessage[]>> = [];
+    // The deletes of the last batch, sent while the next one is replayed; awaited before the next
+    // batch's deletes and before the call returns (a refusal is reported as before).
+    let deleting: Promise<void> = Promise.resolve();
+    const deleteLater = (handles: string[]): void => {
+      if (handles.length === 0) return;
+      const previous = deleting;
+      deleting = (async () => {
+        await previous;
+        const refused = await deps.queue.delete(o.queueUrl, handles);
         if (refused.length > 0) {
           lastError = {
             type: ErrorType.DlqDeleteRefused,
@@ -167,25 +147,112 @@ export function createDlqReplayActivities(deps: DlqReplayDeps): DlqReplayActivit
           };
           deps.log.warn(lastError.message, { queueUrl: o.queueUrl });
         }
-        const holdSeconds = Math.ceil(o.holdForMs / 1000);
-        await deps.queue.setVisibility(
-          o.queueUrl,
-          hold.map((m) => ({ receiptHandle: m.receiptHandle, seconds: holdSeconds })),
-        );
-        held.push(...hold.map((m) => ({ messageId: m.messageId, receiptHandle: m.receiptHandle })));
-        const untouched = messages.slice(next);
-        if (untouched.length > 0) {
-          await deps.queue
-            .setVisibility(
-              o.queueUrl,
-              untouched.map((m) => ({ receiptHandle: m.receiptHandle, seconds: 0 })),
-            )
-            .catch(() => undefined);
+      })();
+      deleting.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
+    };
+
+    try {
+      for (;;) {
+        if (stop.aborted || counts.seen >= input.maxMessages) break;
+        const elapsed = deps.now() - started;
+        const idleFor = deps.now() - lastMessageAt;
+        if (elapsed >= o.reportIntervalMs || (idle && idleFor >= input.idleWaitMs)) break;
+        let messages: ReceivedMessage[] = [];
+        while (messages.length === 0 && ahead.length > 0)
+          messages = await (ahead.shift() as Promise<ReceivedMessage[]>);
+        let waitSeconds = 0;
+        if (messages.length === 0) {
+          const waitMs = Math.min(o.receiveWaitMs, input.idleWaitMs - idleFor, o.reportIntervalMs - elapsed);
+          waitSeconds = Math.max(0, Math.floor(waitMs / 1000));
+          messages = await receive(input.maxMessages - counts.seen, waitSeconds);
         }
         beat();
+        if (messages.length === 0) {
+          idle = true;
+          if (waitSeconds === 0 && !stop.aborted) await deps.sleep(SHORT_POLL_PAUSE_MS);
+          continue;
+        }
+        idle = false;
+        lastMessageAt = deps.now();
+        // A full receive: the queue has more, so keep RECEIVES_AHEAD receives in flight (not in
+        // a partition-key replay: its one ordered receive already holds what the queue had).
+        if (!inOrder && messages.length >= 10 && !stop.aborted && deps.now() - started < o.reportIntervalMs) {
+          for (;;) {
+            const more = input.maxMessages - counts.seen - messages.length - 10 * ahead.length;
+            if (more <= 0 || ahead.length >= RECEIVES_AHEAD) break;
+            const next = receive(more, 0);
+            next.catch(() => undefined); // awaited in turn, or released in the finally below
+            ahead.push(next);
+          }
+        }
+        const done: string[] = [];
+        const hold: ReceivedMessage[] = [];
+        let next = 0;
+        let finished = false;
+        try {
+          for (; next < messages.length && !stop.aborted; next++) {
+            const m = messages[next] as ReceivedMessage;
+            if (blocked.size > 0 && selectedKeysOf(m, o.filters.partitionKeys).some((k) => blocked.has(k))) {
+              hold.push(m); // waits behind a failed record of its key until the next run
+              continue;
+            }
+            const result = await replayer.replay(m);
+            tally(counts, result);
+            deps.onMessage?.(o.queueUrl, result.counted);
+            if (result.error) lastError = result.error;
+            if (result.retryAt !== undefined)
+              progress.retryAt = Math.max(progress.retryAt ?? 0, result.retryAt);
+            if (result.then === 'delete') done.push(m.receiptHandle);
+            else if (result.then === 'hold') hold.push(m);
+            beat();
+            if (inOrder && (result.counted === 'failed' || result.counted === 'parked')) {
+              // Nothing after a failed record of a key may overtake it in this run.
+              for (const k of selectedKeysOf(m, o.filters.partitionKeys)) blocked.add(k);
+            }
+          }
+          finished = true;
+        } finally {
+          // Whatever happens next, what was replayed is deleted, what is left is hidden, and what
+          // was received but not reached (stop, or a failure) is visible again at once. Deletes
+          // go on while the next batch is replayed, unless this one ended early.
+          deleteLater(done);
+          if (!finished || stop.aborted) await deleting;
+          if (hold.length > 0) {
+            const holdSeconds = Math.ceil(o.holdForMs / 1000);
+            await deps.queue.setVisibility(
+              o.queueUrl,
+              hold.map((m) => ({ receiptHandle: m.receiptHandle, seconds: holdSeconds })),
+            );
+            held.push(...hold.map((m) => ({ messageId: m.messageId, receiptHandle: m.receiptHandle })));
+          }
+          const untouched = messages.slice(next);
+          if (untouched.length > 0) {
+            await deps.queue
+              .setVisibility(
+                o.queueUrl,
+                untouched.map((m) => ({ receiptHandle: m.receiptHandle, seconds: 0 })),
+              )
+              .catch(() => undefined);
+          }
+          if (finished && !stop.aborted) beat();
+          else sendBeat();
+        }
+        lastMessageAt = deps.now();
       }
-      lastMessageAt = deps.now();
+      await deleting;
+    } finally {
+      // Received ahead but not replayed: visible again at once.
+      const received = (await Promise.all(ahead.splice(0).map((p) => p.catch(() => [])))).flat();
+      if (received.length > 0) {
+        await deps.queue
+          .setVisibility(
+            o.queueUrl,
+            received.map((m) => ({ receiptHandle: m.receiptHandle, seconds: 0 })),
+          )
+          .catch(() => undefined);
+      }
     }
+    sendBeat();
     return {
       counts,
       held,
