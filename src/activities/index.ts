@@ -18,6 +18,8 @@ import { DlqWriter } from './shard/dlq-writer';
 import { IteratorCache } from './shard/iterator-cache';
 import { createLoadSampler } from './autoscale/load-sampler';
 import { type ProcessBatchInput, type ProcessBatchResult, createProcessBatch } from './shard/process-batch';
+import type { ConsumeInput, ConsumeResult, LoopProgress } from './shard/consume-contract';
+import { createConsumeLoop } from './shard/consume-loop';
 import { createReshardActivities } from './reshard/reshard';
 import { createShardStarter } from './stream/shard-starter';
 import type { KspMetrics } from '../metrics/recorder';
@@ -54,6 +56,16 @@ function guarded(handler: BatchHandler): BatchHandler {
 /** Temporal's activity logger: adds workflow, activity and attempt metadata to every entry. */
 const activityLog: HandlerLogger = log;
 
+/** Per attempt, the consuming loop's progress: every heartbeat of the attempt carries it (a retry resumes from it). */
+const loopProgress = new WeakMap<Context, LoopProgress>();
+
+/** Heartbeats `details`, with the loop's progress under `loop` when the activity is a loop. */
+function heartbeat(details: unknown): void {
+  const ctx = Context.current();
+  const loop = loopProgress.get(ctx);
+  ctx.heartbeat(loop && typeof details === 'object' && details !== null ? { ...details, loop } : details);
+}
+
 export function createActivities(deps: ActivityDeps) {
   const discovery = new StreamDiscovery(deps.kinesis);
   const handler = guarded(deps.handler);
@@ -62,7 +74,7 @@ export function createActivities(deps: ActivityDeps) {
     kinesis: deps.kinesis,
     iterators: new IteratorCache(),
     sleep: (ms) => Context.current().sleep(ms),
-    heartbeat: (details) => Context.current().heartbeat(details),
+    heartbeat,
     now: Date.now,
     bounds: cancellableCall,
     previousHeartbeat: () => activityInfo().heartbeatDetails as unknown,
@@ -76,7 +88,7 @@ export function createActivities(deps: ActivityDeps) {
     handlerName: deps.handlerName,
     streamArn: (name) => discovery.streamArn(name),
     log: activityLog,
-    heartbeat: (details) => Context.current().heartbeat(details),
+    heartbeat,
     signal: handlerSignal,
     ...(metrics
       ? {
@@ -85,9 +97,33 @@ export function createActivities(deps: ActivityDeps) {
         }
       : {}),
   });
-  async function processBatch(input: ProcessBatchInput): Promise<ProcessBatchResult> {
+  async function oneBatch(input: ProcessBatchInput): Promise<ProcessBatchResult> {
     const result = await runBatch(input);
     if (metrics) recordBatchMetrics(metrics, input, result);
+    return result;
+  }
+  const consume = createConsumeLoop({
+    processBatch: oneBatch,
+    fetch: (req) => reader.fetch(req),
+    publish: (progress) => {
+      const ctx = Context.current();
+      loopProgress.set(ctx, progress);
+      ctx.heartbeat({ phase: 'consuming', loop: progress });
+    },
+    previousDetails: () => activityInfo().heartbeatDetails as unknown,
+    activityAttempt: () => activityInfo().attempt,
+    cancelRequested: () => Context.current().cancellationDetails?.cancelRequested === true,
+    sleep: (ms) => Context.current().sleep(ms),
+    now: Date.now,
+  });
+  /**
+   * The shard workflow's activity: one batch, or (with `loop`, since the `shard-consume-loop`
+   * patch) many batches in one activity, see consume-loop.ts. One activity type for both, so a
+   * worker of either release serves a workflow of either.
+   */
+  async function processBatch(input: ConsumeInput): Promise<ConsumeResult> {
+    const result = await consume(input);
+    if (result.loop) log.debug('shard activity returned', { shardId: input.shardId, ...result.loop });
     return result;
   }
   // A plain timer: a replay stopped mid-message finishes that message (see dlq-replay.ts).

@@ -31,6 +31,8 @@ export const STREAM_CONFIG: ConfigSchema = {
   durations: [
     'maxPollWait',
     'idlePollInterval',
+    'busyPollInterval',
+    'maxActivityLifetime',
     'maxBatchingWindow',
     'maximumRecordAge',
     'progressInterval',

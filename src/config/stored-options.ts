@@ -30,7 +30,13 @@ export interface StoredRetry extends Omit<CompiledRetry, 'nonRetryableErrorTypes
 export interface StoredStreamOptions
   extends Omit<
     CompiledStreamOptions,
-    'retry' | 'maximumRecordAgeMs' | 'bisectBatchOnError' | 'maxBatchingWindowMs' | 'errorDetail'
+    | 'retry'
+    | 'maximumRecordAgeMs'
+    | 'bisectBatchOnError'
+    | 'maxBatchingWindowMs'
+    | 'errorDetail'
+    | 'busyPollIntervalMs'
+    | 'maxActivityLifetimeMs'
   > {
   retry: StoredRetry;
   /** Absent before the failure policy: records never expired. */
@@ -41,6 +47,12 @@ export interface StoredStreamOptions
   maxBatchingWindowMs?: number;
   /** Absent before bounded error text: the message entered history (now cut to 2 KiB). */
   errorDetail?: ErrorDetail;
+  /**
+   * Absent before the consuming loop, whose runs poll as it does by default: busy polls every
+   * 400 ms (never above idlePollInterval), a busy activity returns after 10 minutes.
+   */
+  busyPollIntervalMs?: number;
+  maxActivityLifetimeMs?: number;
 }
 
 /** The current shape of options read from a workflow input, whichever release compiled them. */
@@ -52,6 +64,8 @@ export function upgradeCompiledOptions(stored: StoredStreamOptions): CompiledStr
     batchSize: stored.batchSize,
     maxPollWaitMs: stored.maxPollWaitMs,
     idlePollIntervalMs: stored.idlePollIntervalMs,
+    busyPollIntervalMs: stored.busyPollIntervalMs ?? Math.min(400, stored.idlePollIntervalMs),
+    maxActivityLifetimeMs: stored.maxActivityLifetimeMs ?? 10 * 60_000,
     maxBatchingWindowMs: stored.maxBatchingWindowMs ?? 0,
     retry: {
       maximumAttempts: retry.maximumAttempts,
@@ -88,6 +102,8 @@ const OPTION_CHECKS: readonly FieldCheck[] = [
   ['batchSize', isCount, COUNT],
   ['maxPollWaitMs', isCount, COUNT],
   ['idlePollIntervalMs', isCount, COUNT],
+  ['busyPollIntervalMs', optional(isCount), COUNT],
+  ['maxActivityLifetimeMs', optional(isCount), COUNT],
   ['maxBatchingWindowMs', optional(isCount), COUNT],
   ['retry', isObject, 'the compiled retry policy'],
   ['maximumRecordAgeMs', optional(nullable(isCount)), `null or ${COUNT}`],

@@ -27,6 +27,8 @@ describe('compileStreamOptions', () => {
       batchSize: 100,
       maxPollWaitMs: 300_000,
       idlePollIntervalMs: 1_000,
+      busyPollIntervalMs: 400,
+      maxActivityLifetimeMs: 600_000,
       maxBatchingWindowMs: 0,
       retry: {
         maximumAttempts: 3,
