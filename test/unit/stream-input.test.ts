@@ -39,6 +39,9 @@ test('options stored before the failure policy and the batching window get their
     maximumRecordAgeMs: null,
     bisectBatchOnError: false,
     errorDetail: 'message',
+    // Runs from before the consuming loop adopt it, as it runs by default, on their next run.
+    busyPollIntervalMs: 400,
+    maxActivityLifetimeMs: 600_000,
   });
   expect(rediscoverIntervalMs).toBe(60_000);
   expect(state).toBeNull();
@@ -51,6 +54,8 @@ test('options stored before the batching window keep what they had', () => {
     ...stored.options,
     maxBatchingWindowMs: 0,
     errorDetail: 'message',
+    busyPollIntervalMs: 400,
+    maxActivityLifetimeMs: 600_000,
   });
 });
 

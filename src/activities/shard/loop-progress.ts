@@ -78,7 +78,7 @@ function isProgress(value: unknown): value is LoopProgress {
   if (typeof value !== 'object' || value === null) return false;
   const p = value as Record<string, unknown>;
   return (
-    COUNTS.every((k) => typeof p[k] === 'number' && Number.isFinite(p[k]) && (p[k] as number) >= 0) &&
+    COUNTS.every((k) => typeof p[k] === 'number' && Number.isFinite(p[k]) && (p[k]) >= 0) &&
     (p.checkpoint === null || isCheckpoint(p.checkpoint)) &&
     (p.millisBehindLatest === null || typeof p.millisBehindLatest === 'number') &&
     (p.lastArrival === null || typeof p.lastArrival === 'string')
