@@ -18,6 +18,8 @@ import { DlqWriter } from './shard/dlq-writer';
 import { IteratorCache } from './shard/iterator-cache';
 import { createLoadSampler } from './autoscale/load-sampler';
 import { type ProcessBatchInput, type ProcessBatchResult, createProcessBatch } from './shard/process-batch';
+import type { ConsumeInput, ConsumeResult, LoopProgress } from './shard/consume-contract';
+import { createConsumeLoop } from './shard/consume-loop';
 import { createReshardActivities } from './reshard/reshard';
 import { createShardStarter } from './stream/shard-starter';
 import type { KspMetrics } from '../metrics/recorder';
@@ -88,6 +90,18 @@ interface Lane {
   discovery: StreamDiscovery;
   guard: IdentityGuard;
   runBatch(route: LoadedHandler): (input: ProcessBatchInput) => Promise<ProcessBatchResult>;
+  /** The shard activity on this client: one batch, or a consuming loop (consume-loop.ts). */
+  consume(input: ConsumeInput): Promise<ConsumeResult>;
+}
+
+/** Per attempt, the consuming loop's progress: every heartbeat of the attempt carries it (a retry resumes from it). */
+const loopProgress = new WeakMap<Context, LoopProgress>();
+
+/** Heartbeats `details`, with the loop's progress under `loop` when the activity is a loop. */
+function heartbeat(details: unknown): void {
+  const ctx = Context.current();
+  const loop = loopProgress.get(ctx);
+  ctx.heartbeat(loop && typeof details === 'object' && details !== null ? { ...details, loop } : details);
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -101,7 +115,7 @@ export function createActivities(deps: ActivityDeps) {
       kinesis,
       iterators: new IteratorCache(),
       sleep: (ms) => Context.current().sleep(ms),
-      heartbeat: (details) => Context.current().heartbeat(details),
+      heartbeat,
       now: Date.now,
       bounds: cancellableCall,
       previousHeartbeat: () => activityInfo().heartbeatDetails as unknown,
@@ -118,7 +132,7 @@ export function createActivities(deps: ActivityDeps) {
           handlerName: route.description,
           streamArn: (name) => discovery.streamArn(name),
           log: activityLog,
-          heartbeat: (details) => Context.current().heartbeat(details),
+          heartbeat,
           signal: handlerSignal,
           ...(metrics
             ? {
@@ -135,7 +149,21 @@ export function createActivities(deps: ActivityDeps) {
       return run;
     };
     const guard = new IdentityGuard({ describe: (name) => discovery.identity(name), now: Date.now });
-    return { discovery, guard, runBatch };
+    const consume = createConsumeLoop({
+      processBatch: oneBatch,
+      fetch: (req) => reader.fetch(req),
+      publish: (progress) => {
+        const ctx = Context.current();
+        loopProgress.set(ctx, progress);
+        ctx.heartbeat({ phase: 'consuming', loop: progress });
+      },
+      previousDetails: () => activityInfo().heartbeatDetails as unknown,
+      activityAttempt: () => activityInfo().attempt,
+      cancelRequested: () => Context.current().cancellationDetails?.cancelRequested === true,
+      sleep: (ms) => Context.current().sleep(ms),
+      now: Date.now,
+    });
+    return { discovery, guard, runBatch, consume };
   }
   /** The lane of a stream: its client by region and role (client-pool.ts). */
   function laneFor(streamName: string, roleArn?: string): Lane {
@@ -147,7 +175,8 @@ export function createActivities(deps: ActivityDeps) {
     }
     return lane;
   }
-  async function processBatch(input: ProcessBatchInput): Promise<ProcessBatchResult> {
+  /** One batch of a stream: its handler, its client, its identity checked (stream-identity.ts). */
+  async function oneBatch(input: ProcessBatchInput): Promise<ProcessBatchResult> {
     const route = router.for(input.streamName);
     if (!route)
       throw ApplicationFailure.retryable(noHandlerMessage(input.streamName), ErrorType.NoHandlerForStream);
@@ -164,6 +193,16 @@ export function createActivities(deps: ActivityDeps) {
     return result;
   }
   const handler = guarded(routed(router));
+  /**
+   * The shard workflow's activity: one batch, or (with `loop`, since the `shard-consume-loop`
+   * patch) many batches in one activity, see consume-loop.ts. One activity type for both, so a
+   * worker of either release serves a workflow of either.
+   */
+  async function processBatch(input: ConsumeInput): Promise<ConsumeResult> {
+    const result = await laneFor(input.streamName, input.roleArn).consume(input);
+    if (result.loop) log.debug('shard activity returned', { shardId: input.shardId, ...result.loop });
+    return result;
+  }
   // A plain timer: a replay stopped mid-message finishes that message (see dlq-replay.ts).
   const timer = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
   const dlqReplay = createDlqReplayActivities({

@@ -28,7 +28,7 @@ export const WORKER_ENV = [
   'KSP_HANDLER_EXPORT    the export to use (default: handler, then default)',
   'KSP_HANDLER_TYPE      native (a ksp BatchHandler, default) | lambda (a Lambda Kinesis handler)',
   'KSP_LOG_LEVEL         TRACE|DEBUG|INFO|WARN|ERROR (default INFO)',
-  'KSP_MAX_CONCURRENT_ACTIVITIES   activities run at once (default 200)',
+  'KSP_MAX_CONCURRENT_ACTIVITIES   activities run at once: one per shard consumed (default 2000)',
   'KSP_WORKFLOW_BUNDLE   pre-built workflow bundle (default: bundled at start)',
 ];
 

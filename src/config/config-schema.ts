@@ -25,10 +25,12 @@ const keys = (defaults: object, ...more: string[]): string[] => [...more, ...Obj
 
 export const STREAM_CONFIG: ConfigSchema = {
   what: 'a stream option',
-  keys: keys(DEFAULTS, 'streamName', 'dlqQueueUrl', 'filterCriteria'),
+  keys: keys(DEFAULTS, 'streamName', 'dlqQueueUrl', 'filterCriteria', 'roleArn'),
   durations: [
     'maxPollWait',
     'idlePollInterval',
+    'busyPollInterval',
+    'maxActivityLifetime',
     'maxBatchingWindow',
     'maximumRecordAge',
     'progressInterval',

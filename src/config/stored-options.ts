@@ -39,6 +39,8 @@ export interface StoredStreamOptions
     | 'quarantineKeys'
     | 'maxQuarantinedKeys'
     | 'maxOwedRecords'
+    | 'busyPollIntervalMs'
+    | 'maxActivityLifetimeMs'
   > {
   retry: StoredRetry;
   /** Absent before the failure policy: records never expired. */
@@ -56,6 +58,12 @@ export interface StoredStreamOptions
   maxQuarantinedKeys?: number;
   /** Absent before owed records: a retry redelivered everything after the lowest failed record. */
   maxOwedRecords?: number;
+  /**
+   * Absent before the consuming loop, whose runs poll as it does by default: busy polls every
+   * 400 ms (never above idlePollInterval), a busy activity returns after 10 minutes.
+   */
+  busyPollIntervalMs?: number;
+  maxActivityLifetimeMs?: number;
 }
 
 /** The current shape of options read from a workflow input, whichever release compiled them. */
@@ -67,6 +75,8 @@ export function upgradeCompiledOptions(stored: StoredStreamOptions): CompiledStr
     batchSize: stored.batchSize,
     maxPollWaitMs: stored.maxPollWaitMs,
     idlePollIntervalMs: stored.idlePollIntervalMs,
+    busyPollIntervalMs: stored.busyPollIntervalMs ?? Math.min(400, stored.idlePollIntervalMs),
+    maxActivityLifetimeMs: stored.maxActivityLifetimeMs ?? 10 * 60_000,
     maxBatchingWindowMs: stored.maxBatchingWindowMs ?? 0,
     retry: {
       maximumAttempts: retry.maximumAttempts,
@@ -109,6 +119,8 @@ const OPTION_CHECKS: readonly FieldCheck[] = [
   ['batchSize', isCount, COUNT],
   ['maxPollWaitMs', isCount, COUNT],
   ['idlePollIntervalMs', isCount, COUNT],
+  ['busyPollIntervalMs', optional(isCount), COUNT],
+  ['maxActivityLifetimeMs', optional(isCount), COUNT],
   ['maxBatchingWindowMs', optional(isCount), COUNT],
   ['retry', isObject, 'the compiled retry policy'],
   ['maximumRecordAgeMs', optional(nullable(isCount)), `null or ${COUNT}`],

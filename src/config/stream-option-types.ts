@@ -68,10 +68,34 @@ export interface StreamProcessorOptions {
   startPosition?: StartPosition;
   /** Records per GetRecords call and per handler batch, 1 to 10,000. @default 100 */
   batchSize?: number;
-  /** How long one batch activity long-polls an idle shard before returning empty, 1s to 1h. @default '5m' */
+  /**
+   * How long one activity long-polls an idle shard before returning empty, 1s to 1h. An idle
+   * shard costs one activity (one billable action) per maxPollWait and no heartbeat; records
+   * arriving at an idle shard whose worker died wait up to this long (plus a minute) to move.
+   * @default '5m'
+   */
   maxPollWait?: Duration;
-  /** Pause between empty GetRecords calls; at least 200ms (5 calls/s per shard). @default '1s' */
+  /**
+   * Longest pause between GetRecords calls, reached after empty polls; at least 200ms (5 calls/s
+   * per shard): the latency of the first record after a quiet spell. @default '1s'
+   */
   idlePollInterval?: Duration;
+  /**
+   * Pause between GetRecords calls while records keep arriving in batches short of batchSize
+   * (a full batch, or a shard behind its tip, reads again at 200ms; empty polls back off toward
+   * idlePollInterval). Lower: less latency, more of the shard's 5 reads/s, which other consumers
+   * share. 200ms to idlePollInterval.
+   * @default '400ms' (idlePollInterval when that is shorter)
+   */
+  busyPollInterval?: Duration;
+  /**
+   * How long one activity consumes a busy shard, batch after batch, before it returns its
+   * checkpoint and counters to the workflow (which reports progress and starts the next, maybe on
+   * another worker). Longer: fewer activity starts and progress reports (Temporal actions), a
+   * status that lags more, slower rebalancing when workers join. 10s to 1h.
+   * @default '10m'
+   */
+  maxActivityLifetime?: Duration;
   /**
    * Lambda's `MaximumBatchingWindowInSeconds`: once a poll has returned records, keep polling (at
    * idlePollInterval, within 5 GetRecords/s) for up to this long to fill the batch before the
@@ -102,7 +126,12 @@ export interface StreamProcessorOptions {
   errorDetail?: ErrorDetail;
   /** How often a busy shard reports progress to the stream workflow's status. @default '10s' */
   progressInterval?: Duration;
-  /** Heartbeat timeout of the batch activity: how fast a dead worker's shard moves elsewhere. @default '30s' */
+  /**
+   * Heartbeat timeout of a busy shard's activity: how fast a dead worker's busy shard moves
+   * elsewhere, and how late a pause, stop or seek reaches it (up to 0.8 × this, the SDK's heartbeat
+   * throttle). A busy shard sends one heartbeat (a billable action) per 0.8 × this; after a crash,
+   * up to that much of its records may be handled again. @default '30s'
+   */
   heartbeatTimeout?: Duration;
   /**
    * Continue as new after this many history events even when the server does not suggest it yet.
@@ -160,6 +189,8 @@ export interface CompiledStreamOptions {
   batchSize: number;
   maxPollWaitMs: number;
   idlePollIntervalMs: number;
+  busyPollIntervalMs: number;
+  maxActivityLifetimeMs: number;
   maxBatchingWindowMs: number;
   retry: CompiledRetry;
   /** null: records never expire. */
@@ -188,6 +219,8 @@ export const DEFAULTS = {
   batchSize: 100,
   maxPollWait: '5m',
   idlePollInterval: '1s',
+  busyPollInterval: '400ms',
+  maxActivityLifetime: '10m',
   maxBatchingWindow: 0,
   retry: {
     maximumAttempts: 3,
@@ -216,6 +249,8 @@ export const LIMITS = {
   maxPollWaitMs: 60 * 60_000,
   maxBatchingWindowMs: 5 * 60_000,
   minHeartbeatTimeoutMs: 1_000,
+  minActivityLifetimeMs: 10_000,
+  maxActivityLifetimeMs: 60 * 60_000,
   minRecordAgeMs: 1_000,
   /** Kinesis' longest retention: a record cannot be older. */
   maxRecordAgeMs: 365 * 86_400_000,

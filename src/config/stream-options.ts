@@ -133,6 +133,29 @@ export function compileStreamOptions(
     60_000,
     ' (Kinesis allows 5 GetRecords calls/s per shard)',
   );
+  // Not given: the default, but never above idlePollInterval.
+  const busyPollIntervalMs =
+    options.busyPollInterval === undefined || options.busyPollInterval === null
+      ? Math.min(checkDuration('busyPollInterval', DEFAULTS.busyPollInterval, 0), idlePollIntervalMs)
+      : checkDuration(
+          'busyPollInterval',
+          options.busyPollInterval,
+          LIMITS.minIdlePollIntervalMs,
+          60_000,
+          ' (Kinesis allows 5 GetRecords calls/s per shard)',
+        );
+  if (busyPollIntervalMs > idlePollIntervalMs) {
+    throw new ConfigError(
+      'busyPollInterval',
+      `${formatDuration(busyPollIntervalMs)} is longer than idlePollInterval (${formatDuration(idlePollIntervalMs)}): lower it, or raise idlePollInterval`,
+    );
+  }
+  const maxActivityLifetimeMs = checkDuration(
+    'maxActivityLifetime',
+    given('maxActivityLifetime'),
+    LIMITS.minActivityLifetimeMs,
+    LIMITS.maxActivityLifetimeMs,
+  );
   const maxPollWaitMs = checkDuration(
     'maxPollWait',
     given('maxPollWait'),
@@ -235,6 +258,8 @@ export function compileStreamOptions(
     batchSize,
     maxPollWaitMs,
     idlePollIntervalMs,
+    busyPollIntervalMs,
+    maxActivityLifetimeMs,
     maxBatchingWindowMs,
     retry,
     maximumRecordAgeMs,

@@ -20,7 +20,7 @@ import { temporalUnreachable } from '../client/temporal-client';
 import { checkSearchAttributes } from './search-attribute-check';
 import { connectNative } from './temporal-connection';
 import { installTelemetry, readTelemetryConfig } from './telemetry';
-import { createKspWorker } from './worker';
+import { DEFAULT_MAX_CONCURRENT_ACTIVITIES, createKspWorker } from './worker';
 
 /** What the worker reads besides connection settings and telemetry (telemetry.ts reads KSP_LOG_*). */
 export interface WorkerProcessConfig {
@@ -57,7 +57,13 @@ export function readWorkerProcessConfig(env: Env): WorkerProcessConfig {
     handlerExport: env.KSP_HANDLER_EXPORT?.trim() || undefined,
     handlerType: type,
     workflowBundlePath: env.KSP_WORKFLOW_BUNDLE?.trim() || undefined,
-    maxConcurrentActivities: readInt(env, 'KSP_MAX_CONCURRENT_ACTIVITIES', 200, 1, 10_000),
+    maxConcurrentActivities: readInt(
+      env,
+      'KSP_MAX_CONCURRENT_ACTIVITIES',
+      DEFAULT_MAX_CONCURRENT_ACTIVITIES,
+      1,
+      10_000,
+    ),
   };
 }
 

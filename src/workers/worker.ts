@@ -14,6 +14,15 @@ import type { HandlerRouter } from '../handler/routing';
 import type { KinesisClientPool } from '../aws/client-pool';
 import { SPREAD_WORKER_OPTIONS } from './spread';
 
+/**
+ * Activity slots per worker. Every shard the worker consumes holds one slot for as long as its
+ * activity runs (a busy loop, or an idle watch that waits for records), so slots bound the shards
+ * one worker takes: this many lets one worker hold 1,000 shards with room for DLQ replays,
+ * reshards and shard starts. A slot costs nothing while its shard is idle but a timer and a
+ * GetRecords call per idlePollInterval.
+ */
+export const DEFAULT_MAX_CONCURRENT_ACTIVITIES = 2_000;
+
 export interface KspWorkerOptions {
   connection: NativeConnection;
   namespace: string;
@@ -29,7 +38,10 @@ export interface KspWorkerOptions {
   handlers?: HandlerRouter;
   /** Pre-built workflow bundle (see `bundleWorkflowCode`); without it the worker bundles at start (~1–2 s). */
   workflowBundlePath?: string;
-  /** Each shard holds one activity slot while it long-polls: keep this above the shard count. @default 200 */
+  /**
+   * Each shard holds one activity slot while it is consumed, busy or idle: keep this above the
+   * shards per worker (plus a few for DLQ replays and reshards). @default DEFAULT_MAX_CONCURRENT_ACTIVITIES
+   */
   maxConcurrentActivities?: number;
   /** Milliseconds in-flight batches may take to finish on SIGINT/SIGTERM before they are cancelled. @default 30000 */
   shutdownGraceTimeMs?: number;
@@ -55,7 +67,7 @@ export async function createKspWorker(options: KspWorkerOptions): Promise<Worker
       ...(options.handlers ? { handlers: options.handlers } : {}),
       ...(options.metricMeter ? { metrics: new KspMetrics(options.metricMeter) } : {}),
     }),
-    maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? 200,
+    maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? DEFAULT_MAX_CONCURRENT_ACTIVITIES,
     shutdownGraceTime: options.shutdownGraceTimeMs ?? 30_000,
     ...SPREAD_WORKER_OPTIONS,
   });

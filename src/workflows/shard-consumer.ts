@@ -7,7 +7,7 @@
  * one sanctioned backwards move is a live seek (seek.ts): it takes effect between batches, never
  * while one is in flight, so no result from before a seek is ever judged against it.
  */
-import type { ProcessBatchInput, ProcessBatchResult } from '../activities/shard/process-batch';
+import type { ConsumeInput, ConsumeResult } from '../activities/shard/consume-contract';
 import type { CompiledStreamOptions, ShardStartPosition } from '../config/stream-options';
 import { ErrorType, NON_RETRYABLE_TYPES } from '../errors';
 import { compareCheckpoint } from '../records';
@@ -73,6 +73,10 @@ export class ShardConsumer {
   private lastReported = '';
   private publishedState = '';
   private publishedQuarantined: number;
+  /** Since the `shard-consume-loop` patch: one activity consumes many batches (consume-loop.ts). */
+  private looping = false;
+  /** Looping, and the last activity found the shard quiet: the next one only watches it. */
+  private idle = false;
 
   constructor(
     input: ShardRunInput,
@@ -118,9 +122,33 @@ export class ShardConsumer {
     return this.stopRequested;
   }
 
-  /** The request for the next batch; the batch counts as in flight until `settled()`. */
-  next(): ProcessBatchInput {
+  /** Requests from now on ask for the consuming loop (the workflow's `shard-consume-loop` patch). */
+  useLoop(): void {
+    this.looping = true;
+  }
+
+  /**
+   * The request for the next activity; it counts as in flight until `settled()`. Looping, it asks
+   * for a busy loop, or for an idle watch once the shard went quiet (never while a failing batch
+   * is retried or split: those come back after one batch).
+   */
+  next(): ConsumeInput {
     this.applyPendingSeek();
+    const { options } = this.input;
+    const request = this.batchRequest();
+    if (!this.looping) return request;
+    const idle = this.idle && request.attempt === 1 && this.state.bisect === null;
+    return {
+      ...request,
+      loop: {
+        mode: idle ? 'idle' : 'busy',
+        lifetimeMs: idle ? options.maxPollWaitMs : options.maxActivityLifetimeMs,
+        busyPollIntervalMs: options.busyPollIntervalMs,
+      },
+    };
+  }
+
+  private batchRequest(): ConsumeInput {
     const { options, streamName, shardId } = this.input;
     const startPosition = this.startPosition;
     const { checkpoint, attempt, bisect } = this.state;
@@ -160,7 +188,7 @@ export class ShardConsumer {
    * whose checkpoint is behind the current one is refused whole (nothing applied) and logged:
    * the checkpoint never moves back past records already handled or dead-lettered.
    */
-  apply(result: ProcessBatchResult): BatchStep {
+  apply(result: ConsumeResult): BatchStep {
     const step = this.applyResult(result);
     // A seek asked during the batch replaces the checkpoint only now, after the result moved it:
     // and it cancels a backoff, an idle wait and a shard end (a rewound closed shard reads again).
@@ -168,7 +196,7 @@ export class ShardConsumer {
     return { kind: 'next', idleWaitMs: 0 };
   }
 
-  private applyResult(result: ProcessBatchResult): BatchStep {
+  private applyResult(result: ConsumeResult): BatchStep {
     const state = this.state;
     const current = state.checkpoint;
     if (
@@ -185,7 +213,12 @@ export class ShardConsumer {
     state.deadLettered += result.deadLettered;
     state.bytes += result.bytes;
     state.filteredOut += result.filteredOut ?? 0;
-    if (result.fetched > 0) state.batches++;
+    // A loop's result sums its batches (consume-contract.ts).
+    state.batches += result.loop ? result.loop.batches : result.fetched > 0 ? 1 : 0;
+    if (result.loop) {
+      const { mode, reason } = result.loop;
+      this.idle = reason === 'idle' || (mode === 'idle' && reason === 'lifetime');
+    }
     state.millisBehindLatest = result.millisBehindLatest;
     if (result.lastArrival) state.lastArrival = result.lastArrival;
     const quarantineFull = applyKeyResult(state, result, this.options);
@@ -211,12 +244,15 @@ export class ShardConsumer {
     const { maxPollWaitMs } = this.options;
     // A poll that returned early without records (cut short, or a backend that answers at once)
     // is waited out here, so an idle shard never busy-loops (DESIGN.md rule 7).
+    // A loop paces its own polls: it never returns early for want of records.
     const idleWaitMs =
-      result.outcome === 'idle' && result.waitedMs < maxPollWaitMs ? maxPollWaitMs - result.waitedMs : 0;
+      result.outcome === 'idle' && !result.loop && result.waitedMs < maxPollWaitMs
+        ? maxPollWaitMs - result.waitedMs
+        : 0;
     return { kind: 'next', idleWaitMs };
   }
 
-  private refuse(result: ProcessBatchResult): BatchStep {
+  private refuse(result: ConsumeResult): BatchStep {
     const message = `batch result refused: its checkpoint ${JSON.stringify(result.checkpoint)} is behind the shard's ${JSON.stringify(this.state.checkpoint)}`;
     this.log.error(`shard ${this.input.shardId}: ${message}`, {
       shardId: this.input.shardId,

@@ -17,13 +17,14 @@ import {
   getExternalWorkflowHandle,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
-import type { ProcessBatchResult } from '../activities/shard/process-batch';
+import type { ConsumeResult } from '../activities/shard/consume-contract';
 import { ErrorType } from '../errors';
 import { INFRA_RETRY } from './retry-policies';
 import { KSP_QUARANTINED, KSP_STATE } from './search-attributes';
@@ -54,6 +55,21 @@ export interface ShardWorkflowResult {
 }
 
 type Activities = ReturnType<typeof createActivities>;
+type Consume = ActivityInterfaceFor<Activities>['processBatch'];
+
+/**
+ * Since this patch one activity consumes many batches (src/activities/shard/consume-loop.ts): busy
+ * loops that heartbeat, idle watches that do not. Runs recorded before it keep one batch per activity.
+ */
+export const CONSUME_LOOP_PATCH = 'shard-consume-loop';
+
+/** The activity for each kind of request. */
+interface Consumers {
+  /** One batch, or a busy loop: a cancel waits for the batch in flight and its checkpoint. */
+  busy: Consume;
+  /** An idle watch handles nothing: a cancel leaves it at once, without waiting for its answer. */
+  idle: Consume;
+}
 
 /** The batch in flight, if any: pause and stop cancel it, so an idle long poll gives up at once. */
 interface InFlight {
@@ -66,14 +82,7 @@ export async function shardWorkflow(stored: ShardWorkflowInput): Promise<ShardWo
     throw ApplicationFailure.nonRetryable(`shard workflow input: ${problem}`, ErrorType.Config);
   const shard = new ShardConsumer(upgradeShardInput(stored), () => Date.now(), log);
   const { options, streamWorkflowId } = shard.input;
-  const { processBatch } = proxyActivities<Activities>({
-    // Long poll + handler; a stuck handler is bounded here, a dead worker by the heartbeat.
-    startToCloseTimeout: options.maxPollWaitMs + 15 * 60_000,
-    heartbeatTimeout: options.heartbeatTimeoutMs,
-    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-    // Handler failures are not activity failures: they come back as outcome 'retry'.
-    retry: INFRA_RETRY,
-  });
+  const consumers = shardConsumers(shard);
   const inFlight: InFlight = { scope: null };
   registerHandlers(shard, inFlight);
   const gauges = new ShardGauges({ stream: shard.input.streamName, shard: shard.input.shardId });
@@ -105,7 +114,7 @@ export async function shardWorkflow(stored: ShardWorkflowInput): Promise<ShardWo
         await condition(() => !shard.paused || shard.stopping || shouldContinueAsNew());
         continue;
       }
-      const step = await runBatch(shard, processBatch, inFlight);
+      const step = await runBatch(shard, consumers, inFlight);
       details.publish(shard.status(), shard.checkpointMovedAt);
       if (step === null) continue;
       if (step.kind === 'backoff') {
@@ -143,22 +152,55 @@ export async function shardWorkflow(stored: ShardWorkflowInput): Promise<ShardWo
 }
 
 /**
- * One batch activity in its own cancellation scope. Null when nothing was read: the poll was cut
- * short by pause or stop, or a failure no retry can fix paused the shard.
+ * The activities of this run. Since the `shard-consume-loop` patch, a busy loop is bounded by its
+ * lifetime (plus a stuck handler's margin) and a dead worker by the heartbeat; an idle watch never
+ * heartbeats, so only its lifetime bounds it (a dead worker's idle shard moves after that).
+ */
+function shardConsumers(shard: ShardConsumer): Consumers {
+  const { options } = shard.input;
+  // Handler failures are not activity failures: they come back as outcome 'retry'.
+  const retry = INFRA_RETRY;
+  if (!patched(CONSUME_LOOP_PATCH)) {
+    const { processBatch } = proxyActivities<Activities>({
+      // Long poll + handler; a stuck handler is bounded here, a dead worker by the heartbeat.
+      startToCloseTimeout: options.maxPollWaitMs + 15 * 60_000,
+      heartbeatTimeout: options.heartbeatTimeoutMs,
+      cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+      retry,
+    });
+    return { busy: processBatch, idle: processBatch };
+  }
+  shard.useLoop();
+  const busy = proxyActivities<Activities>({
+    startToCloseTimeout: options.maxActivityLifetimeMs + 15 * 60_000,
+    heartbeatTimeout: options.heartbeatTimeoutMs,
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    retry,
+  });
+  const idle = proxyActivities<Activities>({
+    startToCloseTimeout: options.maxPollWaitMs + 60_000,
+    cancellationType: ActivityCancellationType.TRY_CANCEL,
+    retry,
+  });
+  return { busy: busy.processBatch, idle: idle.processBatch };
+}
+
+/**
+ * One consuming activity in its own cancellation scope. Null when nothing was read: the poll was
+ * cut short by pause or stop, or a failure no retry can fix paused the shard.
  */
 async function runBatch(
   shard: ShardConsumer,
-  processBatch: ActivityInterfaceFor<Activities>['processBatch'],
+  consumers: Consumers,
   inFlight: InFlight,
 ): Promise<BatchStep | null> {
   const scope = new CancellationScope();
   inFlight.scope = scope;
   const request = shard.next();
-  let result: ProcessBatchResult;
+  const consume = request.loop?.mode === 'idle' ? consumers.idle : consumers.busy;
+  let result: ConsumeResult;
   try {
-    result = await scope.run(() =>
-      processBatch.executeWithOptions({ summary: batchSummary(request) }, [request]),
-    );
+    result = await scope.run(() => consume.executeWithOptions({ summary: batchSummary(request) }, [request]));
   } catch (err) {
     if (isCancellation(err)) {
       // The workflow itself was cancelled: the caller drains like a stop.

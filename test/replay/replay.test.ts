@@ -6,7 +6,7 @@
  * Record new fixtures on purpose only: `KSP_RECORD_HISTORIES=1 npx jest test/replay` records them
  * all; `KSP_RECORD_HISTORIES=dlq-replay` (a comma-separated list of shard, stream,
  * stream-parallel, stream-bad-signals, dlq-replay, shard-bisect, shard-guards, reshard, autoscale,
- * stream-raw, dlq-replay-update, shard-seek, stream-seek) only those.
+ * stream-raw, dlq-replay-update, shard-seek, stream-seek, shard-loop) only those.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -14,6 +14,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
 import type { ProcessBatchInput, ProcessBatchResult } from '../../src/activities/shard/process-batch';
+import type { ConsumeInput, ConsumeResult, LoopSummary } from '../../src/activities/shard/consume-contract';
 import { createShardStarter } from '../../src/activities/stream/shard-starter';
 import type { ShardInfo } from '../../src/activities/stream/discovery';
 import { shardWorkflowId, streamWorkflowId } from '../../src/constants';
@@ -54,6 +55,8 @@ const DLQ_REPLAY = path.join(FIXTURES, 'dlq-replay-workflow-v1.binpb');
 const SHARD_BISECT = path.join(FIXTURES, 'shard-workflow-bisect-v1.binpb');
 /** Since ShardConsumer: a regressing result refused, malformed signals by name, LATEST pinned. */
 const SHARD_GUARDS = path.join(FIXTURES, 'shard-workflow-guards-v1.binpb');
+/** Since the `shard-consume-loop` patch: busy loops, a failure and its retry, idle watches, a pause. */
+const SHARD_LOOP = path.join(FIXTURES, 'shard-workflow-loop-v1.binpb');
 const RESHARD = path.join(FIXTURES, 'reshard-workflow-v1.binpb');
 const AUTOSCALE = path.join(FIXTURES, 'autoscale-workflow-v1.binpb');
 /** Started by name with raw options: compiled by the workflow, KspStream upserted (patch). */
@@ -279,6 +282,68 @@ async function recordShardGuardsHistory(env: TestWorkflowEnvironment): Promise<U
 }
 
 /**
+ * A shard run of consuming loops: busy loops that return for their lifetime and for a handler
+ * failure, the retry as one batch, an idle watch (left at once by a pause), and the shard's end.
+ */
+async function recordShardLoopHistory(env: TestWorkflowEnvironment): Promise<Uint8Array> {
+  const loop = (over: Partial<LoopSummary>): LoopSummary => ({
+    mode: 'busy',
+    reason: 'lifetime',
+    batches: 1,
+    getRecordsCalls: 1,
+    elapsedMs: 0,
+    activityAttempt: 1,
+    ...over,
+  });
+  let release = (): void => undefined;
+  const released = new Promise<void>((r) => (release = r));
+  let calls = 0;
+  const processBatch = async (i: ConsumeInput): Promise<ConsumeResult> => {
+    switch (calls++) {
+      case 0:
+        return { ...handled(50, 50), loop: loop({ batches: 5 }) };
+      case 1:
+        return {
+          ...result({
+            outcome: 'retry',
+            checkpoint: { sequenceNumber: `4959${'0'.repeat(50)}60` },
+            fetched: 20,
+            handled: 10,
+            handlerRecords: 10,
+            failure: 'batch',
+            error: { type: 'Error', message: 'boom' },
+          }),
+          loop: loop({ reason: 'failure', batches: 2 }),
+        };
+      case 2:
+        return { ...handled(70), loop: loop({ reason: 'policy' }) };
+      case 3:
+        return { ...handled(80), loop: loop({ reason: 'idle' }) };
+      case 4:
+        await released;
+        return { ...idle(i, 0), loop: loop({ mode: 'idle', reason: 'records', batches: 0 }) };
+      default:
+        return {
+          ...handled(90, 10, { shardEnded: true, childShardIds: [] }),
+          loop: loop({ reason: 'ended' }),
+        };
+    }
+  };
+  const { worker, handle } = await startShardRecording(env, 'record-shard-loop', processBatch, {
+    options: testOptions({ retry: { maximumAttempts: 3, initialInterval: '1s' } }),
+  });
+  await worker.runUntil(async () => {
+    while (calls < 5) await new Promise((r) => setTimeout(r, 20));
+    await handle.signal(pauseShardSignal, { reason: 'recording' });
+    await handle.query('status');
+    release();
+    await handle.signal(resumeShardSignal);
+    await handle.result();
+  });
+  return encode(await handle.fetchHistory());
+}
+
+/**
  * A DLQ replay run through its branches: replayed and held messages, a failure that comes back
  * after a timer, the grace period, progress queries, and the release of held messages at the end.
  */
@@ -358,6 +423,7 @@ describe('recorded histories replay on the current workflow code', () => {
         if (wanted('dlq-replay')) writeFileSync(DLQ_REPLAY, await recordDlqReplayHistory(env));
         if (wanted('shard-bisect')) writeFileSync(SHARD_BISECT, await recordShardBisectHistory(env));
         if (wanted('shard-guards')) writeFileSync(SHARD_GUARDS, await recordShardGuardsHistory(env));
+        if (wanted('shard-loop')) writeFileSync(SHARD_LOOP, await recordShardLoopHistory(env));
         if (wanted('reshard')) writeFileSync(RESHARD, await recordReshardHistory(env));
         if (wanted('autoscale')) writeFileSync(AUTOSCALE, await recordAutoscaleHistory(env));
         if (wanted('stream-raw')) writeFileSync(STREAM_RAW, await recordStreamRawHistory(env));
@@ -380,6 +446,7 @@ describe('recorded histories replay on the current workflow code', () => {
     ['DLQ replay workflow', DLQ_REPLAY, 'record-dlq-replay'],
     ['shard workflow, bisecting a failing batch', SHARD_BISECT, 'record-shard-bisect'],
     ['shard workflow, refused result and malformed signals', SHARD_GUARDS, 'record-shard-guards'],
+    ['shard workflow, consuming loops and an idle watch', SHARD_LOOP, 'record-shard-loop'],
     ['reshard workflow, split fallback in two steps', RESHARD, 'record-reshard'],
     ['autoscale workflow, a scale-up through a child reshard', AUTOSCALE, 'record-autoscale'],
     ['stream workflow, started with raw options', STREAM_RAW, streamWorkflowId('orders')],

@@ -27,6 +27,8 @@ describe('compileStreamOptions', () => {
       batchSize: 100,
       maxPollWaitMs: 300_000,
       idlePollIntervalMs: 1_000,
+      busyPollIntervalMs: 400,
+      maxActivityLifetimeMs: 600_000,
       maxBatchingWindowMs: 0,
       retry: {
         maximumAttempts: 3,
@@ -451,5 +453,29 @@ describe('parseDuration', () => {
     [true, undefined],
   ])('%p → %p', (value, ms) => {
     expect(parseDuration(value)).toBe(ms);
+  });
+});
+
+describe('consuming loop options', () => {
+  it('busyPollInterval defaults to 400ms, never above idlePollInterval, and is refused above it when given', () => {
+    expect(compileStreamOptions({ ...base, idlePollInterval: '300ms' }, NOW).busyPollIntervalMs).toBe(300);
+    expect(() => compileStreamOptions({ ...base, busyPollInterval: '2s' }, NOW)).toThrow(
+      'busyPollInterval: 2s is longer than idlePollInterval (1s): lower it, or raise idlePollInterval',
+    );
+    expect(() => compileStreamOptions({ ...base, busyPollInterval: '100ms' }, NOW)).toThrow(
+      /busyPollInterval/,
+    );
+  });
+
+  it('maxActivityLifetime is 10s to 1h', () => {
+    expect(compileStreamOptions({ ...base, maxActivityLifetime: '30m' }, NOW).maxActivityLifetimeMs).toBe(
+      1_800_000,
+    );
+    expect(() => compileStreamOptions({ ...base, maxActivityLifetime: '2h' }, NOW)).toThrow(
+      /maxActivityLifetime/,
+    );
+    expect(() => compileStreamOptions({ ...base, maxActivityLifetime: '1s' }, NOW)).toThrow(
+      /maxActivityLifetime/,
+    );
   });
 });

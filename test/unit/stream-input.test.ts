@@ -44,6 +44,9 @@ test('options stored before the failure policy and the batching window get their
     maxQuarantinedKeys: 100,
     // Options stored before owed records redelivered Lambda's way: they keep doing so.
     maxOwedRecords: 0,
+    // Runs from before the consuming loop adopt it, as it runs by default, on their next run.
+    busyPollIntervalMs: 400,
+    maxActivityLifetimeMs: 600_000,
   });
   expect(rediscoverIntervalMs).toBe(60_000);
   expect(state).toBeNull();
@@ -61,6 +64,8 @@ test('options stored before the batching window keep what they had', () => {
     maxQuarantinedKeys: 100,
     // Options stored before owed records redelivered Lambda's way: they keep doing so.
     maxOwedRecords: 0,
+    busyPollIntervalMs: 400,
+    maxActivityLifetimeMs: 600_000,
   });
 });
 

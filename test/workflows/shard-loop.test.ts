@@ -1,0 +1,215 @@
+/**
+ * The shard workflow since the `shard-consume-loop` patch, on the time-skipping server: it asks for
+ * a consuming loop (busy or idle watch), applies a loop's summed result, switches between busy and
+ * idle as the loop reports, and a pause leaves an idle watch at once but waits for a busy loop's
+ * batch and checkpoint. The loop itself is tested in test/unit/consume-loop.test.ts and
+ * test/activities/consume-loop.test.ts.
+ */
+import { Context } from '@temporalio/activity';
+import { Worker } from '@temporalio/worker';
+import type { ConsumeInput, ConsumeResult, LoopSummary } from '../../src/activities/shard/consume-contract';
+import type { ShardWorkflowInput, ShardWorkflowResult } from '../../src/workflows/shard';
+import {
+  pauseShardSignal,
+  resumeShardSignal,
+  shardStatusQuery,
+  stopShardSignal,
+} from '../../src/workflows/shard-messages';
+import { workflowBundlePath } from '../helpers/bundle';
+import { handled, result, seq, testOptions } from '../helpers/fake-batches';
+import { useTimeSkipping } from '../helpers/time-skipping';
+import { waitFor } from '../helpers/wait';
+
+const { env } = useTimeSkipping();
+let queueCounter = 0;
+
+function summary(over: Partial<LoopSummary>): LoopSummary {
+  return {
+    mode: 'busy',
+    reason: 'lifetime',
+    batches: 1,
+    getRecordsCalls: 1,
+    elapsedMs: 0,
+    activityAttempt: 1,
+    ...over,
+  };
+}
+
+/** A loop's result: `n` batches of 10 records ending at seq(last). */
+function looped(
+  last: number,
+  batches: number,
+  over: Partial<LoopSummary> = {},
+  extra: Partial<ConsumeResult> = {},
+): ConsumeResult {
+  return { ...handled(last, batches * 10, extra), loop: summary({ batches, ...over }) };
+}
+
+function idleWatch(i: ConsumeInput, reason: LoopSummary['reason']): ConsumeResult {
+  return {
+    ...result({ outcome: 'idle', checkpoint: i.checkpoint }),
+    loop: summary({ mode: 'idle', reason, batches: 0 }),
+  };
+}
+
+async function withWorker<T>(
+  script: (input: ConsumeInput, i: number) => ConsumeResult | Promise<ConsumeResult>,
+  body: (taskQueue: string, calls: ConsumeInput[]) => Promise<T>,
+): Promise<T> {
+  const taskQueue = `shard-loop-test-${++queueCounter}`;
+  const calls: ConsumeInput[] = [];
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: { codePath: workflowBundlePath() },
+    activities: {
+      processBatch: async (input: ConsumeInput) => {
+        calls.push(input);
+        return script(input, calls.length - 1);
+      },
+    },
+  });
+  return worker.runUntil(body(taskQueue, calls));
+}
+
+function input(options: Record<string, unknown> = {}): ShardWorkflowInput {
+  return {
+    streamName: 'orders',
+    shardId: 'shardId-000000000000',
+    streamWorkflowId: null,
+    options: testOptions(options),
+    startPosition: { type: 'TRIM_HORIZON' },
+  };
+}
+
+async function start(taskQueue: string, args: ShardWorkflowInput) {
+  return env.client.workflow.start<(i: ShardWorkflowInput) => Promise<ShardWorkflowResult>>('shardWorkflow', {
+    taskQueue,
+    workflowId: `shard-${taskQueue}`,
+    args: [args],
+  });
+}
+
+test('busy loops, an idle watch once quiet, busy again when records arrive; summed counters applied', async () => {
+  const script = (i: ConsumeInput, n: number): ConsumeResult => {
+    switch (n) {
+      case 0:
+        return looped(50, 5, { reason: 'lifetime' });
+      case 1:
+        return looped(60, 1, { reason: 'idle' });
+      case 2:
+        return idleWatch(i, 'lifetime');
+      case 3:
+        return idleWatch(i, 'records');
+      default:
+        return looped(90, 3, { reason: 'ended' }, { shardEnded: true, childShardIds: [] });
+    }
+  };
+  const { out, calls } = await withWorker(script, async (tq, calls) => ({
+    out: await (await start(tq, input({ maxActivityLifetime: '2m', busyPollInterval: '300ms' }))).result(),
+    calls,
+  }));
+  expect(calls.map((c) => c.loop?.mode)).toEqual(['busy', 'busy', 'idle', 'idle', 'busy']);
+  expect(calls[0]?.loop).toEqual({ mode: 'busy', lifetimeMs: 120_000, busyPollIntervalMs: 300 });
+  expect(calls[2]?.loop).toMatchObject({ mode: 'idle', lifetimeMs: 300_000 });
+  expect(calls.map((c) => c.checkpoint?.sequenceNumber ?? null)).toEqual([
+    null,
+    seq(50),
+    seq(60),
+    seq(60),
+    seq(60),
+  ]);
+  expect(out).toMatchObject({
+    reason: 'shard-ended',
+    status: { checkpoint: { sequenceNumber: seq(90) }, handled: 90, batches: 9 },
+  });
+});
+
+test('a handler failure comes back from the loop; the retry is one batch, then loops again', async () => {
+  const script = (i: ConsumeInput, n: number): ConsumeResult => {
+    if (n === 0)
+      return {
+        ...result({
+          outcome: 'retry',
+          checkpoint: { sequenceNumber: seq(40) },
+          fetched: 50,
+          handled: 40,
+          handlerRecords: 10,
+          failure: 'batch',
+          error: { type: 'Error', message: 'poison' },
+        }),
+        loop: summary({ reason: 'failure', batches: 5 }),
+      };
+    if (n === 1) return { ...handled(50), loop: summary({ reason: 'policy' }) };
+    return looped(60, 1, { reason: 'ended' }, { shardEnded: true });
+  };
+  const { out, calls } = await withWorker(script, async (tq, calls) => ({
+    out: await (await start(tq, input({ retry: { maximumAttempts: 3, initialInterval: '1s' } }))).result(),
+    calls,
+  }));
+  // The record at seq(40)'s successor failed once: the retry is its attempt 2.
+  expect(calls.map((c) => [c.attempt, c.checkpoint?.sequenceNumber])).toEqual([
+    [1, undefined],
+    [2, seq(40)],
+    [1, seq(50)],
+  ]);
+  expect(out.status).toMatchObject({ handled: 60, lastError: { type: 'Error' } });
+});
+
+test('pause leaves an idle watch at once; resume starts the next', async () => {
+  let release = (): void => undefined;
+  const released = new Promise<void>((r) => (release = r));
+  await withWorker(
+    async (i, n) => {
+      if (n === 0) return looped(10, 1, { reason: 'idle' });
+      if (n === 1) {
+        // An idle watch does not heartbeat: it never hears the cancel, the workflow does not wait.
+        await released;
+        return idleWatch(i, 'records');
+      }
+      return looped(20, 1, { reason: 'ended' }, { shardEnded: true });
+    },
+    async (tq, calls) => {
+      const handle = await start(tq, input());
+      await waitFor(() => calls.length === 2, { what: 'the idle watch', intervalMs: 20 });
+      await handle.signal(pauseShardSignal, { reason: 'maintenance' });
+      expect(await handle.query(shardStatusQuery)).toMatchObject({
+        state: 'paused',
+        checkpoint: { sequenceNumber: seq(10) },
+      });
+      const events = (await handle.fetchHistory()).events ?? [];
+      expect(events.some((e) => e.activityTaskCancelRequestedEventAttributes)).toBe(true);
+      release();
+      await handle.signal(resumeShardSignal);
+      const out = await handle.result();
+      expect(out.status).toMatchObject({ checkpoint: { sequenceNumber: seq(20) }, handled: 20 });
+      expect(calls).toHaveLength(3);
+    },
+  );
+});
+
+test('stop waits for a busy loop to finish its batch and applies what it returns', async () => {
+  await withWorker(
+    async (i, n) => {
+      if (n > 0) return looped(99, 1, { reason: 'ended' }, { shardEnded: true });
+      // Heartbeats until the cancel reaches it, then returns what it handled, as the loop does.
+      const ctx = Context.current();
+      while (!ctx.cancellationSignal.aborted) {
+        ctx.heartbeat({ phase: 'consuming' });
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      return looped(30, 3, { reason: 'cancelled' });
+    },
+    async (tq, calls) => {
+      const handle = await start(tq, input({ heartbeatTimeout: '2s' }));
+      await waitFor(() => calls.length === 1, { what: 'the busy loop', intervalMs: 20 });
+      await handle.signal(stopShardSignal);
+      const out = await handle.result();
+      expect(out).toMatchObject({
+        reason: 'stopped',
+        status: { checkpoint: { sequenceNumber: seq(30) }, handled: 30, batches: 3 },
+      });
+      expect(calls).toHaveLength(1);
+    },
+  );
+});
