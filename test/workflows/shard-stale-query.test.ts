@@ -7,9 +7,11 @@
  * Real dev server, real SIGKILL; then the run's history must replay (~10 s).
  */
 import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { ProcessBatchResult } from '../../src/activities/shard/process-batch';
 import { testOutDir } from '../../src/local/paths';
@@ -19,6 +21,14 @@ import { shardStatusQuery } from '../../src/workflows/shard-messages';
 import { workflowBundlePath } from '../helpers/bundle';
 import { handled } from '../helpers/fake-batches';
 import { reportingShardInput, startProgressTarget } from '../helpers/progress-target';
+
+const REPORTS_FIXTURE = path.join(
+  __dirname,
+  '..',
+  'fixtures',
+  'histories',
+  'shard-workflow-reports-v1.binpb',
+);
 
 let server: TemporalDevServer;
 let native: NativeConnection;
@@ -112,6 +122,9 @@ test('a status query answered from a history ahead of the last workflow task lea
     await stream.terminate().catch(() => undefined);
   }
   const history = await handle.fetchHistory();
+  // The replay fixture of this shape (test/replay): `KSP_RECORD_HISTORIES=shard-reports`.
+  if (process.env.KSP_RECORD_HISTORIES?.split(',').includes('shard-reports'))
+    writeFileSync(REPORTS_FIXTURE, temporal.api.history.v1.History.encode(history).finish());
   await expect(
     Worker.runReplayHistory(
       { workflowBundle: { codePath: workflowBundlePath() } },
