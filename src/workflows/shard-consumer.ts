@@ -70,6 +70,9 @@ export class ShardConsumer {
   private stopRequested = false;
   private batchInFlight = false;
   private lastReportAtMs = 0;
+  /** Timer-gated reports (see `gateReportsByTimer`): whether the interval's timer fired since the last one. */
+  private reportTimerGated = false;
+  private reportDue = true;
   private lastReported = '';
   private publishedState = '';
   private publishedQuarantined: number;
@@ -398,13 +401,35 @@ export class ShardConsumer {
    */
   progressReport(force: boolean): ShardStatus | null {
     const nowMs = this.now();
-    if (!force && nowMs - this.lastReportAtMs < this.options.progressIntervalMs) return null;
+    if (!force && !this.intervalElapsed(nowMs)) return null;
     const report = this.status();
     const fingerprint = JSON.stringify({ ...report, updatedAt: null });
     if (fingerprint === this.lastReported) return null;
     this.lastReportAtMs = nowMs;
+    this.reportDue = false;
     this.lastReported = fingerprint;
     return report;
+  }
+
+  /**
+   * From now on the progress interval is measured by a timer (the workflow starts one per report
+   * and calls `reportIntervalElapsed` when it fires), not by comparing workflow clock readings.
+   * The clock is not safe for a command decision: a worker that answers a status query from a
+   * history with events past the last workflow task runs them at that task's (older) time, keeps
+   * the run cached, and later decides differently from any replay (TMPRL1100, issue: nondet).
+   */
+  gateReportsByTimer(): void {
+    this.reportTimerGated = true;
+  }
+
+  /** The progress interval's timer fired: the next unforced report may go out. */
+  reportIntervalElapsed(): void {
+    this.reportDue = true;
+  }
+
+  private intervalElapsed(nowMs: number): boolean {
+    if (this.reportTimerGated) return this.reportDue;
+    return nowMs - this.lastReportAtMs >= this.options.progressIntervalMs;
   }
 
   /** The input of the next run (continue-as-new): the pinned start position and the state. */

@@ -20,6 +20,7 @@ import {
   patched,
   proxyActivities,
   setHandler,
+  sleep,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -71,6 +72,9 @@ interface Consumers {
   idle: Consume;
 }
 
+/** Patch ID: the progress interval is a timer in history, not workflow-clock arithmetic. */
+const PROGRESS_REPORT_TIMER = 'progress-report-timer';
+
 /** The batch in flight, if any: pause and stop cancel it, so an idle long poll gives up at once. */
 interface InFlight {
   scope: CancellationScope | null;
@@ -88,9 +92,21 @@ export async function shardWorkflow(stored: ShardWorkflowInput): Promise<ShardWo
   const gauges = new ShardGauges({ stream: shard.input.streamName, shard: shard.input.shardId });
   const details = new ShardDetails(); // Web UI: Current Details + KspMillisBehind (shard-details.ts)
   const stream = streamWorkflowId ? getExternalWorkflowHandle(streamWorkflowId) : null;
+  // Runs before this patch measured the progress interval on the workflow clock (see gateReportsByTimer).
+  const timedReports = patched(PROGRESS_REPORT_TIMER);
+  if (timedReports) shard.gateReportsByTimer();
+  let reportTimerRunning = false;
   const report = async (force: boolean): Promise<void> => {
     const progress = stream && shard.progressReport(force);
-    if (progress) await stream.signal(shardProgressSignal, progress);
+    if (!progress) return;
+    if (timedReports && !reportTimerRunning) {
+      reportTimerRunning = true;
+      void CancellationScope.nonCancellable(() => sleep(options.progressIntervalMs)).then(() => {
+        reportTimerRunning = false;
+        shard.reportIntervalElapsed();
+      });
+    }
+    await stream.signal(shardProgressSignal, progress);
   };
   const shouldContinueAsNew = (): boolean =>
     workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= options.maxHistoryEvents;

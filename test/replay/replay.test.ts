@@ -57,6 +57,12 @@ const SHARD_BISECT = path.join(FIXTURES, 'shard-workflow-bisect-v1.binpb');
 const SHARD_GUARDS = path.join(FIXTURES, 'shard-workflow-guards-v1.binpb');
 /** Since the `shard-consume-loop` patch: busy loops, a failure and its retry, idle watches, a pause. */
 const SHARD_LOOP = path.join(FIXTURES, 'shard-workflow-loop-v1.binpb');
+/**
+ * Since the `progress-report-timer` patch: reports to a stream gated by the interval's timer, on a
+ * worker that took the run over from a SIGKILLed one. Recorded on a dev server by
+ * `KSP_RECORD_HISTORIES=shard-reports npx jest test/workflows/shard-stale-query.test.ts`.
+ */
+const SHARD_REPORTS = path.join(FIXTURES, 'shard-workflow-reports-v1.binpb');
 const RESHARD = path.join(FIXTURES, 'reshard-workflow-v1.binpb');
 const AUTOSCALE = path.join(FIXTURES, 'autoscale-workflow-v1.binpb');
 /** Started by name with raw options: compiled by the workflow, KspStream upserted (patch). */
@@ -447,6 +453,7 @@ describe('recorded histories replay on the current workflow code', () => {
     ['shard workflow, bisecting a failing batch', SHARD_BISECT, 'record-shard-bisect'],
     ['shard workflow, refused result and malformed signals', SHARD_GUARDS, 'record-shard-guards'],
     ['shard workflow, consuming loops and an idle watch', SHARD_LOOP, 'record-shard-loop'],
+    ['shard workflow, progress reports gated by a timer', SHARD_REPORTS, 'shard-stale-query'],
     ['reshard workflow, split fallback in two steps', RESHARD, 'record-reshard'],
     ['autoscale workflow, a scale-up through a child reshard', AUTOSCALE, 'record-autoscale'],
     ['stream workflow, started with raw options', STREAM_RAW, streamWorkflowId('orders')],
