@@ -7,6 +7,7 @@
  * A field added later gets its value from the behaviour before it existed, written out below, not
  * from `DEFAULTS`: if a default changes one day, workflows started before must keep what they had.
  */
+import { isCompiledConsumer } from './consumer-option';
 import {
   type FieldCheck,
   isBoolean,
@@ -69,6 +70,7 @@ export function upgradeCompiledOptions(stored: StoredStreamOptions): CompiledStr
     maxHistoryEvents: stored.maxHistoryEvents,
     ...(stored.filterCriteria === undefined ? {} : { filterCriteria: stored.filterCriteria }),
     ...(stored.roleArn === undefined ? {} : { roleArn: stored.roleArn }),
+    ...(stored.consumer === undefined ? {} : { consumer: stored.consumer }),
   };
 }
 
@@ -100,6 +102,7 @@ const OPTION_CHECKS: readonly FieldCheck[] = [
   ['heartbeatTimeoutMs', isCount, COUNT],
   ['maxHistoryEvents', isCount, COUNT],
   ['roleArn', optional(isText), 'absent, or an IAM role ARN'],
+  ['consumer', optional(isCompiledConsumer), 'absent, or {"type": "efo", "name": "<consumer name>"}'],
 ];
 
 /**

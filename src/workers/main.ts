@@ -20,6 +20,7 @@ import { temporalUnreachable } from '../client/temporal-client';
 import { connectNative } from './temporal-connection';
 import { installTelemetry, readTelemetryConfig } from './telemetry';
 import { createKspWorker } from './worker';
+import { DEFAULT_RENEW_AFTER_MS } from '../activities/shard/efo-reader';
 
 /** What the worker reads besides connection settings and telemetry (telemetry.ts reads KSP_LOG_*). */
 export interface WorkerProcessConfig {
@@ -31,6 +32,8 @@ export interface WorkerProcessConfig {
   handlerType: 'native' | 'lambda';
   workflowBundlePath: string | undefined;
   maxConcurrentActivities: number;
+  /** KSP_EFO_RENEW_AFTER_MS: renew each enhanced fan-out subscription after this long (tests shorten it). */
+  efoRenewAfterMs: number;
 }
 
 export function readWorkerProcessConfig(env: Env): WorkerProcessConfig {
@@ -57,6 +60,7 @@ export function readWorkerProcessConfig(env: Env): WorkerProcessConfig {
     handlerType: type,
     workflowBundlePath: env.KSP_WORKFLOW_BUNDLE?.trim() || undefined,
     maxConcurrentActivities: readInt(env, 'KSP_MAX_CONCURRENT_ACTIVITIES', 200, 1, 10_000),
+    efoRenewAfterMs: readInt(env, 'KSP_EFO_RENEW_AFTER_MS', DEFAULT_RENEW_AFTER_MS, 1_000, 300_000),
   };
 }
 
@@ -118,6 +122,7 @@ export async function runWorker(env: Env, flags: TemporalFlags = {}): Promise<vo
       handlers,
       ...(config.workflowBundlePath ? { workflowBundlePath: config.workflowBundlePath } : {}),
       maxConcurrentActivities: config.maxConcurrentActivities,
+      efo: { renewAfterMs: config.efoRenewAfterMs },
       metricMeter: telemetry.metricMeter,
     });
     // Through the Runtime's logger, so JSON logs stay JSON line by line; tools wait for this line.

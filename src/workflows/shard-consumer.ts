@@ -110,6 +110,7 @@ export class ShardConsumer {
       filterCriteria: options.filterCriteria ?? null,
       ...(this.input.streamIdentity ? { streamIdentity: this.input.streamIdentity } : {}),
       ...(options.roleArn ? { roleArn: options.roleArn } : {}),
+      ...(options.consumer ? { consumer: options.consumer } : {}),
     };
   }
 
