@@ -13,7 +13,8 @@ import { ApplicationFailure } from '@temporalio/common';
 export const EFO_UNSUPPORTED = 'KspEfoUnsupported';
 
 function errorName(err: unknown): string {
-  return typeof err === 'object' && err !== null ? String((err as { name?: unknown }).name ?? '') : '';
+  const name = typeof err === 'object' && err !== null ? (err as { name?: unknown }).name : undefined;
+  return typeof name === 'string' ? name : '';
 }
 
 /** The endpoint does not implement enhanced fan-out (kinesalite answers UnknownOperationException). */

@@ -122,7 +122,12 @@ export async function runWorker(env: Env, flags: TemporalFlags = {}): Promise<vo
       handlers,
       ...(config.workflowBundlePath ? { workflowBundlePath: config.workflowBundlePath } : {}),
       maxConcurrentActivities: config.maxConcurrentActivities,
-      efo: { renewAfterMs: config.efoRenewAfterMs },
+      efo: {
+        renewAfterMs: config.efoRenewAfterMs,
+        onEvent: (event, start, key) => {
+          telemetry.logger.info(`ksp worker: enhanced fan-out ${event} ${key} at ${JSON.stringify(start)}`);
+        },
+      },
       metricMeter: telemetry.metricMeter,
     });
     // Through the Runtime's logger, so JSON logs stay JSON line by line; tools wait for this line.

@@ -104,8 +104,8 @@ export interface EfoSubscriptionsOptions {
   maxBuffered?: number;
   /** Close a subscription no fetch used for this long (its shard moved to another worker). @default 60_000 */
   idleCloseMs?: number;
-  /** Told of each (re)subscription (tests, logs). */
-  onEvent?: SubscriptionDeps['onEvent'];
+  /** Told of each (re)subscription, with its `stream|consumer|shard` key (logs, tests). */
+  onEvent?(event: 'subscribed' | 'renewed' | 'resource-in-use', start: EfoStart, key: string): void;
 }
 
 /** This worker's subscriptions, by stream, consumer and shard. */
@@ -136,7 +136,7 @@ export class EfoSubscriptions {
           renewAfterMs: this.options.renewAfterMs ?? DEFAULT_RENEW_AFTER_MS,
           maxBuffered: this.options.maxBuffered ?? 10_000,
           sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-          ...(this.options.onEvent ? { onEvent: this.options.onEvent } : {}),
+          onEvent: (event, at) => this.options.onEvent?.(event, at, key),
         },
         efoStart(checkpoint, start),
         checkpoint,
