@@ -5,9 +5,13 @@
  * application and an EFO application on the same stream each see every record. One stack for the
  * file.
  */
+import path from 'node:path';
+import Long from 'long';
 import { DescribeStreamSummaryCommand, ListStreamConsumersCommand } from '@aws-sdk/client-kinesis';
 import { startStream } from '../../src/client/stream-control';
+import { connectClient } from '../../src/client/temporal-client';
 import { demoEntry, putAll } from '../../src/producer/demo-producer';
+import { ksp } from '../helpers/cli';
 import { useIntegrationStack } from '../helpers/integration-stack';
 import { fastPollOptions, readSink, type SinkLine } from '../helpers/pipeline';
 import { waitFor } from '../helpers/wait';
@@ -32,6 +36,16 @@ function inOrderPerKey(lines: SinkLine[], keys: string[], count: number): void {
     const distinct = ns.filter((n, i) => i === 0 || n !== ns[i - 1]);
     expect(distinct).toEqual(Array.from({ length: count }, (_, i) => i));
   }
+}
+
+function cliEnv(taskQueue: string): Record<string, string> {
+  return {
+    TEMPORAL_ADDRESS: suite.stack.temporalAddress ?? '',
+    KSP_TASK_QUEUE: taskQueue,
+    AWS_REGION: suite.stack.region,
+    AWS_ENDPOINT_URL_KINESIS: suite.stack.kinesisEndpoint,
+    AWS_ENDPOINT_URL_SQS: suite.stack.sqsEndpoint,
+  };
 }
 
 async function consumers(streamName: string): Promise<string[]> {
@@ -64,4 +78,71 @@ test('EFO: every record in order per key, across shortened subscription renewals
   });
   inOrderPerKey(readSink(t.sinkFile), keys, 20);
   expect(await consumers(t.streamName)).toEqual(['efo-app:ACTIVE']);
+  expect(w.output()).toContain('enhanced fan-out renewed');
+  // Act: stop and deregister the consumer.
+  const stopped = await ksp(['stop', t.streamName, '--deregister-consumer'], cliEnv(t.taskQueue));
+  // Assess
+  expect(stopped.code).toBe(0);
+  expect(stopped.stdout).toContain('enhanced fan-out consumer efo-app deregistered');
+  expect((await consumers(t.streamName)).filter((c) => c.endsWith(':ACTIVE'))).toEqual([]);
+});
+
+/** A second Temporal namespace: a second ksp application on the same stream (workflow IDs are by stream). */
+async function secondNamespace(name: string): Promise<void> {
+  const connection = suite.temporal.connection;
+  await connection.workflowService
+    .registerNamespace({ namespace: name, workflowExecutionRetentionPeriod: { seconds: Long.fromNumber(86_400) } })
+    .catch((e: unknown) => {
+      if (!/already/i.test(String(e))) throw e;
+    });
+  const attrs = await connection.operatorService.listSearchAttributes({ namespace: 'default' });
+  await waitFor(
+    async () =>
+      connection.operatorService
+        .addSearchAttributes({ namespace: name, searchAttributes: attrs.customAttributes ?? {} })
+        .then(() => true)
+        .catch(() => false),
+    { timeoutMs: 20_000, what: `search attributes in namespace ${name}` },
+  );
+}
+
+test('a polling application and an EFO application on the same stream each see every record', async () => {
+  // Prepare: app P polls in namespace default, app E reads by EFO in its own namespace.
+  const t = await suite.setup(2);
+  await secondNamespace('efo-second-app');
+  const efoSink = path.join(path.dirname(t.sinkFile), `${t.streamName}-efo.jsonl`);
+  const wp = suite.worker(t);
+  const we = suite.worker(
+    { taskQueue: `${t.taskQueue}-efo`, sinkFile: efoSink },
+    { extraEnv: { TEMPORAL_NAMESPACE: 'efo-second-app' } },
+  );
+  const other = await connectClient({
+    address: suite.stack.temporalAddress ?? '',
+    namespace: 'efo-second-app',
+    taskQueue: 'unused',
+    tls: false,
+  });
+  try {
+    // Act
+    await startStream(suite.temporal, t.taskQueue, { options: fastPollOptions(t) });
+    await startStream(other.client, `${t.taskQueue}-efo`, {
+      options: fastPollOptions(t, { consumer: { type: 'efo', name: 'second-app' } }),
+    });
+    const keys = ['p', 'q', 'r'];
+    await put(t.streamName, keys, 0, 10);
+    // Assess: both applications handled all 30 records, in order per key.
+    const all = (file: string) => new Set(readSink(file).map((l) => l.key)).size >= 30;
+    await waitFor(() => all(t.sinkFile) && all(efoSink), {
+      timeoutMs: 45_000,
+      what: '30 records in each application',
+    }).catch((e: unknown) => {
+      throw new Error(
+        `${(e as Error).message}\npolling worker:\n${wp.output()}\nEFO worker:\n${we.output()}`,
+      );
+    });
+    inOrderPerKey(readSink(t.sinkFile), keys, 10);
+    inOrderPerKey(readSink(efoSink), keys, 10);
+  } finally {
+    await other.close();
+  }
 });

@@ -28,6 +28,8 @@ Starts consuming <stream> (idempotent: an already running stream is left as it i
   --max-record-age <dur>     records older than this go to the DLQ unhandled (default: never)
   --non-retryable <type>     handler error name/type sent to the DLQ without retries (repeatable)
   --role-arn <arn>           IAM role to assume for this stream's Kinesis calls (cross-account)
+  --efo-consumer <name>      read by enhanced fan-out through the stream consumer <name>
+                             (registered if missing; default: GetRecords polling)
   --reset                    discard every checkpoint of <stream> (delete its workflows), then start
                              from the start position: the fix for a stream deleted and recreated
   --config <file.json>       any StreamProcessorOptions as JSON; flags override it
@@ -47,6 +49,8 @@ const START_FLAGS: FlagFields = {
   maximumRecordAge: '--max-record-age',
   'retry.nonRetryableErrorTypes': '--non-retryable',
   roleArn: '--role-arn',
+  consumer: '--efo-consumer',
+  'consumer.name': '--efo-consumer',
 };
 
 /** Parses `--start-position`. */
@@ -80,6 +84,7 @@ export function optionsFromFlags(argv: string[]): {
     config: { type: 'string' },
     json: { type: 'boolean' },
     'role-arn': { type: 'string' },
+    'efo-consumer': { type: 'string' },
     reset: { type: 'boolean' },
   });
   const streamName = requireStream('start', positionals);
@@ -90,6 +95,7 @@ export function optionsFromFlags(argv: string[]): {
   const maxAttempts = intFlag('max-attempts', values['max-attempts'], 0, 10_000);
   const position = stringFlag(values['start-position']);
   const nonRetryable = listFlag(values['non-retryable']);
+  const efoConsumer = stringFlag(values['efo-consumer']);
   const retry = {
     ...given.retry,
     ...(maxAttempts !== undefined ? { maximumAttempts: maxAttempts } : {}),
@@ -110,6 +116,7 @@ export function optionsFromFlags(argv: string[]): {
     ...(values.bisect ? { bisectBatchOnError: true } : {}),
     ...set('maximumRecordAge', stringFlag(values['max-record-age'])),
     ...set('roleArn', stringFlag(values['role-arn'])),
+    ...set('consumer', efoConsumer === undefined ? undefined : { type: 'efo', name: efoConsumer }),
     ...(Object.keys(retry).length > 0 ? { retry } : {}),
   };
   const origin = originOf(
