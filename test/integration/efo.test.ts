@@ -6,7 +6,7 @@
  * file.
  */
 import path from 'node:path';
-import Long from 'long';
+import { msToTs } from '@temporalio/common/lib/time';
 import { DescribeStreamSummaryCommand, ListStreamConsumersCommand } from '@aws-sdk/client-kinesis';
 import { startStream } from '../../src/client/stream-control';
 import { connectClient } from '../../src/client/temporal-client';
@@ -91,7 +91,7 @@ test('EFO: every record in order per key, across shortened subscription renewals
 async function secondNamespace(name: string): Promise<void> {
   const connection = suite.temporal.connection;
   await connection.workflowService
-    .registerNamespace({ namespace: name, workflowExecutionRetentionPeriod: { seconds: Long.fromNumber(86_400) } })
+    .registerNamespace({ namespace: name, workflowExecutionRetentionPeriod: msToTs('1d') })
     .catch((e: unknown) => {
       if (!/already/i.test(String(e))) throw e;
     });

@@ -15,7 +15,7 @@ import {
   type SubscribeToShardEventStream,
 } from '@aws-sdk/client-kinesis';
 import { classifyAwsError } from '../../aws/classify';
-import { efoUnsupported, ensureConsumer, isEfoUnsupported } from '../../aws/efo-consumer';
+import { efoUnsupported, ensureConsumer, isEfoUnsupported } from './efo-consumer';
 import type { ShardStartPosition } from '../../config/stream-options';
 import type { Checkpoint } from '../../records';
 import { type EfoEvent, type EfoStart, ShardSubscription, type SubscriptionDeps } from './efo-subscription';

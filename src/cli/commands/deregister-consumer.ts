@@ -8,7 +8,7 @@ import { DescribeStreamSummaryCommand } from '@aws-sdk/client-kinesis';
 import type { Client } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { KinesisClientPool } from '../../aws/client-pool';
-import { deregisterConsumer } from '../../aws/efo-consumer';
+import { deregisterConsumer } from '../../client/efo-consumer';
 import { streamParams } from '../../aws/stream-ref';
 import { streamHandle } from '../../client/stream-control';
 import type { StreamWorkflowInput } from '../../workflows/stream-input';

@@ -1,9 +1,8 @@
 /**
  * Enhanced fan-out consumers: register one (or reuse the one registered under that name), wait for
- * it to be ACTIVE, and deregister it on request (`ksp stop --deregister-consumer`).
+ * it to be ACTIVE, and deregistration is the CLI's (src/client/efo-consumer.ts).
  */
 import {
-  DeregisterStreamConsumerCommand,
   DescribeStreamConsumerCommand,
   type KinesisClient,
   RegisterStreamConsumerCommand,
@@ -68,20 +67,5 @@ export async function ensureConsumer(
     }
     deps.heartbeat({ phase: 'efo-consumer', consumer: name, status: found?.ConsumerStatus ?? 'REGISTERING' });
     await deps.sleep(Math.min(500 * (waited + 1), 2_000));
-  }
-}
-
-/** Deregisters consumer `name`; false when it was not registered. */
-export async function deregisterConsumer(
-  kinesis: KinesisClient,
-  streamArn: string,
-  name: string,
-): Promise<boolean> {
-  try {
-    await kinesis.send(new DeregisterStreamConsumerCommand({ StreamARN: streamArn, ConsumerName: name }));
-    return true;
-  } catch (err) {
-    if (errorName(err) === 'ResourceNotFoundException') return false;
-    throw err;
   }
 }
