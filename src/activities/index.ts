@@ -129,6 +129,7 @@ export function createActivities(deps: ActivityDeps) {
             sleep: (ms) => Context.current().sleep(ms),
             heartbeat: (details) => Context.current().heartbeat(details),
             now: Date.now,
+            probe: (req) => reader.fetch(req),
           })
         : reader;
     const runBatch = (route: LoadedHandler, consumer?: CompiledConsumer) => {

@@ -2,13 +2,21 @@
  * Enhanced fan-out on kinesis-local (kinesalite has none): a stream read through an EFO consumer
  * (`consumer: { type: 'efo', name }`) hands every record to the handler in order per key, also
  * across subscription renewals (shortened to 3 s here; AWS renews every 5 minutes), and a polling
- * application and an EFO application on the same stream each see every record. One stack for the
- * file.
+ * application and an EFO application on the same stream each see every record, and a 4 → 8
+ * reshard ends each parent (kinesis-local sends no ChildShards event: the reader's idle probe finds
+ * the end) with its children read after it. One stack for the file.
  */
 import path from 'node:path';
 import { msToTs } from '@temporalio/common/lib/time';
-import { DescribeStreamSummaryCommand, ListStreamConsumersCommand } from '@aws-sdk/client-kinesis';
+import {
+  DescribeStreamSummaryCommand,
+  ListShardsCommand,
+  ListStreamConsumersCommand,
+  UpdateShardCountCommand,
+} from '@aws-sdk/client-kinesis';
 import { startStream } from '../../src/client/stream-control';
+import { shardWorkflowId } from '../../src/constants';
+import type { ShardWorkflowResult } from '../../src/workflows/shard';
 import { connectClient } from '../../src/client/temporal-client';
 import { demoEntry, putAll } from '../../src/producer/demo-producer';
 import { ksp } from '../helpers/cli';
@@ -144,5 +152,52 @@ test('a polling application and an EFO application on the same stream each see e
     inOrderPerKey(readSink(efoSink), keys, 10);
   } finally {
     await other.close();
+  }
+});
+
+test('EFO across a 4 → 8 reshard: parents end with their children, every record in order per key', async () => {
+  // Prepare: a 4-shard stream read by EFO, records on every shard.
+  const t = await suite.setup(4);
+  const w = suite.worker(t);
+  await startStream(suite.temporal, t.taskQueue, {
+    options: fastPollOptions(t, { consumer: { type: 'efo', name: 'resharded-app' } }),
+  });
+  const keys = Array.from({ length: 8 }, (_, i) => `k${i}`);
+  await put(t.streamName, keys, 0, 5);
+  await waitFor(() => new Set(readSink(t.sinkFile).map((l) => l.key)).size >= 40, {
+    timeoutMs: 30_000,
+    what: '40 records before the reshard',
+  });
+  // Act: 4 → 8, then more records (on the children).
+  await suite.kinesis.send(
+    new UpdateShardCountCommand({
+      StreamName: t.streamName,
+      TargetShardCount: 8,
+      ScalingType: 'UNIFORM_SCALING',
+    }),
+  );
+  await waitFor(
+    async () =>
+      (await suite.kinesis.send(new DescribeStreamSummaryCommand({ StreamName: t.streamName })))
+        .StreamDescriptionSummary?.StreamStatus === 'ACTIVE',
+    { timeoutMs: 20_000, what: 'the reshard done' },
+  );
+  await put(t.streamName, keys, 5, 5);
+  // Assess: all 80, in order per key; every parent's workflow ended at its shard end.
+  await waitFor(() => new Set(readSink(t.sinkFile).map((l) => l.key)).size >= 80, {
+    timeoutMs: 40_000,
+    what: '80 records across the reshard',
+  }).catch((e: unknown) => {
+    throw new Error(`${(e as Error).message}\nworker output:\n${w.output()}`);
+  });
+  inOrderPerKey(readSink(t.sinkFile), keys, 10);
+  const shards = (await suite.kinesis.send(new ListShardsCommand({ StreamName: t.streamName }))).Shards ?? [];
+  const parents = shards.filter((s) => s.SequenceNumberRange?.EndingSequenceNumber !== undefined);
+  expect(parents.length).toBeGreaterThanOrEqual(4);
+  for (const p of parents) {
+    const result = (await suite.temporal.workflow
+      .getHandle(shardWorkflowId(t.streamName, p.ShardId ?? ''))
+      .result()) as ShardWorkflowResult;
+    expect(result.reason).toBe('shard-ended');
   }
 });

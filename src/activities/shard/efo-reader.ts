@@ -39,6 +39,13 @@ export interface EfoReaderDeps {
   sleep(ms: number): Promise<void>;
   heartbeat(details: unknown): void;
   now(): number;
+  /**
+   * One GetRecords from the checkpoint (the polling reader, no wait), asked when a subscription
+   * stayed idle for the whole poll window: it tells whether the shard has ended. kinesis-local never
+   * ends the subscription of a closed shard (no ChildShards event, not even on a new subscription),
+   * so without it a parent would never hand over to its children there.
+   */
+  probe?(req: FetchRequest): Promise<FetchResult>;
 }
 
 /** Where a subscription starts for a checkpoint (as GetShardIterator's iteratorRequest does). */
@@ -205,6 +212,19 @@ export class EfoReader {
     return arn;
   }
 
+  /** The shard's end when the probe finds the idle shard closed and fully read (the subscription is dropped). */
+  private async endedShard(
+    req: FetchRequest,
+    key: string,
+    sub: ShardSubscription,
+  ): Promise<FetchResult | undefined> {
+    if (!this.deps.probe) return undefined;
+    const probe = await this.deps.probe({ ...req, limit: 1, maxPollWaitMs: 0, batchingWindowMs: 0 });
+    if (probe.nextIterator !== null || probe.records.length > 0) return undefined;
+    this.deps.subscriptions.drop(key, sub);
+    return probe;
+  }
+
   /** EFO keeps no iterators: the subscription itself goes on after the batch. */
   remember(): void {}
 
@@ -256,7 +276,7 @@ export class EfoReader {
         if (view.records.length >= req.limit || windowLeft <= 0) return result();
         waitMs = windowLeft;
       } else {
-        if (waitedMs >= req.maxPollWaitMs) return result();
+        if (waitedMs >= req.maxPollWaitMs) return (await this.endedShard(req, key, sub)) ?? result();
         waitMs = req.maxPollWaitMs - waitedMs;
       }
       this.deps.heartbeat({ phase: 'efo', buffered: view.records.length, waitedMs });
