@@ -4,7 +4,8 @@
  * across subscription renewals (shortened to 3 s here; AWS renews every 5 minutes), and a polling
  * application and an EFO application on the same stream each see every record, and a 4 → 8
  * reshard ends each parent (kinesis-local sends no ChildShards event: the reader's idle probe finds
- * the end) with its children read after it. One stack for the file.
+ * the end) with its children read after it, and a worker's SIGKILL moves the shard to another worker
+ * without loss. One stack for the file.
  */
 import path from 'node:path';
 import { msToTs } from '@temporalio/common/lib/time';
@@ -200,4 +201,32 @@ test('EFO across a 4 → 8 reshard: parents end with their children, every recor
       .result()) as ShardWorkflowResult;
     expect(result.reason).toBe('shard-ended');
   }
+});
+
+test('EFO across a worker SIGKILL: the shard moves to another worker, nothing lost', async () => {
+  // Prepare: a 1-shard stream read by EFO on worker A, with a short heartbeat timeout.
+  const t = await suite.setup(1);
+  const a = suite.worker(t);
+  await startStream(suite.temporal, t.taskQueue, {
+    options: fastPollOptions(t, { consumer: { type: 'efo', name: 'killed-app' }, heartbeatTimeout: '3s' }),
+  });
+  const keys = ['x', 'y'];
+  await put(t.streamName, keys, 0, 5);
+  await waitFor(() => new Set(readSink(t.sinkFile).map((l) => l.key)).size >= 10, {
+    timeoutMs: 30_000,
+    what: '10 records on worker A',
+  });
+  // Act: kill A mid-subscription, start B, write more.
+  await a.stop('SIGKILL');
+  const b = suite.worker(t);
+  await put(t.streamName, keys, 5, 5);
+  // Assess: B takes the shard over (waiting out A's subscription if still open), all 20 in order.
+  await waitFor(() => new Set(readSink(t.sinkFile).map((l) => l.key)).size >= 20, {
+    timeoutMs: 45_000,
+    what: '20 records after the SIGKILL',
+  }).catch((e: unknown) => {
+    throw new Error(`${(e as Error).message}\nworker B output:\n${b.output()}`);
+  });
+  inOrderPerKey(readSink(t.sinkFile), keys, 10);
+  expect(b.output()).toContain('enhanced fan-out subscribed');
 });
