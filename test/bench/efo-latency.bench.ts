@@ -9,11 +9,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { PutRecordCommand } from '@aws-sdk/client-kinesis';
-import { msToTs } from '@temporalio/common/lib/time';
 import { startStream } from '../../src/client/stream-control';
 import { connectClient } from '../../src/client/temporal-client';
 import { projectRoot } from '../../src/local/paths';
 import { useIntegrationStack } from '../helpers/integration-stack';
+import { createNamespace } from '../helpers/namespace';
 import { fastPollOptions } from '../helpers/pipeline';
 import { waitFor } from '../helpers/wait';
 
@@ -44,22 +44,6 @@ async function produce(streamName: string): Promise<void> {
   }
 }
 
-async function namespace(name: string): Promise<void> {
-  const c = suite.temporal.connection;
-  await c.workflowService
-    .registerNamespace({ namespace: name, workflowExecutionRetentionPeriod: msToTs('1d') })
-    .catch(() => undefined);
-  const attrs = await c.operatorService.listSearchAttributes({ namespace: 'default' });
-  await waitFor(
-    async () =>
-      c.operatorService
-        .addSearchAttributes({ namespace: name, searchAttributes: attrs.customAttributes ?? {} })
-        .then(() => true)
-        .catch(() => false),
-    { timeoutMs: 20_000, what: 'search attributes' },
-  );
-}
-
 async function app(
   label: string,
   ns: string,
@@ -84,7 +68,7 @@ async function app(
 }
 
 test('put → handler latency: EFO vs polling, one and two applications', async () => {
-  await namespace('bench-b');
+  await createNamespace(suite.temporal, 'bench-b');
   const rows: string[] = [];
   for (const mode of ['polling', 'efo'] as const) {
     const t = await suite.setup(1);

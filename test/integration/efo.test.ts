@@ -8,7 +8,6 @@
  * without loss. One stack for the file.
  */
 import path from 'node:path';
-import { msToTs } from '@temporalio/common/lib/time';
 import {
   DescribeStreamSummaryCommand,
   ListShardsCommand,
@@ -22,6 +21,7 @@ import { connectClient } from '../../src/client/temporal-client';
 import { demoEntry, putAll } from '../../src/producer/demo-producer';
 import { ksp } from '../helpers/cli';
 import { useIntegrationStack } from '../helpers/integration-stack';
+import { createNamespace } from '../helpers/namespace';
 import { fastPollOptions, readSink, type SinkLine } from '../helpers/pipeline';
 import { waitFor } from '../helpers/wait';
 
@@ -96,29 +96,10 @@ test('EFO: every record in order per key, across shortened subscription renewals
   expect((await consumers(t.streamName)).filter((c) => c.endsWith(':ACTIVE'))).toEqual([]);
 });
 
-/** A second Temporal namespace: a second ksp application on the same stream (workflow IDs are by stream). */
-async function secondNamespace(name: string): Promise<void> {
-  const connection = suite.temporal.connection;
-  await connection.workflowService
-    .registerNamespace({ namespace: name, workflowExecutionRetentionPeriod: msToTs('1d') })
-    .catch((e: unknown) => {
-      if (!/already/i.test(String(e))) throw e;
-    });
-  const attrs = await connection.operatorService.listSearchAttributes({ namespace: 'default' });
-  await waitFor(
-    async () =>
-      connection.operatorService
-        .addSearchAttributes({ namespace: name, searchAttributes: attrs.customAttributes ?? {} })
-        .then(() => true)
-        .catch(() => false),
-    { timeoutMs: 20_000, what: `search attributes in namespace ${name}` },
-  );
-}
-
 test('a polling application and an EFO application on the same stream each see every record', async () => {
   // Prepare: app P polls in namespace default, app E reads by EFO in its own namespace.
   const t = await suite.setup(2);
-  await secondNamespace('efo-second-app');
+  await createNamespace(suite.temporal, 'efo-second-app');
   const efoSink = path.join(path.dirname(t.sinkFile), `${t.streamName}-efo.jsonl`);
   const wp = suite.worker(t);
   const we = suite.worker(
