@@ -25,6 +25,9 @@ import { createShardStarter } from './stream/shard-starter';
 import type { KspMetrics } from '../metrics/recorder';
 import { recordBatchMetrics, recordReadEvent } from './shard/batch-metrics';
 import { ShardReader } from './shard/reader';
+import { EfoReader, EfoSubscriptions, type EfoSubscriptionsOptions } from './shard/efo-reader';
+import { efoClientFor } from '../aws/efo-client';
+import type { CompiledConsumer } from '../config/consumer-option';
 import { StreamDiscovery } from './stream/discovery';
 import { IdentityGuard, mayBeRecreated } from './stream/identity-guard';
 import type { KinesisClientPool } from '../aws/client-pool';
@@ -50,6 +53,8 @@ export interface ActivityDeps {
   temporalClient?: () => Client;
   /** ksp's metrics (src/metrics/catalog.ts); omitted → not recorded. */
   metrics?: KspMetrics;
+  /** Enhanced fan-out subscriptions (renewal interval, buffer); omitted → AWS-like defaults. */
+  efo?: EfoSubscriptionsOptions;
 }
 
 /**
@@ -89,7 +94,10 @@ function routed(router: HandlerRouter): BatchHandler {
 interface Lane {
   discovery: StreamDiscovery;
   guard: IdentityGuard;
-  runBatch(route: LoadedHandler): (input: ProcessBatchInput) => Promise<ProcessBatchResult>;
+  runBatch(
+    route: LoadedHandler,
+    consumer?: CompiledConsumer,
+  ): (input: ProcessBatchInput) => Promise<ProcessBatchResult>;
   /** The shard activity on this client: one batch, or a consuming loop (consume-loop.ts). */
   consume(input: ConsumeInput): Promise<ConsumeResult>;
 }
@@ -109,6 +117,7 @@ export function createActivities(deps: ActivityDeps) {
   const metrics = deps.metrics;
   const dlqWriter = new DlqWriter(deps.sqs, attemptCall);
   const lanes = new Map<KinesisClient, Lane>();
+  const efoSubscriptions = new EfoSubscriptions(deps.efo);
   function createLane(kinesis: KinesisClient): Lane {
     const discovery = new StreamDiscovery(kinesis);
     const reader = new ShardReader({
@@ -121,12 +130,31 @@ export function createActivities(deps: ActivityDeps) {
       previousHeartbeat: () => activityInfo().heartbeatDetails as unknown,
       ...(metrics ? { onReadEvent: (req, event) => recordReadEvent(metrics, req, event) } : {}),
     });
-    const runners = new Map<LoadedHandler, (input: ProcessBatchInput) => Promise<ProcessBatchResult>>();
-    const runBatch = (route: LoadedHandler) => {
-      let run = runners.get(route);
+    const runners = new Map<string, (input: ProcessBatchInput) => Promise<ProcessBatchResult>>();
+    const routeIds = new Map<LoadedHandler, number>();
+    /** The record source: GetRecords polling, or enhanced fan-out through `consumer`. */
+    const readerFor = (consumer?: CompiledConsumer) =>
+      consumer
+        ? new EfoReader({
+            kinesis,
+            subscriber: efoClientFor(kinesis),
+            consumerName: consumer.name,
+            streamArn: (name) => discovery.streamArn(name),
+            subscriptions: efoSubscriptions,
+            sleep: (ms) => Context.current().sleep(ms),
+            heartbeat,
+            now: Date.now,
+            probe: (req) => reader.fetch(req),
+          })
+        : reader;
+    const runBatch = (route: LoadedHandler, consumer?: CompiledConsumer) => {
+      let routeId = routeIds.get(route);
+      if (routeId === undefined) routeIds.set(route, (routeId = routeIds.size));
+      const key = `${routeId}|${consumer?.name ?? ''}`;
+      let run = runners.get(key);
       if (!run) {
         run = createProcessBatch({
-          reader,
+          reader: readerFor(consumer),
           dlq: dlqWriter,
           handler: guarded(route.handler),
           handlerName: route.description,
@@ -144,7 +172,7 @@ export function createActivities(deps: ActivityDeps) {
               }
             : {}),
         });
-        runners.set(route, run);
+        runners.set(key, run);
       }
       return run;
     };
@@ -184,7 +212,7 @@ export function createActivities(deps: ActivityDeps) {
     await lane.guard.check(input.streamName, input.streamIdentity);
     let result: ProcessBatchResult;
     try {
-      result = await lane.runBatch(route)(input);
+      result = await lane.runBatch(route, input.consumer)(input);
     } catch (err) {
       if (mayBeRecreated(err)) await lane.guard.check(input.streamName, input.streamIdentity, true);
       throw err;

@@ -25,7 +25,7 @@ const keys = (defaults: object, ...more: string[]): string[] => [...more, ...Obj
 
 export const STREAM_CONFIG: ConfigSchema = {
   what: 'a stream option',
-  keys: keys(DEFAULTS, 'streamName', 'dlqQueueUrl', 'filterCriteria', 'roleArn'),
+  keys: keys(DEFAULTS, 'streamName', 'dlqQueueUrl', 'filterCriteria', 'roleArn', 'consumer'),
   durations: [
     'maxPollWait',
     'idlePollInterval',

@@ -7,6 +7,7 @@
  * A field added later gets its value from the behaviour before it existed, written out below, not
  * from `DEFAULTS`: if a default changes one day, workflows started before must keep what they had.
  */
+import { isCompiledConsumer } from './consumer-option';
 import {
   type FieldCheck,
   isBoolean,
@@ -98,6 +99,7 @@ export function upgradeCompiledOptions(stored: StoredStreamOptions): CompiledStr
     quarantineKeys: stored.quarantineKeys ?? false,
     maxQuarantinedKeys: stored.maxQuarantinedKeys ?? 100,
     maxOwedRecords: stored.maxOwedRecords ?? 0,
+    ...(stored.consumer === undefined ? {} : { consumer: stored.consumer }),
   };
 }
 
@@ -135,6 +137,7 @@ const OPTION_CHECKS: readonly FieldCheck[] = [
   ['quarantineKeys', optional(isBoolean), 'true or false'],
   ['maxQuarantinedKeys', optional(isCount), COUNT],
   ['maxOwedRecords', optional(isCount), COUNT],
+  ['consumer', optional(isCompiledConsumer), 'absent, or {"type": "efo", "name": "<consumer name>"}'],
 ];
 
 /**

@@ -2,6 +2,7 @@
  * Stream processing options: the documented interface, the compiled shape that travels as workflow
  * input, and the defaults and limits in one place. The compile step is in stream-options.ts.
  */
+import type { CompiledConsumer, ConsumerOption } from './consumer-option';
 import type { CompiledFilterCriteria, FilterCriteria } from '../filter/criteria';
 import type { Duration } from './duration';
 
@@ -64,6 +65,13 @@ export interface StreamProcessorOptions {
    * credentials.
    */
   roleArn?: string | null;
+  /**
+   * How shards are read: `{ type: 'polling' }` (GetRecords, the default) or
+   * `{ type: 'efo', name }` (enhanced fan-out: SubscribeToShard to the stream consumer `name`,
+   * registered or reused by the workers; a dedicated 2 MB/s per shard). See consumer-option.ts.
+   * @default { type: 'polling' }
+   */
+  consumer?: ConsumerOption | null;
   /** @default { type: 'TRIM_HORIZON' } */
   startPosition?: StartPosition;
   /** Records per GetRecords call and per handler batch, 1 to 10,000. @default 100 */
@@ -212,6 +220,8 @@ export interface CompiledStreamOptions {
   maxQuarantinedKeys: number;
   /** 0: Lambda's redelivery of everything after the lowest failed record. */
   maxOwedRecords: number;
+  /** The enhanced fan-out consumer; absent: polling (and in workflows started before the option existed). */
+  consumer?: CompiledConsumer;
 }
 
 export const DEFAULTS = {

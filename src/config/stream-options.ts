@@ -10,6 +10,7 @@ import { compileFilterCriteria } from '../filter/criteria';
 import { backoffMs } from './backoff';
 import { checkDuration, checkInteger } from './checks';
 import { formatDuration } from './duration';
+import { compileConsumer } from './consumer-option';
 import { compileStartPosition } from './start-position';
 import {
   type CompiledRetry,
@@ -221,6 +222,7 @@ export function compileStreamOptions(
   }
   const progressIntervalMs = checkDuration('progressInterval', given('progressInterval'), 100, 60 * 60_000);
   const maxHistoryEvents = checkInteger('maxHistoryEvents', given('maxHistoryEvents'), 20, 50_000);
+  const consumer = compileConsumer(options.consumer);
   const filterCriteria =
     options.filterCriteria === undefined || options.filterCriteria === null
       ? undefined
@@ -275,6 +277,7 @@ export function compileStreamOptions(
     quarantineKeys,
     maxQuarantinedKeys,
     maxOwedRecords,
+    ...(consumer === undefined ? {} : { consumer }),
   };
 }
 

@@ -21,6 +21,7 @@ import { checkSearchAttributes } from './search-attribute-check';
 import { connectNative } from './temporal-connection';
 import { installTelemetry, readTelemetryConfig } from './telemetry';
 import { DEFAULT_MAX_CONCURRENT_ACTIVITIES, createKspWorker } from './worker';
+import { DEFAULT_RENEW_AFTER_MS } from '../activities/shard/efo-reader';
 
 /** What the worker reads besides connection settings and telemetry (telemetry.ts reads KSP_LOG_*). */
 export interface WorkerProcessConfig {
@@ -32,6 +33,8 @@ export interface WorkerProcessConfig {
   handlerType: 'native' | 'lambda';
   workflowBundlePath: string | undefined;
   maxConcurrentActivities: number;
+  /** KSP_EFO_RENEW_AFTER_MS: renew each enhanced fan-out subscription after this long (tests shorten it). */
+  efoRenewAfterMs: number;
 }
 
 export function readWorkerProcessConfig(env: Env): WorkerProcessConfig {
@@ -64,6 +67,7 @@ export function readWorkerProcessConfig(env: Env): WorkerProcessConfig {
       1,
       10_000,
     ),
+    efoRenewAfterMs: readInt(env, 'KSP_EFO_RENEW_AFTER_MS', DEFAULT_RENEW_AFTER_MS, 1_000, 300_000),
   };
 }
 
@@ -130,6 +134,12 @@ export async function runWorker(env: Env, flags: TemporalFlags = {}): Promise<vo
       handlers,
       ...(config.workflowBundlePath ? { workflowBundlePath: config.workflowBundlePath } : {}),
       maxConcurrentActivities: config.maxConcurrentActivities,
+      efo: {
+        renewAfterMs: config.efoRenewAfterMs,
+        onEvent: (event, start, key) => {
+          telemetry.logger.info(`ksp worker: enhanced fan-out ${event} ${key} at ${JSON.stringify(start)}`);
+        },
+      },
       metricMeter: telemetry.metricMeter,
     });
     // Through the Runtime's logger, so JSON logs stay JSON line by line; tools wait for this line.

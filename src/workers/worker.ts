@@ -9,6 +9,7 @@ import type { MetricMeter } from '@temporalio/common';
 import { type NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { KspMetrics } from '../metrics/recorder';
+import type { EfoSubscriptionsOptions } from '../activities/shard/efo-reader';
 import type { BatchHandler } from '../handler/contract';
 import type { HandlerRouter } from '../handler/routing';
 import type { KinesisClientPool } from '../aws/client-pool';
@@ -47,6 +48,8 @@ export interface KspWorkerOptions {
   shutdownGraceTimeMs?: number;
   /** Where ksp's own metrics go (src/workers/telemetry.ts); omitted → not recorded. */
   metricMeter?: MetricMeter;
+  /** Enhanced fan-out subscriptions (renewal interval); omitted → defaults (src/activities/shard/efo-reader.ts). */
+  efo?: EfoSubscriptionsOptions;
 }
 
 export async function createKspWorker(options: KspWorkerOptions): Promise<Worker> {
@@ -66,6 +69,7 @@ export async function createKspWorker(options: KspWorkerOptions): Promise<Worker
       ...(options.handlerName ? { handlerName: options.handlerName } : {}),
       ...(options.handlers ? { handlers: options.handlers } : {}),
       ...(options.metricMeter ? { metrics: new KspMetrics(options.metricMeter) } : {}),
+      ...(options.efo ? { efo: options.efo } : {}),
     }),
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? DEFAULT_MAX_CONCURRENT_ACTIVITIES,
     shutdownGraceTime: options.shutdownGraceTimeMs ?? 30_000,

@@ -178,6 +178,7 @@ export class ShardConsumer {
       ...(this.input.streamIdentity ? { streamIdentity: this.input.streamIdentity } : {}),
       ...(options.roleArn ? { roleArn: options.roleArn } : {}),
       ...keyRequest(this.state, options),
+      ...(options.consumer ? { consumer: options.consumer } : {}),
     };
   }
 

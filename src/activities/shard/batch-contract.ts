@@ -2,6 +2,7 @@
  * What the batch activity takes and returns, and what it is built from. The workflow sees only
  * these types (DESIGN.md rule 1): counts, the new checkpoint, and a bounded summary of any error.
  */
+import type { CompiledConsumer } from '../../config/consumer-option';
 import type { ErrorDetail, ShardStartPosition } from '../../config/stream-options';
 import type { CompiledFilterCriteria } from '../../filter/criteria';
 import type { BatchHandler, HandlerLogger } from '../../handler/contract';
@@ -55,6 +56,8 @@ export interface ProcessBatchInput {
   streamIdentity?: StreamIdentity;
   /** Role assumed for the Kinesis calls (the stream's `roleArn` option); absent: the worker's credentials. */
   roleArn?: string;
+  /** Read by enhanced fan-out through this consumer (the stream's `consumer` option); absent: polling. */
+  consumer?: CompiledConsumer;
   /** Lanes: records are split by partition key into this many concurrent handler calls. Absent: 1. */
   parallelization?: number;
   /** Records a previous attempt left owed (see OwedRecords); null or absent: none. */

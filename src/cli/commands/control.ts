@@ -12,6 +12,7 @@ import type { CliContext } from '../context';
 import { TEMPORAL_ENV, helpFooter } from '../help';
 import { formatStreamStatus } from '../render-status';
 import { UsageError, parse, requireStream, stringFlag } from '../usage';
+import { deregisterStreamConsumer } from './deregister-consumer';
 
 const footer = helpFooter(TEMPORAL_ENV);
 
@@ -37,10 +38,13 @@ Temporal CLI: temporal workflow update execute --workflow-id ksp:<stream> --name
   (answers with the stream status; \`temporal workflow signal --name resume\` also works)
 ${footer}`;
 
-export const STOP_HELP = `Usage: ksp stop <stream> [--wait] [--json]
+export const STOP_HELP = `Usage: ksp stop <stream> [--wait] [--deregister-consumer [--consumer <name>]] [--json]
 Drains and stops: each shard finishes its batch in flight and keeps its checkpoint; a later
 \`ksp start\` resumes from there.
   --wait                     wait until the stream workflow has ended and print its result
+  --deregister-consumer      then (implies --wait) deregister the stream's enhanced fan-out consumer
+                             (a later \`ksp start\` with it registers it again)
+  --consumer <name>          the consumer to deregister (default: the stream's \`consumer\` option)
   --json                     print the result as JSON
 Temporal CLI: temporal workflow update execute --workflow-id ksp:<stream> --name stop
   (answers with the stream status; \`temporal workflow signal --name stop\` also works)
@@ -138,14 +142,30 @@ export async function stopCommand(ctx: CliContext, argv: string[]): Promise<void
   const { values, positionals } = parse('stop', argv, {
     wait: { type: 'boolean' },
     json: { type: 'boolean' },
+    'deregister-consumer': { type: 'boolean' },
+    consumer: { type: 'string' },
   });
   const stream = requireStream('stop', positionals);
+  const deregister = values['deregister-consumer'] === true;
+  const consumer = stringFlag(values.consumer);
+  if (consumer !== undefined && !deregister) {
+    throw new UsageError('--consumer names the consumer to deregister: add --deregister-consumer');
+  }
   const client = await ctx.temporal();
   await stopStream(client, stream);
   const sent = `stop sent to ${stream}: shards drain their batch in flight and keep their checkpoints`;
   const ack = { streamName: stream, workflowId: streamWorkflowId(stream), sent: 'stop' };
-  if (!values.wait) return print(values.json === true, ack, sent);
+  if (!values.wait && !deregister) return print(values.json === true, ack, sent);
   console.error(`${sent}; waiting for the stream workflow to end …`);
   const result = await streamHandle(client, stream).result();
-  print(values.json === true, { ...ack, result }, JSON.stringify(result, null, 2));
+  if (!deregister) return print(values.json === true, { ...ack, result }, JSON.stringify(result, null, 2));
+  const done = await deregisterStreamConsumer(ctx, client, stream, consumer);
+  print(
+    values.json === true,
+    { ...ack, result, deregisteredConsumer: done.deregistered ? done.consumer : null },
+    `${JSON.stringify(result, null, 2)}\n` +
+      (done.deregistered
+        ? `enhanced fan-out consumer ${done.consumer} deregistered`
+        : `enhanced fan-out consumer ${done.consumer} was not registered`),
+  );
 }

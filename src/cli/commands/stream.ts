@@ -28,6 +28,8 @@ Starts consuming <stream> (idempotent: an already running stream is left as it i
   --max-record-age <dur>     records older than this go to the DLQ unhandled (default: never)
   --non-retryable <type>     handler error name/type sent to the DLQ without retries (repeatable)
   --role-arn <arn>           IAM role to assume for this stream's Kinesis calls (cross-account)
+  --efo-consumer <name>      read by enhanced fan-out through the stream consumer <name>
+                             (registered if missing; default: GetRecords polling)
   --reset                    discard every checkpoint of <stream> (delete its workflows), then start
                              from the start position: the fix for a stream deleted and recreated
   --parallelization <n>      concurrent handler calls per shard, records split by partition key, 1–100 (default 1)
@@ -53,6 +55,8 @@ const START_FLAGS: FlagFields = {
   parallelization: '--parallelization',
   quarantineKeys: '--quarantine-keys',
   maxQuarantinedKeys: '--max-quarantined-keys',
+  consumer: '--efo-consumer',
+  'consumer.name': '--efo-consumer',
 };
 
 /** Parses `--start-position`. */
@@ -89,6 +93,7 @@ export function optionsFromFlags(argv: string[]): {
     config: { type: 'string' },
     json: { type: 'boolean' },
     'role-arn': { type: 'string' },
+    'efo-consumer': { type: 'string' },
     reset: { type: 'boolean' },
   });
   const streamName = requireStream('start', positionals);
@@ -101,6 +106,7 @@ export function optionsFromFlags(argv: string[]): {
   const maxQuarantinedKeys = intFlag('max-quarantined-keys', values['max-quarantined-keys'], 1, 1_000);
   const position = stringFlag(values['start-position']);
   const nonRetryable = listFlag(values['non-retryable']);
+  const efoConsumer = stringFlag(values['efo-consumer']);
   const retry = {
     ...given.retry,
     ...(maxAttempts !== undefined ? { maximumAttempts: maxAttempts } : {}),
@@ -124,6 +130,7 @@ export function optionsFromFlags(argv: string[]): {
     ...set('parallelization', parallelization),
     ...(values['quarantine-keys'] ? { quarantineKeys: true } : {}),
     ...set('maxQuarantinedKeys', maxQuarantinedKeys),
+    ...set('consumer', efoConsumer === undefined ? undefined : { type: 'efo', name: efoConsumer }),
     ...(Object.keys(retry).length > 0 ? { retry } : {}),
   };
   const origin = originOf(
