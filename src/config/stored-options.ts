@@ -77,7 +77,8 @@ export function upgradeCompiledOptions(stored: StoredStreamOptions): CompiledStr
     maxPollWaitMs: stored.maxPollWaitMs,
     idlePollIntervalMs: stored.idlePollIntervalMs,
     busyPollIntervalMs: stored.busyPollIntervalMs ?? Math.min(400, stored.idlePollIntervalMs),
-    maxActivityLifetimeMs: stored.maxActivityLifetimeMs ?? 10 * 60_000,
+    // Runs from before the consuming loop keep one batch per activity.
+    maxActivityLifetimeMs: stored.maxActivityLifetimeMs ?? 0,
     maxBatchingWindowMs: stored.maxBatchingWindowMs ?? 0,
     retry: {
       maximumAttempts: retry.maximumAttempts,

@@ -100,8 +100,9 @@ export interface StreamProcessorOptions {
    * How long one activity consumes a busy shard, batch after batch, before it returns its
    * checkpoint and counters to the workflow (which reports progress and starts the next, maybe on
    * another worker). Longer: fewer activity starts and progress reports (Temporal actions), a
-   * status that lags more, slower rebalancing when workers join. 10s to 1h.
-   * @default '10m'
+   * status that lags more, slower rebalancing when workers join. 10s to 1h; 0 (the default):
+   * one activity per batch, as before the consuming loop (see the README's trade-offs).
+   * @default 0
    */
   maxActivityLifetime?: Duration;
   /**
@@ -230,7 +231,7 @@ export const DEFAULTS = {
   maxPollWait: '5m',
   idlePollInterval: '1s',
   busyPollInterval: '400ms',
-  maxActivityLifetime: '10m',
+  maxActivityLifetime: 0,
   maxBatchingWindow: 0,
   retry: {
     maximumAttempts: 3,

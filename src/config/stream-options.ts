@@ -9,7 +9,7 @@ import { ConfigError } from '../errors';
 import { compileFilterCriteria } from '../filter/criteria';
 import { backoffMs } from './backoff';
 import { checkDuration, checkInteger } from './checks';
-import { formatDuration } from './duration';
+import { formatDuration, parseDuration } from './duration';
 import { compileConsumer } from './consumer-option';
 import { compileStartPosition } from './start-position';
 import {
@@ -151,12 +151,18 @@ export function compileStreamOptions(
       `${formatDuration(busyPollIntervalMs)} is longer than idlePollInterval (${formatDuration(idlePollIntervalMs)}): lower it, or raise idlePollInterval`,
     );
   }
-  const maxActivityLifetimeMs = checkDuration(
-    'maxActivityLifetime',
-    given('maxActivityLifetime'),
-    LIMITS.minActivityLifetimeMs,
-    LIMITS.maxActivityLifetimeMs,
-  );
+  // 0: one batch per activity (the default); otherwise the consuming loop's lifetime.
+  const lifetime = given('maxActivityLifetime');
+  const maxActivityLifetimeMs =
+    parseDuration(lifetime) === 0
+      ? 0
+      : checkDuration(
+          'maxActivityLifetime',
+          lifetime,
+          LIMITS.minActivityLifetimeMs,
+          LIMITS.maxActivityLifetimeMs,
+          ', or 0 for one batch per activity',
+        );
   const maxPollWaitMs = checkDuration(
     'maxPollWait',
     given('maxPollWait'),

@@ -176,7 +176,8 @@ function shardConsumers(shard: ShardConsumer): Consumers {
   const { options } = shard.input;
   // Handler failures are not activity failures: they come back as outcome 'retry'.
   const retry = INFRA_RETRY;
-  if (!patched(CONSUME_LOOP_PATCH)) {
+  // maxActivityLifetime 0 (the default): one batch per activity, no patch marker.
+  if (options.maxActivityLifetimeMs === 0 || !patched(CONSUME_LOOP_PATCH)) {
     const { processBatch } = proxyActivities<Activities>({
       // Long poll + handler; a stuck handler is bounded here, a dead worker by the heartbeat.
       startToCloseTimeout: options.maxPollWaitMs + 15 * 60_000,

@@ -28,7 +28,7 @@ describe('compileStreamOptions', () => {
       maxPollWaitMs: 300_000,
       idlePollIntervalMs: 1_000,
       busyPollIntervalMs: 400,
-      maxActivityLifetimeMs: 600_000,
+      maxActivityLifetimeMs: 0,
       maxBatchingWindowMs: 0,
       retry: {
         maximumAttempts: 3,
@@ -465,6 +465,11 @@ describe('consuming loop options', () => {
     expect(() => compileStreamOptions({ ...base, busyPollInterval: '100ms' }, NOW)).toThrow(
       /busyPollInterval/,
     );
+  });
+
+  it('maxActivityLifetime 0 (the default) means one batch per activity', () => {
+    expect(compileStreamOptions({ ...base, maxActivityLifetime: 0 }, NOW).maxActivityLifetimeMs).toBe(0);
+    expect(compileStreamOptions({ ...base, maxActivityLifetime: '0s' }, NOW).maxActivityLifetimeMs).toBe(0);
   });
 
   it('maxActivityLifetime is 10s to 1h', () => {

@@ -20,9 +20,9 @@ describe('upgradeCompiledOptions', () => {
       maxQuarantinedKeys: 100,
       // Stored before owed records: a retry keeps redelivering Lambda's way.
       maxOwedRecords: 0,
-      // Runs from before the consuming loop adopt it, as it runs by default, on their next run.
+      // Runs from before the consuming loop keep one batch per activity.
       busyPollIntervalMs: 400,
-      maxActivityLifetimeMs: 600_000,
+      maxActivityLifetimeMs: 0,
     });
   });
 
@@ -36,9 +36,9 @@ describe('upgradeCompiledOptions', () => {
       maxQuarantinedKeys: 100,
       // Stored before owed records: a retry keeps redelivering Lambda's way.
       maxOwedRecords: 0,
-      // Runs from before the consuming loop adopt it, as it runs by default, on their next run.
+      // Runs from before the consuming loop keep one batch per activity.
       busyPollIntervalMs: 400,
-      maxActivityLifetimeMs: 600_000,
+      maxActivityLifetimeMs: 0,
     });
   });
 

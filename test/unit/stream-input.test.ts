@@ -44,9 +44,9 @@ test('options stored before the failure policy and the batching window get their
     maxQuarantinedKeys: 100,
     // Options stored before owed records redelivered Lambda's way: they keep doing so.
     maxOwedRecords: 0,
-    // Runs from before the consuming loop adopt it, as it runs by default, on their next run.
+    // Runs from before the consuming loop keep one batch per activity.
     busyPollIntervalMs: 400,
-    maxActivityLifetimeMs: 600_000,
+    maxActivityLifetimeMs: 0,
   });
   expect(rediscoverIntervalMs).toBe(60_000);
   expect(state).toBeNull();
@@ -65,7 +65,7 @@ test('options stored before the batching window keep what they had', () => {
     // Options stored before owed records redelivered Lambda's way: they keep doing so.
     maxOwedRecords: 0,
     busyPollIntervalMs: 400,
-    maxActivityLifetimeMs: 600_000,
+    maxActivityLifetimeMs: 0,
   });
 });
 

@@ -77,7 +77,8 @@ function input(options: Record<string, unknown> = {}): ShardWorkflowInput {
     streamName: 'orders',
     shardId: 'shardId-000000000000',
     streamWorkflowId: null,
-    options: testOptions(options),
+    // The consuming loop is opt-in: a lifetime turns it on.
+    options: testOptions({ maxActivityLifetime: '10m', ...options }),
     startPosition: { type: 'TRIM_HORIZON' },
   };
 }
