@@ -14,7 +14,8 @@ import type { BenchStack } from './bench-stack';
 import { waitUntil } from './wait';
 
 export interface KspConsumerOptions {
-  batchSize: number;
+  /** @default ksp's default */
+  batchSize?: number;
   idlePollInterval?: Duration;
   maxPollWait?: Duration;
   /** How often the stream workflow looks for new shards. @default the stream workflow's (5 minutes) */

@@ -32,6 +32,9 @@ export interface LatencyOptions {
   windowMs: number;
   /** One ksp-vs-plain measurement per value (run at the same time): idlePollInterval and the loop's poll interval. */
   pollIntervalsMs: number[];
+  /** The run at ksp's default settings (issue 14 goal 3): rate per shard and window (p99 from ≥ 1,000 records at 4 shards). */
+  defaultsRatePerShard: number;
+  defaultsWindowMs: number;
 }
 
 export interface IdleOptions {
@@ -122,7 +125,14 @@ const FULL: Scale = {
   records: 40_000,
   recordsKinesisLocal: 8_000,
   repeats: 3,
-  latency: { ratePerShard: 1, warmupMs: 5_000, windowMs: 40_000, pollIntervalsMs: [1_000, 200] },
+  latency: {
+    ratePerShard: 1,
+    warmupMs: 5_000,
+    windowMs: 40_000,
+    pollIntervalsMs: [1_000, 200],
+    defaultsRatePerShard: 5,
+    defaultsWindowMs: 60_000,
+  },
   idle: { shortPollWaitMs: 3_000, shortWindowMs: 30_000, directWindowMs: 120_000 },
   rss: { shardCounts: [4, 32], settleMs: 15_000, samples: 10 },
   metrics: { shards: 32, records: 48_000, largeShards: 256, settleMs: 5_000, drainTimeoutMs: 180_000 },
@@ -136,7 +146,14 @@ const QUICK: Scale = {
   records: 10_000,
   recordsKinesisLocal: 2_000,
   repeats: 1,
-  latency: { ratePerShard: 1, warmupMs: 3_000, windowMs: 15_000, pollIntervalsMs: [1_000, 200] },
+  latency: {
+    ratePerShard: 1,
+    warmupMs: 3_000,
+    windowMs: 15_000,
+    pollIntervalsMs: [1_000, 200],
+    defaultsRatePerShard: 5,
+    defaultsWindowMs: 20_000,
+  },
   idle: { shortPollWaitMs: 3_000, shortWindowMs: 15_000, directWindowMs: null },
   rss: { shardCounts: [4, 32], settleMs: 4_000, samples: 3 },
   metrics: { shards: 32, records: 16_000, largeShards: 256, settleMs: 3_000, drainTimeoutMs: 180_000 },
