@@ -152,7 +152,7 @@ const latencyCells = (r: LatencyResult) => [
 function formatLatency(sets: readonly LatencyResultSet[]): string {
   if (sets.length === 0) return '';
   const reads = (run: LatencyRun, who: 'ksp' | 'plain') =>
-    run.readsPerShardSecond ? num(Number(run.readsPerShardSecond[who].toFixed(2))) : '';
+    run.readsPerShardSecond ? run.readsPerShardSecond[who].toFixed(2) : '';
   const rows = sets.flatMap((set) =>
     set.runs.flatMap((run) => [
       [
