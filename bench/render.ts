@@ -93,7 +93,7 @@ function formatDrain(results: readonly DrainResult[]): string {
   });
   return [
     `1. Backlog drain, records/s: N small JSON records (~70 B) over each shard count, fresh stream per run with an identical fill;`,
-    `   ksp = stream workflow + shard workflows (batchSize ${first.batchSize}, TRIM_HORIZON, in-process worker, no-op handler), timed to every checkpoint at the last record;`,
+    `   ksp = stream workflow + shard workflows (batchSize ${first.batchSize}, TRIM_HORIZON, in-process worker, no-op handler), timed to the handler's last record (the checkpoint follows when the shard activity returns);`,
     `   plain = one GetRecords loop per shard (Limit ${first.batchSize}, calls ≥ 200 ms apart like the ksp reader: Kinesis allows 5/s per shard), timed to the last record.`,
     `   unpaced = the same loop without the spacing: the machine's ceiling, not a goal (one run, last).`,
     `   Order per backend: ${first.order.join(', ')} (alternating, against warm-up bias); rates are medians of the runs listed.`,
