@@ -118,8 +118,16 @@ interface Scale {
 }
 
 const FULL: Scale = {
-  // The idle window covers one default 5-minute poll cycle; scaled to an hour.
-  actions: { shards: 4, ratePerShard: 5, warmupMs: 10_000, steadyWindowMs: 60_000, idleWindowMs: 330_000 },
+  // The idle window starts once the busy activities have returned (2 minutes quiet) and covers one
+  // default maxActivityLifetime (10 minutes), after which an idle watch is started again.
+  actions: {
+    shards: 4,
+    ratePerShard: 5,
+    warmupMs: 10_000,
+    steadyWindowMs: 60_000,
+    idleWindowMs: 620_000,
+    idleSettleMs: 135_000,
+  },
   workers: { shards: 96, workers: 3, ratePerShard: 5, windowMs: 20_000 },
   drainShards: [4, 32, 256],
   records: 40_000,
@@ -140,7 +148,14 @@ const FULL: Scale = {
 
 const QUICK: Scale = {
   // An idle window shorter than the 5-minute poll cycle: heartbeats only, scaled to an hour.
-  actions: { shards: 4, ratePerShard: 5, warmupMs: 5_000, steadyWindowMs: 20_000, idleWindowMs: 30_000 },
+  actions: {
+    shards: 4,
+    ratePerShard: 5,
+    warmupMs: 5_000,
+    steadyWindowMs: 20_000,
+    idleWindowMs: 30_000,
+    idleSettleMs: 0,
+  },
   workers: { shards: 96, workers: 3, ratePerShard: 5, windowMs: 10_000 },
   drainShards: [4],
   records: 10_000,
