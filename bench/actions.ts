@@ -22,6 +22,12 @@ export interface ActionsOptions {
   warmupMs: number;
   steadyWindowMs: number;
   idleWindowMs: number;
+  /**
+   * Wait after the steady stream stops before the idle window: a busy shard activity returns only
+   * after IDLE_AFTER_MS (2 minutes) without records, so a window that starts at once counts that
+   * busy-to-idle transition (heartbeats, the return, upserts, signals) instead of idle shards.
+   */
+  idleSettleMs: number;
 }
 
 export interface ActionsWindow {
@@ -105,8 +111,8 @@ export async function runActions(ctx: SectionContext, o: ActionsOptions): Promis
     ctx.log(
       `actions steady ${o.ratePerShard}/s per shard × ${o.shards}: ${steady.actions.total} actions for ${records} records in ${steady.seconds.toFixed(0)} s = ${steady.actionsPer1000Records.toFixed(1)} per 1,000 records`,
     );
-    // Let the last records drain, then the shards are idle.
-    await sleep(5_000, signal);
+    // Let the last records drain and the busy activities return, then the shards are idle.
+    await sleep(5_000 + o.idleSettleMs, signal);
     const idleFrom = await reading(ctx, streamName, shardIds);
     await sleep(o.idleWindowMs, signal);
     const idleTo = await reading(ctx, streamName, shardIds);

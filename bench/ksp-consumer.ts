@@ -14,7 +14,8 @@ import type { BenchStack } from './bench-stack';
 import { waitUntil } from './wait';
 
 export interface KspConsumerOptions {
-  batchSize: number;
+  /** @default ksp's default */
+  batchSize?: number;
   idlePollInterval?: Duration;
   maxPollWait?: Duration;
   /** How often the stream workflow looks for new shards. @default the stream workflow's (5 minutes) */
@@ -29,10 +30,14 @@ export async function startKspConsumer(
   taskQueue = stack.taskQueue,
 ): Promise<void> {
   const { rediscoverIntervalMs, ...streamOptions } = options;
+  // KSP_BENCH_ACTIVITY_LIFETIME=10m measures the consuming loop (opt-in: maxActivityLifetime);
+  // unset, the shards run at the defaults (one activity per batch).
+  const lifetime = process.env.KSP_BENCH_ACTIVITY_LIFETIME?.trim();
   const compiled = compileStreamOptions({
     streamName,
     startPosition: { type: 'TRIM_HORIZON' },
     dlqQueueUrl: stack.dlqQueueUrl,
+    ...(lifetime ? { maxActivityLifetime: lifetime } : {}),
     ...streamOptions,
   });
   await startStream(stack.client, taskQueue, {

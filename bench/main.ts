@@ -12,7 +12,8 @@ export const BENCH_HELP = `Usage: npm run bench -- [options]
 Starts its own local stack per backend (Temporal dev server, Kinesis emulator, fauxqs on free
 127.0.0.1 ports) and measures, each beside its baseline in the same run:
   drain    backlog drain, records/s: shard workflows vs a plain GetRecords loop per shard
-  latency  put → handler latency p50/p99 when caught up, idlePollInterval 1s and 200ms, vs the plain loop
+  latency  put → handler latency p50/p99 and GetRecords/s per shard at ksp defaults, 5 rec/s per shard;
+           then idlePollInterval 1s and 200ms at 1 rec/s per shard; each vs the plain loop
   history  Temporal history events per 10,000 records and per idle shard-hour, heartbeats
   rss      worker process memory with 4 and 32 shards vs the same worker idle
   metrics  worker CPU and memory draining 32 shards with metrics on vs off; /metrics size at 32

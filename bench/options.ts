@@ -32,6 +32,9 @@ export interface LatencyOptions {
   windowMs: number;
   /** One ksp-vs-plain measurement per value (run at the same time): idlePollInterval and the loop's poll interval. */
   pollIntervalsMs: number[];
+  /** The run at ksp's default settings (issue 14 goal 3): rate per shard and window (p99 from ≥ 1,000 records at 4 shards). */
+  defaultsRatePerShard: number;
+  defaultsWindowMs: number;
 }
 
 export interface IdleOptions {
@@ -115,14 +118,29 @@ interface Scale {
 }
 
 const FULL: Scale = {
-  // The idle window covers one default 5-minute poll cycle; scaled to an hour.
-  actions: { shards: 4, ratePerShard: 5, warmupMs: 10_000, steadyWindowMs: 60_000, idleWindowMs: 330_000 },
+  // The idle window starts once the busy activities have returned (2 minutes quiet) and covers one
+  // default maxActivityLifetime (10 minutes), after which an idle watch is started again.
+  actions: {
+    shards: 4,
+    ratePerShard: 5,
+    warmupMs: 10_000,
+    steadyWindowMs: 60_000,
+    idleWindowMs: 620_000,
+    idleSettleMs: 135_000,
+  },
   workers: { shards: 96, workers: 3, ratePerShard: 5, windowMs: 20_000 },
   drainShards: [4, 32, 256],
   records: 40_000,
   recordsKinesisLocal: 8_000,
   repeats: 3,
-  latency: { ratePerShard: 1, warmupMs: 5_000, windowMs: 40_000, pollIntervalsMs: [1_000, 200] },
+  latency: {
+    ratePerShard: 1,
+    warmupMs: 5_000,
+    windowMs: 40_000,
+    pollIntervalsMs: [1_000, 200],
+    defaultsRatePerShard: 5,
+    defaultsWindowMs: 60_000,
+  },
   idle: { shortPollWaitMs: 3_000, shortWindowMs: 30_000, directWindowMs: 120_000 },
   rss: { shardCounts: [4, 32], settleMs: 15_000, samples: 10 },
   metrics: { shards: 32, records: 48_000, largeShards: 256, settleMs: 5_000, drainTimeoutMs: 180_000 },
@@ -130,13 +148,27 @@ const FULL: Scale = {
 
 const QUICK: Scale = {
   // An idle window shorter than the 5-minute poll cycle: heartbeats only, scaled to an hour.
-  actions: { shards: 4, ratePerShard: 5, warmupMs: 5_000, steadyWindowMs: 20_000, idleWindowMs: 30_000 },
+  actions: {
+    shards: 4,
+    ratePerShard: 5,
+    warmupMs: 5_000,
+    steadyWindowMs: 20_000,
+    idleWindowMs: 30_000,
+    idleSettleMs: 0,
+  },
   workers: { shards: 96, workers: 3, ratePerShard: 5, windowMs: 10_000 },
   drainShards: [4],
   records: 10_000,
   recordsKinesisLocal: 2_000,
   repeats: 1,
-  latency: { ratePerShard: 1, warmupMs: 3_000, windowMs: 15_000, pollIntervalsMs: [1_000, 200] },
+  latency: {
+    ratePerShard: 1,
+    warmupMs: 3_000,
+    windowMs: 15_000,
+    pollIntervalsMs: [1_000, 200],
+    defaultsRatePerShard: 5,
+    defaultsWindowMs: 20_000,
+  },
   idle: { shortPollWaitMs: 3_000, shortWindowMs: 15_000, directWindowMs: null },
   rss: { shardCounts: [4, 32], settleMs: 4_000, samples: 3 },
   metrics: { shards: 32, records: 16_000, largeShards: 256, settleMs: 3_000, drainTimeoutMs: 180_000 },
