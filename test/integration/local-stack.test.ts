@@ -219,14 +219,17 @@ test('the time-skipping env starts with the search attributes and leaves nothing
   try {
     expect(env.supportsTimeSkipping).toBe(true);
     // The test server has no ListSearchAttributes; it does validate them when a workflow starts.
-    const start = (searchAttributes: Record<string, string[]>) =>
+    const start = (searchAttributes: Record<string, string[] | number[]>) =>
       env.client.workflow.start('noSuchWorkflow', {
         taskQueue: uniqueName('nobody'),
         workflowId: uniqueName('sa'),
         searchAttributes,
       });
     const handle = await start(
-      Object.fromEntries(Object.keys(SEARCH_ATTRIBUTES).map((name) => [name, ['x']])),
+      // A value of each attribute's type: the server refuses text in an Int attribute.
+      Object.fromEntries(
+        Object.entries(SEARCH_ATTRIBUTES).map(([name, type]) => [name, type === 'Int' ? [1] : ['x']]),
+      ),
     );
     const { searchAttributes } = await handle.describe();
     expect(Object.keys(searchAttributes)).toEqual(expect.arrayContaining(Object.keys(SEARCH_ATTRIBUTES)));
