@@ -49,6 +49,8 @@ export const ErrorType = {
    * (src/workflows/stream-identity.ts); the batch activity, the shard starter, the stream workflow.
    */
   StreamRecreated: 'KspStreamRecreated',
+  /** The Kinesis endpoint has no enhanced fan-out (kinesalite): the stream's `consumer` option cannot work; the batch activity. */
+  EfoUnsupported: 'KspEfoUnsupported',
   /** No handler is configured for the stream on this worker (KSP_HANDLERS); the batch activity, retried. */
   NoHandlerForStream: 'KspNoHandlerForStream',
   /** Where a stopped shard workflow left off cannot be read; startShardWorkflow, retried. */
@@ -75,6 +77,7 @@ export const NON_RETRYABLE_TYPES: string[] = [
   ErrorType.AwsAccessDenied,
   ErrorType.Programming,
   ErrorType.StreamRecreated,
+  ErrorType.EfoUnsupported,
 ];
 
 /** An error about one field of the user's input; the message starts with the field's name. */

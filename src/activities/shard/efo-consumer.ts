@@ -8,8 +8,9 @@ import {
   RegisterStreamConsumerCommand,
 } from '@aws-sdk/client-kinesis';
 import { ApplicationFailure } from '@temporalio/common';
+import { ErrorType } from '../../errors';
 
-export const EFO_UNSUPPORTED = 'KspEfoUnsupported';
+export const EFO_UNSUPPORTED = ErrorType.EfoUnsupported;
 
 function errorName(err: unknown): string {
   const name = typeof err === 'object' && err !== null ? (err as { name?: unknown }).name : undefined;
