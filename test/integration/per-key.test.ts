@@ -12,18 +12,26 @@ import { projectRoot } from '../../src/local/paths';
 import { type ShardStatus, shardStatusQuery } from '../../src/workflows/shard-messages';
 import { ksp as kspCli } from '../helpers/cli';
 import { type StackTarget, useIntegrationStack } from '../helpers/integration-stack';
-import { fastPollOptions, orderViolations, produce, readSink } from '../helpers/pipeline';
+import {
+  type SinkLine,
+  type WorkerProcess,
+  fastPollOptions,
+  orderViolations,
+  produce,
+  readSink,
+} from '../helpers/pipeline';
 import { waitFor } from '../helpers/wait';
 
 const suite = useIntegrationStack('per-key', 'kinesalite');
 
-/** A worker running keyed-sink.js (20 ms a call) on the target's task queue and sink. */
-function keyedWorker(target: StackTarget, fixedFlag: string): void {
-  suite.worker(target, {
+/** A worker running keyed-sink.js (20 ms a call) on the target's task queue and sink; `tag` marks its sink lines. */
+function keyedWorker(target: StackTarget, fixedFlag: string, tag?: string): WorkerProcess {
+  return suite.worker(target, {
     extraEnv: {
       KSP_HANDLER: path.join(projectRoot(), 'test', 'fixtures', 'handlers', 'keyed-sink.js'),
       KSP_FIXED_FLAG: fixedFlag,
       KSP_SLEEP_MS: '20',
+      ...(tag ? { KSP_SINK_TAG: tag } : {}),
     },
   });
 }
@@ -46,6 +54,11 @@ const shardStatus = (streamName: string): Promise<ShardStatus> =>
 /** The sink's lines of one stream (the fixture adds the stream to each line). */
 const linesOf = (target: Pick<StackTarget, 'sinkFile'>, streamName: string) =>
   readSink(target.sinkFile).filter((l) => (l as unknown as { stream: string }).stream === streamName);
+
+/** The worker that wrote a sink line (keyed-sink.js with KSP_SINK_TAG). */
+function worker(line: SinkLine): string | undefined {
+  return (line as unknown as { worker?: string }).worker;
+}
 
 test('200 keys at parallelization 1 and 8: every record handled, each key in order', async () => {
   // One worker (its sink tells the streams apart) on the first target's task queue
@@ -135,3 +148,82 @@ test('a poison record with quarantine on: its key waits in the DLQ, the others f
   await produce(suite.kinesis, streamName, 6, 50);
   await waitFor(() => key5().length > 20, { timeoutMs: 30_000, what: 'a new key-5 record handled' });
 }, 150_000);
+
+test('a partial failure of 1 record in 100, SIGKILL between the attempts: the retry on another worker delivers that record and the later records of its key only', async () => {
+  const target = await suite.setup(1);
+  const { streamName } = target;
+  const fixedFlag = `${target.sinkFile}.fixed`;
+  const started = Date.now();
+  // 100 records over 7 keys: record i is key-(i % 7), n = i / 7. Record 42 (key-0, n=6) is poison.
+  const produced = await produce(suite.kinesis, streamName, 100, 7, (i) => i === 42);
+  const lastSequence = produced.lastSequenceByShard['shardId-000000000000'];
+  const a = keyedWorker(target, fixedFlag, 'a');
+  // The backoff before attempt 2 is the window for the kill: long enough under load.
+  const backoffMs = 5_000;
+  await startStream(suite.temporal, target.taskQueue, {
+    options: fastPollOptions(target, {
+      batchSize: 100,
+      retry: { maximumAttempts: 3, initialInterval: `${backoffMs}ms` },
+    }),
+  });
+  // Attempt 1 is complete (its result is in history) once the status shows what it owes: the
+  // poison and the 8 later records of key-0 the handler confirmed (held back with it, for order).
+  const owing = await waitFor(
+    async () => {
+      const shard = await shardStatus(streamName).catch(() => null);
+      return shard?.owedRecords !== undefined ? shard : null;
+    },
+    { timeoutMs: 30_000, what: 'attempt 1 recorded: the owed records in the status' },
+  );
+  const owedSeenAt = Date.now();
+  await a.stop('SIGKILL');
+  const killedAt = Date.now();
+  expect(killedAt - owedSeenAt).toBeLessThan(backoffMs); // the kill landed inside the backoff
+  expect(owing).toMatchObject({ owedRecords: 9, attempt: 2, handled: 91, deadLettered: 0 });
+  // The checkpoint stops just before the poison: at record 41 (key-6, n=5)
+  const first = readSink(target.sinkFile);
+  expect(first).toHaveLength(99); // attempt 1 confirmed every record but the poison, on worker a
+  expect(first.every((l) => worker(l) === 'a')).toBe(true);
+  const record41 = first.find((l) => l.partitionKey === 'key-6' && l.record.n === 5);
+  expect(owing.checkpoint?.sequenceNumber).toBe(record41?.sequenceNumber);
+
+  // The fix is deployed and worker b takes over: the backoff timer fires on the server, the
+  // workflow task reaches b once a's sticky queue times out (10 s), b replays attempt 1's result
+  // (owed positions, no records) from history and runs attempt 2.
+  writeFileSync(fixedFlag, 'fixed');
+  keyedWorker(target, fixedFlag, 'b');
+  const done = await waitFor(
+    async () => {
+      const shard = await shardStatus(streamName).catch(() => null);
+      return shard?.handled === 100 ? shard : null;
+    },
+    { timeoutMs: 40_000, intervalMs: 250, what: 'attempt 2 on worker b: 100 records handled' },
+  );
+  expect(done).toMatchObject({ attempt: 1, deadLettered: 0 });
+  expect(done.owedRecords).toBeUndefined();
+  expect(done.checkpoint?.sequenceNumber).toBe(lastSequence);
+
+  const lines = readSink(target.sinkFile);
+  // Attempt 2 handed over only the poison and the later records of its key, in order: key-0's n 6-14
+  const second = lines.slice(first.length);
+  expect(second.map((l) => [worker(l), l.partitionKey, l.record.n])).toEqual(
+    Array.from({ length: 9 }, (_, k) => ['b', 'key-0', 6 + k]),
+  );
+  // Nothing lost; the only duplicates are key-0's n 7-14 (confirmed in attempt 1, held back with
+  // the poison): the kill came after attempt 1's result was recorded, so no whole-batch redelivery.
+  expect(new Set(lines.map((l) => l.key)).size).toBe(100);
+  const twice = first.filter((l) => second.some((s) => s.key === l.key));
+  expect(twice.map((l) => [l.partitionKey, l.record.n])).toEqual(
+    Array.from({ length: 8 }, (_, k) => ['key-0', 7 + k]),
+  );
+  // Per key, order kept: every other key once, in order; key-0 in attempt 1 as the handler chose
+  // (n 0-5, and 7-14 confirmed past the failed n=6), then from n=6 on, in order, in attempt 2.
+  expect(orderViolations(lines.filter((l) => l.partitionKey !== 'key-0'))).toEqual([]);
+  expect(first.filter((l) => l.partitionKey === 'key-0').map((l) => l.record.n)).toEqual([
+    0, 1, 2, 3, 4, 5, 7, 8, 9, 10, 11, 12, 13, 14,
+  ]);
+  console.info(
+    `partial failure across a SIGKILL: owed seen → killed ${killedAt - owedSeenAt} ms (backoff ${backoffMs} ms), ` +
+      `killed → attempt 2 done ${Date.now() - killedAt} ms, test ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
+}, 90_000);
