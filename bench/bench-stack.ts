@@ -39,6 +39,8 @@ export interface BenchStack {
   router: HandlerRouter;
   /** The dev server's own request counters: heartbeats that reached it, from every worker. */
   server: ServerMetrics;
+  /** maxActivityLifetime of every stream startKspConsumer starts here; null: ksp's default. */
+  maxActivityLifetimeMs: number | null;
   close(): Promise<void>;
 }
 
@@ -46,6 +48,8 @@ export interface OpenBenchStackOptions {
   workflowBundlePath: string;
   /** Activity slots of the in-process worker (activitySlotsFor the most shards it consumes at once). @default the worker's */
   activitySlots?: number;
+  /** See {@link BenchStack.maxActivityLifetimeMs}. @default null */
+  maxActivityLifetimeMs?: number | null;
   logDir: string;
 }
 
@@ -125,6 +129,7 @@ export async function openBenchStack(
       plainMeter,
       router,
       server: serverMetrics(local.temporalMetricsUrl ?? ''),
+      maxActivityLifetimeMs: options.maxActivityLifetimeMs ?? null,
       close,
     };
   } catch (err) {

@@ -30,14 +30,14 @@ export async function startKspConsumer(
   taskQueue = stack.taskQueue,
 ): Promise<void> {
   const { rediscoverIntervalMs, ...streamOptions } = options;
-  // KSP_BENCH_ACTIVITY_LIFETIME=10m measures the consuming loop (opt-in: maxActivityLifetime);
-  // unset, the shards run at the defaults (one activity per batch).
-  const lifetime = process.env.KSP_BENCH_ACTIVITY_LIFETIME?.trim();
+  // `--activity-lifetime 10m` measures the consuming loop (opt-in: maxActivityLifetime); without
+  // it the shards run at the defaults (one activity per batch).
+  const lifetime = stack.maxActivityLifetimeMs;
   const compiled = compileStreamOptions({
     streamName,
     startPosition: { type: 'TRIM_HORIZON' },
     dlqQueueUrl: stack.dlqQueueUrl,
-    ...(lifetime ? { maxActivityLifetime: lifetime } : {}),
+    ...(lifetime === null ? {} : { maxActivityLifetime: lifetime }),
     ...streamOptions,
   });
   await startStream(stack.client, taskQueue, {

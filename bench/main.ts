@@ -31,6 +31,8 @@ Options:
   --batch-size <n>         shard workflow batchSize = plain loop Limit (default 1000)
   --repeats <n>            drain runs per consumer, alternating which goes first (default 3; --quick 1)
   --rss-shards <list>      shard counts for the memory section, up to 1000 (default 4,32)
+  --activity-lifetime <d>  maxActivityLifetime of every stream ksp consumes, e.g. 10m to measure
+                           the consuming loop (default ksp's: 0, one activity per batch)
   --quick                  smaller and shorter; skips the direct 2-minute idle window
   --json <file>            also write every number to <file>
 The full default run takes about 5–6 minutes on 2 cores; --quick about 1 minute per backend.`;
@@ -46,6 +48,7 @@ export async function benchCommand(argv: string[]): Promise<void> {
     repeats: { type: 'string' },
     'rss-shards': { type: 'string' },
     'drain-shards': { type: 'string' },
+    'activity-lifetime': { type: 'string' },
     quick: { type: 'boolean' },
     json: { type: 'string' },
   });
@@ -59,6 +62,7 @@ export async function benchCommand(argv: string[]): Promise<void> {
     repeats: intFlag('repeats', values.repeats, 1, 10),
     rssShards: stringFlag(values['rss-shards']),
     drainShards: stringFlag(values['drain-shards']),
+    activityLifetime: stringFlag(values['activity-lifetime']),
     quick: values.quick === true,
     json: stringFlag(values.json),
   });

@@ -3,10 +3,11 @@
  * compile step that turns command-line values into options, naming the flag and the fix on error.
  */
 import { DEFAULT_REDISCOVER_MS } from '../src/constants';
+import { checkDuration } from '../src/config/checks';
 import { parseDuration } from '../src/config/duration';
 import { ConfigError } from '../src/errors';
 import type { KinesisKind } from '../src/local/kinesis-emulator';
-import { DEFAULTS } from '../src/config/stream-options';
+import { DEFAULTS, LIMITS } from '../src/config/stream-options';
 import type { ActionsOptions } from './actions';
 import type { WorkersOptions } from './workers';
 
@@ -85,6 +86,11 @@ export interface BenchOptions {
   metrics: MetricsCostOptions;
   actions: ActionsOptions;
   workers: WorkersOptions;
+  /**
+   * maxActivityLifetime of every stream the bench consumes with ksp (`--activity-lifetime`), e.g.
+   * 10 minutes to measure the consuming loop; null: ksp's default (0, one activity per batch).
+   */
+  maxActivityLifetimeMs: number | null;
   quick: boolean;
   jsonFile: string | null;
 }
@@ -100,6 +106,7 @@ export interface BenchFlags {
   repeats?: number;
   rssShards?: string;
   drainShards?: string;
+  activityLifetime?: string;
   quick?: boolean;
   json?: string;
 }
@@ -119,7 +126,8 @@ interface Scale {
 
 const FULL: Scale = {
   // The idle window starts once the busy activities have returned (2 minutes quiet) and covers one
-  // default maxActivityLifetime (10 minutes), after which an idle watch is started again.
+  // maxActivityLifetime of 10 minutes (--activity-lifetime 10m), after which an idle watch is
+  // started again.
   actions: {
     shards: 4,
     ratePerShard: 5,
@@ -210,6 +218,19 @@ function shardCounts(value: string | undefined, fallback: number[], flag = '--rs
   return counts;
 }
 
+/** `--activity-lifetime`: 0, or a lifetime the stream option accepts (10s to 1h). */
+function activityLifetime(value: string | undefined): number | null {
+  if (value === undefined) return null;
+  if (parseDuration(value) === 0) return 0;
+  return checkDuration(
+    '--activity-lifetime',
+    value,
+    LIMITS.minActivityLifetimeMs,
+    LIMITS.maxActivityLifetimeMs,
+    ', or 0 for one activity per batch (maxActivityLifetime of every stream ksp consumes)',
+  );
+}
+
 export function compileBenchOptions(flags: BenchFlags): BenchOptions {
   const base = flags.quick ? QUICK : FULL;
   const records = flags.records ?? base.records;
@@ -235,6 +256,7 @@ export function compileBenchOptions(flags: BenchFlags): BenchOptions {
     metrics: { ...base.metrics },
     actions: { ...base.actions },
     workers: { ...base.workers },
+    maxActivityLifetimeMs: activityLifetime(flags.activityLifetime),
     quick: flags.quick ?? false,
     jsonFile: flags.json ?? null,
   };

@@ -1,4 +1,5 @@
 /** The human-readable report: one table per section, each figure beside its baseline. */
+import { formatDuration } from '../src/config/duration';
 import type { DrainResult, DrainRun } from './drain';
 import type { IdleCostResult, IdleWindow } from './idle-cost';
 import type { LatencyResultSet, LatencyRun } from './latency';
@@ -357,12 +358,17 @@ function formatWorkers(w: BenchReport['workers']): string {
   ].join('\n');
 }
 
+/** The header's note of the consuming loop, when `--activity-lifetime` set one (absent in older reports). */
+function lifetimeNote(ms: number | null | undefined): string {
+  return ms ? `; maxActivityLifetime ${formatDuration(ms)} (--activity-lifetime)` : '';
+}
+
 export function formatReport(report: BenchReport): string {
   const m = report.machine;
   const history = [...formatRecordsHistory(report.recordsHistory), ...formatIdle(report.idle)];
   const source = report.source;
   return [
-    `ksp bench — ${m.cpus} CPUs, ${num(m.memoryGiB, 1)} GiB, Node ${m.node}; load average ${num(m.loadAverageStart, 2)} → ${num(m.loadAverageEnd, 2)}; ${num(report.seconds)} s${report.options.quick ? ' (--quick)' : ''}`,
+    `ksp bench — ${m.cpus} CPUs, ${num(m.memoryGiB, 1)} GiB, Node ${m.node}; load average ${num(m.loadAverageStart, 2)} → ${num(m.loadAverageEnd, 2)}; ${num(report.seconds)} s${report.options.quick ? ' (--quick)' : ''}${lifetimeNote(report.options.maxActivityLifetimeMs)}`,
     `code: ${source.commit ?? 'unknown commit'}${source.uncommittedFiles ? ` + ${source.uncommittedFiles} uncommitted files (dist/ is built from the working tree)` : ''}`,
     formatDrain(report.drain),
     formatLatency(report.latency),

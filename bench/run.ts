@@ -91,6 +91,7 @@ export async function runBench(options: BenchOptions, run: RunBenchOptions): Pro
       workflowBundlePath,
       logDir,
       activitySlots: activitySlotsFor(Math.max(options.shards, ...options.drainShards)),
+      maxActivityLifetimeMs: options.maxActivityLifetimeMs,
     });
     try {
       const ctx: SectionContext = {

@@ -8,7 +8,9 @@ import {
   type CompiledAutoscaleOptions,
   compileAutoscaleOptions,
 } from '../config/autoscale-options';
+import { isCompiledOptions } from '../config/raw-input';
 import type { autoscaleWorkflow } from '../workflows/autoscale';
+import { AUTOSCALE_INPUT } from '../workflows/autoscale-input';
 import { autoscaleStartMetadata } from '../workflows/start-details';
 import {
   type AutoscaleStatus,
@@ -67,5 +69,5 @@ export async function stopAutoscale(client: Client, streamName: string): Promise
 
 /** The compiled options the start summary describes (the workflow compiles raw ones the same way). */
 function compiledAutoscale(options: AutoscaleOptions | CompiledAutoscaleOptions): CompiledAutoscaleOptions {
-  return 'sampleIntervalMs' in options ? options : compileAutoscaleOptions(options);
+  return isCompiledOptions(options, AUTOSCALE_INPUT.compiledKey) ? options : compileAutoscaleOptions(options);
 }

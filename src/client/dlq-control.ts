@@ -20,7 +20,9 @@ import {
   type DlqReplayOptions,
   compileDlqReplayOptions,
 } from '../config/replay-options';
+import { isCompiledOptions } from '../config/raw-input';
 import type { DlqReplayWorkflowInput } from '../workflows/dlq-replay';
+import { REPLAY_INPUT } from '../workflows/dlq-replay-input';
 import {
   type DlqReplayProgress,
   type DlqReplayResult,
@@ -171,7 +173,7 @@ export async function startDlqReplay(
       workflowIdConflictPolicy: 'FAIL',
       workflowIdReusePolicy: 'ALLOW_DUPLICATE',
       ...dlqReplayStartMetadata(
-        'receiveWaitMs' in options ? options : compileDlqReplayOptions(options),
+        isCompiledOptions(options, REPLAY_INPUT.compiledKey) ? options : compileDlqReplayOptions(options),
         taskQueue,
       ),
     });

@@ -24,6 +24,8 @@ import type { StreamIdentity } from '../workflows/stream-identity';
 import { streamParams } from '../aws/stream-ref';
 import { streamStartMetadata } from '../workflows/start-details';
 import { upgradeCompiledOptions } from '../config/stored-options';
+import { isCompiledOptions } from '../config/raw-input';
+import { STREAM_INPUT } from '../workflows/stream-input';
 import type { StreamWorkflowInput, StreamWorkflowResult } from '../workflows/stream';
 import { type ShardOutage, shardOutage } from './shard-outage';
 
@@ -147,7 +149,7 @@ export async function startStream(
     workflowIdConflictPolicy: 'USE_EXISTING',
     typedSearchAttributes: [{ key: KSP_STREAM, value: input.options.streamName }],
     ...streamStartMetadata(
-      'maxPollWaitMs' in input.options
+      isCompiledOptions(input.options, STREAM_INPUT.compiledKey)
         ? upgradeCompiledOptions(input.options)
         : compileStreamOptions(input.options),
       taskQueue,

@@ -4,10 +4,11 @@
  * it does not know (a typo would silently fall back to the default) and durations given as bare
  * numbers (`10` could mean seconds as in Lambda's `…InSeconds`). Pure module: workflows use it.
  */
-import { AUTOSCALE_DEFAULTS } from './autoscale-options';
+import { AUTOSCALE_DEFAULTS, type AutoscaleOptions } from './autoscale-options';
 import { checkKnownKeys } from './checks';
-import { REPLAY_DEFAULTS } from './replay-options';
-import { DEFAULTS } from './stream-option-types';
+import type { Duration } from './duration';
+import { type DlqReplayFilters, type DlqReplayOptions, REPLAY_DEFAULTS } from './replay-options';
+import { DEFAULTS, type RetryOptions, type StreamProcessorOptions } from './stream-option-types';
 import { ConfigError } from '../errors';
 
 /** The keys one options object accepts in a config file. */
@@ -21,64 +22,113 @@ export interface ConfigSchema {
   nested?: Record<string, ConfigSchema>;
 }
 
-const keys = (defaults: object, ...more: string[]): string[] => [...more, ...Object.keys(defaults)];
+/**
+ * Each of the keys `K`, named once (`{ streamName: true, … }`): tsc fails when one is missing or a
+ * name is not one of them, so an option added to an options type cannot be left out of its schema.
+ */
+type Every<K extends PropertyKey> = Record<K, true>;
+/** The options of `O` that have no entry in its defaults `D`. */
+type WithoutDefault<O, D> = Exclude<keyof O, keyof D>;
+/** The options of `O` that take a duration. */
+type DurationKey<O> = { [K in keyof O]-?: Duration extends NonNullable<O[K]> ? K : never }[keyof O];
+
+const keys = (defaults: object, without: Every<string> = {}): string[] => [
+  ...Object.keys(without),
+  ...Object.keys(defaults),
+];
+const names = (every: Every<string>): string[] => Object.keys(every);
+
+const STREAM_WITHOUT_DEFAULT: Every<WithoutDefault<StreamProcessorOptions, typeof DEFAULTS>> = {
+  streamName: true,
+  dlqQueueUrl: true,
+  filterCriteria: true,
+  roleArn: true,
+  consumer: true,
+};
+const STREAM_DURATIONS: Every<DurationKey<StreamProcessorOptions>> = {
+  maxPollWait: true,
+  idlePollInterval: true,
+  busyPollInterval: true,
+  maxActivityLifetime: true,
+  maxBatchingWindow: true,
+  maximumRecordAge: true,
+  progressInterval: true,
+  heartbeatTimeout: true,
+};
+const RETRY_WITHOUT_DEFAULT: Every<WithoutDefault<RetryOptions, typeof DEFAULTS.retry>> = {};
+const RETRY_DURATIONS: Every<DurationKey<RetryOptions>> = { initialInterval: true, maximumInterval: true };
 
 export const STREAM_CONFIG: ConfigSchema = {
   what: 'a stream option',
-  keys: keys(DEFAULTS, 'streamName', 'dlqQueueUrl', 'filterCriteria', 'roleArn', 'consumer'),
-  durations: [
-    'maxPollWait',
-    'idlePollInterval',
-    'busyPollInterval',
-    'maxActivityLifetime',
-    'maxBatchingWindow',
-    'maximumRecordAge',
-    'progressInterval',
-    'heartbeatTimeout',
-  ],
+  keys: keys(DEFAULTS, STREAM_WITHOUT_DEFAULT),
+  durations: names(STREAM_DURATIONS),
   nested: {
     retry: {
       what: 'a retry option',
-      keys: keys(DEFAULTS.retry),
-      durations: ['initialInterval', 'maximumInterval'],
+      keys: keys(DEFAULTS.retry, RETRY_WITHOUT_DEFAULT),
+      durations: names(RETRY_DURATIONS),
     },
   },
 };
 
+const REPLAY_WITHOUT_DEFAULT: Every<WithoutDefault<DlqReplayOptions, typeof REPLAY_DEFAULTS>> = {
+  queueUrl: true,
+  targetStream: true,
+  filters: true,
+  ratePerSecond: true,
+  maxMessages: true,
+  dryRun: true,
+  parkingQueueUrl: true,
+  parkUnreadable: true,
+};
+const REPLAY_DURATIONS: Every<DurationKey<DlqReplayOptions>> = {
+  emptyGracePeriod: true,
+  retryDelay: true,
+  visibilityTimeout: true,
+  holdFor: true,
+  receiveWait: true,
+  reportInterval: true,
+};
+const FILTER_KEYS: Every<keyof DlqReplayFilters> = {
+  errorTypes: true,
+  streamNames: true,
+  shardIds: true,
+  since: true,
+  until: true,
+  partitionKeys: true,
+};
+const FILTER_DURATIONS: Every<DurationKey<DlqReplayFilters>> = {};
+
 export const REPLAY_CONFIG: ConfigSchema = {
   what: 'a DLQ replay option',
-  keys: keys(
-    REPLAY_DEFAULTS,
-    'queueUrl',
-    'targetStream',
-    'filters',
-    'ratePerSecond',
-    'maxMessages',
-    'dryRun',
-    'parkingQueueUrl',
-    'parkUnreadable',
-  ),
-  durations: [
-    'emptyGracePeriod',
-    'retryDelay',
-    'visibilityTimeout',
-    'holdFor',
-    'receiveWait',
-    'reportInterval',
-  ],
+  keys: keys(REPLAY_DEFAULTS, REPLAY_WITHOUT_DEFAULT),
+  durations: names(REPLAY_DURATIONS),
   nested: {
     filters: {
       what: 'a replay filter',
-      keys: ['errorTypes', 'streamNames', 'shardIds', 'since', 'until', 'partitionKeys'],
-      durations: [],
+      keys: names(FILTER_KEYS),
+      durations: names(FILTER_DURATIONS),
     },
   },
+};
+
+const AUTOSCALE_WITHOUT_DEFAULT: Every<WithoutDefault<AutoscaleOptions, typeof AUTOSCALE_DEFAULTS>> = {
+  streamName: true,
+  maxShards: true,
+};
+const AUTOSCALE_DURATIONS: Every<DurationKey<AutoscaleOptions>> = {
+  scaleUpWindow: true,
+  scaleDownWindow: true,
+  cooldown: true,
+  sampleInterval: true,
+  maxLag: true,
+  lagHold: true,
 };
 
 export const AUTOSCALE_CONFIG: ConfigSchema = {
   what: 'an autoscale option',
-  keys: keys(AUTOSCALE_DEFAULTS, 'streamName', 'maxShards'),
-  durations: ['scaleUpWindow', 'scaleDownWindow', 'cooldown', 'sampleInterval', 'maxLag', 'lagHold'],
+  keys: keys(AUTOSCALE_DEFAULTS, AUTOSCALE_WITHOUT_DEFAULT),
+  durations: names(AUTOSCALE_DURATIONS),
 };
 
 export function isObject(value: unknown): value is Record<string, unknown> {

@@ -69,12 +69,32 @@ export function inputForm(input: unknown, shape: InputShape): InputForm {
   }
   if ('state' in input) return { form: 'compiled' };
   const wrapped = 'options' in input;
-  const options = wrapped ? input.options : input;
-  if (isObject(options) && shape.compiledKey in options) return { form: 'compiled' };
+  const options = inputOptions(input);
+  if (isObject(options) && isCompiledOptions(options, shape.compiledKey)) return { form: 'compiled' };
   if (!wrapped) return { form: 'raw', options, extra: {}, prefix: '' };
   checkKnownKeys(`a field of ${shape.what}`, input, ['options', ...shape.extraKeys]);
   const { options: _options, ...extra } = input;
   return { form: 'raw', options, extra, prefix: 'options.' };
+}
+
+/**
+ * Whether `options` are compiled: they hold the workflow's compiled-only key (its
+ * `InputShape.compiledKey`), the test {@link inputForm} applies. On a client's
+ * `Raw | Compiled` options it narrows to the compiled type, whose key that is.
+ */
+export function isCompiledOptions<T extends object, K extends string>(
+  options: T,
+  compiledKey: K,
+): options is Extract<T, Record<K, unknown>> {
+  return compiledKey in options;
+}
+
+/**
+ * The options of a workflow input: `input.options` when it is wrapped (raw or compiled), the input
+ * itself when it is bare (raw options only).
+ */
+export function inputOptions(input: object): unknown {
+  return 'options' in input ? input.options : input;
 }
 
 /** The field a ConfigError names, prefixed with `prefix`, the rest of its message kept. */

@@ -11,7 +11,8 @@ import { ConfigError } from '../errors';
 import type { CompiledAutoscaleWorkflowInput } from './autoscale-messages';
 import { type AutoscaleInput, autoscaleInputProblem, upgradeAutoscaleInput } from './autoscaler';
 
-const AUTOSCALE_INPUT = {
+/** How the workflow's input is read (src/config/raw-input.ts); clients test options with its `compiledKey`. */
+export const AUTOSCALE_INPUT = {
   what: 'an autoscale workflow input',
   compiledKey: 'sampleIntervalMs',
   extraKeys: [],

@@ -15,7 +15,8 @@ import {
   upgradeReplayInput,
 } from './dlq-replay-state';
 
-const REPLAY_INPUT = {
+/** How the workflow's input is read (src/config/raw-input.ts); clients test options with its `compiledKey`. */
+export const REPLAY_INPUT = {
   what: 'a DLQ replay workflow input',
   compiledKey: 'receiveWaitMs',
   extraKeys: [],

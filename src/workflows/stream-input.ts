@@ -153,7 +153,8 @@ export function upgradeStreamInput(stored: CompiledStreamWorkflowInput): Upgrade
   };
 }
 
-const STREAM_INPUT = {
+/** How the workflow's input is read (src/config/raw-input.ts); clients test options with its `compiledKey`. */
+export const STREAM_INPUT = {
   what: 'a stream workflow input',
   compiledKey: 'maxPollWaitMs',
   extraKeys: ['rediscoverInterval'],

@@ -8,8 +8,6 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
 import { plainClient } from '../helpers/time-skipping';
-import { createShardStarter } from '../../src/activities/stream/shard-starter';
-import type { ProcessBatchInput } from '../../src/activities/shard/process-batch';
 import { streamWorkflowId } from '../../src/constants';
 import type { ShardWorkflowInput } from '../../src/workflows/shard';
 import {
@@ -29,7 +27,7 @@ import { workflowBundlePath } from '../helpers/bundle';
 import { seq, testOptions } from '../helpers/fake-batches';
 import { MemoryDlq, SHARD, memoryProcessBatch, poisonHandler } from '../helpers/memory-shard';
 import { SeekableShard } from '../helpers/seekable-shard';
-import { describeStreamStandIn } from '../helpers/stream-fixtures';
+import { CHILD, splitStreamWorker } from '../helpers/split-stream';
 
 const { History } = temporal.api.history.v1;
 const encode = (h: temporal.api.history.v1.IHistory): Uint8Array => History.encode(h).finish();
@@ -89,31 +87,12 @@ export async function recordShardSeekHistory(env: TestWorkflowEnvironment): Prom
 export async function recordStreamSeekHistory(env: TestWorkflowEnvironment): Promise<Uint8Array> {
   const taskQueue = 'record-stream-seek';
   const streamName = 'orders';
-  const [parentId, childId] = ['shardId-000000000000', 'shardId-000000000001'];
-  const t0 = (await env.currentTimeMs()) - 3_600_000;
-  const parent = new SeekableShard(10, (i) => new Date(t0 + i * 1_000));
-  parent.closedWith = [childId];
-  const child = new SeekableShard(5, (i) => new Date(t0 + 20_000 + i * 1_000));
   const handler = poisonHandler(() => false, [], { throws: () => new Error('never') });
-  const batches: Record<string, (i: ProcessBatchInput) => ReturnType<ReturnType<typeof memoryProcessBatch>>> =
-    {
-      [parentId]: memoryProcessBatch(env, parent, new MemoryDlq(), handler),
-      [childId]: memoryProcessBatch(env, child, new MemoryDlq(), handler),
-    };
-  const client = plainClient(env);
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
+  const { worker, t0 } = await splitStreamWorker(env, {
     taskQueue,
-    workflowBundle: { codePath: workflowBundlePath() },
-    activities: {
-      describeStream: describeStreamStandIn(streamName, () => [
-        { shardId: parentId, parentShardIds: [], closed: true },
-        { shardId: childId, parentShardIds: [parentId], closed: false },
-      ]),
-      startShardWorkflow: createShardStarter({ client: () => client, taskQueue: () => taskQueue }),
-      processBatch: (i: ProcessBatchInput) => (batches[i.shardId] as (typeof batches)[string])(i),
-      streamRetention: async () => ({ retentionPeriodHours: 24 }),
-    },
+    streamName,
+    client: plainClient(env),
+    handler,
   });
   const input: StreamWorkflowInput = { options: testOptions({ streamName }), rediscoverIntervalMs: 60_000 };
   const handle = await env.client.workflow.start('streamWorkflow', {
@@ -134,7 +113,7 @@ export async function recordStreamSeekHistory(env: TestWorkflowEnvironment): Pro
     await handle.executeUpdate(resumeStreamUpdate);
     await env.sleep('1m');
     await handle.executeUpdate(seekStreamUpdate, {
-      args: [{ position: { type: 'TRIM_HORIZON' }, shardId: childId }],
+      args: [{ position: { type: 'TRIM_HORIZON' }, shardId: CHILD }],
     });
     await env.sleep('10s');
     await handle.executeUpdate(stopStreamUpdate);

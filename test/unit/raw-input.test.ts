@@ -5,13 +5,18 @@
  */
 import fc from 'fast-check';
 import { compileAutoscaleOptions } from '../../src/config/autoscale-options';
-import { COMPILED_INPUT_VERSION, inputForm } from '../../src/config/raw-input';
+import {
+  COMPILED_INPUT_VERSION,
+  inputForm,
+  inputOptions,
+  isCompiledOptions,
+} from '../../src/config/raw-input';
 import { compileDlqReplayOptions } from '../../src/config/replay-options';
 import { compileStreamOptions } from '../../src/config/stream-options';
 import { ConfigError } from '../../src/errors';
-import { compileAutoscaleInput } from '../../src/workflows/autoscale-input';
-import { compileReplayInput } from '../../src/workflows/dlq-replay-input';
-import { compileStreamInput } from '../../src/workflows/stream-input';
+import { AUTOSCALE_INPUT, compileAutoscaleInput } from '../../src/workflows/autoscale-input';
+import { REPLAY_INPUT, compileReplayInput } from '../../src/workflows/dlq-replay-input';
+import { STREAM_INPUT, compileStreamInput } from '../../src/workflows/stream-input';
 
 const NOW = new Date('2026-12-01T12:00:00Z');
 const DLQ = 'http://127.0.0.1:1/000000000000/orders-dlq';
@@ -28,6 +33,28 @@ describe('inputForm tells raw from compiled', () => {
   ])('%s', (_name, input, form) => {
     expect(inputForm(input, SHAPE).form).toBe(form);
   });
+});
+
+test('clients tell compiled options by the key each workflow reads them by; options of wrapped and bare inputs', () => {
+  const cases: Array<[string, object, object]> = [
+    [
+      STREAM_INPUT.compiledKey,
+      { streamName: 'orders', dlqQueueUrl: DLQ },
+      compileStreamOptions({ streamName: 'orders', dlqQueueUrl: DLQ }),
+    ],
+    [REPLAY_INPUT.compiledKey, { queueUrl: DLQ }, compileDlqReplayOptions({ queueUrl: DLQ })],
+    [
+      AUTOSCALE_INPUT.compiledKey,
+      { streamName: 'orders', maxShards: 8 },
+      compileAutoscaleOptions({ streamName: 'orders', maxShards: 8 }),
+    ],
+  ];
+  for (const [key, raw, compiled] of cases) {
+    expect([key, isCompiledOptions(raw, key), isCompiledOptions(compiled, key)]).toEqual([key, false, true]);
+  }
+  const options = { streamName: 'orders' };
+  expect(inputOptions({ options })).toBe(options);
+  expect(inputOptions(options)).toBe(options);
 });
 
 test('a raw stream input compiles to what ksp start compiles, with the marker for the next run', () => {

@@ -3,7 +3,7 @@
  * (a new creation time) is refused by the stream workflow's discovery and by the shard starter, with
  * the message saying what happened and the fix; shards carry the identity to their batches.
  */
-import { WorkflowFailedError } from '@temporalio/client';
+import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import type { ProcessBatchInput } from '../../src/activities/shard/process-batch';
 import type { StreamDescription, ShardInfo } from '../../src/activities/stream/discovery';
@@ -30,23 +30,38 @@ const NEW = '2026-12-01T10:00:00.000Z';
 
 type StreamFn = (i: StreamWorkflowInput) => Promise<StreamWorkflowResult>;
 
-/** A worker whose describeStream reports the identity `current()` returns. */
-async function withWorker(
-  streamName: string,
-  current: () => StreamIdentity,
-  seen: ProcessBatchInput[],
-  body: (taskQueue: string) => Promise<void>,
-): Promise<void> {
+interface TestStream {
+  streamName: string;
+  /** Starts the stream workflow on the test worker (again, once a run has ended). */
+  start(): Promise<WorkflowHandle<StreamFn>>;
+  /** The stream is deleted and recreated under its name: describeStream reports it created at NEW. */
+  recreate(): void;
+}
+
+/**
+ * Runs `body` with a fresh stream, created at OLD, and a worker whose describeStream reports the
+ * stream's current identity; answers the batch inputs its shard workflow ran.
+ */
+async function withStream(
+  prefix: string,
+  body: (stream: TestStream) => Promise<void>,
+): Promise<ProcessBatchInput[]> {
+  const streamName = `${prefix}-${++n}`;
   const taskQueue = `identity-test-${++n}`;
+  let current = identity(streamName, OLD);
+  const seen: ProcessBatchInput[] = [];
   const worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue,
     workflowBundle: { codePath: workflowBundlePath() },
     activities: {
-      describeStream: async (): Promise<StreamDescription> => {
-        const id = current();
-        return { streamName, streamArn: id.arn, status: 'ACTIVE', shards: SHARDS, identity: id };
-      },
+      describeStream: async (): Promise<StreamDescription> => ({
+        streamName,
+        streamArn: current.arn,
+        status: 'ACTIVE',
+        shards: SHARDS,
+        identity: current,
+      }),
       startShardWorkflow: createShardStarter({ client: () => client, taskQueue: () => taskQueue }),
       processBatch: async (input: ProcessBatchInput) => {
         seen.push(input);
@@ -54,85 +69,71 @@ async function withWorker(
       },
     },
   });
-  await worker.runUntil(() => body(taskQueue));
+  const stream: TestStream = {
+    streamName,
+    start: () =>
+      env.client.workflow.start<StreamFn>('streamWorkflow', {
+        taskQueue,
+        workflowId: streamWorkflowId(streamName),
+        args: [{ options: testOptions({ streamName }), rediscoverIntervalMs: 60_000 }],
+      }),
+    recreate: () => {
+      current = identity(streamName, NEW);
+    },
+  };
+  await worker.runUntil(() => body(stream));
+  return seen;
 }
 
-async function failureOf(promise: Promise<unknown>): Promise<{ type: string | undefined; message: string }> {
-  const err = await promise.then(
+/** The failure of a stream workflow that refused its recreated stream: type and fix asserted. */
+async function recreatedFailure(handle: WorkflowHandle<StreamFn>, streamName: string): Promise<string> {
+  const err = await handle.result().then(
     () => null,
     (e: unknown) => e,
   );
   expect(err).toBeInstanceOf(WorkflowFailedError);
   const cause = (err as WorkflowFailedError).cause as { type?: string; message: string };
-  return { type: cause.type, message: cause.message };
+  expect(cause.type).toBe(ErrorType.StreamRecreated);
+  expect(cause.message).toContain(`ksp start --reset ${streamName}`);
+  return cause.message;
 }
 
 test('a stream recreated while consumed is refused at the next discovery, with what happened and the fix', async () => {
-  // Prepare
-  const streamName = `recreated-${++n}`;
-  let now = identity(streamName, OLD);
-  const seen: ProcessBatchInput[] = [];
-  await withWorker(
-    streamName,
-    () => now,
-    seen,
-    async (taskQueue) => {
-      const handle = await env.client.workflow.start<StreamFn>('streamWorkflow', {
-        taskQueue,
-        workflowId: streamWorkflowId(streamName),
-        args: [{ options: testOptions({ streamName }), rediscoverIntervalMs: 60_000 }],
-      });
-      await skipTime(env, 30_000);
-      expect((await handle.query(streamStatusQuery)).shards).toHaveLength(1);
-      // Act: the stream is deleted and recreated under its name
-      now = identity(streamName, NEW);
-      await handle.signal(rediscoverSignal);
-      const failure = await failureOf(handle.result());
-      // Assess
-      expect(failure.type).toBe(ErrorType.StreamRecreated);
-      expect(failure.message).toContain(`stream ${streamName} was deleted and recreated`);
-      expect(failure.message).toContain(OLD);
-      expect(failure.message).toContain(NEW);
-      expect(failure.message).toContain(`ksp start --reset ${streamName}`);
-    },
-  );
+  const seen = await withStream('recreated', async ({ streamName, start, recreate }) => {
+    // Prepare
+    const handle = await start();
+    await skipTime(env, 30_000);
+    expect((await handle.query(streamStatusQuery)).shards).toHaveLength(1);
+    // Act: the stream is deleted and recreated under its name
+    recreate();
+    await handle.signal(rediscoverSignal);
+    const message = await recreatedFailure(handle, streamName);
+    // Assess
+    expect(message).toContain(`stream ${streamName} was deleted and recreated`);
+    expect(message).toContain(OLD);
+    expect(message).toContain(NEW);
+  });
   // The shard's batches carried the identity its checkpoints belong to.
   expect(seen.length).toBeGreaterThan(0);
   expect(seen.every((i) => i.streamIdentity?.createdAt === OLD)).toBe(true);
 });
 
 test('a new stream workflow refuses shard workflows of the old stream; the same stream carries on', async () => {
-  const streamName = `restarted-${++n}`;
-  let now = identity(streamName, OLD);
-  const seen: ProcessBatchInput[] = [];
-  await withWorker(
-    streamName,
-    () => now,
-    seen,
-    async (taskQueue) => {
-      const start = () =>
-        env.client.workflow.start<StreamFn>('streamWorkflow', {
-          taskQueue,
-          workflowId: streamWorkflowId(streamName),
-          args: [{ options: testOptions({ streamName }), rediscoverIntervalMs: 60_000 }],
-        });
-      const first = await start();
-      await skipTime(env, 30_000);
-      await first.signal(stopStreamSignal);
-      await first.result();
-      // Same stream: a new start carries on from the checkpoint.
-      const second = await start();
-      await skipTime(env, 30_000);
-      expect((await second.query(streamStatusQuery)).state).toBe('running');
-      await second.signal(stopStreamSignal);
-      await second.result();
-      // Act: recreated while nothing ran
-      now = identity(streamName, NEW);
-      const third = await start();
-      const failure = await failureOf(third.result());
-      // Assess
-      expect(failure.type).toBe(ErrorType.StreamRecreated);
-      expect(failure.message).toContain(`ksp start --reset ${streamName}`);
-    },
-  );
+  await withStream('restarted', async ({ streamName, start, recreate }) => {
+    const first = await start();
+    await skipTime(env, 30_000);
+    await first.signal(stopStreamSignal);
+    await first.result();
+    // Same stream: a new start carries on from the checkpoint.
+    const second = await start();
+    await skipTime(env, 30_000);
+    expect((await second.query(streamStatusQuery)).state).toBe('running');
+    await second.signal(stopStreamSignal);
+    await second.result();
+    // Act: recreated while nothing ran
+    recreate();
+    const third = await start();
+    // Assess
+    await recreatedFailure(third, streamName);
+  });
 });

@@ -4,9 +4,6 @@
  * A rewind to before a reshard reads the closed parent again before its child (lineage order).
  */
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { Worker } from '@temporalio/worker';
-import { createShardStarter } from '../../src/activities/stream/shard-starter';
-import type { ProcessBatchInput } from '../../src/activities/shard/process-batch';
 import { streamWorkflowId } from '../../src/constants';
 import type { BatchHandler } from '../../src/handler/contract';
 import {
@@ -17,47 +14,22 @@ import {
   streamStatusQuery,
 } from '../../src/workflows/stream-messages';
 import type { StreamWorkflowInput, StreamWorkflowResult } from '../../src/workflows/stream';
-import { workflowBundlePath } from '../helpers/bundle';
 import { testOptions } from '../helpers/fake-batches';
-import { MemoryDlq, indexOf, memoryProcessBatch } from '../helpers/memory-shard';
-import { SeekableShard } from '../helpers/seekable-shard';
-import { describeStreamStandIn } from '../helpers/stream-fixtures';
+import { indexOf } from '../helpers/memory-shard';
+import { CHILD, PARENT, splitStreamWorker } from '../helpers/split-stream';
 import { useTimeSkipping } from '../helpers/time-skipping';
 
 const { env, plainClient: client } = useTimeSkipping();
-const PARENT = 'shardId-000000000000';
-const CHILD = 'shardId-000000000001';
 
 test('a rewind to before a reshard reads the closed parent again, then its child; validators reject bad seeks', async () => {
   const taskQueue = 'stream-seek-1';
   const streamName = 'orders-seek';
-  const t0 = (await env.currentTimeMs()) - 3_600_000;
-  // The parent was written at t0…t0+9s, then split: the child was written to from t0+20s on.
-  const parent = new SeekableShard(10, (i) => new Date(t0 + i * 1_000));
-  parent.closedWith = [CHILD];
-  const child = new SeekableShard(5, (i) => new Date(t0 + 20_000 + i * 1_000));
   const deliveries: Array<{ shardId: string; indexes: number[] }> = [];
   const handler: BatchHandler = async (records, context) => {
     deliveries.push({ shardId: context.shardId, indexes: records.map(indexOf) });
   };
-  const batches = {
-    [PARENT]: memoryProcessBatch(env, parent, new MemoryDlq(), handler),
-    [CHILD]: memoryProcessBatch(env, child, new MemoryDlq(), handler),
-  };
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowBundle: { codePath: workflowBundlePath() },
-    activities: {
-      describeStream: describeStreamStandIn(streamName, () => [
-        { shardId: PARENT, parentShardIds: [], closed: true },
-        { shardId: CHILD, parentShardIds: [PARENT], closed: false },
-      ]),
-      startShardWorkflow: createShardStarter({ client: () => client, taskQueue: () => taskQueue }),
-      processBatch: (input: ProcessBatchInput) => batches[input.shardId as typeof PARENT](input),
-      streamRetention: async () => ({ retentionPeriodHours: 24 }),
-    },
-  });
+  // The parent was written at t0…t0+9s, then split: the child was written to from t0+20s on.
+  const { worker, t0 } = await splitStreamWorker(env, { taskQueue, streamName, client, handler });
   const input: StreamWorkflowInput = {
     options: testOptions({ streamName, batchSize: 100 }),
     rediscoverIntervalMs: 60_000,

@@ -11,6 +11,7 @@ import { KinesisClientPool } from '../../aws/client-pool';
 import { deregisterConsumer } from '../../client/efo-consumer';
 import { streamParams } from '../../aws/stream-ref';
 import { streamHandle } from '../../client/stream-control';
+import { inputOptions } from '../../config/raw-input';
 import type { StreamWorkflowInput } from '../../workflows/stream-input';
 import type { CliContext } from '../context';
 import { UsageError } from '../usage';
@@ -27,7 +28,7 @@ async function consumerOfRun(client: Client, stream: string): Promise<RunConsume
   if (!payload) return {};
   const input = defaultPayloadConverter.fromPayload<StreamWorkflowInput>(payload);
   // Raw (as the user wrote it, maybe the bare options object) or compiled: read what is there.
-  const options = ('options' in input ? input.options : input) as {
+  const options = inputOptions(input) as {
     consumer?: { type?: unknown; name?: unknown };
     roleArn?: unknown;
   };
