@@ -24,9 +24,9 @@ import { createReshardActivities } from './reshard/reshard';
 import { createShardStarter } from './stream/shard-starter';
 import type { KspMetrics } from '../metrics/recorder';
 import { recordBatchMetrics, recordReadEvent } from './shard/batch-metrics';
-import { ShardReader } from './shard/reader';
+import { type FetchRequest, ShardReader } from './shard/reader';
 import { EfoReader, EfoSubscriptions, type EfoSubscriptionsOptions } from './shard/efo-reader';
-import { efoClientFor } from '../aws/efo-client';
+import { efoClientFor, hasEndpointOverride } from '../aws/efo-client';
 import type { CompiledConsumer } from '../config/consumer-option';
 import { StreamDiscovery } from './stream/discovery';
 import { IdentityGuard, mayBeRecreated } from './stream/identity-guard';
@@ -144,7 +144,9 @@ export function createActivities(deps: ActivityDeps) {
             sleep: (ms) => Context.current().sleep(ms),
             heartbeat,
             now: Date.now,
-            probe: (req) => reader.fetch(req),
+            // AWS ends a closed shard's subscription with its child shards; only an emulator
+            // (kinesis-local never does) needs a GetRecords probe per idle poll window.
+            ...(hasEndpointOverride(kinesis) ? { probe: (req: FetchRequest) => reader.fetch(req) } : {}),
           })
         : reader;
     const runBatch = (route: LoadedHandler, consumer?: CompiledConsumer) => {

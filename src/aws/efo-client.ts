@@ -21,12 +21,17 @@ export class PooledEventStreamHandler extends NodeHttp2Handler {
 
 const efoClients = new WeakMap<KinesisClient, KinesisClient>();
 
+/** Whether the client talks to an endpoint override (an emulator) rather than AWS. */
+export function hasEndpointOverride(kinesis: KinesisClient): boolean {
+  return kinesis.config.isCustomEndpoint === true && kinesis.config.endpoint !== undefined;
+}
+
 /** The HTTP/2 twin of `kinesis` (cached per client). */
 export function efoClientFor(kinesis: KinesisClient): KinesisClient {
   let client = efoClients.get(kinesis);
   if (!client) {
     const config = kinesis.config;
-    const custom = config.isCustomEndpoint === true && config.endpoint !== undefined;
+    const custom = hasEndpointOverride(kinesis);
     client = new KinesisClient({
       region: config.region,
       credentials: config.credentials,
