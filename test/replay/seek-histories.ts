@@ -8,7 +8,6 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
 import { plainClient } from '../helpers/time-skipping';
-import { createShardStarter } from '../../src/activities/stream/shard-starter';
 import type { ProcessBatchInput } from '../../src/activities/shard/process-batch';
 import { streamWorkflowId } from '../../src/constants';
 import type { ShardWorkflowInput } from '../../src/workflows/shard';
@@ -29,7 +28,7 @@ import { workflowBundlePath } from '../helpers/bundle';
 import { seq, testOptions } from '../helpers/fake-batches';
 import { MemoryDlq, SHARD, memoryProcessBatch, poisonHandler } from '../helpers/memory-shard';
 import { SeekableShard } from '../helpers/seekable-shard';
-import { describeStreamStandIn } from '../helpers/stream-fixtures';
+import { memoryStreamWorker } from '../helpers/stream-fixtures';
 
 const { History } = temporal.api.history.v1;
 const encode = (h: temporal.api.history.v1.IHistory): Uint8Array => History.encode(h).finish();
@@ -100,20 +99,15 @@ export async function recordStreamSeekHistory(env: TestWorkflowEnvironment): Pro
       [parentId]: memoryProcessBatch(env, parent, new MemoryDlq(), handler),
       [childId]: memoryProcessBatch(env, child, new MemoryDlq(), handler),
     };
-  const client = plainClient(env);
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
+  const worker = await memoryStreamWorker(env, {
     taskQueue,
-    workflowBundle: { codePath: workflowBundlePath() },
-    activities: {
-      describeStream: describeStreamStandIn(streamName, () => [
-        { shardId: parentId, parentShardIds: [], closed: true },
-        { shardId: childId, parentShardIds: [parentId], closed: false },
-      ]),
-      startShardWorkflow: createShardStarter({ client: () => client, taskQueue: () => taskQueue }),
-      processBatch: (i: ProcessBatchInput) => (batches[i.shardId] as (typeof batches)[string])(i),
-      streamRetention: async () => ({ retentionPeriodHours: 24 }),
-    },
+    streamName,
+    client: plainClient(env),
+    shards: [
+      { shardId: parentId, parentShardIds: [], closed: true },
+      { shardId: childId, parentShardIds: [parentId], closed: false },
+    ],
+    batches,
   });
   const input: StreamWorkflowInput = { options: testOptions({ streamName }), rediscoverIntervalMs: 60_000 };
   const handle = await env.client.workflow.start('streamWorkflow', {

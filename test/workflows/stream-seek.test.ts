@@ -4,9 +4,6 @@
  * A rewind to before a reshard reads the closed parent again before its child (lineage order).
  */
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { Worker } from '@temporalio/worker';
-import { createShardStarter } from '../../src/activities/stream/shard-starter';
-import type { ProcessBatchInput } from '../../src/activities/shard/process-batch';
 import { streamWorkflowId } from '../../src/constants';
 import type { BatchHandler } from '../../src/handler/contract';
 import {
@@ -17,11 +14,10 @@ import {
   streamStatusQuery,
 } from '../../src/workflows/stream-messages';
 import type { StreamWorkflowInput, StreamWorkflowResult } from '../../src/workflows/stream';
-import { workflowBundlePath } from '../helpers/bundle';
 import { testOptions } from '../helpers/fake-batches';
 import { MemoryDlq, indexOf, memoryProcessBatch } from '../helpers/memory-shard';
 import { SeekableShard } from '../helpers/seekable-shard';
-import { describeStreamStandIn } from '../helpers/stream-fixtures';
+import { memoryStreamWorker } from '../helpers/stream-fixtures';
 import { useTimeSkipping } from '../helpers/time-skipping';
 
 const { env, plainClient: client } = useTimeSkipping();
@@ -44,19 +40,15 @@ test('a rewind to before a reshard reads the closed parent again, then its child
     [PARENT]: memoryProcessBatch(env, parent, new MemoryDlq(), handler),
     [CHILD]: memoryProcessBatch(env, child, new MemoryDlq(), handler),
   };
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
+  const worker = await memoryStreamWorker(env, {
     taskQueue,
-    workflowBundle: { codePath: workflowBundlePath() },
-    activities: {
-      describeStream: describeStreamStandIn(streamName, () => [
-        { shardId: PARENT, parentShardIds: [], closed: true },
-        { shardId: CHILD, parentShardIds: [PARENT], closed: false },
-      ]),
-      startShardWorkflow: createShardStarter({ client: () => client, taskQueue: () => taskQueue }),
-      processBatch: (input: ProcessBatchInput) => batches[input.shardId as typeof PARENT](input),
-      streamRetention: async () => ({ retentionPeriodHours: 24 }),
-    },
+    streamName,
+    client,
+    shards: [
+      { shardId: PARENT, parentShardIds: [], closed: true },
+      { shardId: CHILD, parentShardIds: [PARENT], closed: false },
+    ],
+    batches,
   });
   const input: StreamWorkflowInput = {
     options: testOptions({ streamName, batchSize: 100 }),
