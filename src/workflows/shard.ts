@@ -75,6 +75,12 @@ interface Consumers {
 /** Patch ID: the progress interval is a timer in history, not workflow-clock arithmetic. */
 const PROGRESS_REPORT_TIMER = 'progress-report-timer';
 
+/**
+ * Patch ID: a shard read to its end publishes the quarantined-key count its last batch changed
+ * (KspQuarantined); before it, a key added by the last batch left the closed run's count stale.
+ */
+const FINAL_QUARANTINE_COUNT = 'final-quarantine-count';
+
 /** The batch in flight, if any: pause and stop cancel it, so an idle long poll gives up at once. */
 interface InFlight {
   scope: CancellationScope | null;
@@ -143,6 +149,9 @@ export async function shardWorkflow(stored: ShardWorkflowInput): Promise<ShardWo
         const ended = shard.endedReport(step.childShardIds);
         if (stream) await stream.signal(shardEndedSignal, ended);
         upsertSearchAttributes([{ key: KSP_STATE, value: 'finished' }]);
+        const quarantined = shard.quarantinedToPublish();
+        if (quarantined !== null && patched(FINAL_QUARANTINE_COUNT))
+          upsertSearchAttributes([{ key: KSP_QUARANTINED, value: quarantined }]);
         details.ended(ended.status, shard.checkpointMovedAt);
         gauges.publish('finished', shard.checkpointMovedAt);
         return { reason: 'shard-ended', status: ended.status };

@@ -6,14 +6,11 @@
  */
 import type { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
-import type { ProcessBatchInput } from '../../src/activities/shard/process-batch';
-import { createShardStarter } from '../../src/activities/stream/shard-starter';
+import type { Worker } from '@temporalio/worker';
 import type { BatchHandler } from '../../src/handler/contract';
-import { workflowBundlePath } from './bundle';
 import { MemoryDlq, memoryProcessBatch } from './memory-shard';
 import { SeekableShard } from './seekable-shard';
-import { describeStreamStandIn } from './stream-fixtures';
+import { memoryStreamWorker } from './stream-fixtures';
 
 export const PARENT = 'shardId-000000000000';
 export const CHILD = 'shardId-000000000001';
@@ -33,22 +30,17 @@ export async function splitStreamWorker(
   const parent = new SeekableShard(10, (i) => new Date(t0 + i * 1_000));
   parent.closedWith = [CHILD];
   const child = new SeekableShard(5, (i) => new Date(t0 + 20_000 + i * 1_000));
-  const batches = {
-    [PARENT]: memoryProcessBatch(env, parent, new MemoryDlq(), handler),
-    [CHILD]: memoryProcessBatch(env, child, new MemoryDlq(), handler),
-  };
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
+  const worker = await memoryStreamWorker(env, {
     taskQueue,
-    workflowBundle: { codePath: workflowBundlePath() },
-    activities: {
-      describeStream: describeStreamStandIn(streamName, () => [
-        { shardId: PARENT, parentShardIds: [], closed: true },
-        { shardId: CHILD, parentShardIds: [PARENT], closed: false },
-      ]),
-      startShardWorkflow: createShardStarter({ client: () => client, taskQueue: () => taskQueue }),
-      processBatch: (input: ProcessBatchInput) => batches[input.shardId as typeof PARENT](input),
-      streamRetention: async () => ({ retentionPeriodHours: 24 }),
+    streamName,
+    client,
+    shards: [
+      { shardId: PARENT, parentShardIds: [], closed: true },
+      { shardId: CHILD, parentShardIds: [PARENT], closed: false },
+    ],
+    batches: {
+      [PARENT]: memoryProcessBatch(env, parent, new MemoryDlq(), handler),
+      [CHILD]: memoryProcessBatch(env, child, new MemoryDlq(), handler),
     },
   });
   return { worker, t0 };

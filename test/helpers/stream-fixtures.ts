@@ -1,12 +1,18 @@
 /**
  * What the stream workflow's tests feed it: shard reports and ledger entries as shards and the
- * reshard workflow send them, a stand-in for the discovery activity, and a worker whose shard
- * workflows are stand-ins.
+ * reshard workflow send them, a stand-in for the discovery activity, a worker whose shard
+ * workflows are stand-ins, and one whose shard workflows are real over in-memory shards.
  */
+import type { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
+import type { ProcessBatchInput, ProcessBatchResult } from '../../src/activities/shard/process-batch';
 import type { ShardInfo } from '../../src/activities/stream/discovery';
-import type { StartShardInput, StartShardResult } from '../../src/activities/stream/shard-starter';
+import {
+  type StartShardInput,
+  type StartShardResult,
+  createShardStarter,
+} from '../../src/activities/stream/shard-starter';
 import type { ReshardLedgerEntry } from '../../src/workflows/stream-messages';
 import type { ShardStatus } from '../../src/workflows/shard-messages';
 import { workflowBundlePath } from './bundle';
@@ -77,6 +83,39 @@ export function standInStreamWorker(
         await onStart(input);
         return { state: 'running', status: null };
       },
+    },
+  });
+}
+
+/**
+ * A worker for stream workflows on `taskQueue` with the real shard starter (over `client`, a
+ * plain one: see time-skipping.ts) and real shard workflows: discovery lists `shards`, and each
+ * shard's batches go to its own activity (memoryProcessBatch over its in-memory shard).
+ */
+export function memoryStreamWorker(
+  env: TestWorkflowEnvironment,
+  opts: {
+    taskQueue: string;
+    streamName: string;
+    client: Client;
+    shards: ShardInfo[];
+    batches: Record<string, (input: ProcessBatchInput) => Promise<ProcessBatchResult>>;
+  },
+): Promise<Worker> {
+  const { taskQueue, client, batches } = opts;
+  return Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: { codePath: workflowBundlePath() },
+    activities: {
+      describeStream: describeStreamStandIn(opts.streamName, () => opts.shards),
+      startShardWorkflow: createShardStarter({ client: () => client, taskQueue: () => taskQueue }),
+      processBatch: (input: ProcessBatchInput) => {
+        const processBatch = batches[input.shardId];
+        if (!processBatch) throw new Error(`memoryStreamWorker: no batches for shard ${input.shardId}`);
+        return processBatch(input);
+      },
+      streamRetention: async () => ({ retentionPeriodHours: 24 }),
     },
   });
 }

@@ -6,7 +6,7 @@
  * Record new fixtures on purpose only: `KSP_RECORD_HISTORIES=1 npx jest test/replay` records them
  * all; `KSP_RECORD_HISTORIES=dlq-replay` (a comma-separated list of shard, stream,
  * stream-parallel, stream-bad-signals, dlq-replay, shard-bisect, shard-guards, reshard, autoscale,
- * stream-raw, dlq-replay-update, shard-seek, stream-seek, shard-loop) only those.
+ * stream-raw, dlq-replay-update, shard-seek, stream-seek, shard-loop, shard-quarantine) only those.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -43,6 +43,7 @@ import { createTimeSkippingEnv, plainClient } from '../helpers/time-skipping';
 import { recordAutoscaleHistory, recordReshardHistory } from './reshard-autoscale-histories';
 import { recordDlqReplayUpdateHistory, recordStreamRawHistory } from './raw-input-histories';
 import { recordShardSeekHistory, recordStreamSeekHistory } from './seek-histories';
+import { recordShardQuarantineHistory } from './quarantine-histories';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'histories');
 const SHARD = path.join(FIXTURES, 'shard-workflow-v1.binpb');
@@ -73,6 +74,13 @@ const DLQ_REPLAY_UPDATE = path.join(FIXTURES, 'dlq-replay-workflow-update-v2.bin
 const SHARD_SEEK = path.join(FIXTURES, 'shard-workflow-seek-v1.binpb');
 /** Since live seek: a whole-stream rewind that re-reads a closed parent before its child. */
 const STREAM_SEEK = path.join(FIXTURES, 'stream-workflow-seek-v1.binpb');
+/**
+ * Per-key quarantine (quarantine-histories.ts): inherited keys, release signals, a key quarantined
+ * by the shard's last read. v1 was recorded on the code before the `final-quarantine-count` patch
+ * (the count not published as the run ends); v2, since it, is what `shard-quarantine` records.
+ */
+const SHARD_QUARANTINE_V1 = path.join(FIXTURES, 'shard-workflow-quarantine-v1.binpb');
+const SHARD_QUARANTINE = path.join(FIXTURES, 'shard-workflow-quarantine-v2.binpb');
 
 const { History } = temporal.api.history.v1;
 
@@ -437,6 +445,8 @@ describe('recorded histories replay on the current workflow code', () => {
           writeFileSync(DLQ_REPLAY_UPDATE, await recordDlqReplayUpdateHistory(env));
         if (wanted('shard-seek')) writeFileSync(SHARD_SEEK, await recordShardSeekHistory(env));
         if (wanted('stream-seek')) writeFileSync(STREAM_SEEK, await recordStreamSeekHistory(env));
+        if (wanted('shard-quarantine'))
+          writeFileSync(SHARD_QUARANTINE, await recordShardQuarantineHistory(env));
       } finally {
         await env.teardown();
       }
@@ -460,6 +470,8 @@ describe('recorded histories replay on the current workflow code', () => {
     ['DLQ replay workflow, stopped by its Update', DLQ_REPLAY_UPDATE, 'record-dlq-replay-update'],
     ['shard workflow, operated by Updates and seeks', SHARD_SEEK, 'record-shard-seek'],
     ['stream workflow, a rewind in lineage order', STREAM_SEEK, streamWorkflowId('orders')],
+    ['shard workflow, quarantine before the final count', SHARD_QUARANTINE_V1, 'record-shard-quarantine'],
+    ['shard workflow, inherited and released quarantine', SHARD_QUARANTINE, 'record-shard-quarantine'],
   ])('%s', async (_name, file, workflowId) => {
     expect(existsSync(file)).toBe(true);
     const history = History.decode(readFileSync(file));
