@@ -44,7 +44,7 @@ import {
   stopShardSignal,
 } from './shard-messages';
 import { registerShardUpdates } from './shard-updates';
-import { shardEndedSignal, shardProgressSignal } from './stream-messages';
+import { type ShardEndedReport, shardEndedSignal, shardProgressSignal } from './stream-messages';
 import { streamIdentityQuery } from './stream-identity';
 
 export type { ShardState } from './shard-state';
@@ -81,6 +81,13 @@ const PROGRESS_REPORT_TIMER = 'progress-report-timer';
  */
 const FINAL_QUARANTINE_COUNT = 'final-quarantine-count';
 
+/**
+ * Patch ID: a report the stream workflow cannot receive (terminated, or failed: the signal finds
+ * no workflow) is logged and the shard goes on, as shards are independent of their stream
+ * workflow; before it, the shard workflow failed at its next report.
+ */
+const REPORT_TO_MISSING_STREAM = 'report-to-missing-stream';
+
 /** The batch in flight, if any: pause and stop cancel it, so an idle long poll gives up at once. */
 interface InFlight {
   scope: CancellationScope | null;
@@ -97,7 +104,7 @@ export async function shardWorkflow(stored: ShardWorkflowInput): Promise<ShardWo
   registerHandlers(shard, inFlight);
   const gauges = new ShardGauges({ stream: shard.input.streamName, shard: shard.input.shardId });
   const details = new ShardDetails(); // Web UI: Current Details + KspMillisBehind (shard-details.ts)
-  const stream = streamWorkflowId ? getExternalWorkflowHandle(streamWorkflowId) : null;
+  const stream = streamWorkflowId ? streamReports(streamWorkflowId) : null;
   // Runs before this patch measured the progress interval on the workflow clock (see gateReportsByTimer).
   const timedReports = patched(PROGRESS_REPORT_TIMER);
   if (timedReports) shard.gateReportsByTimer();
@@ -112,7 +119,7 @@ export async function shardWorkflow(stored: ShardWorkflowInput): Promise<ShardWo
         shard.reportIntervalElapsed();
       });
     }
-    await stream.signal(shardProgressSignal, progress);
+    await stream.progress(progress);
   };
   const shouldContinueAsNew = (): boolean =>
     workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= options.maxHistoryEvents;
@@ -147,7 +154,7 @@ export async function shardWorkflow(stored: ShardWorkflowInput): Promise<ShardWo
       }
       if (step.kind === 'ended') {
         const ended = shard.endedReport(step.childShardIds);
-        if (stream) await stream.signal(shardEndedSignal, ended);
+        if (stream) await stream.ended(ended);
         upsertSearchAttributes([{ key: KSP_STATE, value: 'finished' }]);
         const quarantined = shard.quarantinedToPublish();
         if (quarantined !== null && patched(FINAL_QUARANTINE_COUNT))
@@ -171,9 +178,32 @@ export async function shardWorkflow(stored: ShardWorkflowInput): Promise<ShardWo
   await CancellationScope.nonCancellable(async () => {
     await condition(allHandlersFinished);
     upsertSearchAttributes([{ key: KSP_STATE, value: 'stopped' }]);
-    if (stream) await stream.signal(shardProgressSignal, final);
+    if (stream) await stream.progress(final);
   });
   return { reason: 'stopped', status: final };
+}
+
+/** The shard's reports to its stream workflow; one the stream cannot receive does not fail the shard. */
+function streamReports(streamWorkflowId: string) {
+  const stream = getExternalWorkflowHandle(streamWorkflowId);
+  const deliver = async (send: () => Promise<void>): Promise<void> => {
+    try {
+      await send();
+    } catch (err) {
+      if (isCancellation(err) || !patched(REPORT_TO_MISSING_STREAM)) throw err;
+      log.warn(
+        'shard report not delivered: the stream workflow is not running; the shard goes on and its status holds what the report said',
+        {
+          streamWorkflowId,
+          error: err instanceof Error ? err.message : String(err),
+        },
+      );
+    }
+  };
+  return {
+    progress: (report: ShardStatus) => deliver(() => stream.signal(shardProgressSignal, report)),
+    ended: (report: ShardEndedReport) => deliver(() => stream.signal(shardEndedSignal, report)),
+  };
 }
 
 /**

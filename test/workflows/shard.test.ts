@@ -98,6 +98,27 @@ test('the checkpoint advances batch by batch and the shard end completes the wor
   });
 });
 
+test('a stream workflow that is gone does not fail its shards: reports are logged, the shard reads to its end', async () => {
+  // Prepare: the shard reports to a stream workflow that does not exist (terminated, or failed)
+  const script = [
+    handled(10),
+    handled(20, 10, { shardEnded: true, childShardIds: ['shardId-000000000004'] }),
+  ];
+  // Act
+  const { out, calls } = await withWorker(
+    (_, i) => script[i] ?? result({ outcome: 'idle' }),
+    async (tq, calls) => ({
+      out: await (
+        await start(tq, input({ streamWorkflowId: `no-such-stream-${tq}` }, { progressInterval: '100ms' }))
+      ).result(),
+      calls,
+    }),
+  );
+  // Assess
+  expect(calls).toHaveLength(2);
+  expect(out).toMatchObject({ reason: 'shard-ended', status: { state: 'finished', handled: 20 } });
+});
+
 test('a failing batch is retried with exponential backoff, then dead-lettered on the last attempt', async () => {
   // Prepare: maximumAttempts 3, backoff 1s ×2
   const options = {
