@@ -113,6 +113,26 @@ describe('replayDlqBatch (kinesalite, fauxqs)', () => {
     expect(left.flatMap(decodeDlqRecords).map((r) => decode(r.data))).toEqual(['r-1', 'r-3']);
   });
 
+  it('a partition-key replay goes in stream order whatever the queue order; a failure holds the key’s later records back', async () => {
+    // Prepare: five one-record messages of key k (stream positions 1…5) sent out of order, and
+    // one of another key; the handler fails k's record at position 3.
+    const dlq = await suite.queue('ordered-dlq');
+    for (const at of [5, 3, 1, 4, 2])
+      await sendEnvelopes(suite.harness.sqs, dlq, dlqRecords(`k${at}`, 1, { firstSeq: at, key: () => 'k' }));
+    await sendEnvelopes(suite.harness.sqs, dlq, dlqRecords('other', 1, { firstSeq: 6, key: () => 'j' }));
+    suite.harness.behaviour = async (batch) => {
+      const bad = batch.filter((r) => decode(r.data) === 'k3-0');
+      return { batchItemFailures: bad.map((r) => ({ itemIdentifier: r.sequenceNumber })) };
+    };
+    // Act
+    const result = await replay({ queueUrl: dlq, filters: { partitionKeys: ['k'] }, retryDelay: '15m' });
+    // Assess: 1 and 2 replayed in order, 3 failed (back in 15 min), 4 and 5 not handed over in this run
+    expect(suite.harness.receivedData()).toEqual(['k1-0', 'k2-0', 'k3-0']);
+    expect(result.counts).toMatchObject({ replayed: 2, failed: 1 });
+    // k4, k5 and the other key's message: hidden for the run, made visible when it ends
+    expect(result.held).toHaveLength(3);
+  });
+
   it('partial failure: only the records the handler failed go back, with the try counted', async () => {
     // Prepare
     const dlq = await suite.queue('partial-dlq');
