@@ -18,6 +18,8 @@ import { MemoryDlq, MemoryShard, SHARD, indexOf, memoryBatchActivity } from '../
 class OpenShard {
   readonly records: _Record[] = [];
   fetches = 0;
+  /** What GetRecords answers as MillisBehindLatest. */
+  lagMs = 0;
 
   add(count: number, at: number): void {
     for (let i = 0; i < count; i++) {
@@ -44,7 +46,7 @@ class OpenShard {
     return {
       records,
       nextIterator: 'iterator',
-      millisBehindLatest: 0,
+      millisBehindLatest: this.lagMs,
       childShardIds: null,
       getRecordsCalls: 1,
       throttled: 0,
@@ -304,6 +306,47 @@ describe('the busy loop', () => {
     expect(idled).toMatchObject({ outcome: 'idle', handled: 0, loop: { reason: 'idle', batches: 0 } });
     // Backed off to idlePollInterval: about one read a second.
     expect(idled.getRecordsCalls).toBeLessThanOrEqual(36);
+  });
+
+  it('returns when its lag leaves the band of the published KspMillisBehind, not before the hold', async () => {
+    const shard = new OpenShard();
+    let t = 0;
+    const steady = (): Partial<ConsumeLoopDeps> & { onSleep: (now: number) => void } => ({
+      onSleep: (now) => {
+        while (t + 300 <= now - 1_000_000) {
+          t += 300;
+          shard.add(1, now);
+        }
+      },
+    });
+    // Published 0 a while ago: a lag of 5 s counts once the 20 s hold is over.
+    shard.lagMs = 5_000;
+    const s = setup(shard, steady());
+    const lag = { fromMs: 0, toMs: 1_000, holdMs: 20_000, atOnceBelowMs: 0 };
+    const result = await s.consume(input({ ...busy, lag }));
+    expect(result).toMatchObject({ millisBehindLatest: 5_000, loop: { reason: 'lag' } });
+    expect(result.loop?.elapsedMs).toBeGreaterThanOrEqual(20_000);
+    expect(result.loop?.elapsedMs).toBeLessThan(21_000);
+    // Inside the band: only the lifetime ends it.
+    const inside = setup(shard, steady());
+    const kept = await inside.consume(
+      input(
+        { ...busy, lifetimeMs: 30_000, lag: { ...lag, toMs: 10_000 } },
+        { checkpoint: result.checkpoint },
+      ),
+    );
+    expect(kept.loop).toMatchObject({ reason: 'lifetime' });
+    // Published behind, now at the tip: at once, after one batch.
+    shard.lagMs = 0;
+    shard.add(3, 0);
+    const caughtUp = setup(shard, steady());
+    const back = await caughtUp.consume(
+      input(
+        { ...busy, lag: { fromMs: 1_000, toMs: 10_000, holdMs: 60_000, atOnceBelowMs: 1_000 } },
+        { checkpoint: kept.checkpoint },
+      ),
+    );
+    expect(back).toMatchObject({ millisBehindLatest: 0, loop: { reason: 'lag', batches: 1 } });
   });
 
   it('publishes its progress (no records) at most once a second', async () => {

@@ -5,8 +5,9 @@
  *   progress (checkpoint, counters; never records) in the heartbeat details, so a retried attempt
  *   resumes where the last one stopped. It returns to the workflow when the failure policy must
  *   decide (a handler failure, or a request that is one step of it), the shard ends, it is
- *   cancelled (the batch in flight is finished first), it has run `lifetimeMs`, or the shard has
- *   been quiet for `idleAfterMs`;
+ *   cancelled (the batch in flight is finished first), it has run `lifetimeMs`, the shard has
+ *   been quiet for `idleAfterMs`, or its lag left the band of the published KspMillisBehind
+ *   (`loop.lag`, so the attribute and the status follow a bucket change within one batch);
  * - idle: one GetRecords per idlePollInterval without handling anything, no heartbeat; it returns
  *   as soon as records arrive (the workflow then starts a busy loop) or after `lifetimeMs`.
  */
@@ -16,6 +17,7 @@ import {
   type ConsumeResult,
   IDLE_AFTER_MS,
   type LoopProgress,
+  lagLeft,
   type LoopReason,
   type LoopRequest,
 } from './consume-contract';
@@ -106,6 +108,9 @@ export function createConsumeLoop(deps: ConsumeLoopDeps) {
       if (result.outcome === 'retry' || result.outcome === 'dead-lettered') return finish('failure');
       if (result.shardEnded) return finish('ended');
       if (oneStep || changedKeyState(result)) return finish('policy');
+      // KspMillisBehind and the status follow a lag bucket change within one batch.
+      if (loop.lag && lagLeft(loop.lag, result.millisBehindLatest, deps.now() - progress.startedAt))
+        return finish('lag');
       publish();
       if (deps.now() - recordsAt >= idleAfterMs) return finish('idle');
     }
