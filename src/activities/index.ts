@@ -20,6 +20,8 @@ import { createLoadSampler } from './autoscale/load-sampler';
 import { type ProcessBatchInput, type ProcessBatchResult, createProcessBatch } from './shard/process-batch';
 import type { ConsumeInput, ConsumeResult, LoopProgress } from './shard/consume-contract';
 import { createConsumeLoop } from './shard/consume-loop';
+import { createShareCounter } from './shard/fair-share';
+import { LoopShare } from './shard/loop-share';
 import { createReshardActivities } from './reshard/reshard';
 import { createShardStarter } from './stream/shard-starter';
 import type { KspMetrics } from '../metrics/recorder';
@@ -118,6 +120,16 @@ export function createActivities(deps: ActivityDeps) {
   const dlqWriter = new DlqWriter(deps.sqs, attemptCall);
   const lanes = new Map<KinesisClient, Lane>();
   const efoSubscriptions = new EfoSubscriptions(deps.efo);
+  const temporalClient = deps.temporalClient ?? getClient;
+  // This worker's shard loops, and its fair share of the task queue's shards (loop-share.ts).
+  const share = new LoopShare({
+    count: createShareCounter({
+      client: temporalClient,
+      taskQueue: () => activityInfo().taskQueue,
+      now: Date.now,
+    }),
+    now: Date.now,
+  });
   function createLane(kinesis: KinesisClient): Lane {
     const discovery = new StreamDiscovery(kinesis);
     const reader = new ShardReader({
@@ -190,6 +202,8 @@ export function createActivities(deps: ActivityDeps) {
       cancelRequested: () => Context.current().cancellationDetails?.cancelRequested === true,
       sleep: (ms) => Context.current().sleep(ms),
       now: Date.now,
+      share,
+      random: Math.random,
     });
     return { discovery, guard, runBatch, consume };
   }
@@ -252,7 +266,7 @@ export function createActivities(deps: ActivityDeps) {
     taskQueue: () => activityInfo().taskQueue,
     handlerName: deps.handlerName,
   });
-  const temporal = deps.temporalClient ?? getClient;
+  const temporal = temporalClient;
   return {
     ...createReshardActivities({ kinesis: deps.kinesis, client: temporal }),
     sampleStreamLoad: createLoadSampler({ kinesis: deps.kinesis, client: temporal }),

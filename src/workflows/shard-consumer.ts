@@ -229,7 +229,11 @@ export class ShardConsumer {
     state.batches += result.loop ? result.loop.batches : result.fetched > 0 ? 1 : 0;
     if (result.loop) {
       const { mode, reason } = result.loop;
-      this.idle = reason === 'idle' || (mode === 'idle' && reason === 'lifetime');
+      // A loop that left for another worker goes on in the same mode there.
+      this.idle =
+        reason === 'rebalance'
+          ? mode === 'idle'
+          : reason === 'idle' || (mode === 'idle' && reason === 'lifetime');
       this.rebalances = reason === 'rebalance' ? this.rebalances + 1 : 0;
     }
     state.millisBehindLatest = result.millisBehindLatest;

@@ -357,6 +357,57 @@ describe('the busy loop', () => {
     expect(Object.keys(s.published[0] ?? {})).not.toContain('records');
     expect(JSON.stringify(s.published)).not.toContain('record-');
   });
+
+  it('leaves for another worker when this one holds more than its share, before reading if it just came', async () => {
+    const shard = new MemoryShard(35, () => new Date(0));
+    let over = true;
+    const s = setup(shard, {
+      share: {
+        enter: () => 7,
+        leave: () => undefined,
+        mustLeave: (token, rebalances) => over && token === 7 && rebalances === 1,
+      },
+    });
+    const bounced = await s.consume(input({ ...busy, rebalances: 1 }));
+    expect(s.calls).toHaveLength(0);
+    expect(bounced).toMatchObject({
+      checkpoint: null,
+      fetched: 0,
+      loop: { reason: 'rebalance', batches: 0 },
+    });
+    const later = setup(shard, {
+      share: { enter: () => 7, leave: () => undefined, mustLeave: () => over },
+      behaviour: async () => {
+        if (later.calls.length === 2) over = true;
+      },
+    });
+    over = false;
+    const left = await later.consume(input(busy));
+    expect(left).toMatchObject({
+      checkpoint: { sequenceNumber: seq(19) },
+      loop: { reason: 'rebalance', batches: 2 },
+    });
+    // A retry is the failure policy's: it never leaves.
+    expect((await later.consume(input(busy, { attempt: 2 }))).loop).toMatchObject({ reason: 'policy' });
+  });
+
+  it('jitters its lifetime down by up to a fifth', async () => {
+    const shard = new OpenShard();
+    let t = 0;
+    const s = setup(shard, {
+      random: () => 0.5,
+      onSleep: (now) => {
+        while (t + 300 <= now - 1_000_000) {
+          t += 300;
+          shard.add(1, now);
+        }
+      },
+    });
+    const lived = await s.consume(input({ ...busy, lifetimeMs: 60_000 }));
+    expect(lived.loop?.reason).toBe('lifetime');
+    expect(lived.loop?.elapsedMs).toBeGreaterThanOrEqual(54_000);
+    expect(lived.loop?.elapsedMs).toBeLessThan(55_000);
+  });
 });
 
 describe('the idle watch', () => {

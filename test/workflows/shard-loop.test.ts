@@ -152,6 +152,29 @@ test('a busy loop is told the band of the published KspMillisBehind and returns 
   expect(calls[1]?.loop?.lag?.holdMs).toBeGreaterThan(50_000);
 });
 
+test('a loop that left for another worker goes on in the same mode, with its returns in a row counted', async () => {
+  const script = (i: ConsumeInput, n: number): ConsumeResult => {
+    if (n === 0) return looped(10, 1, { reason: 'rebalance' });
+    if (n === 1) return { ...idleWatch(i, 'rebalance'), loop: summary({ reason: 'rebalance', batches: 0 }) };
+    if (n === 2) return looped(20, 1, { reason: 'idle' });
+    if (n === 3) return idleWatch(i, 'rebalance');
+    if (n === 4) return idleWatch(i, 'records');
+    return looped(30, 1, { reason: 'ended' }, { shardEnded: true });
+  };
+  const { calls } = await withWorker(script, async (tq, calls) => {
+    await (await start(tq, input())).result();
+    return { calls };
+  });
+  expect(calls.map((c) => [c.loop?.mode, c.loop?.rebalances ?? 0])).toEqual([
+    ['busy', 0],
+    ['busy', 1],
+    ['busy', 2],
+    ['idle', 0],
+    ['idle', 1],
+    ['busy', 0],
+  ]);
+});
+
 test('a handler failure comes back from the loop; the retry is one batch, then loops again', async () => {
   const script = (i: ConsumeInput, n: number): ConsumeResult => {
     if (n === 0)
