@@ -20,8 +20,8 @@ import { createLoadSampler } from './autoscale/load-sampler';
 import { type ProcessBatchInput, type ProcessBatchResult, createProcessBatch } from './shard/process-batch';
 import type { ConsumeInput, ConsumeResult, LoopProgress } from './shard/consume-contract';
 import { createConsumeLoop } from './shard/consume-loop';
-import { createShareCounter } from './shard/fair-share';
-import { LoopShare } from './shard/loop-share';
+import type { LoopShare } from './shard/loop-share';
+import { createWorkerShare } from './shard/worker-share';
 import { createReshardActivities } from './reshard/reshard';
 import { createShardStarter } from './stream/shard-starter';
 import type { KspMetrics } from '../metrics/recorder';
@@ -57,6 +57,8 @@ export interface ActivityDeps {
   metrics?: KspMetrics;
   /** Enhanced fan-out subscriptions (renewal interval, buffer); omitted → AWS-like defaults. */
   efo?: EfoSubscriptionsOptions;
+  /** This worker's share of the shards, shared with its slot supplier; omitted → one of its own. */
+  share?: LoopShare;
 }
 
 /**
@@ -122,14 +124,7 @@ export function createActivities(deps: ActivityDeps) {
   const efoSubscriptions = new EfoSubscriptions(deps.efo);
   const temporalClient = deps.temporalClient ?? getClient;
   // This worker's shard loops, and its fair share of the task queue's shards (loop-share.ts).
-  const share = new LoopShare({
-    count: createShareCounter({
-      client: temporalClient,
-      taskQueue: () => activityInfo().taskQueue,
-      now: Date.now,
-    }),
-    now: Date.now,
-  });
+  const share = deps.share ?? createWorkerShare(temporalClient);
   function createLane(kinesis: KinesisClient): Lane {
     const discovery = new StreamDiscovery(kinesis);
     const reader = new ShardReader({

@@ -2,7 +2,15 @@
  * A worker's fair share of shards (src/activities/shard/loop-share.ts): which of its loops leave,
  * how a shard bounced off full workers lands, and that an unknown count moves nothing.
  */
-import { LoopShare, MAX_REBALANCES, type ShareCount, fairShare } from '../../src/activities/shard/loop-share';
+import {
+  LoopShare,
+  MAX_REBALANCES,
+  GATE_MS,
+  SETTLE_MS,
+  type ShareCount,
+  TOLERANCE_STEP,
+  fairShare,
+} from '../../src/activities/shard/loop-share';
 import { runningShardsQuery } from '../../src/activities/shard/fair-share';
 
 const settle = () => new Promise((r) => setImmediate(r));
@@ -38,12 +46,25 @@ test('the newest loops beyond the share leave; the rest stay', async () => {
   const arriving = share.enter();
   // A shard that arrives at a worker holding its share returns before reading…
   expect(share.mustLeave(arriving, 0)).toBe(true);
-  // …unless it already bounced: each return in a row widens the share by one, then it stays anywhere.
-  expect(share.mustLeave(arriving, 1)).toBe(false);
+  expect(share.mustLeave(arriving, TOLERANCE_STEP - 1)).toBe(true);
+  // …unless it bounced often enough: every TOLERANCE_STEP returns in a row widen the share by one…
+  expect(share.mustLeave(arriving, TOLERANCE_STEP)).toBe(false);
   share.enter();
   const third = share.enter();
-  expect(share.mustLeave(third, 1)).toBe(true);
+  expect(share.mustLeave(third, TOLERANCE_STEP)).toBe(true);
+  // …and after MAX_REBALANCES it stays anywhere.
   expect(share.mustLeave(third, MAX_REBALANCES)).toBe(false);
+});
+
+test('a loop let in above the share is judged by the share alone once it has settled', async () => {
+  const { share, clock } = worker({ shards: 4, workers: 2 });
+  const tokens = Array.from({ length: 3 }, () => share.enter());
+  await settle();
+  const last = tokens[2] as number;
+  expect(share.mustLeave(last, MAX_REBALANCES)).toBe(false);
+  clock.now += SETTLE_MS;
+  expect(share.mustLeave(last, MAX_REBALANCES)).toBe(true);
+  expect(share.mustLeave(tokens[1] as number, 0)).toBe(false);
 });
 
 test('an unknown or failed count moves nothing; the count is refreshed at most once per interval', async () => {
@@ -67,4 +88,19 @@ test('the visibility query names the task queue, quoted', () => {
   expect(runningShardsQuery("ksp's")).toBe(
     "WorkflowType = 'shardWorkflow' AND TaskQueue = 'ksp\\'s' AND ExecutionStatus = 'Running'",
   );
+});
+
+test('a worker at its share stops polling for a few seconds after one of its loops left', async () => {
+  const { share, clock } = worker({ shards: 4, workers: 2 });
+  const tokens = Array.from({ length: 3 }, () => share.enter());
+  await settle();
+  expect(share.mayPoll(2)).toBe(true); // over its share, but none of its loops left yet
+  expect(share.mustLeave(tokens[2] as number, 0)).toBe(true);
+  share.leave(tokens[2] as number);
+  expect(share.mayPoll(0)).toBe(false);
+  share.leave(tokens[1] as number);
+  expect(share.mayPoll(0)).toBe(true); // below its share: one poll…
+  expect(share.mayPoll(1)).toBe(false); // …not two
+  clock.now += GATE_MS;
+  expect(share.mayPoll(5)).toBe(true);
 });

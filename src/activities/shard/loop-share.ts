@@ -6,16 +6,24 @@
  * and the workers on the task queue (`ShareCount`, fair-share.ts), returns the newest ones beyond
  * ceil(shards ÷ workers). A returned loop's shard is started again at once and lands on whichever
  * worker polls first; one that lands on a worker already at its share returns before reading
- * (`rebalance`). Each such return in a row lets the shard's next loop stay on a worker holding one
- * more than its share, and after MAX_REBALANCES it stays anywhere, so a stale count (a worker
- * that died but is still listed as polling) costs a few activity starts, never a shard that
- * bounces for ever. Pure but for the injected count; unit-tested with a fake one.
+ * (`rebalance`). Every TOLERANCE_STEP such returns in a row let the shard's next loop stay on a
+ * worker holding one more than its share, and after MAX_REBALANCES it stays anywhere; a loop that
+ * has run SETTLE_MS is judged by the share alone again. So a count that is briefly wrong (a worker
+ * that just died and is still listed as polling) costs a few activity starts, never a shard that
+ * bounces for ever, and a loop let in above its share moves once the count is right. Pure but for
+ * the injected count; unit-tested with a fake one.
  */
 
 /** Returns in a row after which a shard's loop stays wherever it landed. */
-export const MAX_REBALANCES = 3;
-/** How often the share is counted again (one DescribeTaskQueue and one visibility count). */
-export const SHARE_REFRESH_MS = 2_000;
+export const MAX_REBALANCES = 20;
+/** Returns in a row per extra shard a worker may hold to let a bounced shard land. */
+export const TOLERANCE_STEP = 10;
+/** A loop that has run this long is judged by the share alone (its arrival's tolerance is over). */
+export const SETTLE_MS = 10_000;
+/** After a loop left, the worker stops polling this long if it still holds its share. */
+export const GATE_MS = 3_000;
+/** How often the share is counted again (a DescribeTaskQueue; see fair-share.ts). */
+export const SHARE_REFRESH_MS = 1_000;
 
 /** Shard workflows running on the task queue, and the workers polling it for activities. */
 export interface ShareCount {
@@ -29,6 +37,8 @@ export interface LoopShareDeps {
   now(): number;
   /** @default SHARE_REFRESH_MS */
   refreshMs?: number;
+  /** Told each time the share changes (null: unknown), with the count and the loops held. */
+  onChange?(share: number | null, count: ShareCount | null, held: number): void;
 }
 
 /** ceil(shards ÷ workers), at least 1. */
@@ -38,43 +48,70 @@ export function fairShare(count: ShareCount): number {
 
 export class LoopShare {
   private nextToken = 0;
-  /** Tokens of the loops this worker holds, oldest first. */
-  private readonly held: number[] = [];
+  /** The loops this worker holds (token, start time), oldest first. */
+  private readonly held: { token: number; at: number }[] = [];
   private share: number | null = null;
   private countedAt = -Infinity;
   private counting = false;
+  /** When a loop of this worker last left for another worker. */
+  private leftAt = -Infinity;
 
   constructor(private readonly deps: LoopShareDeps) {}
 
   /** A loop starts on this worker: its token. */
   enter(): number {
     const token = this.nextToken++;
-    this.held.push(token);
+    this.held.push({ token, at: this.deps.now() });
     this.refresh();
     return token;
   }
 
   /** The loop holding `token` returned. */
   leave(token: number): void {
-    const at = this.held.indexOf(token);
+    const at = this.held.findIndex((h) => h.token === token);
     if (at >= 0) this.held.splice(at, 1);
   }
 
   /**
    * True when the loop holding `token` should return so another worker takes its shard: it is
-   * among this worker's newest loops beyond its share, widened by one per `rebalances` (the
-   * returns in a row that brought the shard here).
+   * among this worker's newest loops beyond its share, widened while it settles by one per
+   * TOLERANCE_STEP `rebalances` (the returns in a row that brought the shard here).
    */
   mustLeave(token: number, rebalances: number): boolean {
     this.refresh();
-    if (this.share === null || rebalances >= MAX_REBALANCES) return false;
-    const index = this.held.indexOf(token);
-    return index >= 0 && index >= this.share + rebalances;
+    const index = this.held.findIndex((h) => h.token === token);
+    const loop = this.held[index];
+    if (this.share === null || loop === undefined) return false;
+    const leave =
+      this.deps.now() - loop.at >= SETTLE_MS
+        ? index >= this.share
+        : rebalances < MAX_REBALANCES && index >= this.share + Math.floor(rebalances / TOLERANCE_STEP);
+    if (leave) this.leftAt = this.deps.now();
+    return leave;
+  }
+
+  /**
+   * Whether this worker should start another poll for activities, `waiting` of its polls being
+   * at the server already: for GATE_MS after one of its loops left for another worker, only while
+   * what it holds and may be handed stays below its share, so that the shard it handed over lands
+   * on a worker below its share rather than back here (src/workers/share-gated-slots.ts). Only
+   * that briefly: a worker that does not poll is not seen polling, and the workers seen polling
+   * are the share's divisor.
+   */
+  mayPoll(waiting: number): boolean {
+    if (this.share === null || this.deps.now() - this.leftAt >= GATE_MS) return true;
+    return this.held.length + waiting < this.share;
   }
 
   /** The share last counted (null: unknown), and the loops held: for logs and tests. */
   get state(): { share: number | null; held: number } {
     return { share: this.share, held: this.held.length };
+  }
+
+  private counted(count: ShareCount | null): void {
+    const share = count === null ? null : fairShare(count);
+    if (share !== this.share) this.deps.onChange?.(share, count, this.held.length);
+    this.share = share;
   }
 
   private refresh(): void {
@@ -85,8 +122,8 @@ export class LoopShare {
     void this.deps
       .count()
       .then(
-        (count) => (this.share = count === null ? null : fairShare(count)),
-        () => (this.share = null),
+        (count) => this.counted(count),
+        () => this.counted(null),
       )
       .finally(() => {
         this.counting = false;

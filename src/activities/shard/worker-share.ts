@@ -1,0 +1,21 @@
+/**
+ * The LoopShare of one worker process (loop-share.ts), counted through the worker's own Temporal
+ * client: built once per worker and given to its activities and to its activity slot supplier
+ * (src/workers/share-gated-slots.ts), which stops polling for activities while the worker holds
+ * its share.
+ */
+import { activityInfo, getClient, log } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
+import { createShareCounter } from './fair-share';
+import { LoopShare } from './loop-share';
+
+/** `client` omitted: the worker's own (`getClient`, which needs an activity's context). */
+export function createWorkerShare(client: () => Client = getClient): LoopShare {
+  return new LoopShare({
+    count: createShareCounter({ client, taskQueue: () => activityInfo().taskQueue, now: Date.now }),
+    now: Date.now,
+    onChange: (fair, count, held) => {
+      log.info('fair share of shards changed', { fair, ...count, held });
+    },
+  });
+}
