@@ -21,7 +21,8 @@ import { type ProcessBatchInput, type ProcessBatchResult, createProcessBatch } f
 import type { ConsumeInput, ConsumeResult, LoopProgress } from './shard/consume-contract';
 import { createConsumeLoop } from './shard/consume-loop';
 import type { LoopShare } from './shard/loop-share';
-import { createWorkerShare } from './shard/worker-share';
+import { createWorkerShare, workerIdentity } from './shard/worker-share';
+import { POLLER_FRESH_MS } from './shard/fair-share';
 import { createReshardActivities } from './reshard/reshard';
 import { createShardStarter } from './stream/shard-starter';
 import type { KspMetrics } from '../metrics/recorder';
@@ -109,11 +110,22 @@ interface Lane {
 /** Per attempt, the consuming loop's progress: every heartbeat of the attempt carries it (a retry resumes from it). */
 const loopProgress = new WeakMap<Context, LoopProgress>();
 
-/** Heartbeats `details`, with the loop's progress under `loop` when the activity is a loop. */
+/** Lost workers a loop's result hands on (bounded: identities enter workflow history). */
+const MAX_LOST_WORKERS = 8;
+
+/** This worker, named in a busy loop's heartbeat details: a retry elsewhere knows it was lost. */
+const WORKER = workerIdentity();
+
+/**
+ * Heartbeats `details` and this worker's identity (the SDK sends the first heartbeat of an
+ * activity at once and throttles the rest, so the first is often all a retry sees), with the
+ * loop's progress under `loop` when the activity is a loop.
+ */
 function heartbeat(details: unknown): void {
   const ctx = Context.current();
   const loop = loopProgress.get(ctx);
-  ctx.heartbeat(loop && typeof details === 'object' && details !== null ? { ...details, loop } : details);
+  if (typeof details !== 'object' || details === null) return ctx.heartbeat(details);
+  ctx.heartbeat(loop ? { ...details, worker: WORKER, loop } : { ...details, worker: WORKER });
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -190,7 +202,7 @@ export function createActivities(deps: ActivityDeps) {
       publish: (progress) => {
         const ctx = Context.current();
         loopProgress.set(ctx, progress);
-        ctx.heartbeat({ phase: 'consuming', loop: progress });
+        ctx.heartbeat({ phase: 'consuming', worker: WORKER, loop: progress });
       },
       previousDetails: () => activityInfo().heartbeatDetails as unknown,
       activityAttempt: () => activityInfo().attempt,
@@ -199,6 +211,10 @@ export function createActivities(deps: ActivityDeps) {
       now: Date.now,
       share,
       random: Math.random,
+      workerLost: (identity) => {
+        if (identity !== WORKER) share.workerLost(identity, POLLER_FRESH_MS);
+      },
+      lostWorkers: () => [...share.lostWorkers()].slice(0, MAX_LOST_WORKERS),
     });
     return { discovery, guard, runBatch, consume };
   }

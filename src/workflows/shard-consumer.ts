@@ -59,6 +59,16 @@ interface PendingSeek {
   requestedBy: string;
 }
 
+/** At most this many lost workers are handed on, each a bounded identity (a result is untrusted). */
+const MAX_LOST_WORKERS = 8;
+
+function lostWorkersOf(value: unknown): string[] {
+  if (!Array.isArray(value)) return [];
+  return value
+    .filter((v): v is string => typeof v === 'string' && v.length > 0 && v.length <= 256)
+    .slice(0, MAX_LOST_WORKERS);
+}
+
 export class ShardConsumer {
   readonly input: ShardRunInput;
   private readonly state: ShardState;
@@ -82,6 +92,8 @@ export class ShardConsumer {
   private idle = false;
   /** Activities in a row that returned `rebalance` (LoopRequest.rebalances). */
   private rebalances = 0;
+  /** Workers the last loop's worker knew had lost their shards (LoopRequest.lostWorkers). */
+  private lostWorkers: string[] = [];
   /** An unforced progress report was held back by the interval: send it when the interval ends. */
   private reportHeldBack = false;
 
@@ -155,6 +167,7 @@ export class ShardConsumer {
         busyPollIntervalMs: options.busyPollIntervalMs,
         ...(!idle && lag ? { lag } : {}),
         ...(this.rebalances > 0 ? { rebalances: this.rebalances } : {}),
+        ...(this.lostWorkers.length > 0 ? { lostWorkers: this.lostWorkers } : {}),
       },
     };
   }
@@ -235,6 +248,7 @@ export class ShardConsumer {
           ? mode === 'idle'
           : reason === 'idle' || (mode === 'idle' && reason === 'lifetime');
       this.rebalances = reason === 'rebalance' ? this.rebalances + 1 : 0;
+      this.lostWorkers = lostWorkersOf(result.loop.lostWorkers);
     }
     state.millisBehindLatest = result.millisBehindLatest;
     if (result.lastArrival) state.lastArrival = result.lastArrival;

@@ -222,7 +222,12 @@ describe('the busy loop', () => {
     const details = { phase: 'consuming', loop: last };
     expect(last).toMatchObject({ checkpoint: { sequenceNumber: seq(9) }, handled: 10, batches: 1 });
 
-    const second = setup(shard, { previousDetails: () => details, activityAttempt: () => 2 });
+    const lostWorkers: string[] = [];
+    const second = setup(shard, {
+      previousDetails: () => ({ ...details, worker: '41@dead-host' }),
+      activityAttempt: () => 2,
+      workerLost: (identity) => lostWorkers.push(identity),
+    });
     const result = await second.consume(input(busy));
     // From just after the published checkpoint; the counters span both attempts.
     expect(second.calls.flat()[0]).toBe(10);
@@ -233,6 +238,8 @@ describe('the busy loop', () => {
       loop: { reason: 'ended', batches: 5, activityAttempt: 2 },
     });
     expect(result.loop?.elapsedMs).toBeGreaterThanOrEqual(0);
+    // The worker that ran the lost attempt is told to the fair share (it is not counted a while).
+    expect(lostWorkers).toEqual(['41@dead-host']);
   });
 
   it('ignores heartbeat details behind the request’s checkpoint or malformed', async () => {
@@ -310,15 +317,17 @@ describe('the busy loop', () => {
 
   it('returns when its lag leaves the band of the published KspMillisBehind, not before the hold', async () => {
     const shard = new OpenShard();
-    let t = 0;
-    const steady = (): Partial<ConsumeLoopDeps> & { onSleep: (now: number) => void } => ({
-      onSleep: (now) => {
-        while (t + 300 <= now - 1_000_000) {
-          t += 300;
-          shard.add(1, now);
-        }
-      },
-    });
+    const steady = (): Partial<ConsumeLoopDeps> & { onSleep: (now: number) => void } => {
+      let t = 0; // each setup's clock starts again
+      return {
+        onSleep: (now) => {
+          while (t + 300 <= now - 1_000_000) {
+            t += 300;
+            shard.add(1, now);
+          }
+        },
+      };
+    };
     // Published 0 a while ago: a lag of 5 s counts once the 20 s hold is over.
     shard.lagMs = 5_000;
     const s = setup(shard, steady());

@@ -104,3 +104,12 @@ test('a worker at its share stops polling for a few seconds after one of its loo
   clock.now += GATE_MS;
   expect(share.mayPoll(5)).toBe(true);
 });
+
+test('a worker whose busy loop was retried elsewhere is not counted for a while', () => {
+  const clock = { now: 0 };
+  const share = new LoopShare({ count: async () => null, now: () => clock.now });
+  share.workerLost('123@dead', 70_000);
+  expect([...share.lostWorkers()]).toEqual(['123@dead']);
+  clock.now = 70_000;
+  expect([...share.lostWorkers()]).toEqual([]);
+});

@@ -37,6 +37,11 @@ export interface LoopRequest {
    * @default 0
    */
   rebalances?: number;
+  /**
+   * Workers the previous loop's worker knew had lost their shards (their busy loops were retried
+   * elsewhere): not counted in the share here either (loop-share.ts). Identities only.
+   */
+  lostWorkers?: string[];
 }
 
 /** When the lag a busy loop observes is news for the workflow (see `lagLeft`). */
@@ -95,6 +100,8 @@ export interface LoopSummary {
   elapsedMs: number;
   /** Attempt of the activity that returned (above 1: it resumed from heartbeat details). */
   activityAttempt: number;
+  /** Workers this worker knows lost their shards (see `LoopRequest.lostWorkers`); absent: none. */
+  lostWorkers?: string[];
 }
 
 /**

@@ -56,6 +56,17 @@ export interface ConsumeLoopDeps {
   share?: Pick<LoopShare, 'enter' | 'leave' | 'mustLeave'>;
   /** In [0, 1): jitters a busy loop's lifetime down by up to LIFETIME_JITTER. @default () => 0 */
   random?: () => number;
+  /** A retried busy loop's last attempt ran on worker `identity` (its heartbeat details say). */
+  workerLost?(identity: string): void;
+  /** Workers this worker knows lost their shards, handed on in the result (`LoopSummary.lostWorkers`). */
+  lostWorkers?(): string[];
+}
+
+/** The worker a busy loop's heartbeat details name (`worker`), if any. */
+export function workerOf(details: unknown): string | null {
+  if (typeof details !== 'object' || details === null) return null;
+  const worker = (details as { worker?: unknown }).worker;
+  return typeof worker === 'string' && worker.length > 0 && worker.length <= 256 ? worker : null;
 }
 
 export function createConsumeLoop(deps: ConsumeLoopDeps) {
@@ -87,7 +98,10 @@ export function createConsumeLoop(deps: ConsumeLoopDeps) {
     leave: () => boolean,
   ): Promise<ConsumeResult> {
     const lifetimeMs = loop.lifetimeMs * (1 - LIFETIME_JITTER * (deps.random?.() ?? 0));
-    const progress = resumeFrom(deps.previousDetails(), batch) ?? freshProgress(batch, deps.now());
+    const previous = deps.previousDetails();
+    const progress = resumeFrom(previous, batch) ?? freshProgress(batch, deps.now());
+    const lostOn = deps.activityAttempt() > 1 ? workerOf(previous) : null;
+    if (lostOn !== null) deps.workerLost?.(lostOn);
     const pace = new PollPace({
       busyMs: loop.busyPollIntervalMs,
       idleMs: batch.idlePollIntervalMs,
@@ -205,9 +219,15 @@ export function createConsumeLoop(deps: ConsumeLoopDeps) {
   return async function consume(input: ConsumeInput): Promise<ConsumeResult> {
     const { loop, ...batch } = input;
     if (loop === undefined) return deps.processBatch(batch);
-    return held(loop, (leave) =>
+    for (const identity of loop.lostWorkers ?? []) deps.workerLost?.(identity);
+    const result = await held(loop, (leave) =>
       loop.mode === 'idle' ? idle(batch, loop, leave) : busy(batch, loop, leave),
     );
+    // Handed on through the workflow to the shard's next worker, which then does not count them.
+    const lost = deps.lostWorkers?.() ?? [];
+    return lost.length > 0 && result.loop
+      ? { ...result, loop: { ...result.loop, lostWorkers: lost } }
+      : result;
   };
 }
 

@@ -9,14 +9,13 @@ import { temporal } from '@temporalio/proto';
 import type { ShareCount } from './loop-share';
 
 /**
- * A poller not seen for this long is not counted. The server lists a dead worker's pollers for
- * minutes, and counting a dead worker makes the share too small (loops bounce); a live worker
- * re-polls each time it is handed a task, but one that waits a long poll for a task is seen only
- * when that poll started (up to about a minute ago): not counting it makes the share too large,
- * which only moves fewer shards. So the window is short: shorter than the heartbeat timeout, so that
- * by the time a dead worker's busy shards are retried elsewhere it is no longer counted.
+ * A poller not seen for this long is not counted. A live worker is seen each time one of its
+ * polls starts: when it is handed a task, or about once a minute when its long poll returns
+ * empty. The server lists a dead worker's polls for minutes, and counting a dead worker makes the
+ * share too small: its shards bounce when they arrive. So the workers whose busy loops were
+ * retried elsewhere are left out (`LoopShare.workerLost`), and the worker counting counts itself.
  */
-export const POLLER_FRESH_MS = 10_000;
+export const POLLER_FRESH_MS = 70_000;
 /** The shard count changes rarely (streams start, reshard): it is counted again after this long. */
 export const SHARDS_RECOUNT_MS = 10_000;
 
@@ -26,6 +25,10 @@ export interface ShareCounterDeps {
   /** The task queue of the activity asking. */
   taskQueue(): string;
   now(): number;
+  /** This worker's identity: always counted. */
+  self: string;
+  /** Workers not to count (their busy loops were retried elsewhere). */
+  lost(): ReadonlySet<string>;
 }
 
 /** The visibility query for the shard workflows running on `taskQueue`. */
@@ -58,12 +61,14 @@ export function createShareCounter(deps: ShareCounterDeps): () => Promise<ShareC
       countShards(client, taskQueue),
     ]);
     const since = deps.now() - POLLER_FRESH_MS;
-    const workers = new Set(
-      (described.pollers ?? [])
-        .filter((p) => p.identity && epochMs(p.lastAccessTime) >= since)
-        .map((p) => p.identity),
-    ).size;
-    if (workers === 0 || count <= 0) return null;
+    const lost = deps.lost();
+    const identities = new Set([deps.self]);
+    for (const p of described.pollers ?? []) {
+      if (p.identity && epochMs(p.lastAccessTime) >= since && !lost.has(p.identity))
+        identities.add(p.identity);
+    }
+    const workers = identities.size;
+    if (count <= 0) return null;
     return { shards: count, workers };
   };
 }

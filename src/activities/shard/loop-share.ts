@@ -55,6 +55,8 @@ export class LoopShare {
   private counting = false;
   /** When a loop of this worker last left for another worker. */
   private leftAt = -Infinity;
+  /** Workers whose busy loops were retried here (their heartbeat timed out): identity → until when not counted. */
+  private readonly lost = new Map<string, number>();
 
   constructor(private readonly deps: LoopShareDeps) {}
 
@@ -101,6 +103,27 @@ export class LoopShare {
   mayPoll(waiting: number): boolean {
     if (this.share === null || this.deps.now() - this.leftAt >= GATE_MS) return true;
     return this.held.length + waiting < this.share;
+  }
+
+  /**
+   * A busy loop of worker `identity` was retried here: it died (or lost its activities). It is
+   * not counted for a while, although the server lists its polls for minutes: otherwise the
+   * share is too small just when the dead worker's shards arrive, and they bounce.
+   */
+  workerLost(identity: string, forMs: number): void {
+    const known = this.lost.has(identity);
+    this.lost.set(identity, this.deps.now() + forMs);
+    if (known) return;
+    // The share counted it: unknown (no loop leaves) until counted again, at the next look.
+    this.share = null;
+    this.countedAt = -Infinity;
+  }
+
+  /** Workers not to count now (see `workerLost`). */
+  lostWorkers(): ReadonlySet<string> {
+    const now = this.deps.now();
+    for (const [identity, until] of this.lost) if (until <= now) this.lost.delete(identity);
+    return new Set(this.lost.keys());
   }
 
   /** The share last counted (null: unknown), and the loops held: for logs and tests. */
