@@ -17,7 +17,4 @@ import type { WorkerOptions } from '@temporalio/worker';
 
 export const SPREAD_WORKER_OPTIONS = {
   maxEagerActivityReservationsPerWorkflowTask: 0,
-  // Each poll waiting at the server holds a slot: a worker at its share of shards stops polling
-  // (share-gated-slots.ts) only once these are used, so few of them hand a returned shard on sooner.
-  maxConcurrentActivityTaskPolls: 2,
 } as const satisfies Partial<WorkerOptions>;
