@@ -134,5 +134,9 @@ export interface LoopProgress {
   lastArrival: string | null;
 }
 
-/** A busy shard turns idle after this long without records. */
-export const IDLE_AFTER_MS = 120_000;
+/**
+ * A busy shard turns idle after this long without records: its loop returns its checkpoint (so
+ * the status shows a drained shard within seconds) and an idle watch, which does not heartbeat,
+ * takes over.
+ */
+export const IDLE_AFTER_MS = 10_000;
