@@ -20,6 +20,9 @@ import { createLoadSampler } from './autoscale/load-sampler';
 import { type ProcessBatchInput, type ProcessBatchResult, createProcessBatch } from './shard/process-batch';
 import type { ConsumeInput, ConsumeResult, LoopProgress } from './shard/consume-contract';
 import { createConsumeLoop } from './shard/consume-loop';
+import type { LoopShare } from './shard/loop-share';
+import { createWorkerShare, workerIdentity } from './shard/worker-share';
+import { POLLER_FRESH_MS } from './shard/fair-share';
 import { createReshardActivities } from './reshard/reshard';
 import { createShardStarter } from './stream/shard-starter';
 import type { KspMetrics } from '../metrics/recorder';
@@ -55,6 +58,8 @@ export interface ActivityDeps {
   metrics?: KspMetrics;
   /** Enhanced fan-out subscriptions (renewal interval, buffer); omitted → AWS-like defaults. */
   efo?: EfoSubscriptionsOptions;
+  /** This worker's share of the shards, shared with its slot supplier; omitted → one of its own. */
+  share?: LoopShare;
 }
 
 /**
@@ -105,11 +110,22 @@ interface Lane {
 /** Per attempt, the consuming loop's progress: every heartbeat of the attempt carries it (a retry resumes from it). */
 const loopProgress = new WeakMap<Context, LoopProgress>();
 
-/** Heartbeats `details`, with the loop's progress under `loop` when the activity is a loop. */
+/** Lost workers a loop's result hands on (bounded: identities enter workflow history). */
+const MAX_LOST_WORKERS = 8;
+
+/** This worker, named in a busy loop's heartbeat details: a retry elsewhere knows it was lost. */
+const WORKER = workerIdentity();
+
+/**
+ * Heartbeats `details` and this worker's identity (the SDK sends the first heartbeat of an
+ * activity at once and throttles the rest, so the first is often all a retry sees), with the
+ * loop's progress under `loop` when the activity is a loop.
+ */
 function heartbeat(details: unknown): void {
   const ctx = Context.current();
   const loop = loopProgress.get(ctx);
-  ctx.heartbeat(loop && typeof details === 'object' && details !== null ? { ...details, loop } : details);
+  if (typeof details !== 'object' || details === null) return ctx.heartbeat(details);
+  ctx.heartbeat(loop ? { ...details, worker: WORKER, loop } : { ...details, worker: WORKER });
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -118,6 +134,9 @@ export function createActivities(deps: ActivityDeps) {
   const dlqWriter = new DlqWriter(deps.sqs, attemptCall);
   const lanes = new Map<KinesisClient, Lane>();
   const efoSubscriptions = new EfoSubscriptions(deps.efo);
+  const temporalClient = deps.temporalClient ?? getClient;
+  // This worker's shard loops, and its fair share of the task queue's shards (loop-share.ts).
+  const share = deps.share ?? createWorkerShare(temporalClient);
   function createLane(kinesis: KinesisClient): Lane {
     const discovery = new StreamDiscovery(kinesis);
     const reader = new ShardReader({
@@ -185,13 +204,19 @@ export function createActivities(deps: ActivityDeps) {
       publish: (progress) => {
         const ctx = Context.current();
         loopProgress.set(ctx, progress);
-        ctx.heartbeat({ phase: 'consuming', loop: progress });
+        ctx.heartbeat({ phase: 'consuming', worker: WORKER, loop: progress });
       },
       previousDetails: () => activityInfo().heartbeatDetails as unknown,
       activityAttempt: () => activityInfo().attempt,
       cancelRequested: () => Context.current().cancellationDetails?.cancelRequested === true,
       sleep: (ms) => Context.current().sleep(ms),
       now: Date.now,
+      share,
+      random: Math.random,
+      workerLost: (identity) => {
+        if (identity !== WORKER) share.workerLost(identity, POLLER_FRESH_MS);
+      },
+      lostWorkers: () => [...share.lostWorkers()].slice(0, MAX_LOST_WORKERS),
     });
     return { discovery, guard, runBatch, consume };
   }
@@ -254,7 +279,7 @@ export function createActivities(deps: ActivityDeps) {
     taskQueue: () => activityInfo().taskQueue,
     handlerName: deps.handlerName,
   });
-  const temporal = deps.temporalClient ?? getClient;
+  const temporal = temporalClient;
   return {
     ...createReshardActivities({ kinesis: deps.kinesis, client: temporal }),
     sampleStreamLoad: createLoadSampler({ kinesis: deps.kinesis, client: temporal }),

@@ -8,6 +8,8 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { MetricMeter } from '@temporalio/common';
 import { type NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import { createWorkerShare } from '../activities/shard/worker-share';
+import { shareGatedTuner } from './share-gated-slots';
 import { KspMetrics } from '../metrics/recorder';
 import type { EfoSubscriptionsOptions } from '../activities/shard/efo-reader';
 import type { BatchHandler } from '../handler/contract';
@@ -56,6 +58,8 @@ export async function createKspWorker(options: KspWorkerOptions): Promise<Worker
   const workflowSource = options.workflowBundlePath
     ? { workflowBundle: { codePath: options.workflowBundlePath } }
     : { workflowsPath: createRequire(__filename).resolve('../workflows') };
+  // This worker's share of the shards: its loops leave beyond it, and it stops polling at it.
+  const share = createWorkerShare();
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
@@ -70,8 +74,9 @@ export async function createKspWorker(options: KspWorkerOptions): Promise<Worker
       ...(options.handlers ? { handlers: options.handlers } : {}),
       ...(options.metricMeter ? { metrics: new KspMetrics(options.metricMeter) } : {}),
       ...(options.efo ? { efo: options.efo } : {}),
+      share,
     }),
-    maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? DEFAULT_MAX_CONCURRENT_ACTIVITIES,
+    tuner: shareGatedTuner(options.maxConcurrentActivities ?? DEFAULT_MAX_CONCURRENT_ACTIVITIES, share),
     shutdownGraceTime: options.shutdownGraceTimeMs ?? 30_000,
     ...SPREAD_WORKER_OPTIONS,
   });

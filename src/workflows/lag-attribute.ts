@@ -18,7 +18,12 @@
  * most 6 upserts an hour, and the worst case (lag flipping across a boundary every batch) 2 a
  * minute. A query whose threshold is a bucket boundary (`KspMillisBehind > 300000`) is exact
  * within that minute; any other threshold within 10 min. Pure module: safe in workflow code.
+ *
+ * A busy consuming loop (consume-loop.ts) reports its lag only when it returns, so the workflow
+ * hands it the band of the published value (`lagWatch`) and it returns as soon as its lag would
+ * be published: leaving the band once the minimum interval is over, or back to 0 at once.
  */
+import type { LagWatch } from '../activities/shard/consume-contract';
 
 /** Lag below this is published as 0. */
 export const LAG_ZERO_BELOW_MS = 1_000;
@@ -46,6 +51,20 @@ export interface LagAttributeInput {
   /** When this run last upserted it (ms); null when it has not yet. */
   lastUpsertAtMs: number | null;
   nowMs: number;
+}
+
+/** The band a busy loop's lag must stay in for the attribute to stay as it is (see `lagToPublish`). */
+export function lagWatch(published: number | null, lastUpsertAtMs: number | null, nowMs: number): LagWatch {
+  // Never published: the first value is, at once.
+  if (published === null) return { fromMs: 0, toMs: 0, holdMs: 0, atOnceBelowMs: 0 };
+  const bucket = bucketOf(published);
+  const since = lastUpsertAtMs === null ? Infinity : nowMs - lastUpsertAtMs;
+  return {
+    fromMs: bucket === 0 ? 0 : (LAG_BUCKETS_MS[bucket - 1] ?? 0),
+    toMs: LAG_BUCKETS_MS[bucket] ?? null,
+    holdMs: Math.max(0, LAG_MIN_INTERVAL_MS - since),
+    atOnceBelowMs: published === 0 ? 0 : LAG_ZERO_BELOW_MS,
+  };
 }
 
 function bucketOf(ms: number): number {

@@ -7,7 +7,7 @@
  * one sanctioned backwards move is a live seek (seek.ts): it takes effect between batches, never
  * while one is in flight, so no result from before a seek is ever judged against it.
  */
-import type { ConsumeInput, ConsumeResult } from '../activities/shard/consume-contract';
+import type { ConsumeInput, ConsumeResult, LagWatch } from '../activities/shard/consume-contract';
 import type { CompiledStreamOptions, ShardStartPosition } from '../config/stream-options';
 import { ErrorType, NON_RETRYABLE_TYPES } from '../errors';
 import { compareCheckpoint } from '../records';
@@ -59,6 +59,16 @@ interface PendingSeek {
   requestedBy: string;
 }
 
+/** At most this many lost workers are handed on, each a bounded identity (a result is untrusted). */
+const MAX_LOST_WORKERS = 8;
+
+function lostWorkersOf(value: unknown): string[] {
+  if (!Array.isArray(value)) return [];
+  return value
+    .filter((v): v is string => typeof v === 'string' && v.length > 0 && v.length <= 256)
+    .slice(0, MAX_LOST_WORKERS);
+}
+
 export class ShardConsumer {
   readonly input: ShardRunInput;
   private readonly state: ShardState;
@@ -80,6 +90,12 @@ export class ShardConsumer {
   private looping = false;
   /** Looping, and the last activity found the shard quiet: the next one only watches it. */
   private idle = false;
+  /** Activities in a row that returned `rebalance` (LoopRequest.rebalances). */
+  private rebalances = 0;
+  /** Workers the last loop's worker knew had lost their shards (LoopRequest.lostWorkers). */
+  private lostWorkers: string[] = [];
+  /** An unforced progress report was held back by the interval: send it when the interval ends. */
+  private reportHeldBack = false;
 
   constructor(
     input: ShardRunInput,
@@ -133,9 +149,11 @@ export class ShardConsumer {
   /**
    * The request for the next activity; it counts as in flight until `settled()`. Looping, it asks
    * for a busy loop, or for an idle watch once the shard went quiet (never while a failing batch
-   * is retried or split: those come back after one batch).
+   * is retried or split: those come back after one batch). A busy loop returns when its lag
+   * leaves `lag` (the band of the published KspMillisBehind), and a shard that bounced off
+   * workers holding their share (`rebalance`) says how often in a row.
    */
-  next(): ConsumeInput {
+  next(lag?: LagWatch): ConsumeInput {
     this.applyPendingSeek();
     const { options } = this.input;
     const request = this.batchRequest();
@@ -147,6 +165,9 @@ export class ShardConsumer {
         mode: idle ? 'idle' : 'busy',
         lifetimeMs: idle ? options.maxPollWaitMs : options.maxActivityLifetimeMs,
         busyPollIntervalMs: options.busyPollIntervalMs,
+        ...(!idle && lag ? { lag } : {}),
+        ...(this.rebalances > 0 ? { rebalances: this.rebalances } : {}),
+        ...(this.lostWorkers.length > 0 ? { lostWorkers: this.lostWorkers } : {}),
       },
     };
   }
@@ -221,7 +242,13 @@ export class ShardConsumer {
     state.batches += result.loop ? result.loop.batches : result.fetched > 0 ? 1 : 0;
     if (result.loop) {
       const { mode, reason } = result.loop;
-      this.idle = reason === 'idle' || (mode === 'idle' && reason === 'lifetime');
+      // A loop that left for another worker goes on in the same mode there.
+      this.idle =
+        reason === 'rebalance'
+          ? mode === 'idle'
+          : reason === 'idle' || (mode === 'idle' && reason === 'lifetime');
+      this.rebalances = reason === 'rebalance' ? this.rebalances + 1 : 0;
+      this.lostWorkers = lostWorkersOf(result.loop.lostWorkers);
     }
     state.millisBehindLatest = result.millisBehindLatest;
     if (result.lastArrival) state.lastArrival = result.lastArrival;
@@ -402,12 +429,16 @@ export class ShardConsumer {
    */
   progressReport(force: boolean): ShardStatus | null {
     const nowMs = this.now();
-    if (!force && !this.intervalElapsed(nowMs)) return null;
+    if (!force && !this.intervalElapsed(nowMs)) {
+      this.reportHeldBack = true;
+      return null;
+    }
     const report = this.status();
     const fingerprint = JSON.stringify({ ...report, updatedAt: null });
     if (fingerprint === this.lastReported) return null;
     this.lastReportAtMs = nowMs;
     this.reportDue = false;
+    this.reportHeldBack = false;
     this.lastReported = fingerprint;
     return report;
   }
@@ -423,9 +454,15 @@ export class ShardConsumer {
     this.reportTimerGated = true;
   }
 
-  /** The progress interval's timer fired: the next unforced report may go out. */
-  reportIntervalElapsed(): void {
+  /**
+   * The progress interval's timer fired: the next unforced report may go out. True when one was
+   * held back meanwhile: a busy loop may not return for minutes, so the workflow sends it now.
+   */
+  reportIntervalElapsed(): boolean {
     this.reportDue = true;
+    const heldBack = this.reportHeldBack;
+    this.reportHeldBack = false;
+    return heldBack;
   }
 
   private intervalElapsed(nowMs: number): boolean {

@@ -7,9 +7,10 @@
  * activity's scheduled event; each attribute upsert is one action.
  */
 import { patched, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { LagWatch } from '../activities/shard/consume-contract';
 import type { ProcessBatchInput } from '../activities/shard/process-batch';
 import type { Checkpoint } from '../records';
-import { lagToPublish } from './lag-attribute';
+import { lagToPublish, lagWatch } from './lag-attribute';
 import { KSP_MILLIS_BEHIND } from './search-attributes';
 import type { ShardStatus } from './shard-messages';
 import { formatMs } from './start-details';
@@ -68,6 +69,8 @@ export function batchSummary(request: ProcessBatchInput): string {
 export class ShardDetails {
   private shown = '';
   private lastUpsertAtMs: number | null = null;
+  /** A loop was asked for the first value: never twice (a run without the attribute's patch never sets it). */
+  private firstValueAsked = false;
 
   /** Sets the details when they changed; upserts the lag when lag-attribute.ts says so. */
   publish(status: ShardStatus, checkpointMovedAt: string | null): void {
@@ -87,6 +90,19 @@ export class ShardDetails {
     if (value === null || !patched(LAG_ATTRIBUTE_PATCH)) return;
     upsertSearchAttributes([{ key: KSP_MILLIS_BEHIND, value }]);
     this.lastUpsertAtMs = nowMs;
+  }
+
+  /**
+   * The band a busy loop's lag must stay in for KspMillisBehind to stay as it is (lag-attribute.ts);
+   * undefined when no loop should return for it.
+   */
+  lagWatch(): LagWatch | undefined {
+    const current = workflowInfo().typedSearchAttributes.get(KSP_MILLIS_BEHIND) ?? null;
+    if (current === null) {
+      if (this.firstValueAsked) return undefined;
+      this.firstValueAsked = true;
+    }
+    return lagWatch(current, this.lastUpsertAtMs, Date.now());
   }
 
   /**

@@ -74,6 +74,11 @@ interface Consumers {
 
 /** Patch ID: the progress interval is a timer in history, not workflow-clock arithmetic. */
 const PROGRESS_REPORT_TIMER = 'progress-report-timer';
+/**
+ * Patch ID: a report held back by the progress interval goes out when its timer fires, not with
+ * the next activity's result (a busy loop may not return for minutes).
+ */
+const HELD_REPORT_ON_TIMER = 'held-report-on-timer';
 
 /**
  * Patch ID: a shard read to its end publishes the quarantined-key count its last batch changed
@@ -108,6 +113,7 @@ export async function shardWorkflow(stored: ShardWorkflowInput): Promise<ShardWo
   // Runs before this patch measured the progress interval on the workflow clock (see gateReportsByTimer).
   const timedReports = patched(PROGRESS_REPORT_TIMER);
   if (timedReports) shard.gateReportsByTimer();
+  const heldReportsOnTimer = timedReports && patched(HELD_REPORT_ON_TIMER);
   let reportTimerRunning = false;
   const report = async (force: boolean): Promise<void> => {
     const progress = stream && shard.progressReport(force);
@@ -116,7 +122,8 @@ export async function shardWorkflow(stored: ShardWorkflowInput): Promise<ShardWo
       reportTimerRunning = true;
       void CancellationScope.nonCancellable(() => sleep(options.progressIntervalMs)).then(() => {
         reportTimerRunning = false;
-        shard.reportIntervalElapsed();
+        const heldBack = shard.reportIntervalElapsed();
+        if (heldBack && heldReportsOnTimer && !shard.stopping) void report(false);
       });
     }
     await stream.progress(progress);
@@ -143,7 +150,7 @@ export async function shardWorkflow(stored: ShardWorkflowInput): Promise<ShardWo
         await condition(() => !shard.paused || shard.stopping || shouldContinueAsNew());
         continue;
       }
-      const step = await runBatch(shard, consumers, inFlight);
+      const step = await runBatch(shard, consumers, inFlight, details);
       details.publish(shard.status(), shard.checkpointMovedAt);
       if (step === null) continue;
       if (step.kind === 'backoff') {
@@ -249,10 +256,11 @@ async function runBatch(
   shard: ShardConsumer,
   consumers: Consumers,
   inFlight: InFlight,
+  details: ShardDetails,
 ): Promise<BatchStep | null> {
   const scope = new CancellationScope();
   inFlight.scope = scope;
-  const request = shard.next();
+  const request = shard.next(details.lagWatch());
   const consume = request.loop?.mode === 'idle' ? consumers.idle : consumers.busy;
   let result: ConsumeResult;
   try {

@@ -18,6 +18,8 @@ import { MemoryDlq, MemoryShard, SHARD, indexOf, memoryBatchActivity } from '../
 class OpenShard {
   readonly records: _Record[] = [];
   fetches = 0;
+  /** What GetRecords answers as MillisBehindLatest. */
+  lagMs = 0;
 
   add(count: number, at: number): void {
     for (let i = 0; i < count; i++) {
@@ -44,7 +46,7 @@ class OpenShard {
     return {
       records,
       nextIterator: 'iterator',
-      millisBehindLatest: 0,
+      millisBehindLatest: this.lagMs,
       childShardIds: null,
       getRecordsCalls: 1,
       throttled: 0,
@@ -220,7 +222,12 @@ describe('the busy loop', () => {
     const details = { phase: 'consuming', loop: last };
     expect(last).toMatchObject({ checkpoint: { sequenceNumber: seq(9) }, handled: 10, batches: 1 });
 
-    const second = setup(shard, { previousDetails: () => details, activityAttempt: () => 2 });
+    const lostWorkers: string[] = [];
+    const second = setup(shard, {
+      previousDetails: () => ({ ...details, worker: '41@dead-host' }),
+      activityAttempt: () => 2,
+      workerLost: (identity) => lostWorkers.push(identity),
+    });
     const result = await second.consume(input(busy));
     // From just after the published checkpoint; the counters span both attempts.
     expect(second.calls.flat()[0]).toBe(10);
@@ -231,6 +238,8 @@ describe('the busy loop', () => {
       loop: { reason: 'ended', batches: 5, activityAttempt: 2 },
     });
     expect(result.loop?.elapsedMs).toBeGreaterThanOrEqual(0);
+    // The worker that ran the lost attempt is told to the fair share (it is not counted a while).
+    expect(lostWorkers).toEqual(['41@dead-host']);
   });
 
   it('ignores heartbeat details behind the request’s checkpoint or malformed', async () => {
@@ -306,6 +315,49 @@ describe('the busy loop', () => {
     expect(idled.getRecordsCalls).toBeLessThanOrEqual(36);
   });
 
+  it('returns when its lag leaves the band of the published KspMillisBehind, not before the hold', async () => {
+    const shard = new OpenShard();
+    const steady = (): Partial<ConsumeLoopDeps> & { onSleep: (now: number) => void } => {
+      let t = 0; // each setup's clock starts again
+      return {
+        onSleep: (now) => {
+          while (t + 300 <= now - 1_000_000) {
+            t += 300;
+            shard.add(1, now);
+          }
+        },
+      };
+    };
+    // Published 0 a while ago: a lag of 5 s counts once the 20 s hold is over.
+    shard.lagMs = 5_000;
+    const s = setup(shard, steady());
+    const lag = { fromMs: 0, toMs: 1_000, holdMs: 20_000, atOnceBelowMs: 0 };
+    const result = await s.consume(input({ ...busy, lag }));
+    expect(result).toMatchObject({ millisBehindLatest: 5_000, loop: { reason: 'lag' } });
+    expect(result.loop?.elapsedMs).toBeGreaterThanOrEqual(20_000);
+    expect(result.loop?.elapsedMs).toBeLessThan(21_000);
+    // Inside the band: only the lifetime ends it.
+    const inside = setup(shard, steady());
+    const kept = await inside.consume(
+      input(
+        { ...busy, lifetimeMs: 30_000, lag: { ...lag, toMs: 10_000 } },
+        { checkpoint: result.checkpoint },
+      ),
+    );
+    expect(kept.loop).toMatchObject({ reason: 'lifetime' });
+    // Published behind, now at the tip: at once, after one batch.
+    shard.lagMs = 0;
+    shard.add(3, 0);
+    const caughtUp = setup(shard, steady());
+    const back = await caughtUp.consume(
+      input(
+        { ...busy, lag: { fromMs: 1_000, toMs: 10_000, holdMs: 60_000, atOnceBelowMs: 1_000 } },
+        { checkpoint: kept.checkpoint },
+      ),
+    );
+    expect(back).toMatchObject({ millisBehindLatest: 0, loop: { reason: 'lag', batches: 1 } });
+  });
+
   it('publishes its progress (no records) at most once a second', async () => {
     const s = setup(new MemoryShard(100, () => new Date(0)));
     await s.consume(input(busy));
@@ -313,6 +365,57 @@ describe('the busy loop', () => {
     expect(s.published.length).toBeLessThanOrEqual(3);
     expect(Object.keys(s.published[0] ?? {})).not.toContain('records');
     expect(JSON.stringify(s.published)).not.toContain('record-');
+  });
+
+  it('leaves for another worker when this one holds more than its share, before reading if it just came', async () => {
+    const shard = new MemoryShard(35, () => new Date(0));
+    let over = true;
+    const s = setup(shard, {
+      share: {
+        enter: () => 7,
+        leave: () => undefined,
+        mustLeave: (token, rebalances) => over && token === 7 && rebalances === 1,
+      },
+    });
+    const bounced = await s.consume(input({ ...busy, rebalances: 1 }));
+    expect(s.calls).toHaveLength(0);
+    expect(bounced).toMatchObject({
+      checkpoint: null,
+      fetched: 0,
+      loop: { reason: 'rebalance', batches: 0 },
+    });
+    const later = setup(shard, {
+      share: { enter: () => 7, leave: () => undefined, mustLeave: () => over },
+      behaviour: async () => {
+        if (later.calls.length === 2) over = true;
+      },
+    });
+    over = false;
+    const left = await later.consume(input(busy));
+    expect(left).toMatchObject({
+      checkpoint: { sequenceNumber: seq(19) },
+      loop: { reason: 'rebalance', batches: 2 },
+    });
+    // A retry is the failure policy's: it never leaves.
+    expect((await later.consume(input(busy, { attempt: 2 }))).loop).toMatchObject({ reason: 'policy' });
+  });
+
+  it('jitters its lifetime down by up to a fifth', async () => {
+    const shard = new OpenShard();
+    let t = 0;
+    const s = setup(shard, {
+      random: () => 0.5,
+      onSleep: (now) => {
+        while (t + 300 <= now - 1_000_000) {
+          t += 300;
+          shard.add(1, now);
+        }
+      },
+    });
+    const lived = await s.consume(input({ ...busy, lifetimeMs: 60_000 }));
+    expect(lived.loop?.reason).toBe('lifetime');
+    expect(lived.loop?.elapsedMs).toBeGreaterThanOrEqual(54_000);
+    expect(lived.loop?.elapsedMs).toBeLessThan(55_000);
   });
 });
 

@@ -7,7 +7,9 @@ import {
   LAG_REFRESH_MS,
   type LagAttributeInput,
   lagToPublish,
+  lagWatch,
 } from '../../src/workflows/lag-attribute';
+import { lagLeft } from '../../src/activities/shard/consume-contract';
 
 const at = (over: Partial<LagAttributeInput>): LagAttributeInput => ({
   observed: 0,
@@ -100,5 +102,33 @@ describe('lagToPublish', () => {
       [180_000, 400_000],
       [250_000, 0],
     ]);
+  });
+});
+
+describe('lagWatch: when a busy loop returns for the attribute', () => {
+  it('never published: the first value, at once', () => {
+    const w = lagWatch(null, null, 0);
+    expect(lagLeft(w, 0, 0)).toBe(true);
+    expect(lagLeft(w, 5_000, 0)).toBe(true);
+    expect(lagLeft(w, null, 0)).toBe(false);
+  });
+
+  it('at 0: stays for a lag under 1 s; leaves for a bucket change once a minute has passed', () => {
+    const w = lagWatch(0, 1_000_000, 1_000_000 + 20_000);
+    expect(w).toEqual({ fromMs: 0, toMs: 1_000, holdMs: 40_000, atOnceBelowMs: 0 });
+    expect(lagLeft(w, 900, 50_000)).toBe(false);
+    expect(lagLeft(w, 1_500, 39_999)).toBe(false);
+    expect(lagLeft(w, 1_500, 40_000)).toBe(true);
+  });
+
+  it('behind: a return to 0 at once; another bucket after the least interval; the same bucket never', () => {
+    const w = lagWatch(7 * 60_000, null, 0);
+    expect(w).toEqual({ fromMs: 5 * 60_000, toMs: 15 * 60_000, holdMs: 0, atOnceBelowMs: 1_000 });
+    expect(lagLeft(w, 10 * 60_000, 0)).toBe(false);
+    expect(lagLeft(w, 3 * 60_000, 0)).toBe(true);
+    const held = lagWatch(7 * 60_000, 0, LAG_MIN_INTERVAL_MS - 10_000);
+    expect(lagLeft(held, 3 * 60_000, 9_000)).toBe(false);
+    expect(lagLeft(held, 500, 0)).toBe(true);
+    expect(lagWatch(3 * 86_400_000, null, 0).toMs).toBeNull();
   });
 });

@@ -111,7 +111,13 @@ test('busy loops, an idle watch once quiet, busy again when records arrive; summ
     calls,
   }));
   expect(calls.map((c) => c.loop?.mode)).toEqual(['busy', 'busy', 'idle', 'idle', 'busy']);
-  expect(calls[0]?.loop).toEqual({ mode: 'busy', lifetimeMs: 120_000, busyPollIntervalMs: 300 });
+  // Nothing published yet: the first loop returns with the first lag it sees (lag-attribute.ts).
+  expect(calls[0]?.loop).toEqual({
+    mode: 'busy',
+    lifetimeMs: 120_000,
+    busyPollIntervalMs: 300,
+    lag: { fromMs: 0, toMs: 0, holdMs: 0, atOnceBelowMs: 0 },
+  });
   expect(calls[2]?.loop).toMatchObject({ mode: 'idle', lifetimeMs: 300_000 });
   expect(calls.map((c) => c.checkpoint?.sequenceNumber ?? null)).toEqual([
     null,
@@ -124,6 +130,49 @@ test('busy loops, an idle watch once quiet, busy again when records arrive; summ
     reason: 'shard-ended',
     status: { checkpoint: { sequenceNumber: seq(90) }, handled: 90, batches: 9 },
   });
+});
+
+test('a busy loop is told the band of the published KspMillisBehind and returns when its lag leaves it', async () => {
+  const script = (i: ConsumeInput, n: number): ConsumeResult => {
+    if (n === 0) return looped(10, 1, { reason: 'lag' }, { millisBehindLatest: 0 });
+    if (n === 1) return looped(20, 1, { reason: 'lag' }, { millisBehindLatest: 420_000 });
+    return looped(30, 1, { reason: 'ended' }, { shardEnded: true, millisBehindLatest: 0 });
+  };
+  const { calls } = await withWorker(script, async (tq, calls) => {
+    await (await start(tq, input())).result();
+    return { calls };
+  });
+  expect(calls.map((c) => c.loop?.lag)).toEqual([
+    { fromMs: 0, toMs: 0, holdMs: 0, atOnceBelowMs: 0 },
+    // 0 was just published: another bucket counts after the attribute's least interval.
+    { fromMs: 0, toMs: 1_000, holdMs: expect.any(Number) as number, atOnceBelowMs: 0 },
+    // 7 min is within 1 min of the last upsert: not published, so the band is still 0's.
+    { fromMs: 0, toMs: 1_000, holdMs: expect.any(Number) as number, atOnceBelowMs: 0 },
+  ]);
+  expect(calls[1]?.loop?.lag?.holdMs).toBeGreaterThan(50_000);
+});
+
+test('a loop that left for another worker goes on in the same mode, with its returns in a row counted', async () => {
+  const script = (i: ConsumeInput, n: number): ConsumeResult => {
+    if (n === 0) return looped(10, 1, { reason: 'rebalance' });
+    if (n === 1) return { ...idleWatch(i, 'rebalance'), loop: summary({ reason: 'rebalance', batches: 0 }) };
+    if (n === 2) return looped(20, 1, { reason: 'idle' });
+    if (n === 3) return idleWatch(i, 'rebalance');
+    if (n === 4) return idleWatch(i, 'records');
+    return looped(30, 1, { reason: 'ended' }, { shardEnded: true });
+  };
+  const { calls } = await withWorker(script, async (tq, calls) => {
+    await (await start(tq, input())).result();
+    return { calls };
+  });
+  expect(calls.map((c) => [c.loop?.mode, c.loop?.rebalances ?? 0])).toEqual([
+    ['busy', 0],
+    ['busy', 1],
+    ['busy', 2],
+    ['idle', 0],
+    ['idle', 1],
+    ['busy', 0],
+  ]);
 });
 
 test('a handler failure comes back from the loop; the retry is one batch, then loops again', async () => {

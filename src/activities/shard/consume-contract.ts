@@ -25,6 +25,42 @@ export interface LoopRequest {
   busyPollIntervalMs: number;
   /** Busy: return `idle` after this long without records. @default IDLE_AFTER_MS */
   idleAfterMs?: number;
+  /**
+   * Busy: return `lag` when the shard's lag leaves the band the workflow last published
+   * (KspMillisBehind, lag-attribute.ts), so the attribute and the status follow within one batch
+   * of a bucket change. Absent: the lag never ends the loop.
+   */
+  lag?: LagWatch;
+  /**
+   * Consecutive activities of this shard that returned `rebalance` (loop-share.ts): each one
+   * widens the share this worker may hold by one, so a shard bounced off busy workers lands.
+   * @default 0
+   */
+  rebalances?: number;
+  /**
+   * Workers the previous loop's worker knew had lost their shards (their busy loops were retried
+   * elsewhere): not counted in the share here either (loop-share.ts). Identities only.
+   */
+  lostWorkers?: string[];
+}
+
+/** When the lag a busy loop observes is news for the workflow (see `lagLeft`). */
+export interface LagWatch {
+  /** The band of the published value: [fromMs, toMs), toMs null for no upper bound. */
+  fromMs: number;
+  toMs: number | null;
+  /** Leaving the band counts only this long into the activity (the attribute's least interval)… */
+  holdMs: number;
+  /** …except a lag below this, which counts at once (a return to 0 is published at once). */
+  atOnceBelowMs: number;
+}
+
+/** The loop, `elapsedMs` into its activity, observed `lagMs`: true when the workflow should hear it. */
+export function lagLeft(watch: LagWatch, lagMs: number | null, elapsedMs: number): boolean {
+  if (lagMs === null || !Number.isFinite(lagMs)) return false;
+  if (lagMs < watch.atOnceBelowMs) return true;
+  const inside = lagMs >= watch.fromMs && (watch.toMs === null || lagMs < watch.toMs);
+  return !inside && elapsedMs >= watch.holdMs;
 }
 
 /** Why the activity returned to the workflow. */
@@ -42,7 +78,11 @@ export type LoopReason =
   /** Idle, records arrived (or the shard ended): the workflow goes on in busy mode. */
   | 'records'
   /** The request was one step of the failure policy (a retry, a bisect half): one batch only. */
-  | 'policy';
+  | 'policy'
+  /** Busy, the lag left the band of the published KspMillisBehind (`LoopRequest.lag`). */
+  | 'lag'
+  /** This worker holds more than its share of the shards: another worker takes this one. */
+  | 'rebalance';
 
 export interface ConsumeInput extends ProcessBatchInput {
   /** Absent: one batch (the request of a workflow history from before the loop). */
@@ -60,6 +100,8 @@ export interface LoopSummary {
   elapsedMs: number;
   /** Attempt of the activity that returned (above 1: it resumed from heartbeat details). */
   activityAttempt: number;
+  /** Workers this worker knows lost their shards (see `LoopRequest.lostWorkers`); absent: none. */
+  lostWorkers?: string[];
 }
 
 /**
@@ -92,5 +134,9 @@ export interface LoopProgress {
   lastArrival: string | null;
 }
 
-/** A busy shard turns idle after this long without records. */
-export const IDLE_AFTER_MS = 120_000;
+/**
+ * A busy shard turns idle after this long without records: its loop returns its checkpoint (so
+ * the status shows a drained shard within seconds) and an idle watch, which does not heartbeat,
+ * takes over.
+ */
+export const IDLE_AFTER_MS = 10_000;

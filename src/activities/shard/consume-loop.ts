@@ -5,10 +5,13 @@
  *   progress (checkpoint, counters; never records) in the heartbeat details, so a retried attempt
  *   resumes where the last one stopped. It returns to the workflow when the failure policy must
  *   decide (a handler failure, or a request that is one step of it), the shard ends, it is
- *   cancelled (the batch in flight is finished first), it has run `lifetimeMs`, or the shard has
- *   been quiet for `idleAfterMs`;
+ *   cancelled (the batch in flight is finished first), it has run `lifetimeMs`, the shard has
+ *   been quiet for `idleAfterMs`, or its lag left the band of the published KspMillisBehind
+ *   (`loop.lag`, so the attribute and the status follow a bucket change within one batch), or
+ *   this worker holds more than its share of the shards (loop-share.ts: another worker takes it);
  * - idle: one GetRecords per idlePollInterval without handling anything, no heartbeat; it returns
- *   as soon as records arrive (the workflow then starts a busy loop) or after `lifetimeMs`.
+ *   as soon as records arrive (the workflow then starts a busy loop), after `lifetimeMs`, or when
+ *   this worker holds more than its share.
  */
 import type { ProcessBatchInput, ProcessBatchResult } from './batch-contract';
 import {
@@ -16,15 +19,22 @@ import {
   type ConsumeResult,
   IDLE_AFTER_MS,
   type LoopProgress,
+  lagLeft,
   type LoopReason,
   type LoopRequest,
 } from './consume-contract';
 import { emptyResult, foldBatch, freshProgress, loopResult, resumeFrom } from './loop-progress';
+import type { LoopShare } from './loop-share';
 import { PollPace } from './poll-pace';
 import type { FetchRequest, FetchResult } from './reader';
 
 /** The loop publishes its progress at most this often; the SDK sends at most one per 0.8 × heartbeatTimeout. */
 export const PUBLISH_EVERY_MS = 1_000;
+/**
+ * A busy loop returns after lifetimeMs × (1 − LIFETIME_JITTER × random): shards that started
+ * together do not all return (and move) together.
+ */
+export const LIFETIME_JITTER = 0.2;
 
 export interface ConsumeLoopDeps {
   /** One batch: read, handle, dead-letter, summarise. */
@@ -42,6 +52,21 @@ export interface ConsumeLoopDeps {
   /** Rejects when the activity is cancelled. */
   sleep(ms: number): Promise<void>;
   now(): number;
+  /** This worker's fair share of shards (loop-share.ts); absent: loops never leave for it. */
+  share?: Pick<LoopShare, 'enter' | 'leave' | 'mustLeave'>;
+  /** In [0, 1): jitters a busy loop's lifetime down by up to LIFETIME_JITTER. @default () => 0 */
+  random?: () => number;
+  /** A retried busy loop's last attempt ran on worker `identity` (its heartbeat details say). */
+  workerLost?(identity: string): void;
+  /** Workers this worker knows lost their shards, handed on in the result (`LoopSummary.lostWorkers`). */
+  lostWorkers?(): string[];
+}
+
+/** The worker a busy loop's heartbeat details name (`worker`), if any. */
+export function workerOf(details: unknown): string | null {
+  if (typeof details !== 'object' || details === null) return null;
+  const worker = (details as { worker?: unknown }).worker;
+  return typeof worker === 'string' && worker.length > 0 && worker.length <= 256 ? worker : null;
 }
 
 export function createConsumeLoop(deps: ConsumeLoopDeps) {
@@ -55,8 +80,28 @@ export function createConsumeLoop(deps: ConsumeLoopDeps) {
     }
   }
 
-  async function busy(batch: ProcessBatchInput, loop: LoopRequest): Promise<ConsumeResult> {
-    const progress = resumeFrom(deps.previousDetails(), batch) ?? freshProgress(batch, deps.now());
+  /** Runs `run` as one of this worker's loops: `leave()` says when it should hand its shard over. */
+  async function held<T>(loop: LoopRequest, run: (leave: () => boolean) => Promise<T>): Promise<T> {
+    const share = deps.share;
+    if (!share) return run(() => false);
+    const token = share.enter();
+    try {
+      return await run(() => share.mustLeave(token, loop.rebalances ?? 0));
+    } finally {
+      share.leave(token);
+    }
+  }
+
+  async function busy(
+    batch: ProcessBatchInput,
+    loop: LoopRequest,
+    leave: () => boolean,
+  ): Promise<ConsumeResult> {
+    const lifetimeMs = loop.lifetimeMs * (1 - LIFETIME_JITTER * (deps.random?.() ?? 0));
+    const previous = deps.previousDetails();
+    const progress = resumeFrom(previous, batch) ?? freshProgress(batch, deps.now());
+    const lostOn = deps.activityAttempt() > 1 ? workerOf(previous) : null;
+    if (lostOn !== null) deps.workerLost?.(lostOn);
     const pace = new PollPace({
       busyMs: loop.busyPollIntervalMs,
       idleMs: batch.idlePollIntervalMs,
@@ -85,7 +130,9 @@ export function createConsumeLoop(deps: ConsumeLoopDeps) {
 
     for (;;) {
       if (deps.cancelRequested()) return cancelled();
-      if (deps.now() - progress.startedAt >= loop.lifetimeMs) return finish('lifetime');
+      if (deps.now() - progress.startedAt >= lifetimeMs) return finish('lifetime');
+      // Beyond this worker's share: another worker takes the shard (before reading, if it just came).
+      if (!oneStep && leave()) return finish('rebalance');
       const wait = pace.delayMs(deps.now());
       if (wait > 0) {
         publish();
@@ -106,12 +153,19 @@ export function createConsumeLoop(deps: ConsumeLoopDeps) {
       if (result.outcome === 'retry' || result.outcome === 'dead-lettered') return finish('failure');
       if (result.shardEnded) return finish('ended');
       if (oneStep || changedKeyState(result)) return finish('policy');
+      // KspMillisBehind and the status follow a lag bucket change within one batch.
+      if (loop.lag && lagLeft(loop.lag, result.millisBehindLatest, deps.now() - progress.startedAt))
+        return finish('lag');
       publish();
       if (deps.now() - recordsAt >= idleAfterMs) return finish('idle');
     }
   }
 
-  async function idle(batch: ProcessBatchInput, loop: LoopRequest): Promise<ConsumeResult> {
+  async function idle(
+    batch: ProcessBatchInput,
+    loop: LoopRequest,
+    leave: () => boolean,
+  ): Promise<ConsumeResult> {
     const startedAt = deps.now();
     let getRecordsCalls = 0;
     let millisBehindLatest: number | null = null;
@@ -146,6 +200,7 @@ export function createConsumeLoop(deps: ConsumeLoopDeps) {
     for (;;) {
       if (deps.cancelRequested()) return cancelled();
       if (deps.now() - startedAt >= loop.lifetimeMs) return finish('lifetime');
+      if (leave()) return finish('rebalance');
       const read = await unlessCancelled(
         () => deps.fetch(request),
         () => null,
@@ -164,7 +219,15 @@ export function createConsumeLoop(deps: ConsumeLoopDeps) {
   return async function consume(input: ConsumeInput): Promise<ConsumeResult> {
     const { loop, ...batch } = input;
     if (loop === undefined) return deps.processBatch(batch);
-    return loop.mode === 'idle' ? idle(batch, loop) : busy(batch, loop);
+    for (const identity of loop.lostWorkers ?? []) deps.workerLost?.(identity);
+    const result = await held(loop, (leave) =>
+      loop.mode === 'idle' ? idle(batch, loop, leave) : busy(batch, loop, leave),
+    );
+    // Handed on through the workflow to the shard's next worker, which then does not count them.
+    const lost = deps.lostWorkers?.() ?? [];
+    return lost.length > 0 && result.loop
+      ? { ...result, loop: { ...result.loop, lostWorkers: lost } }
+      : result;
   };
 }
 
