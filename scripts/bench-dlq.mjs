@@ -19,6 +19,7 @@ const { values } = parseArgs({
     'records-per-message': { type: 'string' },
     'bisect-records': { type: 'string' },
     json: { type: 'string' },
+    'cpu-prof-dir': { type: 'string' },
   },
 });
 
@@ -39,6 +40,7 @@ const options = {
   reputMessages: whole('reput-messages', 0, 1_000_000),
   recordsPerMessage: whole('records-per-message', 1, 1_000),
   bisectRecords: whole('bisect-records', 2, 10_000),
+  cpuProfileDir: values['cpu-prof-dir'],
 };
 
 const require = createRequire(import.meta.url);
