@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Client } from '@temporalio/client';
-import { DefaultLogger, type NativeConnection, Runtime } from '@temporalio/worker';
+import type { NativeConnection } from '@temporalio/worker';
 import { createKinesisClient, createSqsClient } from '../src/aws/clients';
 import { queueDepth } from '../src/client/dlq-control';
 import { compileDlqReplayOptions, type ReplayMode } from '../src/config/replay-options';
@@ -35,6 +35,7 @@ import {
 } from './dlq-fixtures';
 import { startCpuProfile } from './cpu-profile';
 import { median } from './stats';
+import { installQuietRuntime } from './runtime';
 
 export interface DlqBenchOptions {
   /** DLQ messages per throughput run (baseline and handler mode): enough for ≥ 10 s each. @default 30000 */
@@ -267,11 +268,7 @@ export async function runDlqBench(options: DlqBenchOptions = {}): Promise<DlqBen
     bisectRecords: options.bisectRecords ?? 10_000,
   };
   const log = options.log ?? ((line: string) => console.error(line));
-  try {
-    Runtime.install({ logger: new DefaultLogger('ERROR') });
-  } catch {
-    // installed already (a second run in this process)
-  }
+  installQuietRuntime();
   const logDir = path.join(dataDir(), 'bench-dlq');
   log('bench-dlq: starting the local stack (Temporal dev server, kinesalite, fauxqs)');
   const stack = await startLocalStack({ temporal: { uiPort: null }, kinesis: 'kinesalite', logDir });

@@ -5,11 +5,10 @@
  * 10,000 beside the same batch without poison and without bisect. Needs the build
  * (`npm run bench:dlq` provisions and builds first).
  *
- * Usage: node scripts/bench-dlq.mjs [--messages N] [--repeats N] [--reput-messages N] [--records-per-message N] [--bisect-records N] [--json file]
+ * Usage: node scripts/bench-dlq.mjs [--messages N] [--repeats N] [--reput-messages N] [--records-per-message N] [--bisect-records N] [--cpu-prof-dir dir] [--json file]
  */
-import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
+import { runBench, wholeOption } from './bench-cli.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -22,17 +21,7 @@ const { values } = parseArgs({
     'cpu-prof-dir': { type: 'string' },
   },
 });
-
-function whole(name, min, max) {
-  const value = values[name];
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    console.error(`--${name}: use a whole number from ${min} to ${max}`);
-    process.exit(2);
-  }
-  return n;
-}
+const whole = (name, min, max) => wholeOption(values, name, min, max);
 
 const options = {
   messages: whole('messages', 10, 1_000_000),
@@ -43,15 +32,4 @@ const options = {
   cpuProfileDir: values['cpu-prof-dir'],
 };
 
-const require = createRequire(import.meta.url);
-const { runDlqBench, formatDlqBench } = require('../dist-tools/bench/dlq.js');
-
-runDlqBench(Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)))
-  .then((result) => {
-    console.log(formatDlqBench(result));
-    if (values.json) fs.writeFileSync(values.json, `${JSON.stringify(result, null, 2)}\n`);
-  })
-  .catch((err) => {
-    console.error(err);
-    process.exit(1);
-  });
+runBench('dlq', 'runDlqBench', 'formatDlqBench', options, values.json);
