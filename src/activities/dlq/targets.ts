@@ -96,9 +96,11 @@ export class ReputSession {
           ...(r.explicitHashKey === undefined ? {} : { explicitHashKey: r.explicitHashKey }),
         }),
       );
-      const flushed = producer.flush();
+      // Send now rather than after the batching window: the replay waits for these records. Not
+      // awaited: the puts' own outcomes say when they are done (a put an abort cancels in the
+      // buffer gate settles no flush).
+      void producer.flush();
       settled = await Promise.allSettled(puts);
-      await flushed;
     } finally {
       signal?.removeEventListener('abort', abort);
     }
