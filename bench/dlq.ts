@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Client } from '@temporalio/client';
-import { DefaultLogger, type NativeConnection, Runtime } from '@temporalio/worker';
+import type { NativeConnection } from '@temporalio/worker';
 import { createKinesisClient, createSqsClient } from '../src/aws/clients';
 import { queueDepth } from '../src/client/dlq-control';
 import { compileDlqReplayOptions, type ReplayMode } from '../src/config/replay-options';
@@ -33,7 +33,9 @@ import {
   seedQueue,
   waitUntil,
 } from './dlq-fixtures';
+import { startCpuProfile } from './cpu-profile';
 import { median } from './stats';
+import { installQuietRuntime } from './runtime';
 
 export interface DlqBenchOptions {
   /** DLQ messages per throughput run (baseline and handler mode): enough for ≥ 10 s each. @default 30000 */
@@ -48,6 +50,8 @@ export interface DlqBenchOptions {
   recordBytes?: number;
   /** Records in the one batch bisect splits. @default 10000 */
   bisectRecords?: number;
+  /** Write a CPU profile of each throughput run (main thread: client and activities) into this directory. */
+  cpuProfileDir?: string;
   log?: (line: string) => void;
 }
 
@@ -60,6 +64,8 @@ export interface ReplayRate {
   recordsPerSecond: number;
   /** CPU of this process (client, worker and its Temporal core threads; fauxqs is a child) per message, µs. */
   cpuMicrosPerMessage?: number;
+  /** SQS calls of this process per message, by operation (receives ahead, deletes, visibility changes). */
+  sqsCallsPerMessage?: Record<string, number>;
 }
 
 export interface BisectTiming {
@@ -127,7 +133,22 @@ function rate(what: string, messages: number, records: number, ms: number): Repl
   };
 }
 
+function callsPer(
+  now: Map<string, number>,
+  before: Map<string, number>,
+  messages: number,
+): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [name, n] of now) {
+    const d = n - (before.get(name) ?? 0);
+    if (d > 0) out[name.replace(/Command$/, '')] = d / messages;
+  }
+  return out;
+}
+
 interface Bench {
+  /** SQS calls this process made so far, by command. */
+  sqsCalls: Map<string, number>;
   /** GetRecords calls the worker's Kinesis client made so far. */
   reads(): number;
   stack: LocalStack;
@@ -141,7 +162,8 @@ async function replayRun(
   b: Bench,
   mode: ReplayMode,
   messages: number,
-  o: Required<Omit<DlqBenchOptions, 'log'>>,
+  o: Required<Omit<DlqBenchOptions, 'log' | 'cpuProfileDir'>>,
+  profileDir?: string,
 ): Promise<ReplayRate> {
   const queueUrl = await createQueue(b.sqs, `bench-replay-${mode}-${Date.now()}`);
   const targetStream = mode === 'reput' ? `bench-reput-${Date.now()}` : null;
@@ -155,6 +177,8 @@ async function replayRun(
     receiveWait: '1s',
   });
   b.handler.replayed = 0;
+  const callsBefore = new Map(b.sqsCalls);
+  const profiler = profileDir ? await startCpuProfile(profileDir) : null;
   const cpuBefore = process.cpuUsage();
   const started = Date.now();
   const input: DlqReplayWorkflowInput = { options };
@@ -168,9 +192,11 @@ async function replayRun(
   const end =
     mode === 'handler' ? b.handler.lastReplayAt : Date.parse(p.emptySince ?? new Date().toISOString());
   const cpu = process.cpuUsage(cpuBefore); // up to the run's end, grace period included
+  await profiler?.stop(`replay-${mode}-${started}`);
   return {
     ...rate(`replay, ${mode} mode`, p.replayed, p.records.replayed, end - started),
     cpuMicrosPerMessage: (cpu.user + cpu.system) / p.replayed,
+    sqsCallsPerMessage: callsPer(b.sqsCalls, callsBefore, p.replayed),
   };
 }
 
@@ -242,11 +268,7 @@ export async function runDlqBench(options: DlqBenchOptions = {}): Promise<DlqBen
     bisectRecords: options.bisectRecords ?? 10_000,
   };
   const log = options.log ?? ((line: string) => console.error(line));
-  try {
-    Runtime.install({ logger: new DefaultLogger('ERROR') });
-  } catch {
-    // installed already (a second run in this process)
-  }
+  installQuietRuntime();
   const logDir = path.join(dataDir(), 'bench-dlq');
   log('bench-dlq: starting the local stack (Temporal dev server, kinesalite, fauxqs)');
   const stack = await startLocalStack({ temporal: { uiPort: null }, kinesis: 'kinesalite', logDir });
@@ -262,6 +284,15 @@ export async function runDlqBench(options: DlqBenchOptions = {}): Promise<DlqBen
   );
   const fauxqs = await startFauxqsProcess();
   const sqs = createSqsClient({ ...aws, endpoint: fauxqs.endpoint });
+  const sqsCalls = new Map<string, number>();
+  sqs.middlewareStack.add(
+    (next, context) => async (args) => {
+      const name = context.commandName ?? 'unknown';
+      sqsCalls.set(name, (sqsCalls.get(name) ?? 0) + 1);
+      return next(args);
+    },
+    { step: 'initialize', name: 'benchSqsCallCounter' },
+  );
   const temporalConfig = {
     address: stack.temporalAddress ?? '',
     namespace: 'default',
@@ -284,7 +315,7 @@ export async function runDlqBench(options: DlqBenchOptions = {}): Promise<DlqBen
       handlerName: 'bench',
       shutdownGraceTimeMs: 1_000,
     });
-    const b: Bench = { stack, kinesis, sqs, client, handler, reads: () => getRecords };
+    const b: Bench = { sqsCalls, stack, kinesis, sqs, client, handler, reads: () => getRecords };
     const result = await worker.runUntil(async () => {
       const replay: ReplayRate[] = [];
       const baselines: number[] = [];
@@ -295,9 +326,12 @@ export async function runDlqBench(options: DlqBenchOptions = {}): Promise<DlqBen
         );
         const plainQueue = await createQueue(sqs, `bench-plain-${Date.now()}`);
         await seedQueue(sqs, plainQueue, o.messages, o.recordsPerMessage, o.recordBytes);
+        const profiler = options.cpuProfileDir ? await startCpuProfile(options.cpuProfileDir) : null;
+        const callsBefore = new Map(sqsCalls);
         const cpuBefore = process.cpuUsage();
         const plainMs = await plainLoop(sqs, plainQueue, o.messages);
         const baseCpu = process.cpuUsage(cpuBefore);
+        await profiler?.stop(`baseline-${r}-${Date.now()}`);
         const base = rate(
           'baseline: plain receive + delete loop',
           o.messages,
@@ -305,18 +339,19 @@ export async function runDlqBench(options: DlqBenchOptions = {}): Promise<DlqBen
           plainMs,
         );
         base.cpuMicrosPerMessage = (baseCpu.user + baseCpu.system) / o.messages;
+        base.sqsCallsPerMessage = callsPer(sqsCalls, callsBefore, o.messages);
         replay.push(base);
         baselines.push(base.messagesPerSecond);
         log(
           `bench-dlq: ${r}/${o.repeats} replay in handler mode, ${o.messages} messages × ${o.recordsPerMessage} records`,
         );
-        const ours = await replayRun(b, 'handler', o.messages, o);
+        const ours = await replayRun(b, 'handler', o.messages, o, options.cpuProfileDir);
         replay.push(ours);
         handlers.push(ours.messagesPerSecond);
       }
       if (o.reputMessages > 0) {
         log(`bench-dlq: replay in reput mode, ${o.reputMessages} messages × ${o.recordsPerMessage} records`);
-        replay.push(await replayRun(b, 'reput', o.reputMessages, o));
+        replay.push(await replayRun(b, 'reput', o.reputMessages, o, options.cpuProfileDir));
       }
       const medians = {
         baseline: median(baselines),
@@ -371,7 +406,13 @@ export function formatDlqBench(r: DlqBenchResult): string {
   ];
   for (const x of r.replay) {
     lines.push(
-      `  ${x.what.padEnd(40)} ${x.messagesPerSecond.toFixed(0).padStart(6)} messages/s ${x.recordsPerSecond.toFixed(0).padStart(7)} records/s  (${x.messages} messages, ${x.records} records in ${x.seconds.toFixed(2)}s${x.cpuMicrosPerMessage === undefined ? '' : `, ${x.cpuMicrosPerMessage.toFixed(0)} µs CPU/message`})${x.seconds < 10 ? '  [shorter than 10 s: raise --messages]' : ''}`,
+      `  ${x.what.padEnd(40)} ${x.messagesPerSecond.toFixed(0).padStart(6)} messages/s ${x.recordsPerSecond.toFixed(0).padStart(7)} records/s  (${x.messages} messages, ${x.records} records in ${x.seconds.toFixed(2)}s${x.cpuMicrosPerMessage === undefined ? '' : `, ${x.cpuMicrosPerMessage.toFixed(0)} µs CPU/message`}${
+        x.sqsCallsPerMessage
+          ? `, SQS calls/message ${Object.entries(x.sqsCallsPerMessage)
+              .map(([k, v]) => `${k} ${v.toFixed(3)}`)
+              .join(' ')}`
+          : ''
+      })${x.seconds < 10 ? '  [shorter than 10 s: raise --messages]' : ''}`,
     );
   }
   const m = r.medians;

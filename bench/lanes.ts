@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import type { Client } from '@temporalio/client';
-import { DefaultLogger, type NativeConnection, Runtime } from '@temporalio/worker';
+import type { NativeConnection } from '@temporalio/worker';
 import { createKinesisClient, createSqsClient } from '../src/aws/clients';
 import { compileStreamOptions } from '../src/config/stream-options';
 import type { BatchHandler } from '../src/handler/contract';
@@ -19,6 +19,7 @@ import { connectClient, connectNative } from '../src/workers/temporal-connection
 import { createKspWorker } from '../src/workers/worker';
 import type { ShardWorkflowInput } from '../src/workflows/shard';
 import { createQueue, createStream, sleep, waitUntil } from './dlq-fixtures';
+import { installQuietRuntime } from './runtime';
 
 export interface LanesBenchOptions {
   /** Records per run. @default 6000 */
@@ -153,11 +154,7 @@ export async function runLanesBench(options: LanesBenchOptions = {}): Promise<La
     batchSize: options.batchSize ?? 100,
   };
   const log = options.log ?? ((line: string) => console.error(line));
-  try {
-    Runtime.install({ logger: new DefaultLogger('ERROR') });
-  } catch {
-    // already installed
-  }
+  installQuietRuntime();
   log('bench-lanes: starting the local stack (Temporal dev server, kinesalite, fauxqs)');
   const stack = await startLocalStack({
     temporal: { uiPort: null },

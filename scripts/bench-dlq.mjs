@@ -5,11 +5,10 @@
  * 10,000 beside the same batch without poison and without bisect. Needs the build
  * (`npm run bench:dlq` provisions and builds first).
  *
- * Usage: node scripts/bench-dlq.mjs [--messages N] [--repeats N] [--reput-messages N] [--records-per-message N] [--bisect-records N] [--json file]
+ * Usage: node scripts/bench-dlq.mjs [--messages N] [--repeats N] [--reput-messages N] [--records-per-message N] [--bisect-records N] [--cpu-prof-dir dir] [--json file]
  */
-import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
+import { runBench, wholeOption } from './bench-cli.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -19,19 +18,10 @@ const { values } = parseArgs({
     'records-per-message': { type: 'string' },
     'bisect-records': { type: 'string' },
     json: { type: 'string' },
+    'cpu-prof-dir': { type: 'string' },
   },
 });
-
-function whole(name, min, max) {
-  const value = values[name];
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    console.error(`--${name}: use a whole number from ${min} to ${max}`);
-    process.exit(2);
-  }
-  return n;
-}
+const whole = (name, min, max) => wholeOption(values, name, min, max);
 
 const options = {
   messages: whole('messages', 10, 1_000_000),
@@ -39,17 +29,7 @@ const options = {
   reputMessages: whole('reput-messages', 0, 1_000_000),
   recordsPerMessage: whole('records-per-message', 1, 1_000),
   bisectRecords: whole('bisect-records', 2, 10_000),
+  cpuProfileDir: values['cpu-prof-dir'],
 };
 
-const require = createRequire(import.meta.url);
-const { runDlqBench, formatDlqBench } = require('../dist-tools/bench/dlq.js');
-
-runDlqBench(Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)))
-  .then((result) => {
-    console.log(formatDlqBench(result));
-    if (values.json) fs.writeFileSync(values.json, `${JSON.stringify(result, null, 2)}\n`);
-  })
-  .catch((err) => {
-    console.error(err);
-    process.exit(1);
-  });
+runBench('dlq', 'runDlqBench', 'formatDlqBench', options, values.json);

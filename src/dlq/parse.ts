@@ -28,21 +28,37 @@ const wholeFrom = (min: number): Check => [
 ];
 const text: Check = [(v) => typeof v === 'string', 'a string'];
 const nonEmpty: Check = [(v) => typeof v === 'string' && v !== '', 'a non-empty string'];
-const time: Check = [(v) => typeof v === 'string' && !Number.isNaN(Date.parse(v)), 'an ISO-8601 time'];
+/**
+ * The form `Date.prototype.toISOString` writes (what the DLQ writer writes), each part in range:
+ * always a time `Date.parse` reads, checked without it; any other form falls back to `Date.parse`.
+ */
+const CANONICAL_TIME =
+  /^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{3}Z$/;
+const time: Check = [
+  (v) => typeof v === 'string' && (CANONICAL_TIME.test(v) || !Number.isNaN(Date.parse(v))),
+  'an ISO-8601 time',
+];
 const sequence: Check = [
   (v) => typeof v === 'string' && /^\d{1,128}$/.test(v),
   'a sequence number (decimal digits)',
 ];
-const base64: Check = [
-  (v) => typeof v === 'string' && /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(v),
-  'base64',
-];
+/**
+ * Padded base64: whole groups of four, `=` only as the last one or two characters of the last
+ * group. (A length check and one character class: the grouped pattern took ~1.6 µs a record.)
+ */
+const BASE64_CHARS = /^[A-Za-z0-9+/]*={0,2}$/;
+const base64: Check = [(v) => typeof v === 'string' && v.length % 4 === 0 && BASE64_CHARS.test(v), 'base64'];
 const optional = ([test, expected]: Check): Check => [
   (v) => v === undefined || test(v),
   `${expected} or absent`,
 ];
 
-const ENVELOPE_FIELDS: Array<[string, Check]> = [
+/** A field to check: its dotted path (for messages), the path's keys (split once), its check. */
+type Field = [path: string, keys: readonly string[], check: Check];
+const fields = (list: Array<[string, Check]>): Field[] =>
+  list.map(([path, check]) => [path, path.split('.'), check]);
+
+const ENVELOPE_FIELDS: Field[] = fields([
   ['timestamp', time],
   [
     'requestContext.condition',
@@ -68,30 +84,35 @@ const ENVELOPE_FIELDS: Array<[string, Check]> = [
   ['records', [(v) => v === null || Array.isArray(v), 'an array or null']],
   ['part.index', wholeFrom(0)],
   ['part.count', wholeFrom(1)],
-];
+]);
 
-const RECORD_FIELDS: Array<[string, Check]> = [
+const RECORD_FIELDS: Field[] = fields([
   ['data', base64],
   ['partitionKey', text],
   ['sequenceNumber', sequence],
   ['subSequenceNumber', optional(wholeFrom(0))],
   ['explicitHashKey', optional(text)],
   ['approximateArrivalTimestamp', time],
-];
+]);
 
-function valueAt(root: unknown, path: string): unknown {
+function valueAt(root: unknown, keys: readonly string[]): unknown {
   let value = root;
-  for (const key of path.split('.')) value = isObject(value) ? value[key] : undefined;
+  for (const key of keys) value = isObject(value) ? value[key] : undefined;
   return value;
 }
 
-function firstProblem(root: unknown, fields: Array<[string, Check]>, prefix = ''): string | undefined {
-  for (const [path, [test, expected]] of fields) {
-    const value = valueAt(root, path);
+/** The first field that fails its check, described; `prefix()` is built only then. */
+function firstProblem(
+  root: unknown,
+  fields: readonly Field[],
+  prefix = (): string => '',
+): string | undefined {
+  for (const [path, keys, [test, expected]] of fields) {
+    const value = valueAt(root, keys);
     if (test(value)) continue;
     return value === undefined
-      ? `missing field "${prefix}${path}"`
-      : `invalid field "${prefix}${path}": expected ${expected}, got ${String(JSON.stringify(value)).slice(0, 80)}`;
+      ? `missing field "${prefix()}${path}"`
+      : `invalid field "${prefix()}${path}": expected ${expected}, got ${String(JSON.stringify(value)).slice(0, 80)}`;
   }
   return undefined;
 }
@@ -106,9 +127,11 @@ function crossCheck(env: DlqEnvelope): string | undefined {
   if (env.records !== null && env.records.length !== env.KinesisBatchInfo.batchSize) {
     return `invalid field "records": holds ${env.records.length} records but KinesisBatchInfo.batchSize is ${env.KinesisBatchInfo.batchSize}`;
   }
-  for (const [i, record] of (env.records ?? []).entries()) {
+  const records = env.records ?? [];
+  for (let i = 0; i < records.length; i++) {
+    const record: unknown = records[i];
     if (!isObject(record)) return `invalid field "records[${i}]": expected an object`;
-    const problem = firstProblem(record, RECORD_FIELDS, `records[${i}].`);
+    const problem = firstProblem(record, RECORD_FIELDS, () => `records[${i}].`);
     if (problem) return problem;
   }
   return undefined;
@@ -149,18 +172,38 @@ export function parseDlqMessage(body: string): ParseDlqResult {
     : { ok: true, envelope: value as unknown as DlqEnvelope };
 }
 
+/**
+ * Decodes base64 as the AWS SDK decodes GetRecords' `Data`: a plain Uint8Array over the decoded
+ * Buffer, so a replayed record's data is what the same record read from the stream would be
+ * (copying it into an ArrayBuffer of its own cost ~0.3 µs a record, more than decoding).
+ */
+function fromBase64(data: string): Uint8Array {
+  const bytes = Buffer.from(data, 'base64');
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
 /** The envelope's records as handlers see them (data as bytes); empty when the records were not included. */
 export function decodeDlqRecords(envelope: DlqEnvelope): KinesisRecord[] {
   const { shardId } = envelope.KinesisBatchInfo;
-  return (envelope.records ?? []).map((r) => ({
-    data: new Uint8Array(Buffer.from(r.data, 'base64')),
-    partitionKey: r.partitionKey,
-    sequenceNumber: r.sequenceNumber,
-    ...(r.subSequenceNumber === undefined ? {} : { subSequenceNumber: r.subSequenceNumber }),
-    ...(r.explicitHashKey === undefined ? {} : { explicitHashKey: r.explicitHashKey }),
-    approximateArrivalTimestamp: new Date(r.approximateArrivalTimestamp),
-    shardId,
-    streamName: envelope.streamName,
-    idempotencyKey: idempotencyKey(shardId, r.sequenceNumber, r.subSequenceNumber),
-  }));
+  // Records of a batch mostly share their arrival time: each distinct time is parsed once
+  // (parsing an ISO string costs ~0.45 µs; each record still gets a Date of its own).
+  let lastText: string | undefined;
+  let lastMs = 0;
+  return (envelope.records ?? []).map((r) => {
+    if (r.approximateArrivalTimestamp !== lastText) {
+      lastText = r.approximateArrivalTimestamp;
+      lastMs = Date.parse(lastText);
+    }
+    return {
+      data: fromBase64(r.data),
+      partitionKey: r.partitionKey,
+      sequenceNumber: r.sequenceNumber,
+      ...(r.subSequenceNumber === undefined ? {} : { subSequenceNumber: r.subSequenceNumber }),
+      ...(r.explicitHashKey === undefined ? {} : { explicitHashKey: r.explicitHashKey }),
+      approximateArrivalTimestamp: new Date(lastMs),
+      shardId,
+      streamName: envelope.streamName,
+      idempotencyKey: idempotencyKey(shardId, r.sequenceNumber, r.subSequenceNumber),
+    };
+  });
 }

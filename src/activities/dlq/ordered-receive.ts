@@ -6,8 +6,8 @@
  * failure the later messages holding records of the same keys are not replayed in that run (see
  * replay.ts), so a later record of a key never overtakes one that failed.
  */
-import { parseDlqMessage } from '../../dlq/parse';
 import { compareCheckpoint } from '../../records';
+import { parsedMessage } from './parsed-message';
 import type { DlqQueue, ReceivedMessage } from './queue';
 
 /** The most messages one ordered receive collects (SQS allows 120,000 in flight on a standard queue). */
@@ -41,7 +41,7 @@ export function sortByPosition(messages: readonly ReceivedMessage[]): ReceivedMe
 }
 
 function positionOf(m: ReceivedMessage): { sequenceNumber: string; subSequenceNumber?: number } | null {
-  const parsed = parseDlqMessage(m.body);
+  const parsed = parsedMessage(m);
   if (!parsed.ok) return null;
   const info = parsed.envelope.KinesisBatchInfo;
   return info.startSubSequenceNumber === undefined
@@ -54,7 +54,7 @@ function positionOf(m: ReceivedMessage): { sequenceNumber: string; subSequenceNu
  * cannot be read: it may hold any of them).
  */
 export function selectedKeysOf(m: ReceivedMessage, selected: readonly string[]): string[] {
-  const parsed = parseDlqMessage(m.body);
+  const parsed = parsedMessage(m);
   if (!parsed.ok) return [];
   const { records } = parsed.envelope;
   if (records === null) return [...selected];

@@ -1,8 +1,9 @@
 /**
  * The SQS calls a DLQ replay makes, each classified once at this boundary (STYLE.md habit 8):
- * receive with the attributes a replay needs, delete and change visibility in batches of ten,
- * and send (put back or park) within the queue's own size limit. Every call is bounded (see
- * src/aws/call.ts): a lost attempt aborts it, and sends nothing more afterwards.
+ * receive with the attributes a replay needs (the message attributes, which count its tries; not
+ * ApproximateReceiveCount, which dry runs and peeks raise too), delete and change visibility in
+ * batches of ten, and send (put back or park) within the queue's own size limit. Every call is
+ * bounded (see src/aws/call.ts): a lost attempt aborts it, and sends nothing more afterwards.
  */
 import {
   ChangeMessageVisibilityBatchCommand,
@@ -22,8 +23,6 @@ export interface ReceivedMessage {
   receiptHandle: string;
   body: string;
   attributes: Record<string, MessageAttributeValue>;
-  /** ApproximateReceiveCount, this receive included. */
-  receiveCount: number;
 }
 
 /** A message to send: a body and its attributes. */
@@ -35,13 +34,11 @@ export interface OutgoingMessage {
 }
 
 function toReceived(m: Message): ReceivedMessage {
-  const count = Number(m.Attributes?.ApproximateReceiveCount);
   return {
     messageId: m.MessageId ?? '',
     receiptHandle: m.ReceiptHandle ?? '',
     body: m.Body ?? '',
     attributes: m.MessageAttributes ?? {},
-    receiveCount: Number.isInteger(count) && count > 0 ? count : 1,
   };
 }
 
@@ -70,7 +67,6 @@ export class DlqQueue {
       MaxNumberOfMessages: Math.max(1, Math.min(10, options.max)),
       WaitTimeSeconds: options.waitSeconds,
       VisibilityTimeout: options.visibilitySeconds,
-      MessageSystemAttributeNames: ['ApproximateReceiveCount'],
       MessageAttributeNames: ['All'],
     });
     // The long poll's own wait does not count against the call's deadline.

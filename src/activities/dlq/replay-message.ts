@@ -5,7 +5,7 @@
  * was not replayed) is written to a queue before the original may be deleted.
  */
 import { summarizeError } from '../../handler/error-text';
-import { type DlqEnvelope, decodeDlqRecords, parseDlqMessage } from '../../dlq/envelope';
+import { type DlqEnvelope, decodeDlqRecords } from '../../dlq/envelope';
 import { messageFilterMiss, selectRecords } from '../../dlq/filter';
 import type { DlqReplayCounts, SkipReason } from '../../dlq/replay-contract';
 import {
@@ -16,10 +16,11 @@ import {
 import { parkedMessage, priorTries, requeueMessages, retriedMessage } from '../../dlq/requeue';
 import type { BatchHandler, HandlerLogger } from '../../handler/contract';
 import type { KinesisRecord } from '../../records';
+import { parsedMessage } from './parsed-message';
 import type { DlqQueue, ReceivedMessage } from './queue';
 import type { RecordRateLimiter } from './rate';
 import type { RecordRereader } from './reread';
-import { type RecordReputter, type ReplayOutcome, replayThroughHandler } from './targets';
+import { type ReplayOutcome, type ReputSession, replayThroughHandler } from './targets';
 
 /** What became of one received message. */
 export interface MessageResult {
@@ -38,7 +39,8 @@ export interface MessageResult {
 export interface MessageReplayerDeps {
   queue: DlqQueue;
   rereader: RecordRereader;
-  reputter: RecordReputter;
+  /** This replay call's producers (targets.ts). */
+  reputter: Pick<ReputSession, 'put'>;
   handler: BatchHandler;
   rate: RecordRateLimiter;
   log: HandlerLogger;
@@ -55,7 +57,7 @@ export class MessageReplayer {
 
   async replay(m: ReceivedMessage): Promise<MessageResult> {
     const o = this.options;
-    const parsed = parseDlqMessage(m.body);
+    const parsed = parsedMessage(m);
     if (!parsed.ok) {
       this.deps.log.warn('DLQ message is not a replayable envelope: left for a person', {
         messageId: m.messageId,

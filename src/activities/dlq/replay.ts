@@ -19,8 +19,11 @@ import type { ReceivedMessage } from './queue';
 import { orderedReceive, selectedKeysOf } from './ordered-receive';
 import { RecordRateLimiter } from './rate';
 import { type MessageReplayerDeps, type MessageResult, MessageReplayer } from './replay-message';
+import type { RecordReputter } from './targets';
 
-export interface DlqReplayDeps extends Omit<MessageReplayerDeps, 'rate' | 'heartbeat'> {
+export interface DlqReplayDeps extends Omit<MessageReplayerDeps, 'rate' | 'heartbeat' | 'reputter'> {
+  /** Gives each call producers of its own, reused for every message of the call. */
+  reputter: RecordReputter;
   heartbeat(details: BatchProgress): void;
   /** The heartbeat details of the previous attempt of this activity, if it was retried. */
   previousProgress(): unknown;
@@ -99,9 +102,11 @@ export function createDlqReplayActivities(deps: DlqReplayDeps): DlqReplayActivit
     };
     // Made once per call: each one adds a listener to the activity's cancellation signal.
     const handlerSignal = deps.handlerSignal();
+    const reputter = deps.reputter.session(); // closed when the call ends (finally, below)
     const replayer = new MessageReplayer(
       {
         ...deps,
+        reputter,
         handlerSignal: () => handlerSignal,
         rate: new RecordRateLimiter(
           o.ratePerSecond,
@@ -241,6 +246,7 @@ export function createDlqReplayActivities(deps: DlqReplayDeps): DlqReplayActivit
       }
       await deleting;
     } finally {
+      await reputter.close();
       // Received ahead but not replayed: visible again at once.
       const received = (await Promise.all(ahead.splice(0).map((p) => p.catch(() => [])))).flat();
       if (received.length > 0) {

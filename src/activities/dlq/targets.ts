@@ -11,7 +11,7 @@ import { ErrorType } from '../../errors';
 import type { BatchHandler, HandlerContext } from '../../handler/contract';
 import type { KinesisRecord } from '../../records';
 import { runHandler } from '../../handler/run-handler';
-import { createProducer } from '../../producer';
+import { type Producer, createProducer } from '../../producer';
 
 export interface ReplayOutcome {
   /** The records that were not replayed, in order; empty when all were. */
@@ -40,6 +40,11 @@ function errorOf(reason: unknown): NonNullable<ReplayOutcome['error']> {
   return { type: typeof type === 'string' && type !== '' ? type : e.name || 'Error', message: e.message };
 }
 
+/**
+ * Puts records back into streams for a DLQ replay. `session()` is one replay call's: it keeps one
+ * producer per target stream for every message of the call (one ListShards per stream and call,
+ * where a producer per message read the shard list for each), and closes them when the call ends.
+ */
 export class RecordReputter {
   constructor(
     private readonly kinesis: KinesisClient,
@@ -47,33 +52,65 @@ export class RecordReputter {
     private readonly bounds: () => CallBounds = () => ({}),
   ) {}
 
+  /** The producers of one replay call (not shared between calls: a lost attempt aborts its own). */
+  session(): ReputSession {
+    return new ReputSession(this.kinesis, this.bounds);
+  }
+}
+
+export class ReputSession {
+  private readonly producers = new Map<string, Producer>();
+
+  constructor(
+    private readonly kinesis: KinesisClient,
+    private readonly bounds: () => CallBounds,
+  ) {}
+
+  private producerFor(streamName: string): Producer {
+    let producer = this.producers.get(streamName);
+    if (!producer) {
+      producer = createProducer({ kinesis: this.kinesis, streamName, recordTtl: RECORD_TTL });
+      this.producers.set(streamName, producer);
+    }
+    return producer;
+  }
+
   /**
    * Puts the records into `streamName`, in order per partition key; the producer retries what
    * Kinesis refuses. A refusal of the whole stream (missing, access denied) throws, classified.
+   * Resolves once every record is in the stream or failed: the records are sent at once, not
+   * after the producer's batching window.
    */
   async put(streamName: string, records: readonly KinesisRecord[]): Promise<ReplayOutcome> {
     const { signal } = this.bounds();
     throwIfAborted(signal);
-    const producer = createProducer({ kinesis: this.kinesis, streamName, recordTtl: RECORD_TTL });
+    const producer = this.producerFor(streamName);
     const abort = (): void => producer.abort(abortReason(signal as AbortSignal));
     signal?.addEventListener('abort', abort, { once: true });
     let settled: Array<PromiseSettledResult<unknown>>;
     try {
-      settled = await Promise.allSettled(
-        records.map((r) =>
-          producer.put({
-            partitionKey: r.partitionKey,
-            data: r.data,
-            ...(r.explicitHashKey === undefined ? {} : { explicitHashKey: r.explicitHashKey }),
-          }),
-        ),
+      const puts = records.map((r) =>
+        producer.put({
+          partitionKey: r.partitionKey,
+          data: r.data,
+          ...(r.explicitHashKey === undefined ? {} : { explicitHashKey: r.explicitHashKey }),
+        }),
       );
-      await producer.close();
+      // Send now rather than after the batching window: the replay waits for these records. Not
+      // awaited: the puts' own outcomes say when they are done (a put an abort cancels in the
+      // buffer gate settles no flush).
+      void producer.flush();
+      settled = await Promise.allSettled(puts);
     } finally {
       signal?.removeEventListener('abort', abort);
     }
-    throwIfAborted(signal); // lost meanwhile: the attempt ends cancelled, not with a result
     const failed = records.filter((_, i) => settled[i]?.status === 'rejected');
+    if (failed.length > 0 || signal?.aborted) {
+      // The next message starts from a fresh producer (a fresh shard list), as each one used to.
+      this.producers.delete(streamName);
+      await producer.close();
+    }
+    throwIfAborted(signal); // lost meanwhile: the attempt ends cancelled, not with a result
     const first = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
     const fatal = settled.find(
       (s): s is PromiseRejectedResult =>
@@ -81,5 +118,12 @@ export class RecordReputter {
     );
     if (fatal) throw fatal.reason;
     return { failed, error: first ? errorOf(first.reason) : null };
+  }
+
+  /** Closes every producer (nothing is buffered between messages: this only ends them). */
+  async close(): Promise<void> {
+    const producers = [...this.producers.values()];
+    this.producers.clear();
+    await Promise.all(producers.map((p) => p.close()));
   }
 }
