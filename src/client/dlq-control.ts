@@ -122,6 +122,26 @@ export async function queueDepth(
 }
 
 /**
+ * Why a partition-key replay cannot keep its key's order now, or null. It orders what it can see:
+ * a message delayed (the retry of an earlier, stopped replay) or in flight (another reader) could
+ * hold an earlier record of the key, which the records replayed now would overtake, and the key
+ * would be released while it is still in the queue.
+ */
+export function orderedReplayProblem(
+  options: Pick<CompiledDlqReplayOptions, 'queueUrl' | 'filters' | 'dryRun' | 'mode'>,
+  depth: { inFlight: number; delayed: number },
+): string | null {
+  if (options.filters.partitionKeys.length === 0 || options.dryRun || options.mode !== 'handler') return null;
+  if (depth.delayed === 0 && depth.inFlight === 0) return null;
+  return (
+    `--partition-key ${options.filters.partitionKeys.join(', ')}: ${options.queueUrl} has ${depth.delayed} delayed and ` +
+    `${depth.inFlight} in-flight message(s) (retries of an earlier replay, or another reader); a partition-key replay ` +
+    `keeps the key's order only when every message is visible. Wait until \`ksp dlq peek\` and the queue's ` +
+    `ApproximateNumberOfMessagesDelayed/NotVisible show none (at most the replay's retryDelay or visibility timeout), then run it again`
+  );
+}
+
+/**
  * Fails before anything starts when the DLQ, the parking queue or (reput) the target stream does
  * not exist or cannot be reached. Returns the DLQ's depth for the progress display.
  */

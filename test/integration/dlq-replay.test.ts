@@ -9,7 +9,7 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
-import type { SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Client } from '@temporalio/client';
 import { createKinesisClient, createSqsClient } from '../../src/aws/clients';
 import { queueDepth } from '../../src/client/dlq-control';
@@ -222,5 +222,19 @@ describe('DLQ replay on the local stack', () => {
     );
     await stopStream(temporal.client, streamName);
     await streamHandle(temporal.client, streamName).result();
+  });
+
+  it('a partition-key replay refuses to start while a message is delayed: it could overtake an earlier record of the key', async () => {
+    // Prepare: a message delayed as a stopped replay's retry is
+    const queue = await createQueue(sqs, `${streamName}-ordered-dlq`);
+    await sqs.send(new SendMessageCommand({ QueueUrl: queue, MessageBody: 'a retry', DelaySeconds: 60 }));
+    // Act
+    const replay = await ksp(['dlq', 'replay', queue, '--partition-key', 'key-5', '--grace', '2s']);
+    // Assess: exit 2, the key, the count and the fix named; nothing started, nothing received
+    expect(replay.code).toBe(2);
+    expect(replay.stderr).toContain('--partition-key key-5');
+    expect(replay.stderr).toContain('1 delayed and 0 in-flight message(s)');
+    expect(replay.stderr).toContain('then run it again');
+    expect(await queueDepth(sqs, queue)).toEqual({ visible: 0, inFlight: 0, delayed: 1 });
   });
 });

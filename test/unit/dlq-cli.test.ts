@@ -1,6 +1,7 @@
 import { ConfigError } from '../../src/errors';
 import { formatReplayBar, formatReplayCounts, formatReplaySummary } from '../../src/cli/render-dlq';
 import { dlqCommand } from '../../src/cli/commands/dlq';
+import { orderedReplayProblem } from '../../src/client/dlq-control';
 import { replayOptionsFromFlags } from '../../src/cli/commands/dlq-flags';
 import type { CliContext } from '../../src/cli/context';
 import { UsageError } from '../../src/cli/usage';
@@ -194,5 +195,23 @@ describe('replay progress rendering', () => {
       `2 skipped message(s) are still in the queue for a person: \`ksp dlq peek ${DLQ}\``,
     );
     expect(summary).toContain('last failure: Error: x');
+  });
+});
+
+describe('orderedReplayProblem', () => {
+  const options = (over: Record<string, unknown> = {}) =>
+    compileDlqReplayOptions({ queueUrl: DLQ, filters: { partitionKeys: ['k'] }, ...over });
+  it('refuses a partition-key replay while a message is delayed or in flight, naming both counts', () => {
+    expect(orderedReplayProblem(options(), { delayed: 2, inFlight: 1 })).toContain(
+      `--partition-key k: ${DLQ} has 2 delayed and 1 in-flight message(s)`,
+    );
+    expect(orderedReplayProblem(options(), { delayed: 0, inFlight: 3 })).not.toBeNull();
+  });
+  it('lets it run when every message is visible, and never stands in other replays’ way', () => {
+    expect(orderedReplayProblem(options(), { delayed: 0, inFlight: 0 })).toBeNull();
+    const busy = { delayed: 5, inFlight: 5 };
+    expect(orderedReplayProblem(options({ filters: {} }), busy)).toBeNull();
+    expect(orderedReplayProblem(options({ dryRun: true }), busy)).toBeNull();
+    expect(orderedReplayProblem(options({ mode: 'reput', targetStream: 'orders-2' }), busy)).toBeNull();
   });
 });

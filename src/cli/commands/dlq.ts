@@ -2,7 +2,9 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import {
   dlqReplayHandle,
+  orderedReplayProblem,
   peekDlq,
+  queueDepth,
   startDlqReplay,
   stopDlqReplay,
   validateReplayTargets,
@@ -18,6 +20,7 @@ import { AWS_ENV, TEMPORAL_ENV, helpFooter } from '../help';
 import { formatReplayBar, formatReplayCounts, formatReplaySummary } from '../render-dlq';
 import { UsageError, intFlag, parse } from '../usage';
 import { releaseReplayedKeys } from '../../client/quarantine-release';
+import { TargetError } from '../../client/stream-control';
 import { replayOptionsFromFlags, requireQueue } from './dlq-flags';
 
 export const DLQ_HELP = `Usage: ksp dlq <peek|replay|status|stop> <queue-url> [options]
@@ -119,6 +122,8 @@ async function replay(ctx: CliContext, argv: string[]): Promise<void> {
   const flags = replayOptionsFromFlags(argv, (path) => readConfigFile(path, REPLAY_CONFIG));
   const options = compileFromCli(() => compileDlqReplayOptions(flags.options), flags.origin);
   const depth = await validateReplayTargets({ sqs: ctx.sqs(), kinesis: ctx.kinesis() }, options);
+  const unordered = orderedReplayProblem(options, depth);
+  if (unordered) throw new TargetError(unordered, false);
   const client = await ctx.temporal();
   const startedAt = Date.now();
   // The options as written, checked above for a fast error; the workflow compiles them itself.
@@ -133,7 +138,12 @@ async function replay(ctx: CliContext, argv: string[]): Promise<void> {
   console.error(started);
   const result = await follow(handle, total, startedAt);
   if (!result) return;
-  const released = await releaseReplayedKeys(client, options, result);
+  // A message that came back delayed or in flight since the start could hold a record of the key.
+  const after =
+    options.filters.partitionKeys.length > 0 ? await queueDepth(ctx.sqs(), options.queueUrl) : null;
+  const heldBack = after && orderedReplayProblem(options, after);
+  if (heldBack) console.error(`not released: ${heldBack}`);
+  const released = heldBack ? [] : await releaseReplayedKeys(client, options, result);
   if (released.length > 0 && !flags.json)
     console.error(
       `released ${options.filters.partitionKeys.join(', ')} in ${released.map((r) => r.shardId).join(', ')}`,
