@@ -6,7 +6,8 @@
  * Record new fixtures on purpose only: `KSP_RECORD_HISTORIES=1 npx jest test/replay` records them
  * all; `KSP_RECORD_HISTORIES=dlq-replay` (a comma-separated list of shard, stream,
  * stream-parallel, stream-bad-signals, dlq-replay, shard-bisect, shard-guards, reshard, autoscale,
- * stream-raw, dlq-replay-update, shard-seek, stream-seek, shard-loop, shard-quarantine) only those.
+ * stream-raw, dlq-replay-update, shard-seek, stream-seek, shard-loop, shard-quarantine,
+ * shard-lost-stream) only those.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -44,6 +45,7 @@ import { recordAutoscaleHistory, recordReshardHistory } from './reshard-autoscal
 import { recordDlqReplayUpdateHistory, recordStreamRawHistory } from './raw-input-histories';
 import { recordShardSeekHistory, recordStreamSeekHistory } from './seek-histories';
 import { recordShardQuarantineHistory } from './quarantine-histories';
+import { recordShardLostStreamHistory } from './lost-stream-history';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'histories');
 const SHARD = path.join(FIXTURES, 'shard-workflow-v1.binpb');
@@ -81,6 +83,8 @@ const STREAM_SEEK = path.join(FIXTURES, 'stream-workflow-seek-v1.binpb');
  */
 const SHARD_QUARANTINE_V1 = path.join(FIXTURES, 'shard-workflow-quarantine-v1.binpb');
 const SHARD_QUARANTINE = path.join(FIXTURES, 'shard-workflow-quarantine-v2.binpb');
+/** A shard whose stream workflow is gone reads on (lost-stream-history.ts, patch `report-to-missing-stream`). */
+const SHARD_LOST_STREAM = path.join(FIXTURES, 'shard-workflow-lost-stream.binpb');
 
 const { History } = temporal.api.history.v1;
 
@@ -447,6 +451,8 @@ describe('recorded histories replay on the current workflow code', () => {
         if (wanted('stream-seek')) writeFileSync(STREAM_SEEK, await recordStreamSeekHistory(env));
         if (wanted('shard-quarantine'))
           writeFileSync(SHARD_QUARANTINE, await recordShardQuarantineHistory(env));
+        if (wanted('shard-lost-stream'))
+          writeFileSync(SHARD_LOST_STREAM, await recordShardLostStreamHistory(env));
       } finally {
         await env.teardown();
       }
@@ -472,6 +478,11 @@ describe('recorded histories replay on the current workflow code', () => {
     ['stream workflow, a rewind in lineage order', STREAM_SEEK, streamWorkflowId('orders')],
     ['shard workflow, quarantine before the final count', SHARD_QUARANTINE_V1, 'record-shard-quarantine'],
     ['shard workflow, inherited and released quarantine', SHARD_QUARANTINE, 'record-shard-quarantine'],
+    [
+      'shard workflow, reports to a stream workflow that is gone',
+      SHARD_LOST_STREAM,
+      'record-shard-lost-stream',
+    ],
   ])('%s', async (_name, file, workflowId) => {
     expect(existsSync(file)).toBe(true);
     const history = History.decode(readFileSync(file));
