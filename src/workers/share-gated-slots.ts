@@ -34,21 +34,7 @@ export class ShareGatedSlots implements CustomSlotSupplier<ActivitySlotInfo> {
   }
 
   async reserveSlot(_ctx: unknown, abortSignal: AbortSignal): Promise<SlotPermit> {
-    while (!this.available()) {
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(resolve, GATE_RECHECK_MS);
-        abortSignal.addEventListener(
-          'abort',
-          () => {
-            clearTimeout(timer);
-            const aborted = new Error('slot reservation aborted');
-            aborted.name = 'AbortError';
-            reject(aborted);
-          },
-          { once: true },
-        );
-      });
-    }
+    while (!this.available()) await recheckLater(abortSignal);
     this.reserved++;
     return {};
   }
@@ -69,6 +55,24 @@ export class ShareGatedSlots implements CustomSlotSupplier<ActivitySlotInfo> {
     this.reserved = Math.max(0, this.reserved - 1);
     if (this.used.delete(ctx.permit)) this.inUse = Math.max(0, this.inUse - 1);
   }
+}
+
+/** Resolves after GATE_RECHECK_MS; rejects with an AbortError when the reservation is aborted. */
+function recheckLater(abortSignal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const aborted = (): void => {
+      clearTimeout(timer);
+      const error = new Error('slot reservation aborted');
+      error.name = 'AbortError';
+      reject(error);
+    };
+    const timer = setTimeout(() => {
+      abortSignal.removeEventListener('abort', aborted);
+      resolve();
+    }, GATE_RECHECK_MS);
+    if (abortSignal.aborted) aborted();
+    else abortSignal.addEventListener('abort', aborted, { once: true });
+  });
 }
 
 /**
