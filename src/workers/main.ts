@@ -11,7 +11,14 @@
  *   KSP_LOG_LEVEL=TRACE|DEBUG|INFO|WARN|ERROR (default INFO)
  */
 import { createKinesisClient, createSqsClient, resolvedRegion } from '../aws/clients';
-import { type Env, type TemporalFlags, readAwsConfig, readInt, readTemporalConfig } from '../config/env';
+import {
+  type Env,
+  type TemporalFlags,
+  readAwsConfig,
+  readBool,
+  readInt,
+  readTemporalConfig,
+} from '../config/env';
 import { ConfigError } from '../errors';
 import { type LoadedHandler, loadHandler } from '../handler/loader';
 import { type HandlerRoute, HandlerRouter, parseHandlerMap } from '../handler/routing';
@@ -33,6 +40,8 @@ export interface WorkerProcessConfig {
   handlerType: 'native' | 'lambda';
   workflowBundlePath: string | undefined;
   maxConcurrentActivities: number;
+  /** KSP_SHARE_GATED_SLOTS: activity slots gated by the fair share of consuming loops. */
+  shareGatedSlots: boolean;
   /** KSP_EFO_RENEW_AFTER_MS: renew each enhanced fan-out subscription after this long (tests shorten it). */
   efoRenewAfterMs: number;
 }
@@ -67,6 +76,7 @@ export function readWorkerProcessConfig(env: Env): WorkerProcessConfig {
       1,
       10_000,
     ),
+    shareGatedSlots: readBool(env, 'KSP_SHARE_GATED_SLOTS', false),
     efoRenewAfterMs: readInt(env, 'KSP_EFO_RENEW_AFTER_MS', DEFAULT_RENEW_AFTER_MS, 1_000, 300_000),
   };
 }
@@ -134,6 +144,7 @@ export async function runWorker(env: Env, flags: TemporalFlags = {}): Promise<vo
       handlers,
       ...(config.workflowBundlePath ? { workflowBundlePath: config.workflowBundlePath } : {}),
       maxConcurrentActivities: config.maxConcurrentActivities,
+      shareGatedSlots: config.shareGatedSlots,
       efo: {
         renewAfterMs: config.efoRenewAfterMs,
         onEvent: (event, start, key) => {

@@ -46,6 +46,12 @@ export interface KspWorkerOptions {
    * shards per worker (plus a few for DLQ replays and reshards). @default DEFAULT_MAX_CONCURRENT_ACTIVITIES
    */
   maxConcurrentActivities?: number;
+  /**
+   * Gate the activity slots by the worker's fair share of busy consuming loops
+   * (src/workers/share-gated-slots.ts; KSP_SHARE_GATED_SLOTS). Off: the SDK's fixed-size slots, whose
+   * `temporal_worker_task_slots_*` metrics a custom supplier does not report. @default false
+   */
+  shareGatedSlots?: boolean;
   /** Milliseconds in-flight batches may take to finish on SIGINT/SIGTERM before they are cancelled. @default 30000 */
   shutdownGraceTimeMs?: number;
   /** Where ksp's own metrics go (src/workers/telemetry.ts); omitted → not recorded. */
@@ -58,8 +64,9 @@ export async function createKspWorker(options: KspWorkerOptions): Promise<Worker
   const workflowSource = options.workflowBundlePath
     ? { workflowBundle: { codePath: options.workflowBundlePath } }
     : { workflowsPath: createRequire(__filename).resolve('../workflows') };
-  // This worker's share of the shards: its loops leave beyond it, and it stops polling at it.
+  // This worker's share of the shards: its loops leave beyond it (and, gated, it stops polling at it).
   const share = createWorkerShare();
+  const slots = options.maxConcurrentActivities ?? DEFAULT_MAX_CONCURRENT_ACTIVITIES;
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
@@ -76,7 +83,9 @@ export async function createKspWorker(options: KspWorkerOptions): Promise<Worker
       ...(options.efo ? { efo: options.efo } : {}),
       share,
     }),
-    tuner: shareGatedTuner(options.maxConcurrentActivities ?? DEFAULT_MAX_CONCURRENT_ACTIVITIES, share),
+    ...(options.shareGatedSlots
+      ? { tuner: shareGatedTuner(slots, share) }
+      : { maxConcurrentActivityTaskExecutions: slots }),
     shutdownGraceTime: options.shutdownGraceTimeMs ?? 30_000,
     ...SPREAD_WORKER_OPTIONS,
   });
