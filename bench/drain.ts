@@ -14,6 +14,7 @@ import type { MeterReading } from './kinesis-meter';
 import { startKspConsumer, terminateKspConsumer } from './ksp-consumer';
 import { KSP_DEFAULT_IDLE_POLL_MS } from './options';
 import { runPlainLoops } from './plain-consumer';
+import { startCpuProfile } from './cpu-profile';
 import { type CpuReading, cpuSince, readCpu } from './proc';
 import { median } from './stats';
 import {
@@ -190,10 +191,12 @@ export async function measureDrain(
   const shardIds = await createStream(stack.kinesis, streamName, options.shards);
   try {
     const fill = await fillStream(stack.kinesis, streamName, entries);
+    const profiler = options.cpuProfileDir === null ? null : await startCpuProfile(options.cpuProfileDir);
     const measured =
       consumer === 'ksp'
         ? await drainWithKsp(ctx, streamName, shardIds, fill)
         : await drainWithPlainLoops(ctx, streamName, shardIds, fill, consumer === 'unpaced');
+    if (profiler) ctx.log(`CPU profile: ${await profiler.stop(`${streamName}-${options.shards}-shards`)}`);
     return {
       consumer,
       records: fill.records,

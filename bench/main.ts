@@ -35,6 +35,7 @@ Options:
                            the consuming loop (default ksp's: 0, one activity per batch)
   --quick                  smaller and shorter; skips the direct 2-minute idle window
   --json <file>            also write every number to <file>
+  --cpu-prof-dir <dir>     write a CPU profile of the bench process (worker, kinesalite) per drain run
 The full default run takes about 5–6 minutes on 2 cores; --quick about 1 minute per backend.`;
 
 export async function benchCommand(argv: string[]): Promise<void> {
@@ -51,6 +52,7 @@ export async function benchCommand(argv: string[]): Promise<void> {
     'activity-lifetime': { type: 'string' },
     quick: { type: 'boolean' },
     json: { type: 'string' },
+    'cpu-prof-dir': { type: 'string' },
   });
   const options = compileBenchOptions({
     only: stringFlag(values.only),
@@ -65,6 +67,7 @@ export async function benchCommand(argv: string[]): Promise<void> {
     activityLifetime: stringFlag(values['activity-lifetime']),
     quick: values.quick === true,
     json: stringFlag(values.json),
+    cpuProfDir: stringFlag(values['cpu-prof-dir']),
   });
   const interrupted = new AbortController();
   const onSignal = () => interrupted.abort();

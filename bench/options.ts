@@ -93,6 +93,8 @@ export interface BenchOptions {
   maxActivityLifetimeMs: number | null;
   quick: boolean;
   jsonFile: string | null;
+  /** Write a CPU profile of this process (worker, in-process kinesalite) per drain run into this directory. */
+  cpuProfileDir: string | null;
 }
 
 /** Values as the command line gives them (numbers already checked as whole numbers). */
@@ -109,6 +111,7 @@ export interface BenchFlags {
   activityLifetime?: string;
   quick?: boolean;
   json?: string;
+  cpuProfDir?: string;
 }
 
 interface Scale {
@@ -259,5 +262,6 @@ export function compileBenchOptions(flags: BenchFlags): BenchOptions {
     maxActivityLifetimeMs: activityLifetime(flags.activityLifetime),
     quick: flags.quick ?? false,
     jsonFile: flags.json ?? null,
+    cpuProfileDir: flags.cpuProfDir ?? null,
   };
 }

@@ -113,3 +113,17 @@ test('a worker whose busy loop was retried elsewhere is not counted for a while'
   clock.now = 70_000;
   expect([...share.lostWorkers()]).toEqual([]);
 });
+
+test('a count below the loops this worker holds (visibility lags new shards) counts them instead', async () => {
+  // The stream just started: visibility lists 3 of its 32 shard workflows, all on this worker.
+  const { share } = worker({ shards: 3, workers: 1 });
+  const tokens = Array.from({ length: 32 }, () => share.enter());
+  await settle();
+  expect(tokens.some((t) => share.mustLeave(t, 0))).toBe(false);
+  expect(share.state).toEqual({ share: 32, held: 32 });
+  // Two workers: each may hold half of what it alone is seen holding.
+  const two = worker({ shards: 3, workers: 2 });
+  const held = Array.from({ length: 8 }, () => two.share.enter());
+  await settle();
+  expect(held.map((t) => two.share.mustLeave(t, 0)).filter(Boolean)).toHaveLength(4);
+});

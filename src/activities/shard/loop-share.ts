@@ -50,7 +50,7 @@ export class LoopShare {
   private nextToken = 0;
   /** The loops this worker holds (token, start time), oldest first. */
   private readonly held: { token: number; at: number }[] = [];
-  private share: number | null = null;
+  private count: ShareCount | null = null;
   private countedAt = -Infinity;
   private counting = false;
   /** When a loop of this worker last left for another worker. */
@@ -59,6 +59,19 @@ export class LoopShare {
   private readonly lost = new Map<string, number>();
 
   constructor(private readonly deps: LoopShareDeps) {}
+
+  /**
+   * ceil(shards ÷ workers), the shards being at least the loops this worker holds: the visibility
+   * count lags behind shard workflows that just started (and is kept SHARDS_RECOUNT_MS), and a
+   * share below what one worker holds would send its loops away from a stream that just started
+   * with no other worker to take them (a drain of 32 shards on one worker ran at 0.16× the plain
+   * loop, its loops bouncing through `rebalance` and the poll gate).
+   */
+  private get share(): number | null {
+    const count = this.count;
+    if (count === null) return null;
+    return fairShare({ shards: Math.max(count.shards, this.held.length), workers: count.workers });
+  }
 
   /** A loop starts on this worker: its token. */
   enter(): number {
@@ -83,11 +96,12 @@ export class LoopShare {
     this.refresh();
     const index = this.held.findIndex((h) => h.token === token);
     const loop = this.held[index];
-    if (this.share === null || loop === undefined) return false;
+    const share = this.share;
+    if (share === null || loop === undefined) return false;
     const leave =
       this.deps.now() - loop.at >= SETTLE_MS
-        ? index >= this.share
-        : rebalances < MAX_REBALANCES && index >= this.share + Math.floor(rebalances / TOLERANCE_STEP);
+        ? index >= share
+        : rebalances < MAX_REBALANCES && index >= share + Math.floor(rebalances / TOLERANCE_STEP);
     if (leave) this.leftAt = this.deps.now();
     return leave;
   }
@@ -101,8 +115,9 @@ export class LoopShare {
    * are the share's divisor.
    */
   mayPoll(waiting: number): boolean {
-    if (this.share === null || this.deps.now() - this.leftAt >= GATE_MS) return true;
-    return this.held.length + waiting < this.share;
+    const share = this.share;
+    if (share === null || this.deps.now() - this.leftAt >= GATE_MS) return true;
+    return this.held.length + waiting < share;
   }
 
   /**
@@ -115,7 +130,7 @@ export class LoopShare {
     this.lost.set(identity, this.deps.now() + forMs);
     if (known) return;
     // The share counted it: unknown (no loop leaves) until counted again, at the next look.
-    this.share = null;
+    this.count = null;
     this.countedAt = -Infinity;
   }
 
@@ -132,9 +147,10 @@ export class LoopShare {
   }
 
   private counted(count: ShareCount | null): void {
-    const share = count === null ? null : fairShare(count);
-    if (share !== this.share) this.deps.onChange?.(share, count, this.held.length);
-    this.share = share;
+    const before = this.share;
+    this.count = count;
+    const share = this.share;
+    if (share !== before) this.deps.onChange?.(share, count, this.held.length);
   }
 
   private refresh(): void {
