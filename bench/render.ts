@@ -290,7 +290,7 @@ function formatRss(rss: (RssResult & { backend: string }) | null): string {
         }`;
   const slotRows = rss.runs.map((r) => [
     String(r.shards),
-    `${r.drainRecords} rec in ${num(r.drainSeconds, 1)} s`,
+    `${r.drainRecords} rec in ${num(r.drainSeconds, 1)} s, ${r.shardsCaughtUp}/${r.shardsWithRecords} shards caught up`,
     `${r.maxActivitySlotsUsed ?? 'n/a'} of ${r.activitySlots}`,
     starts(r.scheduleToStartDrained),
     starts(r.scheduleToStartEnd),
