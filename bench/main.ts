@@ -31,6 +31,7 @@ Options:
   --batch-size <n>         shard workflow batchSize = plain loop Limit (default 1000)
   --repeats <n>            drain runs per consumer, alternating which goes first (default 3; --quick 1)
   --rss-shards <list>      shard counts for the memory section, up to 1000 (default 4,32)
+  --rss-records-per-shard <n>  backlog per shard drained while the memory section samples (default 200)
   --activity-lifetime <d>  maxActivityLifetime of every stream ksp consumes, e.g. 10m to measure
                            the consuming loop (default ksp's: 0, one activity per batch)
   --quick                  smaller and shorter; skips the direct 2-minute idle window
@@ -48,6 +49,7 @@ export async function benchCommand(argv: string[]): Promise<void> {
     'batch-size': { type: 'string' },
     repeats: { type: 'string' },
     'rss-shards': { type: 'string' },
+    'rss-records-per-shard': { type: 'string' },
     'drain-shards': { type: 'string' },
     'activity-lifetime': { type: 'string' },
     quick: { type: 'boolean' },
@@ -63,6 +65,7 @@ export async function benchCommand(argv: string[]): Promise<void> {
     batchSize: intFlag('batch-size', values['batch-size'], 1, 10_000),
     repeats: intFlag('repeats', values.repeats, 1, 10),
     rssShards: stringFlag(values['rss-shards']),
+    rssRecordsPerShard: intFlag('rss-records-per-shard', values['rss-records-per-shard'], 1, 10_000),
     drainShards: stringFlag(values['drain-shards']),
     activityLifetime: stringFlag(values['activity-lifetime']),
     quick: values.quick === true,

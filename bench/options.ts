@@ -53,6 +53,8 @@ export interface RssOptions {
   settleMs: number;
   /** VmRSS samples, one a second; the median is reported. */
   samples: number;
+  /** Records put per shard before the drain is sampled (`--rss-records-per-shard`). */
+  recordsPerShard: number;
 }
 
 export interface MetricsCostOptions {
@@ -107,6 +109,7 @@ export interface BenchFlags {
   batchSize?: number;
   repeats?: number;
   rssShards?: string;
+  rssRecordsPerShard?: number;
   drainShards?: string;
   activityLifetime?: string;
   quick?: boolean;
@@ -153,7 +156,7 @@ const FULL: Scale = {
     defaultsWindowMs: 60_000,
   },
   idle: { shortPollWaitMs: 3_000, shortWindowMs: 30_000, directWindowMs: 120_000 },
-  rss: { shardCounts: [4, 32], settleMs: 15_000, samples: 10 },
+  rss: { shardCounts: [4, 32], settleMs: 15_000, samples: 10, recordsPerShard: 200 },
   metrics: { shards: 32, records: 48_000, largeShards: 256, settleMs: 5_000, drainTimeoutMs: 180_000 },
 };
 
@@ -181,7 +184,7 @@ const QUICK: Scale = {
     defaultsWindowMs: 20_000,
   },
   idle: { shortPollWaitMs: 3_000, shortWindowMs: 15_000, directWindowMs: null },
-  rss: { shardCounts: [4, 32], settleMs: 4_000, samples: 3 },
+  rss: { shardCounts: [4, 32], settleMs: 4_000, samples: 3, recordsPerShard: 200 },
   metrics: { shards: 32, records: 16_000, largeShards: 256, settleMs: 3_000, drainTimeoutMs: 180_000 },
 };
 
@@ -255,7 +258,11 @@ export function compileBenchOptions(flags: BenchFlags): BenchOptions {
     repeats: flags.repeats ?? base.repeats,
     latency: { ...base.latency },
     idle: { ...base.idle },
-    rss: { ...base.rss, shardCounts: shardCounts(flags.rssShards, base.rss.shardCounts) },
+    rss: {
+      ...base.rss,
+      shardCounts: shardCounts(flags.rssShards, base.rss.shardCounts),
+      recordsPerShard: flags.rssRecordsPerShard ?? base.rss.recordsPerShard,
+    },
     metrics: { ...base.metrics },
     actions: { ...base.actions },
     workers: { ...base.workers },

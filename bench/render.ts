@@ -8,7 +8,7 @@ import { FLOOR_EVENTS_PER_ACTIVITY, type RecordsHistory } from './records-histor
 import type { BenchReport } from './report';
 import { ACTION_GOALS, type ActionsWindow } from './actions';
 import { formatMetricsCost } from './render-metrics';
-import type { RssResult } from './rss';
+import type { RssResult, RssRun } from './rss';
 import { mean } from './stats';
 import { num, table } from './table';
 
@@ -282,16 +282,40 @@ function formatRss(rss: (RssResult & { backend: string }) | null): string {
     mib(r.deltaMiB),
     num(r.perShardMiB, 2),
   ]);
+  const starts = (s: RssRun['scheduleToStartEnd']) =>
+    s === null
+      ? 'n/a'
+      : `${s.activities} activities, mean ${num(s.meanMs, 0)} ms, ${s.over1s} over 1 s, slowest ≤ ${
+          s.maxBoundMs === null ? 'n/a' : s.maxBoundMs === Infinity ? '∞' : `${num(s.maxBoundMs)} ms`
+        }`;
+  const slotRows = rss.runs.map((r) => [
+    String(r.shards),
+    `${r.drainRecords} rec in ${num(r.drainSeconds, 1)} s, ${r.shardsCaughtUp}/${r.shardsWithRecords} shards caught up`,
+    `${r.maxActivitySlotsUsed ?? 'n/a'} of ${r.activitySlots}`,
+    starts(r.scheduleToStartDrained),
+    starts(r.scheduleToStartEnd),
+  ]);
   return [
     `4. Worker RSS, MiB (VmRSS, median of ${rss.samples} samples 1 s apart after ${num(rss.settleSeconds)} s settling; min–max in brackets):`,
     `   a fresh \`node dist/workers/main.js\` per row (no-op handler, pre-built workflow bundle, ${rss.backend}); baseline = the same process idle with 0 shards,`,
-    `   then a stream of that many shards, 200 records handled per shard, idle long polls; "while draining" samples every 500 ms during the catch-up (goal: ≤ 1 GiB at 1,000 shards).`,
+    `   then a stream of that many shards, the backlog below handled, idle long polls; "while draining" samples every 500 ms from the consumer's start until every shard caught up (goal: ≤ 1 GiB at 1,000 shards).`,
     table(['shards', 'idle, 0 shards', 'consuming', 'while draining', 'delta', 'per shard'], rows),
     ...(rss.marginalPerShardMiB === null
       ? []
       : [
           `   one more shard costs ${num(rss.marginalPerShardMiB, 2)} MiB (difference of the deltas ÷ difference of the shard counts); the rest is a fixed cost of running any stream.`,
         ]),
+    `   Activity slots (worker metrics: task_slots_used scraped every 2 s while draining; schedule-to-start histogram, cumulative; goal: no shard waits for a slot):`,
+    table(
+      [
+        'shards',
+        'backlog',
+        'slots used (max)',
+        'schedule-to-start after the drain',
+        'after the idle samples',
+      ],
+      slotRows,
+    ),
   ].join('\n');
 }
 

@@ -12,14 +12,38 @@ import { createStream, deleteStream, fillEntries, fillStream, freshStreamName } 
 import { sleep } from './wait';
 import { activitySlotsFor } from '../src/workers/activity-slots';
 
-/** Samples `pid`'s VmRSS every 500 ms until `body` settles. */
-async function rssWhile(pid: number, body: () => Promise<void>): Promise<RssSample> {
+import { startWorkerProcess } from './worker-process';
+import { type ScheduleToStart, sampleSlots } from './slot-metrics';
+import { getFreePort } from '../src/local/ports';
+
+/** Scrapes of the worker's /metrics while draining: at most one per this interval. */
+const SLOT_SCRAPE_MS = 2_000;
+
+/**
+ * Samples `pid`'s VmRSS every 500 ms, and the activity slots in use from the worker's metrics
+ * every 2 s, until `body` settles.
+ */
+async function rssWhile(
+  pid: number,
+  metricsPort: number,
+  body: () => Promise<void>,
+): Promise<{ rss: RssSample; maxActivitySlotsUsed: number | null }> {
   const values: number[] = [];
+  let maxSlots: number | null = null;
   let done = false;
   const sampler = (async () => {
+    let lastScrape = 0;
     while (!done) {
       const v = rssMiB(pid);
       if (v !== null) values.push(v);
+      if (performance.now() - lastScrape >= SLOT_SCRAPE_MS) {
+        lastScrape = performance.now();
+        const used = await sampleSlots(metricsPort).then(
+          (s) => s.activitySlotsUsed,
+          () => null,
+        );
+        if (used !== null) maxSlots = Math.max(maxSlots ?? 0, used);
+      }
       await sleep(500);
     }
   })();
@@ -29,12 +53,11 @@ async function rssWhile(pid: number, body: () => Promise<void>): Promise<RssSamp
     done = true;
     await sampler;
   }
-  return { medianMiB: median(values), minMiB: Math.min(...values), maxMiB: Math.max(...values) };
+  return {
+    rss: { medianMiB: median(values), minMiB: Math.min(...values), maxMiB: Math.max(...values) },
+    maxActivitySlotsUsed: maxSlots,
+  };
 }
-import { startWorkerProcess } from './worker-process';
-
-/** Records each shard handles before the memory is read, so every shard has run a batch. */
-const RECORDS_PER_SHARD = 200;
 
 export interface RssSample {
   medianMiB: number;
@@ -47,8 +70,24 @@ export interface RssRun {
   /** The same worker process before any stream: 0 shards. */
   idle: RssSample;
   consuming: RssSample;
-  /** VmRSS sampled every 500 ms while the worker catches up with the fill (under load, not idle). */
+  /**
+   * VmRSS sampled every 500 ms from the consumer's start while the stream is filled and the worker
+   * catches up with the fill (under load, not idle).
+   */
   draining: RssSample;
+  /** Records of that backlog and the seconds from the consumer's start until every shard caught up. */
+  drainRecords: number;
+  drainSeconds: number;
+  /** Shards whose checkpoint reached their last record before the wait ended, of those given records. */
+  shardsCaughtUp: number;
+  shardsWithRecords: number;
+  /** Activity slots the worker granted (each shard's poll or batch holds one). */
+  activitySlots: number;
+  /** Most activity slots in use in the 2-second scrapes during the drain; null: not exported. */
+  maxActivitySlotsUsed: number | null;
+  /** The worker's activity schedule-to-start, after the drain and after the idle samples. */
+  scheduleToStartDrained: ScheduleToStart | null;
+  scheduleToStartEnd: ScheduleToStart | null;
   deltaMiB: number;
   perShardMiB: number;
 }
@@ -80,12 +119,17 @@ async function measure(ctx: SectionContext, shards: number): Promise<RssRun> {
   const { stack, options, signal } = ctx;
   const { settleMs, samples } = options.rss;
   const taskQueue = `bench-rss-${shards}-${process.pid}`;
+  const metricsPort = await getFreePort();
+  const activitySlots = activitySlotsFor(shards);
   const worker = await startWorkerProcess(stack, {
     taskQueue,
     workflowBundlePath: ctx.workflowBundlePath,
     logFile: path.join(ctx.logDir, `worker-${shards}-shards.log`),
     signal,
-    env: { KSP_MAX_CONCURRENT_ACTIVITIES: String(activitySlotsFor(shards)) },
+    env: {
+      KSP_MAX_CONCURRENT_ACTIVITIES: String(activitySlots),
+      KSP_METRICS_ADDRESS: `127.0.0.1:${metricsPort}`,
+    },
   });
   const streamName = freshStreamName(`rss-${shards}`);
   let shardIds: string[] = [];
@@ -93,22 +137,58 @@ async function measure(ctx: SectionContext, shards: number): Promise<RssRun> {
     await sleep(settleMs, signal);
     const idle = await sampleRss(worker.pid, samples, signal);
     shardIds = await createStream(stack.kinesis, streamName, shards);
+    const entries = fillEntries(shards * options.rss.recordsPerShard, Math.max(1_000, shards * 8));
+    const pending = new Set<string>();
+    let caughtUpOf = 0;
+    const started = performance.now();
     await startKspConsumer(stack, streamName, { batchSize: options.batchSize }, taskQueue);
-    const fill = await fillStream(stack.kinesis, streamName, fillEntries(shards * RECORDS_PER_SHARD));
-    const draining = await rssWhile(worker.pid, () =>
-      waitForCheckpoints(stack.client, streamName, fill.lastSequenceByShard, {
-        intervalMs: 250,
-        timeoutMs: 120_000 + shards * 500,
+    const { rss: draining, maxActivitySlotsUsed } = await rssWhile(worker.pid, metricsPort, async () => {
+      const fill = await fillStream(stack.kinesis, streamName, entries);
+      ctx.log(`rss ${shards} shards: ${fill.records} records put in ${fill.seconds.toFixed(1)} s`);
+      caughtUpOf = Object.keys(fill.lastSequenceByShard).length;
+      await waitForCheckpoints(stack.client, streamName, fill.lastSequenceByShard, {
+        // One status query per pending shard per round: at hundreds of shards, fewer rounds.
+        intervalMs: shards > 100 ? 2_000 : 250,
+        timeoutMs: 120_000 + shards * 700,
         signal,
-      }),
+        pending,
+      }).catch((err: unknown) => {
+        // A drain that did not finish still says what the worker's memory was under load.
+        if (signal.aborted) throw err;
+        ctx.log(`rss ${shards} shards: ${err instanceof Error ? err.message : String(err)}`);
+      });
+    });
+    const drainSeconds = (performance.now() - started) / 1000;
+    const shardsCaughtUp = caughtUpOf - pending.size;
+    const scheduleToStartDrained = (await sampleSlots(metricsPort)).scheduleToStart;
+    ctx.log(
+      `rss ${shards} shards: ${shardsCaughtUp} of ${caughtUpOf} shards caught up ${drainSeconds.toFixed(1)} s after the consumer started; ` +
+        `RSS while draining median ${draining.medianMiB.toFixed(1)} max ${draining.maxMiB.toFixed(1)} MiB; ` +
+        `schedule-to-start ${JSON.stringify(scheduleToStartDrained)}, slots used max ${maxActivitySlotsUsed}`,
     );
     await sleep(settleMs, signal);
     const consuming = await sampleRss(worker.pid, samples, signal);
+    const scheduleToStartEnd = (await sampleSlots(metricsPort)).scheduleToStart;
     const deltaMiB = consuming.medianMiB - idle.medianMiB;
     ctx.log(
       `rss ${shards} shards: idle ${idle.medianMiB.toFixed(1)} MiB, consuming ${consuming.medianMiB.toFixed(1)} MiB (+${deltaMiB.toFixed(1)})`,
     );
-    return { shards, idle, consuming, draining, deltaMiB, perShardMiB: deltaMiB / shards };
+    return {
+      shards,
+      idle,
+      consuming,
+      draining,
+      drainRecords: entries.length,
+      drainSeconds,
+      shardsCaughtUp,
+      shardsWithRecords: caughtUpOf,
+      activitySlots,
+      maxActivitySlotsUsed,
+      scheduleToStartDrained,
+      scheduleToStartEnd,
+      deltaMiB,
+      perShardMiB: deltaMiB / shards,
+    };
   } finally {
     await terminateKspConsumer(stack.client, streamName, shardIds, ctx.signal);
     await worker.stop();
