@@ -24,3 +24,17 @@ export function activitySlotsFor(shards: number, workers = 1): number {
   const held = workers === 1 ? shards : Math.ceil(shards / (workers - 1));
   return held + activitySlotHeadroom(held);
 }
+
+/** The fewest sockets a worker's Kinesis client keeps (the clients' default). */
+export const MIN_KINESIS_SOCKETS = 64;
+
+/**
+ * Sockets for the worker's Kinesis clients: one per activity slot, as each shard's activity makes
+ * one Kinesis call at a time. Fewer queue calls for a socket, and the SDK's 5 s connection timeout
+ * counts that wait: a 1,000-shard drain over 64 sockets failed 10,000 attempts with "the request
+ * socket did not establish a connection … within 5000 ms" (bench rss, 2026-12-01). Sockets open on
+ * demand, so a small stream keeps few.
+ */
+export function kinesisSocketsFor(activitySlots: number): number {
+  return Math.max(MIN_KINESIS_SOCKETS, activitySlots);
+}

@@ -28,6 +28,7 @@ import { checkSearchAttributes } from './search-attribute-check';
 import { connectNative } from './temporal-connection';
 import { installTelemetry, readTelemetryConfig } from './telemetry';
 import { DEFAULT_MAX_CONCURRENT_ACTIVITIES, createKspWorker } from './worker';
+import { kinesisSocketsFor } from './activity-slots';
 import { DEFAULT_RENEW_AFTER_MS } from '../activities/shard/efo-reader';
 
 /** What the worker reads besides connection settings and telemetry (telemetry.ts reads KSP_LOG_*). */
@@ -117,9 +118,10 @@ export async function runWorker(env: Env, flags: TemporalFlags = {}): Promise<vo
   const config = readWorkerProcessConfig(env);
   const telemetryConfig = readTelemetryConfig(env, process.stdout.isTTY === true);
   const telemetry = installTelemetry(telemetryConfig);
-  const kinesis = createKinesisClient(aws.kinesis);
+  const kinesisOptions = { ...aws.kinesis, maxSockets: kinesisSocketsFor(config.maxConcurrentActivities) };
+  const kinesis = createKinesisClient(kinesisOptions);
   const kinesisPool = new KinesisClientPool({
-    base: aws.kinesis,
+    base: kinesisOptions,
     defaultClient: kinesis,
     ...(aws.stsEndpoint ? { stsEndpoint: aws.stsEndpoint } : {}),
   });

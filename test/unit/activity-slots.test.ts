@@ -1,4 +1,9 @@
-import { activitySlotHeadroom, activitySlotsFor } from '../../src/workers/activity-slots';
+import {
+  MIN_KINESIS_SOCKETS,
+  activitySlotHeadroom,
+  activitySlotsFor,
+  kinesisSocketsFor,
+} from '../../src/workers/activity-slots';
 
 describe('activitySlotsFor', () => {
   it('gives a lone worker every shard plus headroom', () => {
@@ -26,5 +31,13 @@ describe('activitySlotsFor', () => {
     expect(() => activitySlotsFor(-1)).toThrow('shards');
     expect(() => activitySlotsFor(4, 0)).toThrow('workers');
     expect(() => activitySlotsFor(1.5)).toThrow('shards');
+  });
+});
+
+describe('kinesisSocketsFor', () => {
+  it('gives the worker’s Kinesis clients a socket per activity slot, never fewer than the default 64', () => {
+    expect(kinesisSocketsFor(2_000)).toBe(2_000);
+    expect(kinesisSocketsFor(1_100)).toBe(1_100);
+    expect(kinesisSocketsFor(16)).toBe(MIN_KINESIS_SOCKETS);
   });
 });
