@@ -47,6 +47,20 @@ function inOrderPerKey(lines: SinkLine[], keys: string[], count: number): void {
   }
 }
 
+/**
+ * Across a worker's SIGKILL: every record in order, nothing lost; the batch the dead worker held
+ * may be delivered again from its start (at-least-once: handled, not yet checkpointed), so at most
+ * one step back per key and at most `batch` records of it again.
+ */
+function inOrderAcrossKill(lines: SinkLine[], keys: string[], count: number, batch: number): void {
+  for (const key of keys) {
+    const ns = lines.filter((l) => l.partitionKey === key).map((l) => l.record.n);
+    expect(ns.filter((n, i) => ns.indexOf(n) === i)).toEqual(Array.from({ length: count }, (_, i) => i));
+    expect(ns.filter((n, i) => i > 0 && n <= (ns[i - 1] as number)).length).toBeLessThanOrEqual(1);
+    expect(ns.length - count).toBeLessThanOrEqual(batch);
+  }
+}
+
 function cliEnv(taskQueue: string): Record<string, string> {
   return {
     TEMPORAL_ADDRESS: suite.stack.temporalAddress ?? '',
@@ -208,6 +222,6 @@ test('EFO across a worker SIGKILL: the shard moves to another worker, nothing lo
   }).catch((e: unknown) => {
     throw new Error(`${(e as Error).message}\nworker B output:\n${b.output()}`);
   });
-  inOrderPerKey(readSink(t.sinkFile), keys, 10);
+  inOrderAcrossKill(readSink(t.sinkFile), keys, 10, 5);
   expect(b.output()).toContain('enhanced fan-out subscribed');
 });
