@@ -10,7 +10,6 @@ import path from 'node:path';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Client } from '@temporalio/client';
-import type { NativeConnection } from '@temporalio/worker';
 import { createKinesisClient, createSqsClient } from '../src/aws/clients';
 import { queueDepth } from '../src/client/dlq-control';
 import { compileDlqReplayOptions, type ReplayMode } from '../src/config/replay-options';
@@ -18,8 +17,6 @@ import { dataDir, projectRoot } from '../src/local/paths';
 import { LOOPBACK, getFreePort } from '../src/local/ports';
 import { type LocalStack, startLocalStack } from '../src/local/stack';
 import { compileStreamOptions } from '../src/config/stream-options';
-import { connectClient, connectNative } from '../src/workers/temporal-connection';
-import { createKspWorker } from '../src/workers/worker';
 import type { DlqReplayWorkflowInput } from '../src/workflows/dlq-replay';
 import type { DlqReplayResult } from '../src/workflows/dlq-replay-messages';
 import type { ShardWorkflowInput } from '../src/workflows/shard';
@@ -35,7 +32,7 @@ import {
 } from './dlq-fixtures';
 import { startCpuProfile } from './cpu-profile';
 import { median } from './stats';
-import { installQuietRuntime } from './runtime';
+import { installQuietRuntime, withBenchWorker } from './runtime';
 
 export interface DlqBenchOptions {
   /** DLQ messages per throughput run (baseline and handler mode): enough for ≥ 10 s each. @default 30000 */
@@ -293,30 +290,11 @@ export async function runDlqBench(options: DlqBenchOptions = {}): Promise<DlqBen
     },
     { step: 'initialize', name: 'benchSqsCallCounter' },
   );
-  const temporalConfig = {
-    address: stack.temporalAddress ?? '',
-    namespace: 'default',
-    taskQueue: TASK_QUEUE,
-    tls: false,
-  };
-  const temporal = await connectClient(temporalConfig);
-  const { client } = temporal;
-  let connection: NativeConnection | undefined;
   const handler = new BenchHandler(() => getRecords);
   try {
-    connection = await connectNative(temporalConfig);
-    const worker = await createKspWorker({
-      connection,
-      namespace: 'default',
-      taskQueue: TASK_QUEUE,
-      kinesis,
-      sqs,
-      handler: handler.handler,
-      handlerName: 'bench',
-      shutdownGraceTimeMs: 1_000,
-    });
-    const b: Bench = { sqsCalls, stack, kinesis, sqs, client, handler, reads: () => getRecords };
-    const result = await worker.runUntil(async () => {
+    const worker = { temporalAddress: stack.temporalAddress ?? '', taskQueue: TASK_QUEUE, kinesis, sqs };
+    const result = await withBenchWorker({ ...worker, handler: handler.handler }, async (client) => {
+      const b: Bench = { sqsCalls, stack, kinesis, sqs, client, handler, reads: () => getRecords };
       const replay: ReplayRate[] = [];
       const baselines: number[] = [];
       const handlers: number[] = [];
@@ -391,8 +369,6 @@ export async function runDlqBench(options: DlqBenchOptions = {}): Promise<DlqBen
       environment: { node: process.version, cpus: cpus.length, cpuModel: cpus[0]?.model ?? 'unknown' },
     };
   } finally {
-    await temporal.close();
-    await connection?.close();
     kinesis.destroy();
     sqs.destroy();
     fauxqs.child.kill('SIGTERM');

@@ -9,17 +9,14 @@ import path from 'node:path';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import type { Client } from '@temporalio/client';
-import type { NativeConnection } from '@temporalio/worker';
 import { createKinesisClient, createSqsClient } from '../src/aws/clients';
 import { compileStreamOptions } from '../src/config/stream-options';
 import type { BatchHandler } from '../src/handler/contract';
 import { dataDir } from '../src/local/paths';
 import { startLocalStack } from '../src/local/stack';
-import { connectClient, connectNative } from '../src/workers/temporal-connection';
-import { createKspWorker } from '../src/workers/worker';
 import type { ShardWorkflowInput } from '../src/workflows/shard';
 import { createQueue, createStream, sleep, waitUntil } from './dlq-fixtures';
-import { installQuietRuntime } from './runtime';
+import { installQuietRuntime, withBenchWorker } from './runtime';
 
 export interface LanesBenchOptions {
   /** Records per run. @default 6000 */
@@ -164,30 +161,12 @@ export async function runLanesBench(options: LanesBenchOptions = {}): Promise<La
   const aws = { region: stack.region, credentials: stack.credentials };
   const kinesis = createKinesisClient({ ...aws, endpoint: stack.kinesisEndpoint });
   const sqs = createSqsClient({ ...aws, endpoint: stack.sqsEndpoint });
-  const temporalConfig = {
-    address: stack.temporalAddress ?? '',
-    namespace: 'default',
-    taskQueue: TASK_QUEUE,
-    tls: false,
-  };
-  const temporal = await connectClient(temporalConfig);
-  let connection: NativeConnection | undefined;
   const handler = new SleepyHandler(o.handlerMs);
   try {
-    connection = await connectNative(temporalConfig);
-    const worker = await createKspWorker({
-      connection,
-      namespace: 'default',
-      taskQueue: TASK_QUEUE,
-      kinesis,
-      sqs,
-      handler: handler.handler,
-      handlerName: 'bench',
-      shutdownGraceTimeMs: 1_000,
-    });
     const dlq = await createQueue(sqs, `bench-lanes-dlq-${Date.now()}`);
-    const b = { kinesis, client: temporal.client, dlq, handler };
-    const runs = await worker.runUntil(async () => {
+    const worker = { temporalAddress: stack.temporalAddress ?? '', taskQueue: TASK_QUEUE, kinesis, sqs };
+    const runs = await withBenchWorker({ ...worker, handler: handler.handler }, async (client) => {
+      const b = { kinesis, client, dlq, handler };
       const out: LanesRun[] = [];
       for (const p of [1, 4, 10]) {
         log(
@@ -207,8 +186,6 @@ export async function runLanesBench(options: LanesBenchOptions = {}): Promise<La
       environment: { node: process.version, cpus: cpus.length, cpuModel: cpus[0]?.model ?? 'unknown' },
     };
   } finally {
-    await temporal.close();
-    await connection?.close();
     kinesis.destroy();
     sqs.destroy();
     await stack.stop();
