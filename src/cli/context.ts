@@ -11,8 +11,7 @@ import {
   readAwsConfig,
   readTemporalConfig,
 } from '../config/env';
-import { temporalUnreachable } from '../client/temporal-client';
-import { connectClient } from '../workers/temporal-connection';
+import { connectClient, temporalUnreachable } from '../client/temporal-client';
 import { UsageError } from './usage';
 
 /** The Temporal CLI's connection flags, accepted by every command: over TEMPORAL_* and the profile. */

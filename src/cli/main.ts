@@ -8,25 +8,16 @@ import { closestName } from '../config/checks';
 import { ConfigError } from '../errors';
 import { TargetError } from '../client/stream-control';
 import { type CliContext, TEMPORAL_FLAGS_HELP, createCliContext, takeTemporalFlags } from './context';
-import { AUTOSCALE_HELP, autoscaleCommand } from './commands/autoscale';
-import {
-  PAUSE_HELP,
-  RESUME_HELP,
-  STATUS_HELP,
-  STOP_HELP,
-  pauseCommand,
-  resumeCommand,
-  statusCommand,
-  stopCommand,
-} from './commands/control';
-import { DEV_HELP, devCommand } from './commands/dev';
-import { DLQ_HELP, dlqCommand } from './commands/dlq';
-import { PRODUCE_HELP, produceCommand } from './commands/produce';
-import { QUARANTINE_HELP, quarantineCommand } from './commands/quarantine';
-import { RESHARD_HELP, reshardCommand } from './commands/reshard';
-import { SEEK_HELP, seekCommand } from './commands/seek';
-import { START_HELP, startCommand } from './commands/stream';
-import { WORKER_HELP, workerCommand } from './commands/worker';
+import type * as DevCommand from './commands/dev';
+import type * as WorkerCommand from './commands/worker';
+import type * as StreamCommand from './commands/stream';
+import type * as ControlCommands from './commands/control';
+import type * as SeekCommand from './commands/seek';
+import type * as DlqCommand from './commands/dlq';
+import type * as QuarantineCommand from './commands/quarantine';
+import type * as ReshardCommand from './commands/reshard';
+import type * as AutoscaleCommand from './commands/autoscale';
+import type * as ProduceCommand from './commands/produce';
 import { EXIT_CODES } from './help';
 import { UsageError } from './usage';
 
@@ -57,20 +48,63 @@ ${EXIT_CODES}`;
 /** A command: resolves to its exit code, or to nothing for 0. */
 type Command = (ctx: CliContext, argv: string[]) => Promise<number | void>;
 
-const COMMANDS: Record<string, { run: Command; help: string }> = {
-  dev: { run: devCommand, help: DEV_HELP },
-  worker: { run: workerCommand, help: WORKER_HELP },
-  start: { run: startCommand, help: START_HELP },
-  status: { run: statusCommand, help: STATUS_HELP },
-  pause: { run: pauseCommand, help: PAUSE_HELP },
-  resume: { run: resumeCommand, help: RESUME_HELP },
-  stop: { run: stopCommand, help: STOP_HELP },
-  seek: { run: seekCommand, help: SEEK_HELP },
-  dlq: { run: dlqCommand, help: DLQ_HELP },
-  quarantine: { run: quarantineCommand, help: QUARANTINE_HELP },
-  reshard: { run: reshardCommand, help: RESHARD_HELP },
-  autoscale: { run: autoscaleCommand, help: AUTOSCALE_HELP },
-  produce: { run: produceCommand, help: PRODUCE_HELP },
+/**
+ * Each command's module, loaded only when that command runs: `ksp status` does not load the
+ * worker SDK (its native bridge alone takes about a second to load) and `ksp --help` loads none.
+ */
+const COMMANDS: Record<string, () => { run: Command; help: string }> = {
+  dev: () => {
+    const m = require('./commands/dev') as typeof DevCommand;
+    return { run: m.devCommand, help: m.DEV_HELP };
+  },
+  worker: () => {
+    const m = require('./commands/worker') as typeof WorkerCommand;
+    return { run: m.workerCommand, help: m.WORKER_HELP };
+  },
+  start: () => {
+    const m = require('./commands/stream') as typeof StreamCommand;
+    return { run: m.startCommand, help: m.START_HELP };
+  },
+  status: () => {
+    const m = require('./commands/control') as typeof ControlCommands;
+    return { run: m.statusCommand, help: m.STATUS_HELP };
+  },
+  pause: () => {
+    const m = require('./commands/control') as typeof ControlCommands;
+    return { run: m.pauseCommand, help: m.PAUSE_HELP };
+  },
+  resume: () => {
+    const m = require('./commands/control') as typeof ControlCommands;
+    return { run: m.resumeCommand, help: m.RESUME_HELP };
+  },
+  stop: () => {
+    const m = require('./commands/control') as typeof ControlCommands;
+    return { run: m.stopCommand, help: m.STOP_HELP };
+  },
+  seek: () => {
+    const m = require('./commands/seek') as typeof SeekCommand;
+    return { run: m.seekCommand, help: m.SEEK_HELP };
+  },
+  dlq: () => {
+    const m = require('./commands/dlq') as typeof DlqCommand;
+    return { run: m.dlqCommand, help: m.DLQ_HELP };
+  },
+  quarantine: () => {
+    const m = require('./commands/quarantine') as typeof QuarantineCommand;
+    return { run: m.quarantineCommand, help: m.QUARANTINE_HELP };
+  },
+  reshard: () => {
+    const m = require('./commands/reshard') as typeof ReshardCommand;
+    return { run: m.reshardCommand, help: m.RESHARD_HELP };
+  },
+  autoscale: () => {
+    const m = require('./commands/autoscale') as typeof AutoscaleCommand;
+    return { run: m.autoscaleCommand, help: m.AUTOSCALE_HELP };
+  },
+  produce: () => {
+    const m = require('./commands/produce') as typeof ProduceCommand;
+    return { run: m.produceCommand, help: m.PRODUCE_HELP };
+  },
 };
 
 /** The version in package.json (two levels up from both src/cli and dist/cli). */
@@ -100,14 +134,15 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     console.error(HELP);
     return 2;
   }
-  const command = COMMANDS[name];
-  if (!command) {
+  const load = COMMANDS[name];
+  if (!load) {
     const near = closestName(name, Object.keys(COMMANDS));
     console.error(
       `ksp: unknown command "${name}"${near ? `: did you mean ${near}?` : ''} See \`ksp --help\`.`,
     );
     return 2;
   }
+  const command = load();
   if (rest.includes('--help') || rest.includes('-h')) {
     console.log(command.help);
     return 0;

@@ -21,7 +21,7 @@ import { projectRoot } from '../../local/paths';
 import { assertPortFree } from '../../local/ports';
 import { startLocalStack } from '../../local/stack';
 import { runDemoProducer } from '../../producer/demo-producer';
-import { connectClient } from '../../workers/temporal-connection';
+import { connectClient } from '../../client/temporal-client';
 import type { CliContext } from '../context';
 import { helpFooter } from '../help';
 import { intFlag, parse, stringFlag } from '../usage';

@@ -7,7 +7,7 @@ import { durationProblem, parseDuration } from '../../config/duration';
 import { ConfigError } from '../../errors';
 import { type LoadProgress, type LoadSummary, runLoad } from '../../producer/load';
 import { createProducer } from '../../producer/producer';
-import { installTelemetry, readTelemetryConfig } from '../../workers/telemetry';
+import type * as TelemetryModule from '../../workers/telemetry';
 import type { CliContext } from '../context';
 import { AWS_ENV, helpFooter } from '../help';
 import { intFlag, parse, requireStream, stringFlag } from '../usage';
@@ -75,9 +75,14 @@ function failureMessage(err: unknown, endpoint: string | undefined): string | nu
   return atEndpoint(err instanceof Error ? err.message : JSON.stringify(err), endpoint);
 }
 
-/** The Temporal Runtime's meter when metrics are asked for (EMF is not: stdout is the summary's). */
+/**
+ * The Temporal Runtime's meter when metrics are asked for (EMF is not: stdout is the summary's).
+ * The Runtime comes with the worker SDK, loaded only then.
+ */
 function producerMeter(ctx: CliContext): { metricMeter?: MetricMeter } {
   if (!ctx.env.KSP_METRICS_ADDRESS?.trim() && !ctx.env.KSP_METRICS_OTLP?.trim()) return {};
+  const { installTelemetry, readTelemetryConfig } =
+    require('../../workers/telemetry') as typeof TelemetryModule;
   const config = readTelemetryConfig(ctx.env, process.stderr.isTTY === true);
   return { metricMeter: installTelemetry({ ...config, emf: null }).metricMeter };
 }
