@@ -92,6 +92,11 @@ export class ShardConsumer {
   private idle = false;
   /** Activities in a row that returned `rebalance` (LoopRequest.rebalances). */
   private rebalances = 0;
+  /**
+   * The rebalance queue found no worker below its share (a schedule-to-start timeout): this
+   * shard's bounces go through the task queue until a loop returns for another reason.
+   */
+  private rebalanceQueueMissed = false;
   /** Workers the last loop's worker knew had lost their shards (LoopRequest.lostWorkers). */
   private lostWorkers: string[] = [];
   /** An unforced progress report was held back by the interval: send it when the interval ends. */
@@ -172,6 +177,27 @@ export class ShardConsumer {
     };
   }
 
+  /**
+   * The last loop returned `rebalance`: the next one goes to the rebalance queue, where only
+   * workers below their share poll (src/rebalance-queue.ts); not after that queue timed out in
+   * this run of bounces.
+   */
+  get rebalancing(): boolean {
+    return this.looping && this.rebalances > 0 && !this.rebalanceQueueMissed;
+  }
+
+  /**
+   * No worker took the loop from the rebalance queue in time: the next goes to the task queue,
+   * the bounces so far kept (they widen the tolerance there). Not a failure: nothing ran.
+   */
+  rebalanceQueueTimedOut(): void {
+    this.rebalanceQueueMissed = true;
+    this.log.warn(
+      `shard ${this.input.shardId}: no worker below its share took the shard from the rebalance queue; back to the task queue`,
+      { shardId: this.input.shardId, rebalances: this.rebalances },
+    );
+  }
+
   private batchRequest(): ConsumeInput {
     const { options, streamName, shardId } = this.input;
     const startPosition = this.startPosition;
@@ -248,6 +274,7 @@ export class ShardConsumer {
           ? mode === 'idle'
           : reason === 'idle' || (mode === 'idle' && reason === 'lifetime');
       this.rebalances = reason === 'rebalance' ? this.rebalances + 1 : 0;
+      if (reason !== 'rebalance') this.rebalanceQueueMissed = false;
       this.lostWorkers = lostWorkersOf(result.loop.lostWorkers);
     }
     state.millisBehindLatest = result.millisBehindLatest;

@@ -295,3 +295,45 @@ describe('what the shard reports', () => {
     expect(next.state).toMatchObject({ bisect: { limit: 2, remaining: 4 }, run: 1 });
   });
 });
+
+describe('the rebalance queue', () => {
+  const loopResult = (reason: 'rebalance' | 'lifetime', last: number) => ({
+    ...handled(last, 10),
+    loop: { mode: 'busy' as const, reason, batches: 1, getRecordsCalls: 1, elapsedMs: 0, activityAttempt: 1 },
+  });
+  const run = (shard: ShardConsumer, reason: 'rebalance' | 'lifetime', last: number) => {
+    shard.next();
+    shard.settled();
+    shard.apply(loopResult(reason, last));
+  };
+
+  test('after a rebalance, until it times out; again after a loop that stayed', () => {
+    const { shard, log } = consumer({ maxActivityLifetime: '10m' });
+    shard.useLoop();
+    expect(shard.rebalancing).toBe(false);
+    run(shard, 'rebalance', 10);
+    expect(shard.rebalancing).toBe(true);
+    // Nobody below its share: the same request on the task queue, bounces kept, nothing failed.
+    shard.next();
+    shard.settled();
+    shard.rebalanceQueueTimedOut();
+    expect(log.warn).toHaveBeenCalledTimes(1);
+    expect(shard.rebalancing).toBe(false);
+    expect(shard.next().loop?.rebalances).toBe(1);
+    expect(shard.status()).toMatchObject({ attempt: 1, lastError: null });
+    shard.settled();
+    shard.apply(loopResult('rebalance', 20));
+    expect(shard.rebalancing).toBe(false); // this run of bounces stays on the task queue
+    run(shard, 'lifetime', 30);
+    run(shard, 'rebalance', 40);
+    expect(shard.rebalancing).toBe(true);
+  });
+
+  test('never without the consuming loop', () => {
+    const { shard } = consumer();
+    shard.next();
+    shard.settled();
+    shard.apply(handled(10, 10));
+    expect(shard.rebalancing).toBe(false);
+  });
+});
