@@ -93,8 +93,8 @@ export class ShardConsumer {
   /** Activities in a row that returned `rebalance` (LoopRequest.rebalances). */
   private rebalances = 0;
   /**
-   * The rebalance queue found no worker below its share (a schedule-to-start timeout): this
-   * shard's bounces go through the task queue until a loop returns for another reason.
+   * The rebalance queue found no worker below its share (a schedule-to-start timeout): the next
+   * loop goes to the task queue; should it bounce again, the one after tries the rebalance queue.
    */
   private rebalanceQueueMissed = false;
   /** Workers the last loop's worker knew had lost their shards (LoopRequest.lostWorkers). */
@@ -179,8 +179,7 @@ export class ShardConsumer {
 
   /**
    * The last loop returned `rebalance`: the next one goes to the rebalance queue, where only
-   * workers below their share poll (src/rebalance-queue.ts); not after that queue timed out in
-   * this run of bounces.
+   * workers below their share poll (src/rebalance-queue.ts); not right after that queue timed out.
    */
   get rebalancing(): boolean {
     return this.looping && this.rebalances > 0 && !this.rebalanceQueueMissed;
@@ -274,7 +273,7 @@ export class ShardConsumer {
           ? mode === 'idle'
           : reason === 'idle' || (mode === 'idle' && reason === 'lifetime');
       this.rebalances = reason === 'rebalance' ? this.rebalances + 1 : 0;
-      if (reason !== 'rebalance') this.rebalanceQueueMissed = false;
+      this.rebalanceQueueMissed = false;
       this.lostWorkers = lostWorkersOf(result.loop.lostWorkers);
     }
     state.millisBehindLatest = result.millisBehindLatest;

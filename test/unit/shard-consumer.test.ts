@@ -307,7 +307,7 @@ describe('the rebalance queue', () => {
     shard.apply(loopResult(reason, last));
   };
 
-  test('after a rebalance, until it times out; again after a loop that stayed', () => {
+  test('after a rebalance; a timeout there sends the next loop to the task queue, a bounce there back', () => {
     const { shard, log } = consumer({ maxActivityLifetime: '10m' });
     shard.useLoop();
     expect(shard.rebalancing).toBe(false);
@@ -322,11 +322,13 @@ describe('the rebalance queue', () => {
     expect(shard.next().loop?.rebalances).toBe(1);
     expect(shard.status()).toMatchObject({ attempt: 1, lastError: null });
     shard.settled();
+    // Bounced again on the task queue: the rebalance queue once more, the bounces counted.
     shard.apply(loopResult('rebalance', 20));
-    expect(shard.rebalancing).toBe(false); // this run of bounces stays on the task queue
-    run(shard, 'lifetime', 30);
-    run(shard, 'rebalance', 40);
     expect(shard.rebalancing).toBe(true);
+    expect(shard.next().loop?.rebalances).toBe(2);
+    shard.settled();
+    shard.apply(loopResult('lifetime', 30));
+    expect(shard.rebalancing).toBe(false);
   });
 
   test('never without the consuming loop', () => {
