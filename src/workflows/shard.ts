@@ -312,7 +312,9 @@ async function runBatch(
     }
     // No worker below its share: the same request again, on the task queue (not a failure).
     if (queue !== consumers && notStartedInTime(err)) {
-      shard.rebalanceQueueTimedOut();
+      shard.rebalanceQueueTimedOut(
+        (err as ActivityFailure & { cause: TimeoutFailure }).cause.lastHeartbeatDetails,
+      );
       return null;
     }
     const failure = err instanceof Error && err.cause instanceof ApplicationFailure ? err.cause : null;

@@ -331,6 +331,31 @@ describe('the rebalance queue', () => {
     expect(shard.rebalancing).toBe(false);
   });
 
+  test('a retry that timed out there: the next loop resumes from its heartbeat and learns its worker was lost', () => {
+    const { shard } = consumer({ maxActivityLifetime: '10m' });
+    shard.useLoop();
+    run(shard, 'rebalance', 10);
+    shard.next();
+    shard.settled();
+    const progress = { checkpoint: { sequenceNumber: seq(15) }, startedAt: 1, batches: 1 };
+    shard.rebalanceQueueTimedOut([{ phase: 'consuming', worker: '9@dead', loop: progress }]);
+    expect(shard.next().loop).toMatchObject({
+      rebalances: 1,
+      lostWorkers: ['9@dead'],
+      resume: { worker: '9@dead', loop: progress },
+    });
+    shard.settled();
+    shard.apply(loopResult('lifetime', 20));
+    expect(shard.next().loop?.resume).toBeUndefined();
+    shard.settled();
+    // Details that name no worker or no progress (or too large to carry) are not carried.
+    run(shard, 'rebalance', 30);
+    shard.next();
+    shard.settled();
+    shard.rebalanceQueueTimedOut([{ worker: 'x'.repeat(300), loop: progress }]);
+    expect(shard.next().loop?.resume).toBeUndefined();
+  });
+
   test('never without the consuming loop', () => {
     const { shard } = consumer();
     shard.next();
