@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { CreateQueueCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import { createKinesisClient, createSqsClient } from '../src/aws/clients';
 import { DEFAULT_NAMESPACE } from '../src/constants';
 import type { KinesisKind } from '../src/local/kinesis-emulator';
@@ -98,7 +98,7 @@ export async function openBenchStack(
 
     const router = new HandlerRouter();
     const taskQueue = `bench-${backend}-${process.pid}`;
-    const worker: Worker = await createKspWorker({
+    const worker = await createKspWorker({
       connection: native,
       namespace: DEFAULT_NAMESPACE,
       taskQueue,

@@ -5,3 +5,4 @@
  */
 export { type KspWorkerOptions, createKspWorker } from './worker';
 export { connectNative } from './temporal-connection';
+export { KspWorker } from './ksp-worker';

@@ -57,14 +57,13 @@ export class ShareGatedSlots implements CustomSlotSupplier<ActivitySlotInfo> {
   }
 }
 
-/** Resolves after GATE_RECHECK_MS; rejects with an AbortError when the reservation is aborted. */
+/** Resolves after GATE_RECHECK_MS; rejects with the signal's reason when the reservation is aborted. */
 function recheckLater(abortSignal: AbortSignal): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const aborted = (): void => {
       clearTimeout(timer);
-      const error = new Error('slot reservation aborted');
-      error.name = 'AbortError';
-      reject(error);
+      // The signal's own reason: the SDK logs any other rejection of an aborted reservation as an error.
+      reject(abortSignal.reason as Error);
     };
     const timer = setTimeout(() => {
       abortSignal.removeEventListener('abort', aborted);

@@ -6,7 +6,8 @@ import { createRequire } from 'node:module';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { MetricMeter } from '@temporalio/common';
-import { type NativeConnection, Worker } from '@temporalio/worker';
+import { Client } from '@temporalio/client';
+import { type NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { createWorkerShare } from '../activities/shard/worker-share';
 import { shareGatedTuner } from './share-gated-slots';
@@ -16,6 +17,9 @@ import type { BatchHandler } from '../handler/contract';
 import type { HandlerRouter } from '../handler/routing';
 import type { KinesisClientPool } from '../aws/client-pool';
 import { SPREAD_WORKER_OPTIONS } from './spread';
+import { KspWorker } from './ksp-worker';
+import { rebalanceTuner } from './rebalance-slots';
+import { rebalanceTaskQueue } from '../rebalance-queue';
 
 /**
  * Activity slots per worker. Every shard the worker consumes holds one slot for as long as its
@@ -60,33 +64,56 @@ export interface KspWorkerOptions {
   efo?: EfoSubscriptionsOptions;
 }
 
-export async function createKspWorker(options: KspWorkerOptions): Promise<Worker> {
+/**
+ * The worker of `options.taskQueue` (workflows and activities) and of its rebalance queue
+ * (activities only, polled while this worker is below its share of the shards;
+ * src/rebalance-queue.ts), on one connection, with the same activities: run and shut down together.
+ */
+export async function createKspWorker(options: KspWorkerOptions): Promise<KspWorker> {
   const workflowSource = options.workflowBundlePath
     ? { workflowBundle: { codePath: options.workflowBundlePath } }
     : { workflowsPath: createRequire(__filename).resolve('../workflows') };
-  // This worker's share of the shards: its loops leave beyond it (and, gated, it stops polling at it).
-  const share = createWorkerShare();
+  // This worker's share of the shards: its loops leave beyond it, its rebalance worker polls below
+  // it (and, gated, its main worker stops polling at it). Counted through the worker's own
+  // connection, as the rebalance slots count it with no activity running.
+  const client = new Client({ connection: options.connection, namespace: options.namespace });
+  const share = createWorkerShare(
+    () => client,
+    () => options.taskQueue,
+    Runtime.instance().logger,
+  );
   const slots = options.maxConcurrentActivities ?? DEFAULT_MAX_CONCURRENT_ACTIVITIES;
-  return Worker.create({
+  const activities = createActivities({
+    kinesis: options.kinesis,
+    ...(options.kinesisPool ? { kinesisPool: options.kinesisPool } : {}),
+    sqs: options.sqs,
+    ...(options.handler ? { handler: options.handler } : {}),
+    ...(options.handlerName ? { handlerName: options.handlerName } : {}),
+    ...(options.handlers ? { handlers: options.handlers } : {}),
+    ...(options.metricMeter ? { metrics: new KspMetrics(options.metricMeter) } : {}),
+    ...(options.efo ? { efo: options.efo } : {}),
+    share,
+  });
+  const shutdownGraceTime = options.shutdownGraceTimeMs ?? 30_000;
+  const main = await Worker.create({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     ...workflowSource,
-    activities: createActivities({
-      kinesis: options.kinesis,
-      ...(options.kinesisPool ? { kinesisPool: options.kinesisPool } : {}),
-      sqs: options.sqs,
-      ...(options.handler ? { handler: options.handler } : {}),
-      ...(options.handlerName ? { handlerName: options.handlerName } : {}),
-      ...(options.handlers ? { handlers: options.handlers } : {}),
-      ...(options.metricMeter ? { metrics: new KspMetrics(options.metricMeter) } : {}),
-      ...(options.efo ? { efo: options.efo } : {}),
-      share,
-    }),
+    activities,
     ...(options.shareGatedSlots
       ? { tuner: shareGatedTuner(slots, share) }
       : { maxConcurrentActivityTaskExecutions: slots }),
-    shutdownGraceTime: options.shutdownGraceTimeMs ?? 30_000,
+    shutdownGraceTime,
     ...SPREAD_WORKER_OPTIONS,
   });
+  const rebalance = await Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: rebalanceTaskQueue(options.taskQueue),
+    activities,
+    tuner: rebalanceTuner(slots, share),
+    shutdownGraceTime,
+  });
+  return new KspWorker(main, rebalance);
 }

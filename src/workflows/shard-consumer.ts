@@ -69,6 +69,20 @@ function lostWorkersOf(value: unknown): string[] {
     .slice(0, MAX_LOST_WORKERS);
 }
 
+/** Heartbeat details larger than this are not carried to the next loop (a LoopProgress is ~300 bytes). */
+const MAX_RESUME_JSON = 2_048;
+
+/** The worker and progress a lost busy loop's heartbeat names (`{ worker, loop }`), if any. */
+function lostAttemptOf(details: unknown): { worker: string; details: unknown } | null {
+  const first: unknown = Array.isArray(details) ? details[0] : details;
+  if (typeof first !== 'object' || first === null) return null;
+  const { worker, loop } = first as { worker?: unknown; loop?: unknown };
+  if (typeof worker !== 'string' || worker.length === 0 || worker.length > 256) return null;
+  if (typeof loop !== 'object' || loop === null) return null;
+  const carried = { worker, loop };
+  return JSON.stringify(carried).length <= MAX_RESUME_JSON ? { worker, details: carried } : null;
+}
+
 export class ShardConsumer {
   readonly input: ShardRunInput;
   private readonly state: ShardState;
@@ -92,6 +106,13 @@ export class ShardConsumer {
   private idle = false;
   /** Activities in a row that returned `rebalance` (LoopRequest.rebalances). */
   private rebalances = 0;
+  /**
+   * The rebalance queue found no worker below its share (a schedule-to-start timeout): the next
+   * loop goes to the task queue; should it bounce again, the one after tries the rebalance queue.
+   */
+  private rebalanceQueueMissed = false;
+  /** A lost loop's heartbeat details for the next loop to resume from (LoopRequest.resume). */
+  private lostAttempt: unknown = undefined;
   /** Workers the last loop's worker knew had lost their shards (LoopRequest.lostWorkers). */
   private lostWorkers: string[] = [];
   /** An unforced progress report was held back by the interval: send it when the interval ends. */
@@ -168,8 +189,39 @@ export class ShardConsumer {
         ...(!idle && lag ? { lag } : {}),
         ...(this.rebalances > 0 ? { rebalances: this.rebalances } : {}),
         ...(this.lostWorkers.length > 0 ? { lostWorkers: this.lostWorkers } : {}),
+        ...(!idle && this.lostAttempt !== undefined ? { resume: this.lostAttempt } : {}),
       },
     };
+  }
+
+  /**
+   * The last loop returned `rebalance`: the next one goes to the rebalance queue, where only
+   * workers below their share poll (src/rebalance-queue.ts); not right after that queue timed out.
+   */
+  get rebalancing(): boolean {
+    return this.looping && this.rebalances > 0 && !this.rebalanceQueueMissed;
+  }
+
+  /**
+   * No worker took the loop from the rebalance queue in time: the next goes to the task queue,
+   * the bounces so far kept (they widen the tolerance there). Not a failure: nothing ran.
+   */
+  rebalanceQueueTimedOut(lastHeartbeat?: unknown): void {
+    this.rebalanceQueueMissed = true;
+    // A retry that waited there: its worker died (and is counted until someone learns it) and
+    // its progress is in the heartbeat. The next loop resumes from it and tells its worker.
+    const lost = lostAttemptOf(lastHeartbeat);
+    if (lost !== null) {
+      this.lostAttempt = lost.details;
+      this.lostWorkers = [lost.worker, ...this.lostWorkers.filter((w) => w !== lost.worker)].slice(
+        0,
+        MAX_LOST_WORKERS,
+      );
+    }
+    this.log.warn(
+      `shard ${this.input.shardId}: no worker below its share took the shard from the rebalance queue; back to the task queue`,
+      { shardId: this.input.shardId, rebalances: this.rebalances },
+    );
   }
 
   private batchRequest(): ConsumeInput {
@@ -248,8 +300,10 @@ export class ShardConsumer {
           ? mode === 'idle'
           : reason === 'idle' || (mode === 'idle' && reason === 'lifetime');
       this.rebalances = reason === 'rebalance' ? this.rebalances + 1 : 0;
+      this.rebalanceQueueMissed = false;
       this.lostWorkers = lostWorkersOf(result.loop.lostWorkers);
     }
+    this.lostAttempt = undefined;
     state.millisBehindLatest = result.millisBehindLatest;
     if (result.lastArrival) state.lastArrival = result.lastArrival;
     const quarantineFull = applyKeyResult(state, result, this.options);

@@ -18,6 +18,8 @@ import {
   isCancellation,
   log,
   patched,
+  ActivityFailure,
+  TimeoutFailure,
   proxyActivities,
   setHandler,
   sleep,
@@ -28,6 +30,7 @@ import type { createActivities } from '../activities';
 import type { ConsumeResult } from '../activities/shard/consume-contract';
 import { ErrorType } from '../errors';
 import { INFRA_RETRY } from './retry-policies';
+import { REBALANCE_SCHEDULE_TO_START_MS, rebalanceTaskQueue } from '../rebalance-queue';
 import { KSP_QUARANTINED, KSP_STATE } from './search-attributes';
 import { checkReleaseInput, releaseKeysSignal } from './shard-quarantine-messages';
 import { type BatchStep, ShardConsumer } from './shard-consumer';
@@ -64,12 +67,21 @@ type Consume = ActivityInterfaceFor<Activities>['processBatch'];
  */
 export const CONSUME_LOOP_PATCH = 'shard-consume-loop';
 
+/**
+ * Patch ID: a loop that returned `rebalance` (its worker held more than its share) is followed by
+ * one on the rebalance queue, where only workers below their share poll (src/rebalance-queue.ts);
+ * before it, by one on the task queue, which mostly landed on a full worker and bounced again.
+ */
+export const REBALANCE_QUEUE_PATCH = 'shard-rebalance-queue';
+
 /** The activity for each kind of request. */
 interface Consumers {
   /** One batch, or a busy loop: a cancel waits for the batch in flight and its checkpoint. */
   busy: Consume;
   /** An idle watch handles nothing: a cancel leaves it at once, without waiting for its answer. */
   idle: Consume;
+  /** The same on the rebalance queue, given up after REBALANCE_SCHEDULE_TO_START_MS unstarted. */
+  rebalance?: { busy: Consume; idle: Consume };
 }
 
 /** Patch ID: the progress interval is a timer in history, not workflow-clock arithmetic. */
@@ -234,18 +246,40 @@ function shardConsumers(shard: ShardConsumer): Consumers {
     return { busy: processBatch, idle: processBatch };
   }
   shard.useLoop();
-  const busy = proxyActivities<Activities>({
+  const busyOptions = {
     startToCloseTimeout: options.maxActivityLifetimeMs + 15 * 60_000,
     heartbeatTimeout: options.heartbeatTimeoutMs,
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     retry,
-  });
-  const idle = proxyActivities<Activities>({
+  };
+  const busy = proxyActivities<Activities>(busyOptions);
+  const idleOptions = {
     startToCloseTimeout: options.maxPollWaitMs + 60_000,
     cancellationType: ActivityCancellationType.TRY_CANCEL,
     retry,
-  });
-  return { busy: busy.processBatch, idle: idle.processBatch };
+  };
+  const idle = proxyActivities<Activities>(idleOptions);
+  // A schedule-to-start timeout is never retried: the workflow takes the task queue again.
+  const onRebalanceQueue = {
+    taskQueue: rebalanceTaskQueue(workflowInfo().taskQueue),
+    scheduleToStartTimeout: REBALANCE_SCHEDULE_TO_START_MS,
+  };
+  const rebalanceBusy = proxyActivities<Activities>({ ...busyOptions, ...onRebalanceQueue });
+  const rebalanceIdle = proxyActivities<Activities>({ ...idleOptions, ...onRebalanceQueue });
+  return {
+    busy: busy.processBatch,
+    idle: idle.processBatch,
+    rebalance: { busy: rebalanceBusy.processBatch, idle: rebalanceIdle.processBatch },
+  };
+}
+
+/** The activity was never started: no worker polled its queue within its schedule-to-start timeout. */
+function notStartedInTime(err: unknown): boolean {
+  return (
+    err instanceof ActivityFailure &&
+    err.cause instanceof TimeoutFailure &&
+    err.cause.timeoutType === 'SCHEDULE_TO_START'
+  );
 }
 
 /**
@@ -261,7 +295,12 @@ async function runBatch(
   const scope = new CancellationScope();
   inFlight.scope = scope;
   const request = shard.next(details.lagWatch());
-  const consume = request.loop?.mode === 'idle' ? consumers.idle : consumers.busy;
+  // After a `rebalance`, to a worker below its share (runs before the patch: the task queue).
+  const queue =
+    consumers.rebalance && shard.rebalancing && patched(REBALANCE_QUEUE_PATCH)
+      ? consumers.rebalance
+      : consumers;
+  const consume = request.loop?.mode === 'idle' ? queue.idle : queue.busy;
   let result: ConsumeResult;
   try {
     result = await scope.run(() => consume.executeWithOptions({ summary: batchSummary(request) }, [request]));
@@ -269,6 +308,13 @@ async function runBatch(
     if (isCancellation(err)) {
       // The workflow itself was cancelled: the caller drains like a stop.
       if (CancellationScope.current().consideredCancelled) throw err;
+      return null;
+    }
+    // No worker below its share: the same request again, on the task queue (not a failure).
+    if (queue !== consumers && notStartedInTime(err)) {
+      shard.rebalanceQueueTimedOut(
+        (err as ActivityFailure & { cause: TimeoutFailure }).cause.lastHeartbeatDetails,
+      );
       return null;
     }
     const failure = err instanceof Error && err.cause instanceof ApplicationFailure ? err.cause : null;

@@ -14,12 +14,13 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import { startStream } from '../../src/client/stream-control';
 import { shardWorkflowId } from '../../src/constants';
 import type { BatchHandler } from '../../src/handler/contract';
 import { resolveTemporalBin } from '../../src/local/paths';
 import { createKspWorker } from '../../src/workers/worker';
+import type { KspWorker } from '../../src/workers/ksp-worker';
 import { checkSearchAttributes } from '../../src/workers/search-attribute-check';
 import { workflowBundlePath } from '../helpers/bundle';
 import { useIntegrationStack } from '../helpers/integration-stack';
@@ -111,7 +112,7 @@ interface JsonPayload {
 const decode = (payload: JsonPayload | undefined): unknown =>
   payload?.data === undefined ? undefined : JSON.parse(Buffer.from(payload.data, 'base64').toString('utf8'));
 
-let worker: Worker | undefined;
+let worker: KspWorker | undefined;
 let running: Promise<void> | undefined;
 let connection: NativeConnection | undefined;
 const release: (() => void)[] = [];

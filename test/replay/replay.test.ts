@@ -7,7 +7,7 @@
  * all; `KSP_RECORD_HISTORIES=dlq-replay` (a comma-separated list of shard, stream,
  * stream-parallel, stream-bad-signals, dlq-replay, shard-bisect, shard-guards, reshard, autoscale,
  * stream-raw, dlq-replay-update, shard-seek, stream-seek, shard-loop, shard-quarantine,
- * shard-lost-stream) only those.
+ * shard-lost-stream, shard-rebalance) only those.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -46,6 +46,7 @@ import { recordDlqReplayUpdateHistory, recordStreamRawHistory } from './raw-inpu
 import { recordShardSeekHistory, recordStreamSeekHistory } from './seek-histories';
 import { recordShardQuarantineHistory } from './quarantine-histories';
 import { recordShardLostStreamHistory } from './lost-stream-history';
+import { SHARD_REBALANCE_WORKFLOW_ID, recordShardRebalanceHistory } from './rebalance-history';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'histories');
 const SHARD = path.join(FIXTURES, 'shard-workflow-v1.binpb');
@@ -85,6 +86,9 @@ const SHARD_QUARANTINE_V1 = path.join(FIXTURES, 'shard-workflow-quarantine-v1.bi
 const SHARD_QUARANTINE = path.join(FIXTURES, 'shard-workflow-quarantine-v2.binpb');
 /** A shard whose stream workflow is gone reads on (lost-stream-history.ts, patch `report-to-missing-stream`). */
 const SHARD_LOST_STREAM = path.join(FIXTURES, 'shard-workflow-lost-stream.binpb');
+
+/** Loops that bounce to the rebalance queue, and one that times out there (rebalance-history.ts). */
+const SHARD_REBALANCE = path.join(FIXTURES, 'shard-workflow-rebalance-v1.binpb');
 
 const { History } = temporal.api.history.v1;
 
@@ -453,6 +457,7 @@ describe('recorded histories replay on the current workflow code', () => {
           writeFileSync(SHARD_QUARANTINE, await recordShardQuarantineHistory(env));
         if (wanted('shard-lost-stream'))
           writeFileSync(SHARD_LOST_STREAM, await recordShardLostStreamHistory(env));
+        if (wanted('shard-rebalance')) writeFileSync(SHARD_REBALANCE, await recordShardRebalanceHistory(env));
       } finally {
         await env.teardown();
       }
@@ -483,6 +488,7 @@ describe('recorded histories replay on the current workflow code', () => {
       SHARD_LOST_STREAM,
       'record-shard-lost-stream',
     ],
+    ['shard workflow, loops through the rebalance queue', SHARD_REBALANCE, SHARD_REBALANCE_WORKFLOW_ID],
   ])('%s', async (_name, file, workflowId) => {
     expect(existsSync(file)).toBe(true);
     const history = History.decode(readFileSync(file));

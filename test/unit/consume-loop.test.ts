@@ -240,6 +240,15 @@ describe('the busy loop', () => {
     expect(result.loop?.elapsedMs).toBeGreaterThanOrEqual(0);
     // The worker that ran the lost attempt is told to the fair share (it is not counted a while).
     expect(lostWorkers).toEqual(['41@dead-host']);
+
+    // The same details handed on by the workflow (`loop.resume`: the retry waited on the
+    // rebalance queue in vain) to a new activity, attempt 1: it resumes from them likewise.
+    const handedOn = setup(shard, {});
+    const resumed = await handedOn.consume(
+      input({ ...busy, resume: { ...details, worker: '41@dead-host' }, lostWorkers: ['41@dead-host'] }),
+    );
+    expect(handedOn.calls.flat()[0]).toBe(10);
+    expect(resumed).toMatchObject({ checkpoint: { sequenceNumber: seq(49) }, handled: 50 });
   });
 
   it('ignores heartbeat details behind the request’s checkpoint or malformed', async () => {

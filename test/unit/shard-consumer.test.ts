@@ -295,3 +295,72 @@ describe('what the shard reports', () => {
     expect(next.state).toMatchObject({ bisect: { limit: 2, remaining: 4 }, run: 1 });
   });
 });
+
+describe('the rebalance queue', () => {
+  const loopResult = (reason: 'rebalance' | 'lifetime', last: number) => ({
+    ...handled(last, 10),
+    loop: { mode: 'busy' as const, reason, batches: 1, getRecordsCalls: 1, elapsedMs: 0, activityAttempt: 1 },
+  });
+  const run = (shard: ShardConsumer, reason: 'rebalance' | 'lifetime', last: number) => {
+    shard.next();
+    shard.settled();
+    shard.apply(loopResult(reason, last));
+  };
+
+  test('after a rebalance; a timeout there sends the next loop to the task queue, a bounce there back', () => {
+    const { shard, log } = consumer({ maxActivityLifetime: '10m' });
+    shard.useLoop();
+    expect(shard.rebalancing).toBe(false);
+    run(shard, 'rebalance', 10);
+    expect(shard.rebalancing).toBe(true);
+    // Nobody below its share: the same request on the task queue, bounces kept, nothing failed.
+    shard.next();
+    shard.settled();
+    shard.rebalanceQueueTimedOut();
+    expect(log.warn).toHaveBeenCalledTimes(1);
+    expect(shard.rebalancing).toBe(false);
+    expect(shard.next().loop?.rebalances).toBe(1);
+    expect(shard.status()).toMatchObject({ attempt: 1, lastError: null });
+    shard.settled();
+    // Bounced again on the task queue: the rebalance queue once more, the bounces counted.
+    shard.apply(loopResult('rebalance', 20));
+    expect(shard.rebalancing).toBe(true);
+    expect(shard.next().loop?.rebalances).toBe(2);
+    shard.settled();
+    shard.apply(loopResult('lifetime', 30));
+    expect(shard.rebalancing).toBe(false);
+  });
+
+  test('a retry that timed out there: the next loop resumes from its heartbeat and learns its worker was lost', () => {
+    const { shard } = consumer({ maxActivityLifetime: '10m' });
+    shard.useLoop();
+    run(shard, 'rebalance', 10);
+    shard.next();
+    shard.settled();
+    const progress = { checkpoint: { sequenceNumber: seq(15) }, startedAt: 1, batches: 1 };
+    shard.rebalanceQueueTimedOut([{ phase: 'consuming', worker: '9@dead', loop: progress }]);
+    expect(shard.next().loop).toMatchObject({
+      rebalances: 1,
+      lostWorkers: ['9@dead'],
+      resume: { worker: '9@dead', loop: progress },
+    });
+    shard.settled();
+    shard.apply(loopResult('lifetime', 20));
+    expect(shard.next().loop?.resume).toBeUndefined();
+    shard.settled();
+    // Details that name no worker or no progress (or too large to carry) are not carried.
+    run(shard, 'rebalance', 30);
+    shard.next();
+    shard.settled();
+    shard.rebalanceQueueTimedOut([{ worker: 'x'.repeat(300), loop: progress }]);
+    expect(shard.next().loop?.resume).toBeUndefined();
+  });
+
+  test('never without the consuming loop', () => {
+    const { shard } = consumer();
+    shard.next();
+    shard.settled();
+    shard.apply(handled(10, 10));
+    expect(shard.rebalancing).toBe(false);
+  });
+});

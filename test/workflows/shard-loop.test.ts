@@ -15,6 +15,7 @@ import {
   shardStatusQuery,
   stopShardSignal,
 } from '../../src/workflows/shard-messages';
+import { rebalanceTaskQueue } from '../../src/rebalance-queue';
 import { workflowBundlePath } from '../helpers/bundle';
 import { handled, result, seq, testOptions } from '../helpers/fake-batches';
 import { useTimeSkipping } from '../helpers/time-skipping';
@@ -52,24 +53,38 @@ function idleWatch(i: ConsumeInput, reason: LoopSummary['reason']): ConsumeResul
   };
 }
 
+/**
+ * A worker running `script` as processBatch, and (unless `rebalanceQueue` is false) one polling the
+ * task queue's rebalance queue with the same script; `queues` says which queue ran each call.
+ */
 async function withWorker<T>(
   script: (input: ConsumeInput, i: number) => ConsumeResult | Promise<ConsumeResult>,
-  body: (taskQueue: string, calls: ConsumeInput[]) => Promise<T>,
+  body: (taskQueue: string, calls: ConsumeInput[], queues: string[]) => Promise<T>,
+  { rebalanceQueue = true }: { rebalanceQueue?: boolean } = {},
 ): Promise<T> {
   const taskQueue = `shard-loop-test-${++queueCounter}`;
   const calls: ConsumeInput[] = [];
+  const queues: string[] = [];
+  const activities = {
+    processBatch: async (input: ConsumeInput) => {
+      calls.push(input);
+      queues.push(Context.current().info.taskQueue);
+      return script(input, calls.length - 1);
+    },
+  };
   const worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue,
     workflowBundle: { codePath: workflowBundlePath() },
-    activities: {
-      processBatch: async (input: ConsumeInput) => {
-        calls.push(input);
-        return script(input, calls.length - 1);
-      },
-    },
+    activities,
   });
-  return worker.runUntil(body(taskQueue, calls));
+  if (!rebalanceQueue) return worker.runUntil(body(taskQueue, calls, queues));
+  const rebalance = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue: rebalanceTaskQueue(taskQueue),
+    activities,
+  });
+  return rebalance.runUntil(worker.runUntil(body(taskQueue, calls, queues)));
 }
 
 function input(options: Record<string, unknown> = {}): ShardWorkflowInput {
@@ -161,9 +176,12 @@ test('a loop that left for another worker goes on in the same mode, with its ret
     if (n === 4) return idleWatch(i, 'records');
     return looped(30, 1, { reason: 'ended' }, { shardEnded: true });
   };
-  const { calls } = await withWorker(script, async (tq, calls) => {
+  const { calls, queues } = await withWorker(script, async (tq, calls, queues) => {
     await (await start(tq, input())).result();
-    return { calls };
+    return {
+      calls,
+      queues: queues.map((q) => (q === tq ? 'main' : q === rebalanceTaskQueue(tq) ? 'rebalance' : q)),
+    };
   });
   expect(calls.map((c) => [c.loop?.mode, c.loop?.rebalances ?? 0])).toEqual([
     ['busy', 0],
@@ -173,6 +191,37 @@ test('a loop that left for another worker goes on in the same mode, with its ret
     ['idle', 1],
     ['busy', 0],
   ]);
+  // After a `rebalance`, the next loop is for a worker below its share: the rebalance queue.
+  expect(queues).toEqual(['main', 'rebalance', 'rebalance', 'main', 'rebalance', 'main']);
+});
+
+test('a rebalance queue nobody takes from falls back to the task queue: bounces kept, no failure counted', async () => {
+  const script = (i: ConsumeInput, n: number): ConsumeResult => {
+    if (n === 0) return looped(10, 1, { reason: 'rebalance' });
+    return looped(40, 3, { reason: 'ended' }, { shardEnded: true });
+  };
+  const { out, calls, queues } = await withWorker(
+    script,
+    async (tq, calls, queues) => ({
+      out: await (await start(tq, input())).result(),
+      calls,
+      queues: queues.map((q) => (q === tq ? 'main' : q)),
+    }),
+    { rebalanceQueue: false },
+  );
+  // No worker polls the rebalance queue: each call ran on the task queue, the shard went on.
+  expect(queues).toEqual(['main', 'main']);
+  expect(calls.map((c) => [c.attempt, c.loop?.rebalances ?? 0])).toEqual([
+    [1, 0],
+    [1, 1],
+  ]);
+  expect(out.status).toMatchObject({
+    state: 'finished',
+    checkpoint: { sequenceNumber: seq(40) },
+    handled: 40,
+    attempt: 1,
+    lastError: null,
+  });
 });
 
 test('a handler failure comes back from the loop; the retry is one batch, then loops again', async () => {

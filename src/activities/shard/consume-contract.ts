@@ -42,6 +42,12 @@ export interface LoopRequest {
    * elsewhere): not counted in the share here either (loop-share.ts). Identities only.
    */
   lostWorkers?: string[];
+  /**
+   * The heartbeat details (`{ worker, loop }`: an identity and a LoopProgress, never records) of a
+   * busy loop whose worker was lost and whose retry waited on the rebalance queue in vain: the
+   * loop resumes from them as a retry would (src/rebalance-queue.ts).
+   */
+  resume?: unknown;
 }
 
 /** When the lag a busy loop observes is news for the workflow (see `lagLeft`). */

@@ -98,7 +98,7 @@ export function createConsumeLoop(deps: ConsumeLoopDeps) {
     leave: () => boolean,
   ): Promise<ConsumeResult> {
     const lifetimeMs = loop.lifetimeMs * (1 - LIFETIME_JITTER * (deps.random?.() ?? 0));
-    const previous = deps.previousDetails();
+    const previous = deps.previousDetails() ?? loop.resume;
     const progress = resumeFrom(previous, batch) ?? freshProgress(batch, deps.now());
     const lostOn = deps.activityAttempt() > 1 ? workerOf(previous) : null;
     if (lostOn !== null) deps.workerLost?.(lostOn);

@@ -121,6 +121,18 @@ export class LoopShare {
   }
 
   /**
+   * Whether this worker polls the rebalance queue for another loop (src/rebalance-queue.ts),
+   * `waiting` of its polls being there already: only while what it holds and may be handed stays
+   * below its share, so a shard sent there lands on a worker that keeps it. Counts the share again
+   * when due (a worker holding no loop runs nothing else that would); while it is unknown only a
+   * worker holding nothing polls, once.
+   */
+  wantsShards(waiting: number): boolean {
+    this.refresh();
+    return this.held.length + waiting < (this.share ?? 1);
+  }
+
+  /**
    * A busy loop of worker `identity` was retried here: it died (or lost its activities). It is
    * not counted for a while, although the server lists its polls for minutes: otherwise the
    * share is too small just when the dead worker's shards arrive, and they bounce.
