@@ -75,7 +75,9 @@ const SHARD_REPORTS = path.join(FIXTURES, 'shard-workflow-reports-v1.binpb');
 const RESHARD = path.join(FIXTURES, 'reshard-workflow-v1.binpb');
 const AUTOSCALE = path.join(FIXTURES, 'autoscale-workflow-v1.binpb');
 /** Started by name with raw options: compiled by the workflow, KspStream upserted (patch). */
-const STREAM_RAW = path.join(FIXTURES, 'stream-workflow-raw-v4.binpb');
+/** v4: before the consuming loop's default (no raw-lifetime-default marker); v5 since, recorded by `stream-raw`. */
+const STREAM_RAW_V4 = path.join(FIXTURES, 'stream-workflow-raw-v4.binpb');
+const STREAM_RAW = path.join(FIXTURES, 'stream-workflow-raw-v5.binpb');
 /** Started by name with raw options; a stop Update rejected by its validator, then one accepted. */
 const DLQ_REPLAY_UPDATE = path.join(FIXTURES, 'dlq-replay-workflow-update-v2.binpb');
 /** Since live seek: Updates (accepted and refused), seeks while paused, failing and idle. */
@@ -485,7 +487,8 @@ describe('recorded histories replay on the current workflow code', () => {
     ['shard workflow, progress reports gated by a timer', SHARD_REPORTS, 'shard-stale-query'],
     ['reshard workflow, split fallback in two steps', RESHARD, 'record-reshard'],
     ['autoscale workflow, a scale-up through a child reshard', AUTOSCALE, 'record-autoscale'],
-    ['stream workflow, started with raw options', STREAM_RAW, streamWorkflowId('orders')],
+    ['stream workflow, started with raw options', STREAM_RAW_V4, streamWorkflowId('orders')],
+    ['stream workflow, raw options since the loop is the default', STREAM_RAW, streamWorkflowId('orders')],
     ['DLQ replay workflow, stopped by its Update', DLQ_REPLAY_UPDATE, 'record-dlq-replay-update'],
     ['shard workflow, operated by Updates and seeks', SHARD_SEEK, 'record-shard-seek'],
     ['stream workflow, a rewind in lineage order', STREAM_SEEK, streamWorkflowId('orders')],
