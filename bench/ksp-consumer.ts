@@ -30,8 +30,8 @@ export async function startKspConsumer(
   taskQueue = stack.taskQueue,
 ): Promise<void> {
   const { rediscoverIntervalMs, ...streamOptions } = options;
-  // `--activity-lifetime 10m` measures the consuming loop (opt-in: maxActivityLifetime); without
-  // it the shards run at the defaults (one activity per batch).
+  // Without `--activity-lifetime` the shards run at ksp's defaults (the consuming loop, 10m);
+  // `--activity-lifetime 0` measures one activity per batch.
   const lifetime = stack.maxActivityLifetimeMs;
   const compiled = compileStreamOptions({
     streamName,

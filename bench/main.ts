@@ -32,8 +32,8 @@ Options:
   --repeats <n>            drain runs per consumer, alternating which goes first (default 3; --quick 1)
   --rss-shards <list>      shard counts for the memory section, up to 1000 (default 4,32)
   --rss-records-per-shard <n>  backlog per shard drained while the memory section samples (default 200)
-  --activity-lifetime <d>  maxActivityLifetime of every stream ksp consumes, e.g. 10m to measure
-                           the consuming loop (default ksp's: 0, one activity per batch)
+  --activity-lifetime <d>  maxActivityLifetime of every stream ksp consumes, e.g. 0 to measure one
+                           activity per batch (default ksp's: 10m, the consuming loop)
   --quick                  smaller and shorter; skips the direct 2-minute idle window
   --json <file>            also write every number to <file>
   --cpu-prof-dir <dir>     write a CPU profile of the bench process (worker, kinesalite) per drain run

@@ -90,7 +90,7 @@ export interface BenchOptions {
   workers: WorkersOptions;
   /**
    * maxActivityLifetime of every stream the bench consumes with ksp (`--activity-lifetime`), e.g.
-   * 10 minutes to measure the consuming loop; null: ksp's default (0, one activity per batch).
+   * 0 to measure one activity per batch; null: ksp's default (10 minutes, the consuming loop).
    */
   maxActivityLifetimeMs: number | null;
   quick: boolean;

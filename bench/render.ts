@@ -384,7 +384,8 @@ function formatWorkers(w: BenchReport['workers']): string {
 
 /** The header's note of the consuming loop, when `--activity-lifetime` set one (absent in older reports). */
 function lifetimeNote(ms: number | null | undefined): string {
-  return ms ? `; maxActivityLifetime ${formatDuration(ms)} (--activity-lifetime)` : '';
+  if (ms === null || ms === undefined) return '';
+  return `; maxActivityLifetime ${ms === 0 ? '0 (one activity per batch)' : formatDuration(ms)} (--activity-lifetime)`;
 }
 
 export function formatReport(report: BenchReport): string {

@@ -60,8 +60,8 @@ export interface StoredStreamOptions
   /** Absent before owed records: a retry redelivered everything after the lowest failed record. */
   maxOwedRecords?: number;
   /**
-   * Absent before the consuming loop, whose runs poll as it does by default: busy polls every
-   * 400 ms (never above idlePollInterval), a busy activity returns after 10 minutes.
+   * Absent before the consuming loop: busy polls every 400 ms (never above idlePollInterval), and
+   * one batch per activity (maxActivityLifetime 0), whatever the default for new streams is.
    */
   busyPollIntervalMs?: number;
   maxActivityLifetimeMs?: number;
@@ -77,7 +77,8 @@ export function upgradeCompiledOptions(stored: StoredStreamOptions): CompiledStr
     maxPollWaitMs: stored.maxPollWaitMs,
     idlePollIntervalMs: stored.idlePollIntervalMs,
     busyPollIntervalMs: stored.busyPollIntervalMs ?? Math.min(400, stored.idlePollIntervalMs),
-    // Runs from before the consuming loop keep one batch per activity.
+    // Runs stored before the consuming loop keep one batch per activity across an upgrade (runs
+    // compiled while it was opt-in stored 0); only newly compiled options get the 10m default.
     maxActivityLifetimeMs: stored.maxActivityLifetimeMs ?? 0,
     maxBatchingWindowMs: stored.maxBatchingWindowMs ?? 0,
     retry: {

@@ -100,9 +100,10 @@ export interface StreamProcessorOptions {
    * How long one activity consumes a busy shard, batch after batch, before it returns its
    * checkpoint and counters to the workflow (which reports progress and starts the next, maybe on
    * another worker). Longer: fewer activity starts and progress reports (Temporal actions), a
-   * status that lags more, slower rebalancing when workers join. 10s to 1h; 0 (the default):
-   * one activity per batch, as before the consuming loop (see the README's trade-offs).
-   * @default 0
+   * status that lags more, slower rebalancing when workers join, and after a worker crash up to a
+   * heartbeat's worth of records handled again. 10s to 1h; 0: one activity per batch, as before the
+   * consuming loop (see the README's trade-offs).
+   * @default '10m'
    */
   maxActivityLifetime?: Duration;
   /**
@@ -231,7 +232,7 @@ export const DEFAULTS = {
   maxPollWait: '5m',
   idlePollInterval: '1s',
   busyPollInterval: '400ms',
-  maxActivityLifetime: 0,
+  maxActivityLifetime: '10m',
   maxBatchingWindow: 0,
   retry: {
     maximumAttempts: 3,

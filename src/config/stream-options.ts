@@ -151,7 +151,7 @@ export function compileStreamOptions(
       `${formatDuration(busyPollIntervalMs)} is longer than idlePollInterval (${formatDuration(idlePollIntervalMs)}): lower it, or raise idlePollInterval`,
     );
   }
-  // 0: one batch per activity (the default); otherwise the consuming loop's lifetime.
+  // 0: one batch per activity; otherwise (by default 10m) the consuming loop's lifetime.
   const lifetime = given('maxActivityLifetime');
   const maxActivityLifetimeMs =
     parseDuration(lifetime) === 0

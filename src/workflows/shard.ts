@@ -234,7 +234,7 @@ function shardConsumers(shard: ShardConsumer): Consumers {
   const { options } = shard.input;
   // Handler failures are not activity failures: they come back as outcome 'retry'.
   const retry = INFRA_RETRY;
-  // maxActivityLifetime 0 (the default): one batch per activity, no patch marker.
+  // maxActivityLifetime 0 (and runs stored before the loop): one batch per activity, no patch marker.
   if (options.maxActivityLifetimeMs === 0 || !patched(CONSUME_LOOP_PATCH)) {
     const { processBatch } = proxyActivities<Activities>({
       // Long poll + handler; a stuck handler is bounded here, a dead worker by the heartbeat.

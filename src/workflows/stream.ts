@@ -24,6 +24,7 @@ import { shardWorkflowId } from '../constants';
 import { ConfigError, ErrorType } from '../errors';
 import { INFRA_RETRY } from './retry-policies';
 import { type StreamWorkflowInput, compileStreamInput } from './stream-input';
+import { lifetimeAsStarted } from './raw-lifetime';
 import { ensureStreamSearchAttribute } from './own-search-attributes';
 import {
   type Parsed,
@@ -133,7 +134,8 @@ function handleMessages(stream: StreamState): void {
 /** The input (raw or compiled) in its current shape; a bad one fails the run, naming the field. */
 function streamInput(stored: unknown): ReturnType<typeof compileStreamInput> {
   try {
-    return compileStreamInput(stored, new Date());
+    const input = compileStreamInput(stored, new Date());
+    return { ...input, options: lifetimeAsStarted(stored, input.options) };
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     throw ApplicationFailure.nonRetryable(`streamWorkflow input: ${err.message}`, ErrorType.Config);

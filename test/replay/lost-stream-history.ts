@@ -35,7 +35,8 @@ export async function recordShardLostStreamHistory(env: TestWorkflowEnvironment)
     streamName: 'orders',
     shardId: SHARD,
     streamWorkflowId: 'ksp:orders:gone',
-    options: testOptions({ batchSize: 10, progressInterval: '100ms' }),
+    // One batch per activity, as recorded (not the maxActivityLifetime default).
+    options: testOptions({ maxActivityLifetime: 0, batchSize: 10, progressInterval: '100ms' }),
     startPosition: { type: 'TRIM_HORIZON' },
   };
   const handle = await env.client.workflow.start('shardWorkflow', {

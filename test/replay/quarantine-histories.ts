@@ -52,7 +52,9 @@ export async function recordShardQuarantineHistory(env: TestWorkflowEnvironment)
     streamName: 'orders',
     shardId: SHARD,
     streamWorkflowId: null,
+    // One batch per activity, as recorded (not the maxActivityLifetime default).
     options: testOptions({
+      maxActivityLifetime: 0,
       batchSize: 10,
       quarantineKeys: true,
       retry: { maximumAttempts: 2, initialInterval: '1s' },

@@ -60,7 +60,13 @@ const SHARD_BISECT = path.join(FIXTURES, 'shard-workflow-bisect-v1.binpb');
 /** Since ShardConsumer: a regressing result refused, malformed signals by name, LATEST pinned. */
 const SHARD_GUARDS = path.join(FIXTURES, 'shard-workflow-guards-v1.binpb');
 /** Since the `shard-consume-loop` patch: busy loops, a failure and its retry, idle watches, a pause. */
-const SHARD_LOOP = path.join(FIXTURES, 'shard-workflow-loop-v1.binpb');
+/**
+ * Consuming loops: v1 was recorded when the loop first shipped (before the progress-report timer
+ * and held-report-on-timer patches); v2, since the loop became the default for new streams, is
+ * what `shard-loop` records, with every patch a new stream's shard records today.
+ */
+const SHARD_LOOP_V1 = path.join(FIXTURES, 'shard-workflow-loop-v1.binpb');
+const SHARD_LOOP = path.join(FIXTURES, 'shard-workflow-loop-v2.binpb');
 /**
  * Since the `progress-report-timer` patch: reports to a stream gated by the interval's timer, on a
  * worker that took the run over from a SIGKILLed one. Recorded on a dev server by
@@ -70,7 +76,9 @@ const SHARD_REPORTS = path.join(FIXTURES, 'shard-workflow-reports-v1.binpb');
 const RESHARD = path.join(FIXTURES, 'reshard-workflow-v1.binpb');
 const AUTOSCALE = path.join(FIXTURES, 'autoscale-workflow-v1.binpb');
 /** Started by name with raw options: compiled by the workflow, KspStream upserted (patch). */
-const STREAM_RAW = path.join(FIXTURES, 'stream-workflow-raw-v4.binpb');
+/** v4: before the consuming loop's default (no raw-lifetime-default marker); v5 since, recorded by `stream-raw`. */
+const STREAM_RAW_V4 = path.join(FIXTURES, 'stream-workflow-raw-v4.binpb');
+const STREAM_RAW = path.join(FIXTURES, 'stream-workflow-raw-v5.binpb');
 /** Started by name with raw options; a stop Update rejected by its validator, then one accepted. */
 const DLQ_REPLAY_UPDATE = path.join(FIXTURES, 'dlq-replay-workflow-update-v2.binpb');
 /** Since live seek: Updates (accepted and refused), seeks while paused, failing and idle. */
@@ -117,7 +125,9 @@ async function startShardRecording(
     streamName: 'orders',
     shardId: SHARD_ID,
     streamWorkflowId: null,
-    options: testOptions(),
+    // One batch per activity, the shape these fixtures were recorded with (the loop is recorded
+    // by recordShardLoopHistory): re-recording must not follow the maxActivityLifetime default.
+    options: testOptions({ maxActivityLifetime: 0 }),
     startPosition: { type: 'TRIM_HORIZON' },
     ...over,
   };
@@ -156,7 +166,7 @@ async function recordShardHistory(env: TestWorkflowEnvironment): Promise<Uint8Ar
       : handled(90, 10, { shardEnded: true, childShardIds: ['shardId-000000000009'] });
   };
   const { worker, handle } = await startShardRecording(env, 'record-shard', async (i) => script(i), {
-    options: testOptions({ retry: { maximumAttempts: 3, initialInterval: '1s' } }),
+    options: testOptions({ maxActivityLifetime: 0, retry: { maximumAttempts: 3, initialInterval: '1s' } }),
   });
   await worker.runUntil(async () => {
     await skipTime(env, 60_000, 10_000);
@@ -266,6 +276,7 @@ async function recordShardBisectHistory(env: TestWorkflowEnvironment): Promise<U
   const processBatch = memoryProcessBatch(env, shard, new MemoryDlq(), handler);
   const { worker, handle } = await startShardRecording(env, 'record-shard-bisect', processBatch, {
     options: testOptions({
+      maxActivityLifetime: 0,
       batchSize: 16,
       bisectBatchOnError: true,
       maximumRecordAge: '1h',
@@ -352,7 +363,10 @@ async function recordShardLoopHistory(env: TestWorkflowEnvironment): Promise<Uin
     }
   };
   const { worker, handle } = await startShardRecording(env, 'record-shard-loop', processBatch, {
-    options: testOptions({ retry: { maximumAttempts: 3, initialInterval: '1s' } }),
+    options: testOptions({
+      maxActivityLifetime: '10m',
+      retry: { maximumAttempts: 3, initialInterval: '1s' },
+    }),
   });
   await worker.runUntil(async () => {
     while (calls < 5) await new Promise((r) => setTimeout(r, 20));
@@ -473,11 +487,13 @@ describe('recorded histories replay on the current workflow code', () => {
     ['DLQ replay workflow', DLQ_REPLAY, 'record-dlq-replay'],
     ['shard workflow, bisecting a failing batch', SHARD_BISECT, 'record-shard-bisect'],
     ['shard workflow, refused result and malformed signals', SHARD_GUARDS, 'record-shard-guards'],
-    ['shard workflow, consuming loops and an idle watch', SHARD_LOOP, 'record-shard-loop'],
+    ['shard workflow, consuming loops and an idle watch', SHARD_LOOP_V1, 'record-shard-loop'],
+    ['shard workflow, consuming loops with timed progress reports', SHARD_LOOP, 'record-shard-loop'],
     ['shard workflow, progress reports gated by a timer', SHARD_REPORTS, 'shard-stale-query'],
     ['reshard workflow, split fallback in two steps', RESHARD, 'record-reshard'],
     ['autoscale workflow, a scale-up through a child reshard', AUTOSCALE, 'record-autoscale'],
-    ['stream workflow, started with raw options', STREAM_RAW, streamWorkflowId('orders')],
+    ['stream workflow, started with raw options', STREAM_RAW_V4, streamWorkflowId('orders')],
+    ['stream workflow, raw options since the loop is the default', STREAM_RAW, streamWorkflowId('orders')],
     ['DLQ replay workflow, stopped by its Update', DLQ_REPLAY_UPDATE, 'record-dlq-replay-update'],
     ['shard workflow, operated by Updates and seeks', SHARD_SEEK, 'record-shard-seek'],
     ['stream workflow, a rewind in lineage order', STREAM_SEEK, streamWorkflowId('orders')],

@@ -51,7 +51,12 @@ export async function recordShardSeekHistory(env: TestWorkflowEnvironment): Prom
     streamName: 'orders',
     shardId: SHARD,
     streamWorkflowId: null,
-    options: testOptions({ batchSize: 10, retry: { maximumAttempts: 0, initialInterval: '10s' } }),
+    // One batch per activity, as recorded (not the maxActivityLifetime default).
+    options: testOptions({
+      maxActivityLifetime: 0,
+      batchSize: 10,
+      retry: { maximumAttempts: 0, initialInterval: '10s' },
+    }),
     startPosition: { type: 'TRIM_HORIZON' },
   };
   const handle = await env.client.workflow.start('shardWorkflow', {

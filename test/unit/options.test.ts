@@ -28,7 +28,7 @@ describe('compileStreamOptions', () => {
       maxPollWaitMs: 300_000,
       idlePollIntervalMs: 1_000,
       busyPollIntervalMs: 400,
-      maxActivityLifetimeMs: 0,
+      maxActivityLifetimeMs: 600_000,
       maxBatchingWindowMs: 0,
       retry: {
         maximumAttempts: 3,
@@ -467,7 +467,8 @@ describe('consuming loop options', () => {
     );
   });
 
-  it('maxActivityLifetime 0 (the default) means one batch per activity', () => {
+  it('maxActivityLifetime defaults to the 10m loop; 0 means one batch per activity', () => {
+    expect(compileStreamOptions(base, NOW).maxActivityLifetimeMs).toBe(600_000);
     expect(compileStreamOptions({ ...base, maxActivityLifetime: 0 }, NOW).maxActivityLifetimeMs).toBe(0);
     expect(compileStreamOptions({ ...base, maxActivityLifetime: '0s' }, NOW).maxActivityLifetimeMs).toBe(0);
   });

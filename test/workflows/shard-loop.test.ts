@@ -92,7 +92,7 @@ function input(options: Record<string, unknown> = {}): ShardWorkflowInput {
     streamName: 'orders',
     shardId: 'shardId-000000000000',
     streamWorkflowId: null,
-    // The consuming loop is opt-in: a lifetime turns it on.
+    // The consuming loop's default lifetime, stated so these tests do not follow a default change.
     options: testOptions({ maxActivityLifetime: '10m', ...options }),
     startPosition: { type: 'TRIM_HORIZON' },
   };
