@@ -52,6 +52,12 @@ export interface DrainRun {
   streamHistory: HistoryCount | null;
   /** ksp only: billable Temporal actions (histories + heartbeats at the server). */
   actions: BillableActions | null;
+  /**
+   * ksp only: activity attempts that failed or timed out and were retried (the attempt of each
+   * activity's start event − 1). On a CPU-starved machine a GetRecords past its call deadline
+   * (heartbeatTimeout / 2) fails the attempt, and the retry reads the batch again.
+   */
+  retriedAttempts: number | null;
 }
 
 export interface DrainResult {
@@ -148,8 +154,13 @@ async function drainWithKsp(ctx: SectionContext, streamName: string, shardIds: s
     const ids = [streamWorkflowId(streamName), ...shardIds.map((id) => shardWorkflowId(streamName, id))];
     const events = (await Promise.all(ids.map((id) => historyEvents(stack.client, id)))).flat();
     const actions = countBillableActions(events, (await stack.server.heartbeats()) - serverHeartbeatsBefore);
+    const retriedAttempts = events.reduce(
+      (n, e) => n + Math.max(0, (e.activityTaskStartedEventAttributes?.attempt ?? 1) - 1),
+      0,
+    );
     return {
       actions,
+      retriedAttempts,
       seconds,
       cpuMs,
       kinesisCalls,
@@ -201,6 +212,7 @@ async function drainWithPlainLoops(
     shardHistory: null,
     streamHistory: null,
     actions: null,
+    retriedAttempts: null,
     observed,
   };
 }
@@ -238,6 +250,7 @@ export async function measureDrain(
       shardHistory: measured.shardHistory,
       streamHistory: measured.streamHistory,
       actions: measured.actions,
+      retriedAttempts: measured.retriedAttempts,
     };
   } finally {
     await deleteStream(stack.kinesis, streamName, ctx.signal);

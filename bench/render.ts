@@ -47,6 +47,10 @@ function formatDrain(results: readonly DrainResult[]): string {
       num(d.steadyRatio, 2),
       num(d.unpacedRecordsPerSecond),
       num(d.kspActionsPer1000, 2),
+      d.runs
+        .filter((r) => r.consumer === 'ksp')
+        .map((r) => String(r.retriedAttempts ?? '-'))
+        .join(', '),
     ];
   });
   const detail = results.flatMap((d) =>
@@ -103,6 +107,7 @@ function formatDrain(results: readonly DrainResult[]): string {
     `   Order per backend: ${first.order.join(', ')} (alternating, against warm-up bias); rates are medians of the runs listed.`,
     `   ksp/plain (goal ≥ 0.95) is judged on the whole drain, start-up included; 1st rec = start-up (median ms to the first record handled);`,
     `   steady = records ÷ (drain time − 1st rec), medians: throughput once records flow (a backlog of ~2 batches per shard is mostly start-up: --drain-records-per-shard).`,
+    `   ksp retried attempts = activity attempts retried (a GetRecords past its deadline, heartbeatTimeout / 2, on a starved machine): a run with any is disturbed.`,
     `   actions/1k = billable Temporal actions per 1,000 records drained by ksp (activity starts + heartbeats at the server + signals + upserts + timers + workflow starts; goal ≤ 1).`,
     table(
       [
@@ -119,6 +124,7 @@ function formatDrain(results: readonly DrainResult[]): string {
         'steady ksp/plain',
         'unpaced rec/s',
         'actions/1k',
+        'ksp retried attempts (runs)',
       ],
       rates,
     ),
