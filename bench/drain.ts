@@ -52,6 +52,12 @@ export interface DrainRun {
   streamHistory: HistoryCount | null;
   /** ksp only: billable Temporal actions (histories + heartbeats at the server). */
   actions: BillableActions | null;
+  /**
+   * ksp only: activity attempts that failed or timed out and were retried (the attempt of each
+   * activity's start event − 1). On a CPU-starved machine a GetRecords past its call deadline
+   * (heartbeatTimeout / 2) fails the attempt, and the retry reads the batch again.
+   */
+  retriedAttempts: number | null;
 }
 
 export interface DrainResult {
@@ -69,6 +75,21 @@ export interface DrainResult {
   kspActionsPer1000: number;
   /** ksp ÷ plain, of the median rates (robust to one disturbed run on a noisy machine). */
   ratio: number;
+  /** Start-up: median ms from the consumer's start to its first record handled, ksp and plain. */
+  kspFirstRecordMs: number;
+  plainFirstRecordMs: number;
+  /** Throughput once records flow: median of records ÷ (drain time − first record), ksp and plain. */
+  kspSteadyRecordsPerSecond: number;
+  plainSteadyRecordsPerSecond: number;
+  /** ksp ÷ plain of those steady rates. */
+  steadyRatio: number;
+}
+
+/** Records per second from the run's first record handled to its last (start-up left out). */
+export function steadyRate(run: Pick<DrainRun, 'records' | 'seconds' | 'firstRecordMs'>): number | null {
+  if (run.firstRecordMs === null) return null;
+  const seconds = run.seconds - run.firstRecordMs / 1000;
+  return seconds > 0 ? run.records / seconds : null;
 }
 
 /** ABBA…: ksp first in even repeats, the plain loop first in odd ones; the unpaced ceiling once, last. */
@@ -79,6 +100,16 @@ export function drainOrder(repeats: number): Consumer[] {
     ).flat(),
     'unpaced',
   ];
+}
+
+/** The backlog of one drain: `--drain-records-per-shard` × shards, else `--records` of the backend. */
+export function drainRecords(
+  options: SectionContext['options'],
+  backend: keyof SectionContext['options']['records'],
+): number {
+  return options.drainRecordsPerShard === null
+    ? options.records[backend]
+    : options.drainRecordsPerShard * options.shards;
 }
 
 function timeoutMs(records: number): number {
@@ -123,8 +154,13 @@ async function drainWithKsp(ctx: SectionContext, streamName: string, shardIds: s
     const ids = [streamWorkflowId(streamName), ...shardIds.map((id) => shardWorkflowId(streamName, id))];
     const events = (await Promise.all(ids.map((id) => historyEvents(stack.client, id)))).flat();
     const actions = countBillableActions(events, (await stack.server.heartbeats()) - serverHeartbeatsBefore);
+    const retriedAttempts = events.reduce(
+      (n, e) => n + Math.max(0, (e.activityTaskStartedEventAttributes?.attempt ?? 1) - 1),
+      0,
+    );
     return {
       actions,
+      retriedAttempts,
       seconds,
       cpuMs,
       kinesisCalls,
@@ -176,6 +212,7 @@ async function drainWithPlainLoops(
     shardHistory: null,
     streamHistory: null,
     actions: null,
+    retriedAttempts: null,
     observed,
   };
 }
@@ -213,6 +250,7 @@ export async function measureDrain(
       shardHistory: measured.shardHistory,
       streamHistory: measured.streamHistory,
       actions: measured.actions,
+      retriedAttempts: measured.retriedAttempts,
     };
   } finally {
     await deleteStream(stack.kinesis, streamName, ctx.signal);
@@ -222,7 +260,7 @@ export async function measureDrain(
 export async function runDrain(ctx: SectionContext): Promise<DrainResult> {
   const { stack, options } = ctx;
   const backend = stack.backend;
-  const entries = fillEntries(options.records[backend]);
+  const entries = fillEntries(drainRecords(options, backend));
   const order = drainOrder(options.repeats);
   const runs: DrainRun[] = [];
   for (const [i, consumer] of order.entries()) {
@@ -233,8 +271,12 @@ export async function runDrain(ctx: SectionContext): Promise<DrainResult> {
     );
   }
   const rate = (c: Consumer) => median(runs.filter((r) => r.consumer === c).map((r) => r.recordsPerSecond));
+  const medianOf = (c: Consumer, pick: (r: DrainRun) => number | null) =>
+    median(runs.filter((r) => r.consumer === c).flatMap((r) => pick(r) ?? []));
   const ksp = rate('ksp');
   const plain = rate('plain');
+  const kspSteady = medianOf('ksp', steadyRate);
+  const plainSteady = medianOf('plain', steadyRate);
   const actionsPer1000 = median(
     runs.flatMap((r) => (r.actions ? [(r.actions.total * 1000) / r.records] : [])),
   );
@@ -250,5 +292,10 @@ export async function runDrain(ctx: SectionContext): Promise<DrainResult> {
     unpacedRecordsPerSecond: rate('unpaced'),
     kspActionsPer1000: actionsPer1000,
     ratio: ksp / plain,
+    kspFirstRecordMs: medianOf('ksp', (r) => r.firstRecordMs),
+    plainFirstRecordMs: medianOf('plain', (r) => r.firstRecordMs),
+    kspSteadyRecordsPerSecond: kspSteady,
+    plainSteadyRecordsPerSecond: plainSteady,
+    steadyRatio: kspSteady / plainSteady,
   };
 }

@@ -26,6 +26,8 @@ Options:
   --backend <name>         kinesalite | kinesis-local | both (default both)
   --records <n>            drain backlog on kinesalite (default 40000; --quick 10000)
   --records-kinesis-local <n>  drain backlog on kinesis-local (default min(--records, 8000))
+  --drain-records-per-shard <n>  drain backlog of <n> records per shard instead (both backends):
+                           enough batches per shard to measure throughput rather than start-up
   --shards <n>             shards of the latency and idle streams (default 4; alone, also the drain's)
   --drain-shards <list>    one drain comparison per shard count, up to 1000 (default 4,32,256; --quick 4)
   --batch-size <n>         shard workflow batchSize = plain loop Limit (default 1000)
@@ -51,6 +53,7 @@ export async function benchCommand(argv: string[]): Promise<void> {
     'rss-shards': { type: 'string' },
     'rss-records-per-shard': { type: 'string' },
     'drain-shards': { type: 'string' },
+    'drain-records-per-shard': { type: 'string' },
     'activity-lifetime': { type: 'string' },
     quick: { type: 'boolean' },
     json: { type: 'string' },
@@ -67,6 +70,7 @@ export async function benchCommand(argv: string[]): Promise<void> {
     rssShards: stringFlag(values['rss-shards']),
     rssRecordsPerShard: intFlag('rss-records-per-shard', values['rss-records-per-shard'], 1, 10_000),
     drainShards: stringFlag(values['drain-shards']),
+    drainRecordsPerShard: intFlag('drain-records-per-shard', values['drain-records-per-shard'], 1, 100_000),
     activityLifetime: stringFlag(values['activity-lifetime']),
     quick: values.quick === true,
     json: stringFlag(values.json),

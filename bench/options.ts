@@ -78,6 +78,11 @@ export interface BenchOptions {
   shards: number;
   /** One drain comparison per shard count (the section's `shards`). */
   drainShards: number[];
+  /**
+   * Drain backlog per shard (`--drain-records-per-shard`), on both backends, instead of `records`:
+   * a backlog of many batches per shard measures throughput, not start-up. Null: `records`.
+   */
+  drainRecordsPerShard: number | null;
   /** batchSize of the shard workflows and Limit of the plain loop. */
   batchSize: number;
   /** Drain measurements per consumer and backend, alternating which consumer goes first. */
@@ -111,6 +116,7 @@ export interface BenchFlags {
   rssShards?: string;
   rssRecordsPerShard?: number;
   drainShards?: string;
+  drainRecordsPerShard?: number;
   activityLifetime?: string;
   quick?: boolean;
   json?: string;
@@ -254,6 +260,7 @@ export function compileBenchOptions(flags: BenchFlags): BenchOptions {
       flags.shards === undefined ? base.drainShards : [flags.shards],
       '--drain-shards',
     ),
+    drainRecordsPerShard: flags.drainRecordsPerShard ?? null,
     batchSize: flags.batchSize ?? 1_000,
     repeats: flags.repeats ?? base.repeats,
     latency: { ...base.latency },

@@ -105,6 +105,16 @@ const FINAL_QUARANTINE_COUNT = 'final-quarantine-count';
  */
 const REPORT_TO_MISSING_STREAM = 'report-to-missing-stream';
 
+/**
+ * Patch ID: the progress report after an activity goes out beside the next activity, in the same
+ * workflow task, instead of before it. The report is a signal to the stream workflow, and awaiting
+ * it cost one more workflow task (signal → ExternalWorkflowExecutionSignaled) before the next
+ * activity was scheduled: in a backlog drain with the consuming loop, every shard paid it after its
+ * first batch (the loop returns to publish the first KspMillisBehind). Reports stay in order: each
+ * one, the shard's end and continue-as-new wait for the report before them.
+ */
+export const REPORT_BESIDE_BATCH = 'report-beside-batch';
+
 /** The batch in flight, if any: pause and stop cancel it, so an idle long poll gives up at once. */
 interface InFlight {
   scope: CancellationScope | null;
@@ -127,6 +137,14 @@ export async function shardWorkflow(stored: ShardWorkflowInput): Promise<ShardWo
   if (timedReports) shard.gateReportsByTimer();
   const heldReportsOnTimer = timedReports && patched(HELD_REPORT_ON_TIMER);
   let reportTimerRunning = false;
+  const reportBeside = patched(REPORT_BESIDE_BATCH);
+  /** The report sent beside the running activity (REPORT_BESIDE_BATCH), until something waited for it. */
+  let reportInFlight: Promise<void> | null = null;
+  const settleReport = async (): Promise<void> => {
+    const sent = reportInFlight;
+    reportInFlight = null;
+    if (sent) await sent;
+  };
   const report = async (force: boolean): Promise<void> => {
     const progress = stream && shard.progressReport(force);
     if (!progress) return;
@@ -138,6 +156,7 @@ export async function shardWorkflow(stored: ShardWorkflowInput): Promise<ShardWo
         if (heldBack && heldReportsOnTimer && !shard.stopping) void report(false);
       });
     }
+    if (reportInFlight) await settleReport(); // never before the patch: same commands, same order
     await stream.progress(progress);
   };
   const shouldContinueAsNew = (): boolean =>
@@ -154,6 +173,7 @@ export async function shardWorkflow(stored: ShardWorkflowInput): Promise<ShardWo
       details.publish(shard.status(), shard.checkpointMovedAt);
       if (shard.stopping) break;
       if (shouldContinueAsNew()) {
+        if (reportInFlight) await settleReport();
         await condition(allHandlersFinished);
         await continueAsNew<typeof shardWorkflow>(shard.continuation());
       }
@@ -163,6 +183,7 @@ export async function shardWorkflow(stored: ShardWorkflowInput): Promise<ShardWo
         continue;
       }
       const step = await runBatch(shard, consumers, inFlight, details);
+      if (reportInFlight) await settleReport(); // long delivered, while the activity ran
       details.publish(shard.status(), shard.checkpointMovedAt);
       if (step === null) continue;
       if (step.kind === 'backoff') {
@@ -182,7 +203,12 @@ export async function shardWorkflow(stored: ShardWorkflowInput): Promise<ShardWo
         gauges.publish('finished', shard.checkpointMovedAt);
         return { reason: 'shard-ended', status: ended.status };
       }
-      await report(false);
+      if (reportBeside) {
+        // Beside the next activity, not before it; waited for after it (or before what must follow).
+        const sent = report(false);
+        sent.catch(() => undefined); // its failure surfaces where it is awaited
+        reportInFlight = sent;
+      } else await report(false);
       const seeks = shard.seeks;
       if (step.idleWaitMs > 0)
         await condition(() => shard.stopping || shard.paused || shard.seeks !== seeks, step.idleWaitMs);
@@ -195,6 +221,8 @@ export async function shardWorkflow(stored: ShardWorkflowInput): Promise<ShardWo
   const final = shard.finalStatus('stopped');
   gauges.publish('stopped', shard.checkpointMovedAt);
   await CancellationScope.nonCancellable(async () => {
+    // A report cut short by the workflow's cancellation is superseded by the final one below.
+    if (reportInFlight) await settleReport().catch(() => undefined);
     await condition(allHandlersFinished);
     upsertSearchAttributes([{ key: KSP_STATE, value: 'stopped' }]);
     if (stream) await stream.progress(final);

@@ -4,6 +4,7 @@
  */
 import type { ProcessBatchInput, ProcessBatchResult } from '../../src/activities/shard/process-batch';
 import { type CompiledStreamOptions, compileStreamOptions } from '../../src/config/stream-options';
+import type { LoopSummary } from '../../src/activities/shard/consume-contract';
 
 export function seq(n: number): string {
   // 56-digit sequence numbers like Kinesis', increasing with n.
@@ -68,4 +69,17 @@ export function testOptions(over: Record<string, unknown> = {}): CompiledStreamO
     progressInterval: '1s',
     ...over,
   });
+}
+
+/** A consuming loop's summary (consume-contract.ts): one busy batch that returned for its lifetime, unless `over` says otherwise. */
+export function loopSummary(over: Partial<LoopSummary> = {}): LoopSummary {
+  return {
+    mode: 'busy',
+    reason: 'lifetime',
+    batches: 1,
+    getRecordsCalls: 1,
+    elapsedMs: 0,
+    activityAttempt: 1,
+    ...over,
+  };
 }

@@ -7,7 +7,7 @@
  * all; `KSP_RECORD_HISTORIES=dlq-replay` (a comma-separated list of shard, stream,
  * stream-parallel, stream-bad-signals, dlq-replay, shard-bisect, shard-guards, reshard, autoscale,
  * stream-raw, dlq-replay-update, shard-seek, stream-seek, shard-loop, shard-quarantine,
- * shard-lost-stream, shard-rebalance) only those.
+ * shard-lost-stream, shard-rebalance, shard-report-beside) only those.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -15,7 +15,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
 import type { ProcessBatchInput, ProcessBatchResult } from '../../src/activities/shard/process-batch';
-import type { ConsumeInput, ConsumeResult, LoopSummary } from '../../src/activities/shard/consume-contract';
+import type { ConsumeInput, ConsumeResult } from '../../src/activities/shard/consume-contract';
 import { createShardStarter } from '../../src/activities/stream/shard-starter';
 import type { ShardInfo } from '../../src/activities/stream/discovery';
 import { shardWorkflowId, streamWorkflowId } from '../../src/constants';
@@ -37,7 +37,7 @@ import {
   memoryProcessBatch,
   poisonHandler,
 } from '../helpers/memory-shard';
-import { handled, idle, result, testOptions } from '../helpers/fake-batches';
+import { handled, idle, loopSummary, result, testOptions } from '../helpers/fake-batches';
 import { skipTime } from '../helpers/time';
 import { ledgerEntry, shardStatus, standInStreamWorker } from '../helpers/stream-fixtures';
 import { createTimeSkippingEnv, plainClient } from '../helpers/time-skipping';
@@ -47,6 +47,7 @@ import { recordShardSeekHistory, recordStreamSeekHistory } from './seek-historie
 import { recordShardQuarantineHistory } from './quarantine-histories';
 import { recordShardLostStreamHistory } from './lost-stream-history';
 import { SHARD_REBALANCE_WORKFLOW_ID, recordShardRebalanceHistory } from './rebalance-history';
+import { REPORT_BESIDE_WORKFLOW_ID, recordShardReportBesideHistory } from './report-beside-history';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'histories');
 const SHARD = path.join(FIXTURES, 'shard-workflow-v1.binpb');
@@ -67,6 +68,8 @@ const SHARD_GUARDS = path.join(FIXTURES, 'shard-workflow-guards-v1.binpb');
  */
 const SHARD_LOOP_V1 = path.join(FIXTURES, 'shard-workflow-loop-v1.binpb');
 const SHARD_LOOP = path.join(FIXTURES, 'shard-workflow-loop-v2.binpb');
+/** Since the `report-beside-batch` patch: a loop's report goes out beside the next activity. */
+const SHARD_REPORT_BESIDE = path.join(FIXTURES, 'shard-workflow-report-beside-v1.binpb');
 /**
  * Since the `progress-report-timer` patch: reports to a stream gated by the interval's timer, on a
  * worker that took the run over from a SIGKILLed one. Recorded on a dev server by
@@ -319,15 +322,7 @@ async function recordShardGuardsHistory(env: TestWorkflowEnvironment): Promise<U
  * failure, the retry as one batch, an idle watch (left at once by a pause), and the shard's end.
  */
 async function recordShardLoopHistory(env: TestWorkflowEnvironment): Promise<Uint8Array> {
-  const loop = (over: Partial<LoopSummary>): LoopSummary => ({
-    mode: 'busy',
-    reason: 'lifetime',
-    batches: 1,
-    getRecordsCalls: 1,
-    elapsedMs: 0,
-    activityAttempt: 1,
-    ...over,
-  });
+  const loop = loopSummary;
   let release = (): void => undefined;
   const released = new Promise<void>((r) => (release = r));
   let calls = 0;
@@ -472,6 +467,8 @@ describe('recorded histories replay on the current workflow code', () => {
         if (wanted('shard-lost-stream'))
           writeFileSync(SHARD_LOST_STREAM, await recordShardLostStreamHistory(env));
         if (wanted('shard-rebalance')) writeFileSync(SHARD_REBALANCE, await recordShardRebalanceHistory(env));
+        if (wanted('shard-report-beside'))
+          writeFileSync(SHARD_REPORT_BESIDE, await recordShardReportBesideHistory(env));
       } finally {
         await env.teardown();
       }
@@ -505,6 +502,7 @@ describe('recorded histories replay on the current workflow code', () => {
       'record-shard-lost-stream',
     ],
     ['shard workflow, loops through the rebalance queue', SHARD_REBALANCE, SHARD_REBALANCE_WORKFLOW_ID],
+    ['shard workflow, loop reports beside the next activity', SHARD_REPORT_BESIDE, REPORT_BESIDE_WORKFLOW_ID],
   ])('%s', async (_name, file, workflowId) => {
     expect(existsSync(file)).toBe(true);
     const history = History.decode(readFileSync(file));

@@ -74,3 +74,38 @@ test('the batch guard checks the stream before reading, cached, and uncached aft
   expect(mayBeRecreated(ApplicationFailure.nonRetryable('x', ErrorType.AwsBadRequest))).toBe(true);
   expect(mayBeRecreated(ApplicationFailure.retryable('x', ErrorType.AwsThrottled))).toBe(false);
 });
+
+test('checks that start together share one describe; a fresh check does not join it', async () => {
+  const answers: Array<(identity: StreamIdentity | null) => void> = [];
+  const guard = new IdentityGuard({
+    describe: () => new Promise<StreamIdentity | null>((resolve) => answers.push(resolve)),
+    now: () => 0,
+  });
+  const together = [guard.check('orders', OLD), guard.check('orders', OLD), guard.check('orders', OLD)];
+  expect(answers).toHaveLength(1);
+  answers[0]?.(OLD);
+  await Promise.all(together);
+  await guard.check('orders', OLD); // cached
+  expect(answers).toHaveLength(1);
+  const fresh = [guard.check('orders', OLD, true), guard.check('orders', OLD, true)];
+  expect(answers).toHaveLength(3);
+  for (const answer of answers.slice(1)) answer(NEW);
+  for (const check of fresh) await expect(check).rejects.toThrow(/was deleted and recreated/);
+});
+
+test('a describe that fails is not shared by later checks', async () => {
+  let describes = 0;
+  const guard = new IdentityGuard({
+    describe: async () => {
+      if (describes++ === 0) throw new Error('throttled');
+      return OLD;
+    },
+    now: () => 0,
+  });
+  await expect(Promise.all([guard.check('orders', OLD), guard.check('orders', OLD)])).rejects.toThrow(
+    'throttled',
+  );
+  expect(describes).toBe(1);
+  await guard.check('orders', OLD);
+  expect(describes).toBe(2);
+});

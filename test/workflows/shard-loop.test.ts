@@ -17,24 +17,14 @@ import {
 } from '../../src/workflows/shard-messages';
 import { rebalanceTaskQueue } from '../../src/rebalance-queue';
 import { workflowBundlePath } from '../helpers/bundle';
-import { handled, result, seq, testOptions } from '../helpers/fake-batches';
+import { handled, loopSummary, result, seq, testOptions } from '../helpers/fake-batches';
 import { useTimeSkipping } from '../helpers/time-skipping';
 import { waitFor } from '../helpers/wait';
 
 const { env } = useTimeSkipping();
 let queueCounter = 0;
 
-function summary(over: Partial<LoopSummary>): LoopSummary {
-  return {
-    mode: 'busy',
-    reason: 'lifetime',
-    batches: 1,
-    getRecordsCalls: 1,
-    elapsedMs: 0,
-    activityAttempt: 1,
-    ...over,
-  };
-}
+const summary = loopSummary;
 
 /** A loop's result: `n` batches of 10 records ending at seq(last). */
 function looped(
@@ -309,6 +299,40 @@ test('stop waits for a busy loop to finish its batch and applies what it returns
         status: { checkpoint: { sequenceNumber: seq(30) }, handled: 30, batches: 3 },
       });
       expect(calls).toHaveLength(1);
+    },
+  );
+});
+
+test('the progress report after a loop goes out beside the next activity, reports and the end in order', async () => {
+  await withWorker(
+    (i, n) => {
+      if (n === 0) return looped(10, 1, { reason: 'lag' }, { millisBehindLatest: 0 });
+      return looped(20, 1, { reason: 'ended' }, { shardEnded: true, childShardIds: [] });
+    },
+    async (tq) => {
+      // The stream workflow stands in as a workflow nobody runs: signals to it are only recorded.
+      const stream = await env.client.workflow.start('shardWorkflow', {
+        taskQueue: `${tq}-nobody`,
+        workflowId: `stream-${tq}`,
+        args: [input()],
+      });
+      const handle = await start(tq, { ...input(), streamWorkflowId: stream.workflowId });
+      await handle.result();
+      const events = (await handle.fetchHistory()).events ?? [];
+      const firstAt = (pick: (e: (typeof events)[number]) => unknown, nth = 0) =>
+        events.map((e, at) => (pick(e) ? at : -1)).filter((at) => at >= 0)[nth] ?? -1;
+      const secondActivity = firstAt((e) => e.activityTaskScheduledEventAttributes, 1);
+      const firstReportDelivered = firstAt((e) => e.externalWorkflowExecutionSignaledEventAttributes);
+      expect(secondActivity).toBeGreaterThan(0);
+      // Scheduled in the workflow task that sent the report, not after the report was delivered.
+      expect(secondActivity).toBeLessThan(firstReportDelivered);
+      await stream.terminate('test over');
+      const received = ((await stream.fetchHistory()).events ?? []).flatMap((e) =>
+        e.workflowExecutionSignaledEventAttributes
+          ? [e.workflowExecutionSignaledEventAttributes.signalName]
+          : [],
+      );
+      expect(received).toEqual(['shardProgress', 'shardEnded']);
     },
   );
 });

@@ -20,6 +20,12 @@ export interface IdentityGuardDeps {
 
 export class IdentityGuard {
   private readonly cache = new Map<string, { identity: StreamIdentity | null; at: number }>();
+  /**
+   * A describe under way per stream: checks that find no fresh cache entry meanwhile wait for it
+   * instead of each calling, so the shards of a stream that start together cost one call, not one
+   * each (32 at once at a 32-shard start, in the same seconds as their first reads).
+   */
+  private readonly describing = new Map<string, Promise<StreamIdentity | null>>();
 
   constructor(private readonly deps: IdentityGuardDeps) {}
 
@@ -30,12 +36,25 @@ export class IdentityGuard {
     const cached = this.cache.get(streamName);
     let current: StreamIdentity | null;
     if (!fresh && cached && now - cached.at < IDENTITY_CACHE_MS) current = cached.identity;
-    else {
-      current = await this.deps.describe(streamName);
-      this.cache.set(streamName, { identity: current, at: now });
-    }
+    else current = await this.describe(streamName, now, fresh);
     const problem = identityProblem(streamName, recorded, current);
     if (problem !== null) throw ApplicationFailure.nonRetryable(problem, ErrorType.StreamRecreated);
+  }
+
+  /** Describes the stream and caches it; joins a describe under way unless `fresh` (one started after a failed read). */
+  private describe(streamName: string, now: number, fresh: boolean): Promise<StreamIdentity | null> {
+    const pending = fresh ? undefined : this.describing.get(streamName);
+    if (pending) return pending;
+    const described = this.deps.describe(streamName).then((identity) => {
+      this.cache.set(streamName, { identity, at: now });
+      return identity;
+    });
+    const settled = (): void => {
+      if (this.describing.get(streamName) === described) this.describing.delete(streamName);
+    };
+    described.then(settled, settled);
+    this.describing.set(streamName, described);
+    return described;
   }
 }
 
