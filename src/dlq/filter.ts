@@ -19,6 +19,7 @@ export function messageFilterMiss(envelope: DlqEnvelope, filters: CompiledDlqRep
   if (filters.errorTypes.length > 0 && !filters.errorTypes.includes(error.type)) {
     return `error type ${error.type} not selected`;
   }
+  if (filters.since === null && filters.until === null) return null; // no time to parse
   const at = Date.parse(timestamp);
   if (filters.since !== null && at < Date.parse(filters.since))
     return `dead-lettered before ${filters.since}`;

@@ -97,6 +97,30 @@ describe('buildDlqMessages', () => {
     expect(decodeDlqRecords(envelope)).toEqual(records);
   });
 
+  it('decodes records with and without the optional fields to the same shape (fields and their order)', () => {
+    // Prepare: a plain record beside one with a hash key and two aggregated ones (sub-sequence numbers).
+    const records = [
+      makeRecord({ sequenceNumber: sequenceNumber(1) }),
+      makeRecord({ sequenceNumber: sequenceNumber(2), explicitHashKey: '42' }),
+      ...makeAggregate(2, sequenceNumber(3)),
+    ];
+    // Act
+    const decoded = decodeDlqRecords(
+      envelopeOf(buildDlqMessages(input(records), { maxMessageBytes: BIG })[0]),
+    );
+    // Assess: what the stream's reader would have handed over, key for key and in its order.
+    expect(decoded).toEqual(records);
+    const tail = ['approximateArrivalTimestamp', 'shardId', 'streamName', 'idempotencyKey'];
+    expect(decoded.map((r) => Object.keys(r))).toEqual([
+      ['data', 'partitionKey', 'sequenceNumber', ...tail],
+      ['data', 'partitionKey', 'sequenceNumber', 'explicitHashKey', ...tail],
+      ['data', 'partitionKey', 'sequenceNumber', 'subSequenceNumber', ...tail],
+      ['data', 'partitionKey', 'sequenceNumber', 'subSequenceNumber', ...tail],
+    ]);
+    expect(decoded[0]?.data).toBeInstanceOf(Uint8Array);
+    expect(decoded[0]?.approximateArrivalTimestamp).not.toBe(decoded[1]?.approximateArrivalTimestamp);
+  });
+
   it('sets the filtering attributes', () => {
     // Act
     const [message] = buildDlqMessages(input(makeBatch(1), { condition: 'RecordAgeExceeded' }), {
@@ -474,6 +498,27 @@ describe('parseDlqMessage, more malformed messages', () => {
       patched((e) => ((e.records![0] as unknown as Record<string, unknown>).explicitHashKey = 1)),
       'invalid',
       'invalid field "records[0].explicitHashKey"',
+    ],
+    [
+      'a later record whose arrival is no time, after records that share a valid one',
+      patched((e) => {
+        e.records!.push({ ...e.records![0]!, approximateArrivalTimestamp: 'later' });
+        e.KinesisBatchInfo.batchSize = 3;
+      }),
+      'invalid',
+      'invalid field "records[2].approximateArrivalTimestamp"',
+    ],
+    [
+      'a later record’s base64 with a stray character',
+      patched((e) => (e.records![1]!.data = 'cmVj*2QtMQ==')),
+      'invalid',
+      'invalid field "records[1].data"',
+    ],
+    [
+      'a record sub-sequence number that is not whole',
+      patched((e) => (e.records![1]!.subSequenceNumber = 1.5)),
+      'invalid',
+      'invalid field "records[1].subSequenceNumber"',
     ],
     [
       'base64 without padding',

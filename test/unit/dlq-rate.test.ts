@@ -59,4 +59,20 @@ describe('RecordRateLimiter', () => {
     // Assess
     expect(c.slept).toEqual([]);
   });
+
+  it('makes no promise when records may go at once, only when they must wait', () => {
+    // Prepare
+    const c = clock();
+    const unlimited = new RecordRateLimiter(null, c.now, c.sleep);
+    const limited = new RecordRateLimiter(10, c.now, c.sleep);
+    // Act
+    const none = unlimited.take(1_000);
+    const atOnce = limited.take(10);
+    const later = limited.take(5);
+    // Assess: the replay awaits only the last (it calls take once per message).
+    expect(none).toBeUndefined();
+    expect(atOnce).toBeUndefined();
+    expect(later).toBeInstanceOf(Promise);
+    expect(c.slept).toEqual([500]);
+  });
 });

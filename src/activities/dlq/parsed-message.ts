@@ -17,3 +17,12 @@ export function parsedMessage(m: ReceivedMessage): ParseDlqResult {
   }
   return result;
 }
+
+/**
+ * The parse of `m.body` for a reader that needs it once: the remembered one when an ordered
+ * receive made it, else parsed now and not remembered (a WeakMap entry per message is garbage the
+ * collector must trace as an ephemeron, for a parse nothing reads again).
+ */
+export function parsedOnce(m: ReceivedMessage): ParseDlqResult {
+  return parsed.get(m) ?? parseDlqMessage(m.body);
+}

@@ -24,15 +24,23 @@ export class RecordRateLimiter {
     this.updatedAt = t;
   }
 
-  /** Waits until `records` may go. */
-  async take(records: number): Promise<void> {
-    if (this.perSecond === null) return;
+  /**
+   * Takes `records` tokens: undefined when they may go at once (no limit, or enough tokens), else a
+   * promise that resolves when they may. The common case makes no promise: a replay calls this per
+   * message.
+   */
+  take(records: number): Promise<void> | undefined {
+    if (this.perSecond === null) return undefined;
     this.refill();
     const needed = Math.min(records, this.perSecond);
-    if (this.tokens < needed) {
-      await this.sleep(Math.ceil(((needed - this.tokens) * 1000) / this.perSecond));
-      this.refill();
-    }
+    if (this.tokens < needed) return this.takeLater(records, needed, this.perSecond);
+    this.tokens -= records;
+    return undefined;
+  }
+
+  private async takeLater(records: number, needed: number, perSecond: number): Promise<void> {
+    await this.sleep(Math.ceil(((needed - this.tokens) * 1000) / perSecond));
+    this.refill();
     this.tokens -= records;
   }
 }

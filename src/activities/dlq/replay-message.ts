@@ -16,7 +16,7 @@ import {
 import { parkedMessage, priorTries, requeueMessages, retriedMessage } from '../../dlq/requeue';
 import type { BatchHandler, HandlerLogger } from '../../handler/contract';
 import type { KinesisRecord } from '../../records';
-import { parsedMessage } from './parsed-message';
+import { parsedOnce } from './parsed-message';
 import type { DlqQueue, ReceivedMessage } from './queue';
 import type { RecordRateLimiter } from './rate';
 import type { RecordRereader } from './reread';
@@ -57,7 +57,7 @@ export class MessageReplayer {
 
   async replay(m: ReceivedMessage): Promise<MessageResult> {
     const o = this.options;
-    const parsed = parsedMessage(m);
+    const parsed = parsedOnce(m);
     if (!parsed.ok) {
       this.deps.log.warn('DLQ message is not a replayable envelope: left for a person', {
         messageId: m.messageId,
@@ -96,12 +96,11 @@ export class MessageReplayer {
     if (o.dryRun)
       return { counted: 'wouldReplay', records: { replayed: selected.length, reread }, then: 'hold' };
 
-    await this.deps.rate.take(selected.length);
+    const wait = this.deps.rate.take(selected.length);
+    if (wait !== undefined) await wait; // no limit, or tokens left: no promise to wait for
     const outcome = await this.send(envelope, selected, tries);
-    const requeueRest = async (): Promise<number> =>
-      rest.length === 0 ? 0 : this.requeue(envelope, rest, priorTries(m.attributes), null);
     if (outcome.failed.length === 0) {
-      const requeued = await requeueRest();
+      const requeued = rest.length === 0 ? 0 : await this.requeueRest(envelope, rest, m);
       return {
         counted: 'replayed',
         records: { replayed: selected.length, reread, requeued },
@@ -142,7 +141,7 @@ export class MessageReplayer {
     }
     // Partly replayed: the failed records go on as a message of their own (parked after the last
     // try), the records the filter left out go back unchanged, then the original can go.
-    const requeued = await requeueRest();
+    const requeued = rest.length === 0 ? 0 : await this.requeueRest(envelope, rest, m);
     if (exhausted && o.parkingQueueUrl !== null) {
       const reason = `replay failed ${tries} times, last: ${error.type}: ${error.message}`;
       await this.parkRecords(envelope, outcome.failed, reason, tries, error);
@@ -164,7 +163,13 @@ export class MessageReplayer {
     };
   }
 
-  private async send(envelope: DlqEnvelope, records: KinesisRecord[], tries: number): Promise<ReplayOutcome> {
+  /** The records the partition-key filter left out go back unchanged, their tries as they were. */
+  private requeueRest(envelope: DlqEnvelope, rest: KinesisRecord[], m: ReceivedMessage): Promise<number> {
+    return this.requeue(envelope, rest, priorTries(m.attributes), null);
+  }
+
+  /** Not async itself: the reputter's and the handler's promises are the only ones per message. */
+  private send(envelope: DlqEnvelope, records: KinesisRecord[], tries: number): Promise<ReplayOutcome> {
     if (this.options.mode === 'reput') {
       return this.deps.reputter.put(this.options.targetStream ?? envelope.streamName, records);
     }
