@@ -1,6 +1,7 @@
 /**
  * Counts what a worker's fair share of shards is made of (loop-share.ts): the shard workflows
- * running on its task queue (a visibility count, at most once per SHARDS_RECOUNT_MS) and the
+ * running on its task queue (a visibility count, at most once per SHARDS_RECOUNT_MS, or
+ * SHARDS_RECOUNT_CHANGING_MS while it changes) and the
  * workers polling that queue for activities (DescribeTaskQueue's pollers, by identity, seen
  * within POLLER_FRESH_MS), once per SHARE_REFRESH_MS. Neither is a billable action. Any failure counts as unknown, and no loop leaves for a share it cannot count.
  */
@@ -18,6 +19,13 @@ import type { ShareCount } from './loop-share';
 export const POLLER_FRESH_MS = 70_000;
 /** The shard count changes rarely (streams start, reshard): it is counted again after this long. */
 export const SHARDS_RECOUNT_MS = 10_000;
+/**
+ * While the count is changing (the last count differed from the one before: a stream starting its
+ * shards, a reshard) it is counted again after this long instead: a count taken while a stream's
+ * shards were still starting made the share too small for 10 s, and three workers starting
+ * together measured 1.59× in the first 16 s.
+ */
+export const SHARDS_RECOUNT_CHANGING_MS = 2_000;
 
 export interface ShareCounterDeps {
   /** The worker's client (in an activity: `getClient`). */
@@ -42,11 +50,16 @@ function epochMs(t: { seconds?: unknown; nanos?: number | null } | null | undefi
 }
 
 export function createShareCounter(deps: ShareCounterDeps): () => Promise<ShareCount | null> {
-  let shards: { count: number; at: number } | null = null;
+  let shards: { count: number; at: number; changing: boolean } | null = null;
   const countShards = async (client: Client, taskQueue: string): Promise<number> => {
-    if (shards !== null && deps.now() - shards.at < SHARDS_RECOUNT_MS) return shards.count;
+    const recountMs = shards?.changing !== false ? SHARDS_RECOUNT_CHANGING_MS : SHARDS_RECOUNT_MS;
+    if (shards !== null && deps.now() - shards.at < recountMs) return shards.count;
     const counted = await client.workflow.count(runningShardsQuery(taskQueue));
-    shards = { count: counted.count, at: deps.now() };
+    shards = {
+      count: counted.count,
+      at: deps.now(),
+      changing: shards === null || shards.count !== counted.count,
+    };
     return counted.count;
   };
   return async () => {
