@@ -16,6 +16,7 @@ import type { BatchHandler } from '../handler/contract';
 import type { HandlerRouter } from '../handler/routing';
 import type { KinesisClientPool } from '../aws/client-pool';
 import { SPREAD_WORKER_OPTIONS } from './spread';
+import { DEFAULT_MAX_CACHED_WORKFLOWS } from './workflow-cache';
 
 /**
  * Activity slots per worker. Every shard the worker consumes holds one slot for as long as its
@@ -52,6 +53,11 @@ export interface KspWorkerOptions {
    * `temporal_worker_task_slots_*` metrics a custom supplier does not report. @default false
    */
   shareGatedSlots?: boolean;
+  /**
+   * Workflow runs kept cached between workflow tasks (src/workers/workflow-cache.ts); an evicted
+   * shard replays its history at its next task. @default DEFAULT_MAX_CACHED_WORKFLOWS
+   */
+  maxCachedWorkflows?: number;
   /** Milliseconds in-flight batches may take to finish on SIGINT/SIGTERM before they are cancelled. @default 30000 */
   shutdownGraceTimeMs?: number;
   /** Where ksp's own metrics go (src/workers/telemetry.ts); omitted → not recorded. */
@@ -86,6 +92,7 @@ export async function createKspWorker(options: KspWorkerOptions): Promise<Worker
     ...(options.shareGatedSlots
       ? { tuner: shareGatedTuner(slots, share) }
       : { maxConcurrentActivityTaskExecutions: slots }),
+    maxCachedWorkflows: options.maxCachedWorkflows ?? DEFAULT_MAX_CACHED_WORKFLOWS,
     shutdownGraceTime: options.shutdownGraceTimeMs ?? 30_000,
     ...SPREAD_WORKER_OPTIONS,
   });
