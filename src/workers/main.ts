@@ -44,8 +44,8 @@ export interface WorkerProcessConfig {
   maxConcurrentActivities: number;
   /** KSP_SHARE_GATED_SLOTS: activity slots gated by the fair share of consuming loops. */
   shareGatedSlots: boolean;
-  /** KSP_MAX_CACHED_WORKFLOWS: workflow runs cached between workflow tasks (workflow-cache.ts). */
-  maxCachedWorkflows: number;
+  /** KSP_MAX_CACHED_WORKFLOWS: workflow runs cached between workflow tasks (workflow-cache.ts); undefined: the SDK's. */
+  maxCachedWorkflows: number | undefined;
   /** KSP_EFO_RENEW_AFTER_MS: renew each enhanced fan-out subscription after this long (tests shorten it). */
   efoRenewAfterMs: number;
 }
@@ -151,7 +151,7 @@ export async function runWorker(env: Env, flags: TemporalFlags = {}): Promise<vo
       ...(config.workflowBundlePath ? { workflowBundlePath: config.workflowBundlePath } : {}),
       maxConcurrentActivities: config.maxConcurrentActivities,
       shareGatedSlots: config.shareGatedSlots,
-      maxCachedWorkflows: config.maxCachedWorkflows,
+      ...(config.maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows: config.maxCachedWorkflows }),
       efo: {
         renewAfterMs: config.efoRenewAfterMs,
         onEvent: (event, start, key) => {

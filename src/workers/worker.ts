@@ -16,7 +16,6 @@ import type { BatchHandler } from '../handler/contract';
 import type { HandlerRouter } from '../handler/routing';
 import type { KinesisClientPool } from '../aws/client-pool';
 import { SPREAD_WORKER_OPTIONS } from './spread';
-import { DEFAULT_MAX_CACHED_WORKFLOWS } from './workflow-cache';
 
 /**
  * Activity slots per worker. Every shard the worker consumes holds one slot for as long as its
@@ -55,7 +54,7 @@ export interface KspWorkerOptions {
   shareGatedSlots?: boolean;
   /**
    * Workflow runs kept cached between workflow tasks (src/workers/workflow-cache.ts); an evicted
-   * shard replays its history at its next task. @default DEFAULT_MAX_CACHED_WORKFLOWS
+   * shard replays its history at its next task. @default the SDK's (from the heap limit)
    */
   maxCachedWorkflows?: number;
   /** Milliseconds in-flight batches may take to finish on SIGINT/SIGTERM before they are cancelled. @default 30000 */
@@ -92,7 +91,7 @@ export async function createKspWorker(options: KspWorkerOptions): Promise<Worker
     ...(options.shareGatedSlots
       ? { tuner: shareGatedTuner(slots, share) }
       : { maxConcurrentActivityTaskExecutions: slots }),
-    maxCachedWorkflows: options.maxCachedWorkflows ?? DEFAULT_MAX_CACHED_WORKFLOWS,
+    ...(options.maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows: options.maxCachedWorkflows }),
     shutdownGraceTime: options.shutdownGraceTimeMs ?? 30_000,
     ...SPREAD_WORKER_OPTIONS,
   });

@@ -3,15 +3,15 @@
  * once from the environment, and a value the SDK would silently change or refuse is refused with
  * the variable's name and the values it takes.
  */
-import { DEFAULT_MAX_CACHED_WORKFLOWS, readMaxCachedWorkflows } from '../../src/workers/workflow-cache';
+import { readMaxCachedWorkflows } from '../../src/workers/workflow-cache';
 import { readWorkerProcessConfig } from '../../src/workers/main';
 
 const RANGE = 'use 0 (no cache, every workflow task replays its history) or a whole number from 2 to 100000';
 
 describe('KSP_MAX_CACHED_WORKFLOWS', () => {
-  it('defaults to DEFAULT_MAX_CACHED_WORKFLOWS when unset or blank', () => {
-    expect(readMaxCachedWorkflows({})).toBe(DEFAULT_MAX_CACHED_WORKFLOWS);
-    expect(readMaxCachedWorkflows({ KSP_MAX_CACHED_WORKFLOWS: ' ' })).toBe(DEFAULT_MAX_CACHED_WORKFLOWS);
+  it('leaves the SDK default (undefined) when unset or blank', () => {
+    expect(readMaxCachedWorkflows({})).toBeUndefined();
+    expect(readMaxCachedWorkflows({ KSP_MAX_CACHED_WORKFLOWS: ' ' })).toBeUndefined();
   });
 
   it.each([
