@@ -72,17 +72,27 @@ export async function waitForCheckpoints(
     async () => {
       // At most QUERIES_IN_FLIGHT status queries at once: each is a workflow task on the worker,
       // and a thousand at once starved the dev server and the worker being measured.
+      // A query that fails (a shard workflow not started yet, a query timeout under load) skips
+      // that shard for this round only: one failure used to end the round, so every shard after
+      // it in the set was never asked again and a 1,000-shard drain looked unfinished.
       const ids = [...pending];
+      const failed: string[] = [];
       for (let i = 0; i < ids.length; i += QUERIES_IN_FLIGHT) {
         await Promise.all(
           ids.slice(i, i + QUERIES_IN_FLIGHT).map(async (shardId) => {
-            const { checkpoint } = await shardStatus(client, streamName, shardId);
-            const target = targets[shardId] as string;
-            if (checkpoint && compareSequence(checkpoint.sequenceNumber, target) >= 0)
-              pending.delete(shardId);
+            try {
+              const { checkpoint } = await shardStatus(client, streamName, shardId);
+              const target = targets[shardId] as string;
+              if (checkpoint && compareSequence(checkpoint.sequenceNumber, target) >= 0)
+                pending.delete(shardId);
+            } catch (err) {
+              failed.push(`${shardId}: ${err instanceof Error ? err.message : String(err)}`);
+            }
           }),
         );
       }
+      if (failed.length > 0 && pending.size > 0)
+        throw new Error(`${failed.length} of ${ids.length} status queries failed, e.g. ${failed[0]}`);
       return pending.size === 0;
     },
     {

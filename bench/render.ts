@@ -306,6 +306,7 @@ function formatRss(rss: (RssResult & { backend: string }) | null): string {
     String(r.shards),
     `${r.drainRecords} rec in ${num(r.drainSeconds, 1)} s, ${r.shardsCaughtUp}/${r.shardsWithRecords} shards caught up`,
     `${r.maxActivitySlotsUsed ?? 'n/a'} of ${r.activitySlots}`,
+    String(r.maxWorkflowsCached ?? 'n/a'),
     starts(r.scheduleToStartDrained),
     starts(r.scheduleToStartEnd),
   ]);
@@ -325,6 +326,7 @@ function formatRss(rss: (RssResult & { backend: string }) | null): string {
         'shards',
         'backlog',
         'slots used (max)',
+        'workflows cached (max)',
         'schedule-to-start after the drain',
         'after the idle samples',
       ],

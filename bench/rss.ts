@@ -27,9 +27,10 @@ async function rssWhile(
   pid: number,
   metricsPort: number,
   body: () => Promise<void>,
-): Promise<{ rss: RssSample; maxActivitySlotsUsed: number | null }> {
+): Promise<{ rss: RssSample; maxActivitySlotsUsed: number | null; maxWorkflowsCached: number | null }> {
   const values: number[] = [];
   let maxSlots: number | null = null;
+  let maxCached: number | null = null;
   let done = false;
   const sampler = (async () => {
     let lastScrape = 0;
@@ -38,11 +39,11 @@ async function rssWhile(
       if (v !== null) values.push(v);
       if (performance.now() - lastScrape >= SLOT_SCRAPE_MS) {
         lastScrape = performance.now();
-        const used = await sampleSlots(metricsPort).then(
-          (s) => s.activitySlotsUsed,
-          () => null,
-        );
+        const sample = await sampleSlots(metricsPort).catch(() => null);
+        const used = sample?.activitySlotsUsed ?? null;
+        const cached = sample?.workflowsCached ?? null;
         if (used !== null) maxSlots = Math.max(maxSlots ?? 0, used);
+        if (cached !== null) maxCached = Math.max(maxCached ?? 0, cached);
       }
       await sleep(500);
     }
@@ -56,6 +57,7 @@ async function rssWhile(
   return {
     rss: { medianMiB: median(values), minMiB: Math.min(...values), maxMiB: Math.max(...values) },
     maxActivitySlotsUsed: maxSlots,
+    maxWorkflowsCached: maxCached,
   };
 }
 
@@ -85,6 +87,8 @@ export interface RssRun {
   activitySlots: number;
   /** Most activity slots in use in the 2-second scrapes during the drain; null: not exported. */
   maxActivitySlotsUsed: number | null;
+  /** Most workflow runs the worker held cached in those scrapes (KSP_MAX_CACHED_WORKFLOWS bounds it); null: not exported. */
+  maxWorkflowsCached: number | null;
   /** The worker's activity schedule-to-start, after the drain and after the idle samples. */
   scheduleToStartDrained: ScheduleToStart | null;
   scheduleToStartEnd: ScheduleToStart | null;
@@ -142,7 +146,11 @@ async function measure(ctx: SectionContext, shards: number): Promise<RssRun> {
     let caughtUpOf = 0;
     const started = performance.now();
     await startKspConsumer(stack, streamName, { batchSize: options.batchSize }, taskQueue);
-    const { rss: draining, maxActivitySlotsUsed } = await rssWhile(worker.pid, metricsPort, async () => {
+    const {
+      rss: draining,
+      maxActivitySlotsUsed,
+      maxWorkflowsCached,
+    } = await rssWhile(worker.pid, metricsPort, async () => {
       const fill = await fillStream(stack.kinesis, streamName, entries);
       ctx.log(`rss ${shards} shards: ${fill.records} records put in ${fill.seconds.toFixed(1)} s`);
       caughtUpOf = Object.keys(fill.lastSequenceByShard).length;
@@ -164,7 +172,8 @@ async function measure(ctx: SectionContext, shards: number): Promise<RssRun> {
     ctx.log(
       `rss ${shards} shards: ${shardsCaughtUp} of ${caughtUpOf} shards caught up ${drainSeconds.toFixed(1)} s after the consumer started; ` +
         `RSS while draining median ${draining.medianMiB.toFixed(1)} max ${draining.maxMiB.toFixed(1)} MiB; ` +
-        `schedule-to-start ${JSON.stringify(scheduleToStartDrained)}, slots used max ${maxActivitySlotsUsed}`,
+        `schedule-to-start ${JSON.stringify(scheduleToStartDrained)}, slots used max ${maxActivitySlotsUsed}, ` +
+        `workflows cached max ${maxWorkflowsCached}`,
     );
     await sleep(settleMs, signal);
     const consuming = await sampleRss(worker.pid, samples, signal);
@@ -184,6 +193,7 @@ async function measure(ctx: SectionContext, shards: number): Promise<RssRun> {
       shardsWithRecords: caughtUpOf,
       activitySlots,
       maxActivitySlotsUsed,
+      maxWorkflowsCached,
       scheduleToStartDrained,
       scheduleToStartEnd,
       deltaMiB,

@@ -18,6 +18,8 @@ export interface SlotSample {
   scheduleToStart: ScheduleToStart | null;
   /** temporal_worker_task_slots_used of the activity worker; null when the worker does not export it. */
   activitySlotsUsed: number | null;
+  /** temporal_sticky_cache_size: workflow runs the worker holds cached; null when not exported yet. */
+  workflowsCached: number | null;
 }
 
 interface Line {
@@ -73,9 +75,19 @@ export function activitySlotsUsed(text: string): number | null {
   return used.length === 0 ? null : used.reduce((s, l) => s + l.value, 0);
 }
 
+/** The worker's cached workflow runs (the SDK core's sticky cache gauge), or null. */
+export function workflowsCached(text: string): number | null {
+  const cached = lines(text).filter((l) => l.name === 'temporal_sticky_cache_size');
+  return cached.length === 0 ? null : cached.reduce((s, l) => s + l.value, 0);
+}
+
 export async function sampleSlots(port: number): Promise<SlotSample> {
   const response = await fetch(`http://127.0.0.1:${port}/metrics`);
   if (!response.ok) throw new Error(`GET /metrics on 127.0.0.1:${port} answered ${response.status}`);
   const text = await response.text();
-  return { scheduleToStart: scheduleToStart(text), activitySlotsUsed: activitySlotsUsed(text) };
+  return {
+    scheduleToStart: scheduleToStart(text),
+    activitySlotsUsed: activitySlotsUsed(text),
+    workflowsCached: workflowsCached(text),
+  };
 }

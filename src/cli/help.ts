@@ -29,6 +29,7 @@ export const WORKER_ENV = [
   'KSP_HANDLER_TYPE      native (a ksp BatchHandler, default) | lambda (a Lambda Kinesis handler)',
   'KSP_LOG_LEVEL         TRACE|DEBUG|INFO|WARN|ERROR (default INFO)',
   'KSP_MAX_CONCURRENT_ACTIVITIES   activities run at once: one per shard consumed (default 2000)',
+  'KSP_MAX_CACHED_WORKFLOWS        workflow runs kept in memory between tasks; 0 = none (default: the SDK’s, from the heap limit)',
   'KSP_SHARE_GATED_SLOTS           true: with consuming loops, stop polling at the fair share of shards (default false)',
   'KSP_WORKFLOW_BUNDLE   pre-built workflow bundle (default: bundled at start)',
 ];

@@ -29,6 +29,7 @@ import { connectNative } from './temporal-connection';
 import { installTelemetry, readTelemetryConfig } from './telemetry';
 import { DEFAULT_MAX_CONCURRENT_ACTIVITIES, createKspWorker } from './worker';
 import { kinesisSocketsFor } from './activity-slots';
+import { readMaxCachedWorkflows } from './workflow-cache';
 import { DEFAULT_RENEW_AFTER_MS } from '../activities/shard/efo-reader';
 
 /** What the worker reads besides connection settings and telemetry (telemetry.ts reads KSP_LOG_*). */
@@ -43,6 +44,8 @@ export interface WorkerProcessConfig {
   maxConcurrentActivities: number;
   /** KSP_SHARE_GATED_SLOTS: activity slots gated by the fair share of consuming loops. */
   shareGatedSlots: boolean;
+  /** KSP_MAX_CACHED_WORKFLOWS: workflow runs cached between workflow tasks (workflow-cache.ts); undefined: the SDK's. */
+  maxCachedWorkflows: number | undefined;
   /** KSP_EFO_RENEW_AFTER_MS: renew each enhanced fan-out subscription after this long (tests shorten it). */
   efoRenewAfterMs: number;
 }
@@ -78,6 +81,7 @@ export function readWorkerProcessConfig(env: Env): WorkerProcessConfig {
       10_000,
     ),
     shareGatedSlots: readBool(env, 'KSP_SHARE_GATED_SLOTS', false),
+    maxCachedWorkflows: readMaxCachedWorkflows(env),
     efoRenewAfterMs: readInt(env, 'KSP_EFO_RENEW_AFTER_MS', DEFAULT_RENEW_AFTER_MS, 1_000, 300_000),
   };
 }
@@ -147,6 +151,7 @@ export async function runWorker(env: Env, flags: TemporalFlags = {}): Promise<vo
       ...(config.workflowBundlePath ? { workflowBundlePath: config.workflowBundlePath } : {}),
       maxConcurrentActivities: config.maxConcurrentActivities,
       shareGatedSlots: config.shareGatedSlots,
+      ...(config.maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows: config.maxCachedWorkflows }),
       efo: {
         renewAfterMs: config.efoRenewAfterMs,
         onEvent: (event, start, key) => {

@@ -56,6 +56,11 @@ export interface KspWorkerOptions {
    * `temporal_worker_task_slots_*` metrics a custom supplier does not report. @default false
    */
   shareGatedSlots?: boolean;
+  /**
+   * Workflow runs kept cached between workflow tasks (src/workers/workflow-cache.ts); an evicted
+   * shard replays its history at its next task. @default the SDK's (from the heap limit)
+   */
+  maxCachedWorkflows?: number;
   /** Milliseconds in-flight batches may take to finish on SIGINT/SIGTERM before they are cancelled. @default 30000 */
   shutdownGraceTimeMs?: number;
   /** Where ksp's own metrics go (src/workers/telemetry.ts); omitted → not recorded. */
@@ -104,6 +109,7 @@ export async function createKspWorker(options: KspWorkerOptions): Promise<KspWor
     ...(options.shareGatedSlots
       ? { tuner: shareGatedTuner(slots, share) }
       : { maxConcurrentActivityTaskExecutions: slots }),
+    ...(options.maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows: options.maxCachedWorkflows }),
     shutdownGraceTime,
     ...SPREAD_WORKER_OPTIONS,
   });

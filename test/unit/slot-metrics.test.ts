@@ -1,4 +1,4 @@
-import { activitySlotsUsed, scheduleToStart } from '../../bench/slot-metrics';
+import { activitySlotsUsed, scheduleToStart, workflowsCached } from '../../bench/slot-metrics';
 
 const TQ = 'namespace="default",task_queue="q"';
 const SCRAPE = [
@@ -12,6 +12,7 @@ const SCRAPE = [
   `temporal_activity_schedule_to_start_latency_milliseconds_count{${TQ}} 4030`,
   `temporal_worker_task_slots_used{${TQ},worker_type="ActivityWorker"} 330`,
   `temporal_worker_task_slots_used{${TQ},worker_type="WorkflowWorker"} 8`,
+  `temporal_sticky_cache_size{${TQ}} 501`,
 ].join('\n');
 
 describe('bench slot metrics', () => {
@@ -39,5 +40,10 @@ describe('bench slot metrics', () => {
     expect(activitySlotsUsed(SCRAPE)).toBe(330);
     expect(activitySlotsUsed('')).toBeNull();
     expect(scheduleToStart('')).toBeNull();
+  });
+
+  it('reads the cached workflow runs, and null before the gauge is exported', () => {
+    expect(workflowsCached(SCRAPE)).toBe(501);
+    expect(workflowsCached('')).toBeNull();
   });
 });
