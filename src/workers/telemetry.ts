@@ -23,6 +23,7 @@ import { METRICS } from '../metrics/catalog';
 import { EmfSink } from '../metrics/emf';
 import { fanOutMeter } from '../metrics/recorder';
 import { type LogLevel, createJsonLogger } from './json-logger';
+import { quietRebalanceWorker } from './quiet-rebalance-log';
 
 export const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
 
@@ -122,7 +123,7 @@ export function installTelemetry(config: TelemetryConfig): Telemetry {
         ? { metrics: { otel: { url: config.otlpUrl, histogramBucketOverrides: SECONDS_BUCKETS } } }
         : {}),
   };
-  const runtime = Runtime.install({ logger, telemetryOptions: metrics });
+  const runtime = Runtime.install({ logger: quietRebalanceWorker(logger), telemetryOptions: metrics });
   if (config.logFormat === 'json') {
     // Node prints process warnings (e.g. the AWS SDK's Node-version notice) as plain text on
     // stderr: route them through the logger so every line of a JSON log is JSON.
