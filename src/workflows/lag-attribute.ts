@@ -21,9 +21,7 @@
  *
  * A busy consuming loop (consume-loop.ts) reports its lag only when it returns, so the workflow
  * hands it the band of the published value (`lagWatch`) and it returns as soon as its lag would
- * be published: leaving the band once the minimum interval is over, or back to 0 at once. A
- * first value waits in the loop while its batches come back full, up to FIRST_LAG_WITHIN_MS (5 s,
- * consume-contract.ts): a shard draining a backlog does not stop after one batch to publish it.
+ * be published: leaving the band once the minimum interval is over, or back to 0 at once.
  */
 import type { LagWatch } from '../activities/shard/consume-contract';
 

@@ -6,13 +6,7 @@
  */
 import type { _Record } from '@aws-sdk/client-kinesis';
 import type { ProcessBatchInput } from '../../src/activities/shard/batch-contract';
-import {
-  type ConsumeInput,
-  FIRST_LAG_WITHIN_MS,
-  type LoopProgress,
-  type LoopRequest,
-  firstLagHeld,
-} from '../../src/activities/shard/consume-contract';
+import type { ConsumeInput, LoopProgress, LoopRequest } from '../../src/activities/shard/consume-contract';
 import { type ConsumeLoopDeps, createConsumeLoop } from '../../src/activities/shard/consume-loop';
 import type { FetchRequest, FetchResult } from '../../src/activities/shard/reader';
 import type { BatchHandler } from '../../src/handler/contract';
@@ -328,40 +322,6 @@ describe('the busy loop', () => {
     expect(idled).toMatchObject({ outcome: 'idle', handled: 0, loop: { reason: 'idle', batches: 0 } });
     // Backed off to idlePollInterval: about one read a second.
     expect(idled.getRecordsCalls).toBeLessThanOrEqual(36);
-  });
-
-  it('a first lag waits while batches come back full, up to FIRST_LAG_WITHIN_MS; a short batch publishes it at once', async () => {
-    const never = { fromMs: 0, toMs: 0, holdMs: 0, atOnceBelowMs: 0 }; // lagWatch(null): nothing published
-    // A backlog of 3.5 batches: read on at Kinesis' pace, back at the first batch short of full.
-    const backlog = new OpenShard();
-    backlog.lagMs = 30_000;
-    backlog.add(35, 0);
-    const drained = await setup(backlog).consume(input({ ...busy, lag: never }));
-    expect(drained).toMatchObject({
-      millisBehindLatest: 30_000,
-      fetched: 35,
-      loop: { reason: 'lag', batches: 4 },
-    });
-    // A backlog that outlasts the bound: back with the first batch read FIRST_LAG_WITHIN_MS in.
-    const long = new OpenShard();
-    long.add(1_000, 0);
-    const s = setup(long);
-    const bounded = await s.consume(input({ ...busy, lag: never }));
-    expect(bounded.loop).toMatchObject({ reason: 'lag' });
-    expect(bounded.loop?.elapsedMs).toBeGreaterThanOrEqual(FIRST_LAG_WITHIN_MS);
-    expect(bounded.loop?.elapsedMs).toBeLessThan(FIRST_LAG_WITHIN_MS + 300);
-    // At the tip (a batch short of full): at once, after one batch, as before.
-    const tip = new OpenShard();
-    tip.add(3, 0);
-    const atOnce = await setup(tip).consume(input({ ...busy, lag: never }));
-    expect(atOnce).toMatchObject({ millisBehindLatest: 0, loop: { reason: 'lag', batches: 1 } });
-    // A published value's band is never held: a full batch outside it after the hold returns.
-    expect(firstLagHeld({ fromMs: 0, toMs: 1_000, holdMs: 0, atOnceBelowMs: 0 }, 10, 10, 0)).toBe(false);
-    expect(firstLagHeld({ fromMs: 86_400_000, toMs: null, holdMs: 0, atOnceBelowMs: 1_000 }, 10, 10, 0)).toBe(
-      false,
-    );
-    expect(firstLagHeld(never, 10, 10, FIRST_LAG_WITHIN_MS - 1)).toBe(true);
-    expect(firstLagHeld(never, 9, 10, 0)).toBe(false);
   });
 
   it('returns when its lag leaves the band of the published KspMillisBehind, not before the hold', async () => {

@@ -69,25 +69,6 @@ export function lagLeft(watch: LagWatch, lagMs: number | null, elapsedMs: number
   return !inside && elapsedMs >= watch.holdMs;
 }
 
-/**
- * A shard's first lag (nothing published yet: the watch's band is empty) waits while batches come
- * back full, up to this long into the loop: a shard draining a backlog would otherwise return after
- * its first batch only to publish it, and start its next loop one workflow round trip later. A
- * batch short of a full one (the shard is near its tip) publishes it at once, as before.
- */
-export const FIRST_LAG_WITHIN_MS = 5_000;
-
-/** True when the loop holds a first lag back (see FIRST_LAG_WITHIN_MS): a full batch, early in the loop. */
-export function firstLagHeld(
-  watch: LagWatch,
-  fetched: number,
-  batchSize: number,
-  elapsedMs: number,
-): boolean {
-  const neverPublished = watch.toMs !== null && watch.toMs <= watch.fromMs;
-  return neverPublished && fetched >= batchSize && elapsedMs < FIRST_LAG_WITHIN_MS;
-}
-
 /** Why the activity returned to the workflow. */
 export type LoopReason =
   /** The handler failed (or records went to the DLQ): the failure policy is the workflow's. */

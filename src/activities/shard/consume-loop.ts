@@ -19,7 +19,6 @@ import {
   type ConsumeResult,
   IDLE_AFTER_MS,
   type LoopProgress,
-  firstLagHeld,
   lagLeft,
   type LoopReason,
   type LoopRequest,
@@ -154,14 +153,8 @@ export function createConsumeLoop(deps: ConsumeLoopDeps) {
       if (result.outcome === 'retry' || result.outcome === 'dead-lettered') return finish('failure');
       if (result.shardEnded) return finish('ended');
       if (oneStep || changedKeyState(result)) return finish('policy');
-      // KspMillisBehind and the status follow a lag bucket change within one batch (a first lag:
-      // once a batch comes back short of full, or FIRST_LAG_WITHIN_MS into the loop).
-      const elapsedMs = deps.now() - progress.startedAt;
-      if (
-        loop.lag &&
-        lagLeft(loop.lag, result.millisBehindLatest, elapsedMs) &&
-        !firstLagHeld(loop.lag, result.fetched, batch.batchSize, elapsedMs)
-      )
+      // KspMillisBehind and the status follow a lag bucket change within one batch.
+      if (loop.lag && lagLeft(loop.lag, result.millisBehindLatest, deps.now() - progress.startedAt))
         return finish('lag');
       publish();
       if (deps.now() - recordsAt >= idleAfterMs) return finish('idle');
