@@ -1,0 +1,117 @@
+/**
+ * What the workers section's handler (bench/arrivals-handler.ts) saw, read back from its files:
+ * one line per record handed to a handler, `<n> <t> <handledAt> <shardId> <partitionKey>`
+ * (n and t as the timed producer wrote them, handledAt epoch ms). Pure arithmetic over the lines
+ * (failover per shard, lost / redelivered / per-key order) and a reader that tails the files.
+ */
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+
+export interface Arrival {
+  /** The timed producer's record index (unique per record put). */
+  n: number;
+  /** Put time, epoch ms. */
+  t: number;
+  /** When a handler was handed it, epoch ms. */
+  handledAt: number;
+  shardId: string;
+  key: string;
+}
+
+export function arrivalLine(a: Arrival): string {
+  return `${a.n} ${a.t} ${a.handledAt} ${a.shardId} ${a.key}\n`;
+}
+
+/** Parses complete lines; a torn or foreign line is skipped. */
+export function parseArrivals(text: string): Arrival[] {
+  const out: Arrival[] = [];
+  for (const line of text.split('\n')) {
+    const [n, t, handledAt, shardId, key, extra] = line.split(' ');
+    if (extra !== undefined || !shardId || !key) continue;
+    const a = { n: Number(n), t: Number(t), handledAt: Number(handledAt), shardId, key };
+    if (Number.isInteger(a.n) && Number.isFinite(a.t) && Number.isFinite(a.handledAt)) out.push(a);
+  }
+  return out;
+}
+
+/**
+ * Per shard, how long after `sinceMs` its handler was first handed a record put after `sinceMs`
+ * (ms); shards without one are missing from the map.
+ */
+export function consumedAfter(arrivals: Iterable<Arrival>, sinceMs: number): Map<string, number> {
+  const first = new Map<string, number>();
+  for (const a of arrivals) {
+    if (a.t <= sinceMs) continue;
+    const ms = a.handledAt - sinceMs;
+    const prev = first.get(a.shardId);
+    if (prev === undefined || ms < prev) first.set(a.shardId, ms);
+  }
+  return first;
+}
+
+export interface DeliverySummary {
+  produced: number;
+  /** Records put that no handler was handed. */
+  lost: number;
+  /** Deliveries beyond the first, of records put. */
+  redelivered: number;
+  /** First deliveries whose n is not above the key's previous first delivery (handled order). */
+  orderViolations: number;
+  /** A few of them, `key: n after m`. */
+  examples: string[];
+}
+
+/**
+ * Lost, redelivered and per-key order of `produced` records (indexes 0…produced-1). Order is judged
+ * on first deliveries in the order handlers were handed them (handledAt; within one file, its line
+ * order, which `arrivals` must keep: a stable sort keeps it).
+ */
+export function summarizeDeliveries(arrivals: readonly Arrival[], produced: number): DeliverySummary {
+  const seen = new Uint32Array(produced);
+  const sorted = [...arrivals].sort((x, y) => x.handledAt - y.handledAt);
+  const last = new Map<string, number>();
+  let orderViolations = 0;
+  const examples: string[] = [];
+  for (const a of sorted) {
+    if (a.n < 0 || a.n >= produced) continue;
+    seen[a.n] = (seen[a.n] ?? 0) + 1;
+    if (seen[a.n] !== 1) continue;
+    const previous = last.get(a.key) ?? -1;
+    if (a.n <= previous) {
+      orderViolations++;
+      if (examples.length < 5) examples.push(`${a.key}: ${a.n} after ${previous}`);
+    }
+    last.set(a.key, Math.max(previous, a.n));
+  }
+  let lost = 0;
+  let redelivered = 0;
+  for (const count of seen) {
+    if (count === 0) lost++;
+    else redelivered += count - 1;
+  }
+  return { produced, lost, redelivered, orderViolations, examples };
+}
+
+/** Tails every `*.txt` file of a directory (one per worker process), keeping the lines read so far. */
+export class ArrivalLog {
+  readonly arrivals: Arrival[] = [];
+  private readonly read = new Map<string, number>();
+
+  constructor(readonly dir: string) {}
+
+  /** Reads what the handlers appended since the last call (complete lines only). */
+  poll(): void {
+    if (!existsSync(this.dir)) return;
+    for (const name of readdirSync(this.dir)
+      .filter((f) => f.endsWith('.txt'))
+      .sort()) {
+      const file = path.join(this.dir, name);
+      const text = readFileSync(file);
+      const from = this.read.get(file) ?? 0;
+      const end = text.lastIndexOf(0x0a) + 1;
+      if (end <= from) continue;
+      for (const a of parseArrivals(text.subarray(from, end).toString('utf8'))) this.arrivals.push(a);
+      this.read.set(file, end);
+    }
+  }
+}
