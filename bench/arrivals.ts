@@ -16,6 +16,8 @@ export interface Arrival {
   handledAt: number;
   shardId: string;
   key: string;
+  /** The file it was read from (one per worker process, named by pid); not in the line. */
+  worker?: string;
 }
 
 export function arrivalLine(a: Arrival): string {
@@ -55,6 +57,8 @@ export interface DeliverySummary {
   lost: number;
   /** Deliveries beyond the first, of records put. */
   redelivered: number;
+  /** Of those, records first handed to the worker `summarizeDeliveries` was told of (a killed one). */
+  redeliveredFromWorker: number;
   /** First deliveries whose n is not above the key's previous first delivery (handled order). */
   orderViolations: number;
   /** A few of them, `key: n after m`. */
@@ -66,8 +70,14 @@ export interface DeliverySummary {
  * on first deliveries in the order handlers were handed them (handledAt; within one file, its line
  * order, which `arrivals` must keep: a stable sort keeps it).
  */
-export function summarizeDeliveries(arrivals: readonly Arrival[], produced: number): DeliverySummary {
+export function summarizeDeliveries(
+  arrivals: readonly Arrival[],
+  produced: number,
+  /** Count the redeliveries of records first handed to this worker apart. */
+  worker?: string,
+): DeliverySummary {
   const seen = new Uint32Array(produced);
+  const firstOnWorker = new Uint8Array(produced);
   const sorted = [...arrivals].sort((x, y) => x.handledAt - y.handledAt);
   const last = new Map<string, number>();
   let orderViolations = 0;
@@ -76,6 +86,7 @@ export function summarizeDeliveries(arrivals: readonly Arrival[], produced: numb
     if (a.n < 0 || a.n >= produced) continue;
     seen[a.n] = (seen[a.n] ?? 0) + 1;
     if (seen[a.n] !== 1) continue;
+    if (worker !== undefined && a.worker === worker) firstOnWorker[a.n] = 1;
     const previous = last.get(a.key) ?? -1;
     if (a.n <= previous) {
       orderViolations++;
@@ -85,11 +96,13 @@ export function summarizeDeliveries(arrivals: readonly Arrival[], produced: numb
   }
   let lost = 0;
   let redelivered = 0;
-  for (const count of seen) {
+  let redeliveredFromWorker = 0;
+  seen.forEach((count, n) => {
     if (count === 0) lost++;
     else redelivered += count - 1;
-  }
-  return { produced, lost, redelivered, orderViolations, examples };
+    if (count > 1 && firstOnWorker[n] === 1) redeliveredFromWorker += count - 1;
+  });
+  return { produced, lost, redelivered, redeliveredFromWorker, orderViolations, examples };
 }
 
 /** Tails every `*.txt` file of a directory (one per worker process), keeping the lines read so far. */
@@ -110,7 +123,9 @@ export class ArrivalLog {
       const from = this.read.get(file) ?? 0;
       const end = text.lastIndexOf(0x0a) + 1;
       if (end <= from) continue;
-      for (const a of parseArrivals(text.subarray(from, end).toString('utf8'))) this.arrivals.push(a);
+      const worker = path.basename(name, '.txt');
+      for (const a of parseArrivals(text.subarray(from, end).toString('utf8')))
+        this.arrivals.push({ ...a, worker });
       this.read.set(file, end);
     }
   }

@@ -43,6 +43,8 @@ export interface FailoverResult {
   seconds: number | null;
   /** The same for the killed worker's shards only, and for the others' (null: none, or not all). */
   killedShardsSeconds: number | null;
+  /** The first of the killed worker's shards to be handed a record put after the kill. */
+  killedShardsFirstSeconds: number | null;
   otherShardsSeconds: number | null;
   /** Shards with no record put after the kill handled within the wait. */
   unconsumed: number;
@@ -140,6 +142,9 @@ async function failover(
     killedShards: killed.size,
     seconds: worst(shardIds),
     killedShardsSeconds: worst([...killed]),
+    killedShardsFirstSeconds: [...killed].some((s) => consumed.has(s))
+      ? Math.min(...[...killed].filter((s) => consumed.has(s)).map((s) => consumed.get(s) as number)) / 1000
+      : null,
     otherShardsSeconds: worst(shardIds.filter((s) => !killed.has(s))),
     unconsumed: shardIds.filter((s) => !consumed.has(s)).length,
     holdersAfter: { ...counts, ...(unheld > 0 ? { '-': unheld } : {}) },
@@ -198,10 +203,11 @@ export async function runWorkers(ctx: SectionContext, o: WorkersOptions): Promis
     );
 
     throwIfProducerFailed();
+    const killedPid = String((workers.a as WorkerProcess).pid);
     const fo = await failover(ctx, streamName, shardIds, workers, 'a', log, () => producerError);
     throwIfProducerFailed();
     ctx.log(
-      `workers: SIGKILL a (running ${fo.killedShards} shards) → every shard handled a record put after it in ${fo.seconds?.toFixed(1) ?? `never (${fo.unconsumed} shards not)`} s (a's shards ${fo.killedShardsSeconds?.toFixed(1) ?? '-'} s, the others ${fo.otherShardsSeconds?.toFixed(1) ?? '-'} s); activities then on ${JSON.stringify(fo.holdersAfter)}`,
+      `workers: SIGKILL a (running ${fo.killedShards} shards) → every shard handled a record put after it in ${fo.seconds?.toFixed(1) ?? `never (${fo.unconsumed} shards not)`} s (a's shards ${fo.killedShardsFirstSeconds?.toFixed(1) ?? '-'}–${fo.killedShardsSeconds?.toFixed(1) ?? '-'} s, the others ${fo.otherShardsSeconds?.toFixed(1) ?? '-'} s); activities then on ${JSON.stringify(fo.holdersAfter)}`,
     );
 
     const joiner = String.fromCharCode(97 + o.workers);
@@ -216,7 +222,7 @@ export async function runWorkers(ctx: SectionContext, o: WorkersOptions): Promis
     throwIfProducerFailed();
     const handledAll = () => {
       log.poll();
-      return summarizeDeliveries(log.arrivals, put.length).lost === 0;
+      return summarizeDeliveries(log.arrivals, put.length, killedPid).lost === 0;
     };
     await waitUntil(handledAll, {
       what: 'every record put handled',
@@ -227,9 +233,9 @@ export async function runWorkers(ctx: SectionContext, o: WorkersOptions): Promis
       if (signal.aborted) throw err;
     });
     log.poll();
-    const deliveries = summarizeDeliveries(log.arrivals, put.length);
+    const deliveries = summarizeDeliveries(log.arrivals, put.length, killedPid);
     ctx.log(
-      `workers: ${deliveries.produced} records put, ${deliveries.lost} lost, ${deliveries.redelivered} redelivered, ${deliveries.orderViolations} out of per-key order ${deliveries.examples.join('; ')}`,
+      `workers: ${deliveries.produced} records put, ${deliveries.lost} lost, ${deliveries.redelivered} redelivered (${deliveries.redeliveredFromWorker} first handed to a), ${deliveries.orderViolations} out of per-key order ${deliveries.examples.join('; ')}`,
     );
     return {
       shards: o.shards,

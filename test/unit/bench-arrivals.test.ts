@@ -35,8 +35,15 @@ describe('the workers section reading its handlers back', () => {
       produced: 5,
       lost: 1,
       redelivered: 1,
+      redeliveredFromWorker: 0,
       orderViolations: 1,
       examples: ['k0: 0 after 2'],
     });
+    const killed = summarizeDeliveries(
+      [{ ...a(0, 0, 1), worker: '7' }, a(0, 0, 2), a(1, 0, 3), a(1, 0, 4)],
+      2,
+      '7',
+    );
+    expect([killed.redelivered, killed.redeliveredFromWorker]).toEqual([2, 1]);
   });
 });
