@@ -4,7 +4,7 @@
  * (n and t as the timed producer wrote them, handledAt epoch ms). Pure arithmetic over the lines
  * (failover per shard, lost / redelivered / per-key order) and a reader that tails the files.
  */
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 export interface Arrival {
@@ -63,6 +63,8 @@ export interface DeliverySummary {
   orderViolations: number;
   /** A few of them, `key: n after m`. */
   examples: string[];
+  /** Put → first handed to a handler, ms (p50, p99, max): whether the workers kept up. */
+  lagMs: { p50: number; p99: number; max: number };
 }
 
 /**
@@ -80,6 +82,7 @@ export function summarizeDeliveries(
   const firstOnWorker = new Uint8Array(produced);
   const sorted = [...arrivals].sort((x, y) => x.handledAt - y.handledAt);
   const last = new Map<string, number>();
+  const lags: number[] = [];
   let orderViolations = 0;
   const examples: string[] = [];
   for (const a of sorted) {
@@ -87,6 +90,7 @@ export function summarizeDeliveries(
     seen[a.n] = (seen[a.n] ?? 0) + 1;
     if (seen[a.n] !== 1) continue;
     if (worker !== undefined && a.worker === worker) firstOnWorker[a.n] = 1;
+    lags.push(a.handledAt - a.t);
     const previous = last.get(a.key) ?? -1;
     if (a.n <= previous) {
       orderViolations++;
@@ -102,7 +106,10 @@ export function summarizeDeliveries(
     else redelivered += count - 1;
     if (count > 1 && firstOnWorker[n] === 1) redeliveredFromWorker += count - 1;
   });
-  return { produced, lost, redelivered, redeliveredFromWorker, orderViolations, examples };
+  lags.sort((x, y) => x - y);
+  const at = (q: number) => lags[Math.min(lags.length - 1, Math.floor(lags.length * q))] ?? 0;
+  const lagMs = { p50: at(0.5), p99: at(0.99), max: lags[lags.length - 1] ?? 0 };
+  return { produced, lost, redelivered, redeliveredFromWorker, orderViolations, examples, lagMs };
 }
 
 /** Tails every `*.txt` file of a directory (one per worker process), keeping the lines read so far. */
@@ -119,14 +126,23 @@ export class ArrivalLog {
       .filter((f) => f.endsWith('.txt'))
       .sort()) {
       const file = path.join(this.dir, name);
-      const text = readFileSync(file);
+      // Only what was appended since the last call: the bench process also hosts kinesalite.
       const from = this.read.get(file) ?? 0;
+      const size = statSync(file).size;
+      if (size <= from) continue;
+      const text = Buffer.alloc(size - from);
+      const fd = openSync(file, 'r');
+      try {
+        readSync(fd, text, 0, text.length, from);
+      } finally {
+        closeSync(fd);
+      }
       const end = text.lastIndexOf(0x0a) + 1;
-      if (end <= from) continue;
+      if (end === 0) continue;
       const worker = path.basename(name, '.txt');
-      for (const a of parseArrivals(text.subarray(from, end).toString('utf8')))
+      for (const a of parseArrivals(text.subarray(0, end).toString('utf8')))
         this.arrivals.push({ ...a, worker });
-      this.read.set(file, end);
+      this.read.set(file, from + end);
     }
   }
 }

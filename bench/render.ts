@@ -399,7 +399,7 @@ function formatWorkers(w: BenchReport['workers']): string {
     `   shard-seconds held per worker over ${num(w.windowSeconds)} s: ${fmt(w.spread)}; busiest ÷ least busy ${num(w.spread.ratio, 2)} (goal ≤ 1.5)`,
     `   SIGKILL of a (running ${f.killedShards} shards) → every shard's handler handed a record put after it in ${secs(f.seconds)} (a's shards ${f.killedShardsFirstSeconds === null ? '' : `${num(f.killedShardsFirstSeconds, 1)}–`}${secs(f.killedShardsSeconds)}, the others ${secs(f.otherShardsSeconds)}; goal ≤ heartbeatTimeout ${num(w.heartbeatTimeoutSeconds)} s); activities then running on ${JSON.stringify(f.holdersAfter)}`,
     `   after a worker joined: ${fmt(w.joined)}; busiest ÷ least busy among the live ones ${num(w.joined.ratio, 2)} (goal ≤ 1.5)`,
-    `   records put ${d.produced}: ${d.lost} lost, ${d.redelivered} redelivered (${d.redeliveredFromWorker} of them first handed to a), ${d.orderViolations} first deliveries out of per-key order${d.examples.length > 0 ? ` (${d.examples.join('; ')})` : ''}`,
+    `   records put ${d.produced}: ${d.lost} lost, ${d.redelivered} redelivered (${d.redeliveredFromWorker} of them first handed to a), ${d.orderViolations} first deliveries out of per-key order${d.examples.length > 0 ? ` (${d.examples.join('; ')})` : ''}; put → first handled p50 ${num(d.lagMs.p50)} ms, p99 ${num(d.lagMs.p99)} ms, max ${num(d.lagMs.max)} ms`,
   ].join('\n');
 }
 

@@ -125,7 +125,7 @@ async function failover(
     {
       what: 'every shard handling a record put after the SIGKILL',
       timeoutMs: KSP_DEFAULT_HEARTBEAT_TIMEOUT_MS * 4,
-      intervalMs: 250,
+      intervalMs: 500,
       signal: ctx.signal,
     },
   ).catch((err: unknown) => {
@@ -235,7 +235,7 @@ export async function runWorkers(ctx: SectionContext, o: WorkersOptions): Promis
     log.poll();
     const deliveries = summarizeDeliveries(log.arrivals, put.length, killedPid);
     ctx.log(
-      `workers: ${deliveries.produced} records put, ${deliveries.lost} lost, ${deliveries.redelivered} redelivered (${deliveries.redeliveredFromWorker} first handed to a), ${deliveries.orderViolations} out of per-key order ${deliveries.examples.join('; ')}`,
+      `workers: ${deliveries.produced} records put, ${deliveries.lost} lost, ${deliveries.redelivered} redelivered (${deliveries.redeliveredFromWorker} first handed to a), ${deliveries.orderViolations} out of per-key order, put → handled p50 ${deliveries.lagMs.p50} ms p99 ${deliveries.lagMs.p99} ms max ${deliveries.lagMs.max} ms ${deliveries.examples.join('; ')}`,
     );
     return {
       shards: o.shards,

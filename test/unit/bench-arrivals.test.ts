@@ -38,6 +38,7 @@ describe('the workers section reading its handlers back', () => {
       redeliveredFromWorker: 0,
       orderViolations: 1,
       examples: ['k0: 0 after 2'],
+      lagMs: { p50: 3, p99: 5, max: 5 },
     });
     const killed = summarizeDeliveries(
       [{ ...a(0, 0, 1), worker: '7' }, a(0, 0, 2), a(1, 0, 3), a(1, 0, 4)],
