@@ -390,11 +390,16 @@ function formatWorkers(w: BenchReport['workers']): string {
     Object.entries(s.perWorker)
       .map(([k, v]) => `${k} ${num(v)} (${s.closedPerWorker[k] ?? 0} activities completed)`)
       .join(', ');
+  const f = w.failover;
+  const d = w.deliveries;
+  const secs = (v: number | null) =>
+    v === null ? `never (${f.unconsumed} shards not within the wait)` : `${num(v, 1)} s`;
   return [
     `7. Several workers (${w.backend}): ${w.workers} worker processes, one task queue, ${w.shards} shards at ${w.ratePerShard} rec/s per shard, default stream options.`,
     `   shard-seconds held per worker over ${num(w.windowSeconds)} s: ${fmt(w.spread)}; busiest ÷ least busy ${num(w.spread.ratio, 2)} (goal ≤ 1.5)`,
-    `   SIGKILL of a → every shard checkpointed records written after it in ${num(w.failoverSeconds, 1)} s (heartbeatTimeout ${num(w.heartbeatTimeoutSeconds)} s)`,
+    `   SIGKILL of a (running ${f.killedShards} shards) → every shard's handler handed a record put after it in ${secs(f.seconds)} (a's shards ${f.killedShardsFirstSeconds === null ? '' : `${num(f.killedShardsFirstSeconds, 1)}–`}${secs(f.killedShardsSeconds)}, the others ${secs(f.otherShardsSeconds)}; goal ≤ heartbeatTimeout ${num(w.heartbeatTimeoutSeconds)} s); activities then running on ${JSON.stringify(f.holdersAfter)}`,
     `   after a worker joined: ${fmt(w.joined)}; busiest ÷ least busy among the live ones ${num(w.joined.ratio, 2)} (goal ≤ 1.5)`,
+    `   records put ${d.produced}: ${d.lost} lost, ${d.redelivered} redelivered (${d.redeliveredFromWorker} of them first handed to a), ${d.orderViolations} first deliveries out of per-key order${d.examples.length > 0 ? ` (${d.examples.join('; ')})` : ''}; put → first handled p50 ${num(d.lagMs.p50)} ms, p99 ${num(d.lagMs.p99)} ms, max ${num(d.lagMs.max)} ms`,
   ].join('\n');
 }
 

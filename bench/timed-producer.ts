@@ -45,7 +45,9 @@ export async function produceTimed(
       put.push({ t, n });
       entries.push({ PartitionKey: `k${n % keys}`, Data: Buffer.from(JSON.stringify({ t, n })) });
     }
-    if (entries.length > 0) await putAll(kinesis, streamName, entries, stats);
+    // After a stall (a busy event loop) more than one call's worth is due: PutRecords takes 500.
+    for (let i = 0; i < entries.length; i += 500)
+      await putAll(kinesis, streamName, entries.slice(i, i + 500), stats);
     await sleep(TICK_MS, signal).catch(() => undefined);
   }
   return put;
