@@ -8,11 +8,11 @@ import { Context } from '@temporalio/activity';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
-import type { ConsumeInput, ConsumeResult, LoopSummary } from '../../src/activities/shard/consume-contract';
+import type { ConsumeInput, ConsumeResult } from '../../src/activities/shard/consume-contract';
 import { rebalanceTaskQueue } from '../../src/rebalance-queue';
 import type { ShardWorkflowInput } from '../../src/workflows/shard';
 import { workflowBundlePath } from '../helpers/bundle';
-import { handled, testOptions } from '../helpers/fake-batches';
+import { handled, loopSummary, testOptions } from '../helpers/fake-batches';
 import { SHARD } from '../helpers/memory-shard';
 
 const { History } = temporal.api.history.v1;
@@ -21,30 +21,21 @@ export const SHARD_REBALANCE_WORKFLOW_ID = 'record-shard-rebalance';
 
 export async function recordShardRebalanceHistory(env: TestWorkflowEnvironment): Promise<Uint8Array> {
   const taskQueue = SHARD_REBALANCE_WORKFLOW_ID;
-  const loop = (over: Partial<LoopSummary>): LoopSummary => ({
-    mode: 'busy',
-    reason: 'lifetime',
-    batches: 1,
-    getRecordsCalls: 1,
-    elapsedMs: 0,
-    activityAttempt: 1,
-    ...over,
-  });
   const queues: string[] = [];
   const processBatch = async (_i: ConsumeInput): Promise<ConsumeResult> => {
     queues.push(Context.current().info.taskQueue);
     switch (queues.length) {
       case 1: // on the task queue, beyond its worker's share
-        return { ...handled(10), loop: loop({ reason: 'rebalance' }) };
+        return { ...handled(10), loop: loopSummary({ reason: 'rebalance' }) };
       case 2: // taken from the rebalance queue; bounces again, and nobody polls there any more
         rebalanceWorker.shutdown();
-        return { ...handled(20), loop: loop({ reason: 'rebalance' }) };
+        return { ...handled(20), loop: loopSummary({ reason: 'rebalance' }) };
       case 3: // the rebalance queue timed out: the task queue
-        return { ...handled(30), loop: loop({ reason: 'lifetime' }) };
+        return { ...handled(30), loop: loopSummary({ reason: 'lifetime' }) };
       default:
         return {
           ...handled(40, 10, { shardEnded: true, childShardIds: [] }),
-          loop: loop({ reason: 'ended' }),
+          loop: loopSummary({ reason: 'ended' }),
         };
     }
   };
