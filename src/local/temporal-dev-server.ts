@@ -100,7 +100,13 @@ async function waitUntilServing(
   const deadline = Date.now() + timeoutMs;
   let lastError = 'no attempt yet';
   for (;;) {
-    if (server.exitReason() !== undefined) throw startFailure(server, 'the process ended', options.logFile);
+    if (server.exitReason() !== undefined) {
+      // A bind failure can scroll out of the quoted tail behind the Go panic that follows it.
+      const problem = /address already in use/i.test(server.logTail(1_048_576))
+        ? 'the process ended: a port it binds was taken (address already in use)'
+        : 'the process ended';
+      throw startFailure(server, problem, options.logFile);
+    }
     try {
       await probe(address);
       break;

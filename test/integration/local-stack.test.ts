@@ -3,6 +3,7 @@
  * project makes, and releases its port on stop.
  */
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import {
   GetRecordsCommand,
@@ -22,6 +23,7 @@ import { createKinesisClient, createSqsClient } from '../../src/aws/clients';
 import { SEARCH_ATTRIBUTES } from '../../src/constants';
 import { LOCAL_AWS, startKinesisLocal } from '../../src/local/kinesis-emulator';
 import { testOutDir } from '../../src/local/paths';
+import * as ports from '../../src/local/ports';
 import { getFreePort, isPortFree } from '../../src/local/ports';
 import { type LocalStack, startLocalStack } from '../../src/local/stack';
 import { createStream } from '../helpers/pipeline';
@@ -150,6 +152,33 @@ test('a part that fails to start stops the parts that did start', async () => {
   });
   await expect(start).rejects.toThrow(/The Temporal dev server failed to start/);
   await expectPortsFree([kinesisPort, sqsPort]);
+});
+
+test('a picked port that another process binds first is picked again (the dev server lost the race)', async () => {
+  const holder = net.createServer((socket) => socket.destroy()); // the dev server's probe connects here
+  await new Promise<void>((resolve) => holder.listen(0, ports.LOOPBACK, resolve));
+  const taken = (holder.address() as net.AddressInfo).port;
+  // The first pick is the dev server's gRPC port: hand it the port the holder already listens on.
+  const pick = jest.spyOn(ports, 'getFreePort').mockResolvedValueOnce(taken);
+  try {
+    const stack = await startLocalStack({
+      temporal: { uiPort: null },
+      kinesis: 'kinesalite',
+      logDir: logDir('stack-port-race'),
+    });
+    try {
+      expect(portOf(stack.temporalAddress)).not.toBe(taken);
+      await exerciseTemporal(stack.temporalAddress);
+    } finally {
+      await stack.stop();
+    }
+    expect(fs.readFileSync(path.join(logDir('stack-port-race'), 'temporal.log'), 'utf8')).toMatch(
+      /address already in use/,
+    );
+  } finally {
+    pick.mockRestore();
+    await new Promise((resolve) => holder.close(resolve));
+  }
 });
 
 test('a port in use is reported before anything starts, naming the server', async () => {
