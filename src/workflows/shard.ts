@@ -29,7 +29,7 @@ import {
 import type { createActivities } from '../activities';
 import type { ConsumeResult } from '../activities/shard/consume-contract';
 import { ErrorType } from '../errors';
-import { INFRA_RETRY } from './retry-policies';
+import { SHARD_RETRY } from './retry-policies';
 import { REBALANCE_SCHEDULE_TO_START_MS, rebalanceTaskQueue } from '../rebalance-queue';
 import { KSP_QUARANTINED, KSP_STATE } from './search-attributes';
 import { checkReleaseInput, releaseKeysSignal } from './shard-quarantine-messages';
@@ -261,7 +261,7 @@ function streamReports(streamWorkflowId: string) {
 function shardConsumers(shard: ShardConsumer): Consumers {
   const { options } = shard.input;
   // Handler failures are not activity failures: they come back as outcome 'retry'.
-  const retry = INFRA_RETRY;
+  const retry = SHARD_RETRY;
   // maxActivityLifetime 0 (and runs stored before the loop): one batch per activity, no patch marker.
   if (options.maxActivityLifetimeMs === 0 || !patched(CONSUME_LOOP_PATCH)) {
     const { processBatch } = proxyActivities<Activities>({
