@@ -36,6 +36,8 @@ Options:
   --rss-records-per-shard <n>  backlog per shard drained while the memory section samples (default 200)
   --activity-lifetime <d>  maxActivityLifetime of every stream ksp consumes, e.g. 0 to measure one
                            activity per batch (default ksp's: 10m, the consuming loop)
+  --worker-env <list>      NAME=value pairs, comma-separated, added to the environment of the worker
+                           processes (rss, metrics, workers), e.g. MALLOC_ARENA_MAX=2,NODE_OPTIONS=--max-old-space-size=512
   --quick                  smaller and shorter; skips the direct 2-minute idle window
   --json <file>            also write every number to <file>
   --cpu-prof-dir <dir>     write a CPU profile of the bench process (worker, kinesalite) per drain run
@@ -55,6 +57,7 @@ export async function benchCommand(argv: string[]): Promise<void> {
     'drain-shards': { type: 'string' },
     'drain-records-per-shard': { type: 'string' },
     'activity-lifetime': { type: 'string' },
+    'worker-env': { type: 'string' },
     quick: { type: 'boolean' },
     json: { type: 'string' },
     'cpu-prof-dir': { type: 'string' },
@@ -72,6 +75,7 @@ export async function benchCommand(argv: string[]): Promise<void> {
     drainShards: stringFlag(values['drain-shards']),
     drainRecordsPerShard: intFlag('drain-records-per-shard', values['drain-records-per-shard'], 1, 100_000),
     activityLifetime: stringFlag(values['activity-lifetime']),
+    workerEnv: stringFlag(values['worker-env']),
     quick: values.quick === true,
     json: stringFlag(values.json),
     cpuProfDir: stringFlag(values['cpu-prof-dir']),

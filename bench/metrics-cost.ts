@@ -76,7 +76,7 @@ async function worker(
     workflowBundlePath: ctx.workflowBundlePath,
     logFile: path.join(ctx.logDir, `worker-metrics-${name}.log`),
     signal: ctx.signal,
-    env,
+    env: { ...env, ...ctx.options.workerEnv },
   });
   return { ...started, taskQueue };
 }

@@ -98,6 +98,8 @@ export interface BenchOptions {
    * 0 to measure one activity per batch; null: ksp's default (10 minutes, the consuming loop).
    */
   maxActivityLifetimeMs: number | null;
+  /** Added to the environment of every worker process the bench starts (`--worker-env`). */
+  workerEnv: Record<string, string>;
   quick: boolean;
   jsonFile: string | null;
   /** Write a CPU profile of this process (worker, in-process kinesalite) per drain run into this directory. */
@@ -118,6 +120,7 @@ export interface BenchFlags {
   drainShards?: string;
   drainRecordsPerShard?: number;
   activityLifetime?: string;
+  workerEnv?: string;
   quick?: boolean;
   json?: string;
   cpuProfDir?: string;
@@ -230,6 +233,24 @@ function shardCounts(value: string | undefined, fallback: number[], flag = '--rs
   return counts;
 }
 
+/** `--worker-env`: `NAME=value` pairs, comma-separated (a value may hold `=`, not `,`). */
+function workerEnv(value: string | undefined): Record<string, string> {
+  const env: Record<string, string> = {};
+  if (value === undefined) return env;
+  for (const pair of value.split(',')) {
+    const at = pair.indexOf('=');
+    const name = at < 0 ? pair : pair.slice(0, at);
+    if (at < 0 || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+      throw new ConfigError(
+        '--worker-env',
+        `${JSON.stringify(pair)} is not NAME=value: use comma-separated pairs, e.g. MALLOC_ARENA_MAX=2,NODE_OPTIONS=--max-old-space-size=512`,
+      );
+    }
+    env[name] = pair.slice(at + 1);
+  }
+  return env;
+}
+
 /** `--activity-lifetime`: 0, or a lifetime the stream option accepts (10s to 1h). */
 function activityLifetime(value: string | undefined): number | null {
   if (value === undefined) return null;
@@ -274,6 +295,7 @@ export function compileBenchOptions(flags: BenchFlags): BenchOptions {
     actions: { ...base.actions },
     workers: { ...base.workers },
     maxActivityLifetimeMs: activityLifetime(flags.activityLifetime),
+    workerEnv: workerEnv(flags.workerEnv),
     quick: flags.quick ?? false,
     jsonFile: flags.json ?? null,
     cpuProfileDir: flags.cpuProfDir ?? null,

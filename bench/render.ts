@@ -403,6 +403,12 @@ function formatWorkers(w: BenchReport['workers']): string {
   ].join('\n');
 }
 
+/** The header's note of `--worker-env`, when set (absent in older reports). */
+function workerEnvNote(env: Record<string, string> | undefined): string {
+  const pairs = Object.entries(env ?? {}).map(([k, v]) => `${k}=${v}`);
+  return pairs.length === 0 ? '' : `; worker processes with ${pairs.join(' ')} (--worker-env)`;
+}
+
 /** The header's note of the consuming loop, when `--activity-lifetime` set one (absent in older reports). */
 function lifetimeNote(ms: number | null | undefined): string {
   if (ms === null || ms === undefined) return '';
@@ -414,7 +420,7 @@ export function formatReport(report: BenchReport): string {
   const history = [...formatRecordsHistory(report.recordsHistory), ...formatIdle(report.idle)];
   const source = report.source;
   return [
-    `ksp bench — ${m.cpus} CPUs, ${num(m.memoryGiB, 1)} GiB, Node ${m.node}; load average ${num(m.loadAverageStart, 2)} → ${num(m.loadAverageEnd, 2)}; ${num(report.seconds)} s${report.options.quick ? ' (--quick)' : ''}${lifetimeNote(report.options.maxActivityLifetimeMs)}`,
+    `ksp bench — ${m.cpus} CPUs, ${num(m.memoryGiB, 1)} GiB, Node ${m.node}; load average ${num(m.loadAverageStart, 2)} → ${num(m.loadAverageEnd, 2)}; ${num(report.seconds)} s${report.options.quick ? ' (--quick)' : ''}${lifetimeNote(report.options.maxActivityLifetimeMs)}${workerEnvNote(report.options.workerEnv)}`,
     `code: ${source.commit ?? 'unknown commit'}${source.uncommittedFiles ? ` + ${source.uncommittedFiles} uncommitted files (dist/ is built from the working tree)` : ''}`,
     formatDrain(report.drain),
     formatLatency(report.latency),

@@ -133,6 +133,7 @@ async function measure(ctx: SectionContext, shards: number): Promise<RssRun> {
     env: {
       KSP_MAX_CONCURRENT_ACTIVITIES: String(activitySlots),
       KSP_METRICS_ADDRESS: `127.0.0.1:${metricsPort}`,
+      ...options.workerEnv,
     },
   });
   const streamName = freshStreamName(`rss-${shards}`);

@@ -162,6 +162,7 @@ export async function runWorkers(ctx: SectionContext, o: WorkersOptions): Promis
     KSP_MAX_CONCURRENT_ACTIVITIES: String(activitySlotsFor(o.shards, o.workers)),
     KSP_HANDLER: path.join(__dirname, 'arrivals-handler.js'),
     KSP_BENCH_ARRIVALS_DIR: arrivalsDir,
+    ...ctx.options.workerEnv,
   };
   const start = (name: string) =>
     startWorkerProcess(stack, {

@@ -1,4 +1,4 @@
-/** `ksp bench` flags: `--activity-lifetime` is compiled and checked with the others, naming the flag. */
+/** `ksp bench` flags: `--activity-lifetime` and `--worker-env` are compiled and checked with the others, naming the flag. */
 import { BENCH_HELP } from '../../bench/main';
 import { compileBenchOptions } from '../../bench/options';
 import { expectConfigError } from '../helpers/config-error';
@@ -14,4 +14,18 @@ test('--activity-lifetime sets the consuming loop of every stream ksp consumes; 
   );
   expectConfigError(() => compileBenchOptions({ activityLifetime: '10' }), '--activity-lifetime', 'no unit');
   expect(BENCH_HELP).toContain('--activity-lifetime');
+});
+
+test('--worker-env adds NAME=value pairs to the worker processes; a pair without a name is refused', () => {
+  expect(compileBenchOptions({}).workerEnv).toEqual({});
+  expect(
+    compileBenchOptions({ workerEnv: 'MALLOC_ARENA_MAX=2,NODE_OPTIONS=--max-old-space-size=512' }).workerEnv,
+  ).toEqual({ MALLOC_ARENA_MAX: '2', NODE_OPTIONS: '--max-old-space-size=512' });
+  expectConfigError(
+    () => compileBenchOptions({ workerEnv: 'MALLOC_ARENA_MAX' }),
+    '--worker-env',
+    'NAME=value',
+  );
+  expectConfigError(() => compileBenchOptions({ workerEnv: '=2' }), '--worker-env', 'NAME=value');
+  expect(BENCH_HELP).toContain('--worker-env');
 });
