@@ -5,6 +5,7 @@
  */
 import type { _Record } from '@aws-sdk/client-kinesis';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
 import {
   type ProcessBatchInput,
   type ProcessBatchResult,
@@ -14,7 +15,9 @@ import type { FetchRequest, FetchResult } from '../../src/activities/shard/reade
 import type { DlqBatchInput } from '../../src/dlq/envelope';
 import type { BatchHandler, BatchResult } from '../../src/handler/contract';
 import { type KinesisRecord, compareCheckpoint } from '../../src/records';
-import { seq } from './fake-batches';
+import type { ShardWorkflowInput } from '../../src/workflows/shard';
+import { workflowBundlePath } from './bundle';
+import { seq, testOptions } from './fake-batches';
 
 export const SHARD = 'shardId-000000000000';
 
@@ -153,5 +156,37 @@ export function memoryProcessBatch(
   return async (input) => {
     clock = await env.currentTimeMs();
     return processBatch(input);
+  };
+}
+
+/**
+ * A worker on `taskQueue` for a shard workflow started there, with the test's activities (its
+ * processBatch, e.g. memoryProcessBatch over a MemoryShard) and the prebuilt workflow bundle.
+ */
+export function memoryShardWorker(
+  env: TestWorkflowEnvironment,
+  taskQueue: string,
+  activities: Record<string, (input: never) => Promise<unknown>>,
+): Promise<Worker> {
+  return Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: { codePath: workflowBundlePath() },
+    activities,
+  });
+}
+
+/** The input of a shard workflow over the in-memory shard `SHARD` of stream `orders`, from TRIM_HORIZON. */
+export function memoryShardInput(
+  streamOptions: Record<string, unknown> = {},
+  more: Partial<ShardWorkflowInput> = {},
+): ShardWorkflowInput {
+  return {
+    streamName: 'orders',
+    shardId: SHARD,
+    streamWorkflowId: null,
+    options: testOptions(streamOptions),
+    startPosition: { type: 'TRIM_HORIZON' },
+    ...more,
   };
 }

@@ -5,12 +5,15 @@
  * `KSP_RECORD_HISTORIES=shard-lost-stream npx jest test/replay`.
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
-import type { ShardWorkflowInput } from '../../src/workflows/shard';
-import { workflowBundlePath } from '../helpers/bundle';
-import { testOptions } from '../helpers/fake-batches';
-import { MemoryDlq, MemoryShard, SHARD, memoryProcessBatch, poisonHandler } from '../helpers/memory-shard';
+import {
+  MemoryDlq,
+  MemoryShard,
+  memoryShardInput,
+  memoryShardWorker,
+  memoryProcessBatch,
+  poisonHandler,
+} from '../helpers/memory-shard';
 
 const { History } = temporal.api.history.v1;
 
@@ -18,27 +21,19 @@ export async function recordShardLostStreamHistory(env: TestWorkflowEnvironment)
   const taskQueue = 'record-shard-lost-stream';
   const t0 = await env.currentTimeMs();
   const shard = new MemoryShard(30, () => new Date(t0));
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowBundle: { codePath: workflowBundlePath() },
-    activities: {
-      processBatch: memoryProcessBatch(
-        env,
-        shard,
-        new MemoryDlq(),
-        poisonHandler(() => false, [], { partial: true }),
-      ),
-    },
+  const worker = await memoryShardWorker(env, taskQueue, {
+    processBatch: memoryProcessBatch(
+      env,
+      shard,
+      new MemoryDlq(),
+      poisonHandler(() => false, [], { partial: true }),
+    ),
   });
-  const input: ShardWorkflowInput = {
-    streamName: 'orders',
-    shardId: SHARD,
-    streamWorkflowId: 'ksp:orders:gone',
-    // One batch per activity, as recorded (not the maxActivityLifetime default).
-    options: testOptions({ maxActivityLifetime: 0, batchSize: 10, progressInterval: '100ms' }),
-    startPosition: { type: 'TRIM_HORIZON' },
-  };
+  // One batch per activity, as recorded (not the maxActivityLifetime default).
+  const input = memoryShardInput(
+    { maxActivityLifetime: 0, batchSize: 10, progressInterval: '100ms' },
+    { streamWorkflowId: 'ksp:orders:gone' },
+  );
   const handle = await env.client.workflow.start('shardWorkflow', {
     taskQueue,
     workflowId: taskQueue,

@@ -6,21 +6,18 @@
  * published as the run ends). Recorded by `KSP_RECORD_HISTORIES=shard-quarantine npx jest test/replay`.
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
 import { partitionKeyHash } from '../../src/activities/shard/key-hash';
 import type { BatchHandler } from '../../src/handler/contract';
-import type { ShardWorkflowInput } from '../../src/workflows/shard';
 import { releaseKeysSignal } from '../../src/workflows/shard-quarantine-messages';
 import { initialShardState } from '../../src/workflows/shard-state';
-import { workflowBundlePath } from '../helpers/bundle';
-import { testOptions } from '../helpers/fake-batches';
 import {
   MemoryDlq,
   MemoryShard,
-  SHARD,
   indexOf,
   memoryProcessBatch,
+  memoryShardInput,
+  memoryShardWorker,
   poisonHandler,
 } from '../helpers/memory-shard';
 
@@ -42,26 +39,19 @@ export async function recordShardQuarantineHistory(env: TestWorkflowEnvironment)
     }
     return poison(records, context);
   };
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowBundle: { codePath: workflowBundlePath() },
-    activities: { processBatch: memoryProcessBatch(env, shard, new MemoryDlq(), handler) },
+  const worker = await memoryShardWorker(env, taskQueue, {
+    processBatch: memoryProcessBatch(env, shard, new MemoryDlq(), handler),
   });
-  const input: ShardWorkflowInput = {
-    streamName: 'orders',
-    shardId: SHARD,
-    streamWorkflowId: null,
-    // One batch per activity, as recorded (not the maxActivityLifetime default).
-    options: testOptions({
+  // One batch per activity, as recorded (not the maxActivityLifetime default).
+  const input = memoryShardInput(
+    {
       maxActivityLifetime: 0,
       batchSize: 10,
       quarantineKeys: true,
       retry: { maximumAttempts: 2, initialInterval: '1s' },
-    }),
-    startPosition: { type: 'TRIM_HORIZON' },
-    state: { ...initialShardState(), quarantinedKeys: [partitionKeyHash('key-3')] },
-  };
+    },
+    { state: { ...initialShardState(), quarantinedKeys: [partitionKeyHash('key-3')] } },
+  );
   await env.client.workflow.start('shardWorkflow', { taskQueue, workflowId: taskQueue, args: [input] });
   await worker.runUntil(handle.result());
   return History.encode(await handle.fetchHistory()).finish();

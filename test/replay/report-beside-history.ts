@@ -6,14 +6,11 @@
  * Recorded by `KSP_RECORD_HISTORIES=shard-report-beside npx jest test/replay`.
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
 import type { ConsumeInput, ConsumeResult } from '../../src/activities/shard/consume-contract';
-import type { ShardWorkflowInput } from '../../src/workflows/shard';
 import { pauseShardSignal, resumeShardSignal } from '../../src/workflows/shard-messages';
-import { workflowBundlePath } from '../helpers/bundle';
-import { handled, loopSummary, testOptions } from '../helpers/fake-batches';
-import { SHARD } from '../helpers/memory-shard';
+import { handled, loopSummary } from '../helpers/fake-batches';
+import { memoryShardInput, memoryShardWorker } from '../helpers/memory-shard';
 
 const { History } = temporal.api.history.v1;
 
@@ -42,32 +39,16 @@ export async function recordShardReportBesideHistory(env: TestWorkflowEnvironmen
     }
     return { ...handled(60, 10, { shardEnded: true, childShardIds: [] }), loop: loop({ reason: 'ended' }) };
   };
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowBundle: { codePath: workflowBundlePath() },
-    activities: { processBatch },
-  });
+  const worker = await memoryShardWorker(env, taskQueue, { processBatch });
   const stream = await env.client.workflow.start('shardWorkflow', {
     taskQueue: `${taskQueue}-nobody`,
     workflowId: `${taskQueue}-stream`,
-    args: [
-      {
-        streamName: 'orders',
-        shardId: SHARD,
-        streamWorkflowId: null,
-        options: testOptions(),
-        startPosition: { type: 'TRIM_HORIZON' },
-      },
-    ],
+    args: [memoryShardInput()],
   });
-  const input: ShardWorkflowInput = {
-    streamName: 'orders',
-    shardId: SHARD,
-    streamWorkflowId: stream.workflowId,
-    options: testOptions({ maxActivityLifetime: '10m', progressInterval: '1s' }),
-    startPosition: { type: 'TRIM_HORIZON' },
-  };
+  const input = memoryShardInput(
+    { maxActivityLifetime: '10m', progressInterval: '1s' },
+    { streamWorkflowId: stream.workflowId },
+  );
   const handle = await env.client.workflow.start('shardWorkflow', {
     taskQueue,
     workflowId: taskQueue,

@@ -5,11 +5,9 @@
  * Recorded by `KSP_RECORD_HISTORIES=shard-seek,stream-seek npx jest test/replay`.
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
 import { plainClient } from '../helpers/time-skipping';
 import { streamWorkflowId } from '../../src/constants';
-import type { ShardWorkflowInput } from '../../src/workflows/shard';
 import {
   pauseShardUpdate,
   resumeShardUpdate,
@@ -23,9 +21,14 @@ import {
   stopStreamUpdate,
 } from '../../src/workflows/stream-messages';
 import type { StreamWorkflowInput } from '../../src/workflows/stream';
-import { workflowBundlePath } from '../helpers/bundle';
 import { seq, testOptions } from '../helpers/fake-batches';
-import { MemoryDlq, SHARD, memoryProcessBatch, poisonHandler } from '../helpers/memory-shard';
+import {
+  MemoryDlq,
+  memoryShardInput,
+  memoryShardWorker,
+  memoryProcessBatch,
+  poisonHandler,
+} from '../helpers/memory-shard';
 import { SeekableShard } from '../helpers/seekable-shard';
 import { CHILD, splitStreamWorker } from '../helpers/split-stream';
 
@@ -38,27 +41,16 @@ export async function recordShardSeekHistory(env: TestWorkflowEnvironment): Prom
   const shard = new SeekableShard(30, (i) => new Date(t0 + i * 1_000));
   const handler = poisonHandler((i) => i === 25, [], { throws: () => new Error('poison') });
   const taskQueue = 'record-shard-seek';
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowBundle: { codePath: workflowBundlePath() },
-    activities: {
-      processBatch: memoryProcessBatch(env, shard, new MemoryDlq(), handler),
-      streamRetention: async () => ({ retentionPeriodHours: 24 }),
-    },
+  const worker = await memoryShardWorker(env, taskQueue, {
+    processBatch: memoryProcessBatch(env, shard, new MemoryDlq(), handler),
+    streamRetention: async () => ({ retentionPeriodHours: 24 }),
   });
-  const input: ShardWorkflowInput = {
-    streamName: 'orders',
-    shardId: SHARD,
-    streamWorkflowId: null,
-    // One batch per activity, as recorded (not the maxActivityLifetime default).
-    options: testOptions({
-      maxActivityLifetime: 0,
-      batchSize: 10,
-      retry: { maximumAttempts: 0, initialInterval: '10s' },
-    }),
-    startPosition: { type: 'TRIM_HORIZON' },
-  };
+  // One batch per activity, as recorded (not the maxActivityLifetime default).
+  const input = memoryShardInput({
+    maxActivityLifetime: 0,
+    batchSize: 10,
+    retry: { maximumAttempts: 0, initialInterval: '10s' },
+  });
   const handle = await env.client.workflow.start('shardWorkflow', {
     taskQueue,
     workflowId: taskQueue,

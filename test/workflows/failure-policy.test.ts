@@ -4,17 +4,16 @@
  * call and every dead-lettered record is visible. Lambda parity: bisect on error, partial batch
  * responses, maximum record age, non-retryable error types.
  */
-import { Worker } from '@temporalio/worker';
 import { ERROR_SUMMARY_MAX_BYTES } from '../../src/handler/error-text';
 import type { ShardWorkflowInput, ShardWorkflowResult } from '../../src/workflows/shard';
-import { workflowBundlePath } from '../helpers/bundle';
-import { seq, testOptions } from '../helpers/fake-batches';
+import { seq } from '../helpers/fake-batches';
 import {
   type HandlerCall,
   MemoryDlq,
   MemoryShard,
-  SHARD,
   memoryProcessBatch,
+  memoryShardInput,
+  memoryShardWorker,
   poisonHandler,
 } from '../helpers/memory-shard';
 import { useTimeSkipping } from '../helpers/time-skipping';
@@ -49,21 +48,10 @@ async function runShard(options: {
   const dlq = new MemoryDlq();
   const calls: HandlerCall[] = [];
   const taskQueue = `failure-policy-${++queueCounter}`;
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowBundle: { codePath: workflowBundlePath() },
-    activities: {
-      processBatch: memoryProcessBatch(env, shard, dlq, poisonHandler(options.poisoned, calls, options.mode)),
-    },
+  const worker = await memoryShardWorker(env, taskQueue, {
+    processBatch: memoryProcessBatch(env, shard, dlq, poisonHandler(options.poisoned, calls, options.mode)),
   });
-  const input: ShardWorkflowInput = {
-    streamName: 'orders',
-    shardId: SHARD,
-    streamWorkflowId: null,
-    options: testOptions(options.streamOptions),
-    startPosition: { type: 'TRIM_HORIZON' },
-  };
+  const input = memoryShardInput(options.streamOptions);
   const out = await worker.runUntil(
     env.client.workflow.execute<(i: ShardWorkflowInput) => Promise<ShardWorkflowResult>>('shardWorkflow', {
       taskQueue,

@@ -4,7 +4,6 @@
  * (test/helpers/memory-shard.ts): continue-as-new, the search attribute and the release signal;
  * and the quarantine across a split and a merge, with the stream workflow and the real shard starter.
  */
-import { Worker } from '@temporalio/worker';
 import type { BatchHandler } from '../../src/handler/contract';
 import type { KinesisRecord } from '../../src/records';
 import { partitionKeyHash } from '../../src/activities/shard/key-hash';
@@ -15,14 +14,14 @@ import { releaseKeysSignal } from '../../src/workflows/shard-quarantine-messages
 import { KSP_QUARANTINED } from '../../src/workflows/search-attributes';
 import type { StreamWorkflowInput, StreamWorkflowResult } from '../../src/workflows/stream';
 import { rediscoverSignal, stopStreamUpdate, streamStatusQuery } from '../../src/workflows/stream-messages';
-import { workflowBundlePath } from '../helpers/bundle';
 import { testOptions } from '../helpers/fake-batches';
 import {
   type HandlerCall,
   MemoryDlq,
   MemoryShard,
-  SHARD,
   memoryProcessBatch,
+  memoryShardInput,
+  memoryShardWorker,
   poisonHandler,
 } from '../helpers/memory-shard';
 import { SeekableShard } from '../helpers/seekable-shard';
@@ -46,26 +45,15 @@ async function shardRun(options: {
   const dlq = new MemoryDlq();
   const calls: HandlerCall[] = [];
   const taskQueue = `per-key-${++queueCounter}`;
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowBundle: { codePath: workflowBundlePath() },
-    activities: {
-      processBatch: memoryProcessBatch(
-        env,
-        shard,
-        dlq,
-        before(poisonHandler(options.poisoned, calls, { partial: true }), options.beforeCall),
-      ),
-    },
+  const worker = await memoryShardWorker(env, taskQueue, {
+    processBatch: memoryProcessBatch(
+      env,
+      shard,
+      dlq,
+      before(poisonHandler(options.poisoned, calls, { partial: true }), options.beforeCall),
+    ),
   });
-  const input: ShardWorkflowInput = {
-    streamName: 'orders',
-    shardId: SHARD,
-    streamWorkflowId: null,
-    options: testOptions({ retry: fastRetry, ...options.streamOptions }),
-    startPosition: { type: 'TRIM_HORIZON' },
-  };
+  const input = memoryShardInput({ retry: fastRetry, ...options.streamOptions });
   const start = () =>
     env.client.workflow.start<(i: ShardWorkflowInput) => Promise<ShardWorkflowResult>>('shardWorkflow', {
       taskQueue,
