@@ -9,6 +9,7 @@ import {
   type KinesisClient,
   type _Record,
 } from '@aws-sdk/client-kinesis';
+import { setMaxListeners } from 'node:events';
 import { MIN_GET_RECORDS_INTERVAL_MS } from '../src/activities/shard/reader';
 import { compareSequence } from '../src/records';
 import { sleep } from './wait';
@@ -69,6 +70,10 @@ export async function runPlainLoops(options: PlainLoopOptions): Promise<void> {
   const shards = options.until
     ? options.shardIds.filter((id) => options.until?.[id] !== undefined)
     : options.shardIds;
+  // Every loop waits on the one signal (its sleep, or its call's abort listener, which the SDK
+  // removes when the request closes): one listener per shard at a time, not a leak, but above
+  // Node's warning threshold of 10 from 11 shards on (MaxListenersExceededWarning).
+  setMaxListeners(Math.max(10, shards.length + 10), options.signal);
   await Promise.all(
     shards.map((id) =>
       loopShard(options, id, options.until?.[id]).catch((err: unknown) => {

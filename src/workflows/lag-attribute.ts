@@ -3,7 +3,9 @@
  * action and a history event, so the value is published at a bounded rate, by one rule:
  *
  * - lag under 1 s counts as 0 (a busy shard at the tip wobbles between 0 and a few hundred ms);
- * - the first known value is published at once;
+ * - the first known value is published as soon as the workflow learns it; a busy loop returns
+ *   for it at once when the shard lags (1 s or more), and within `LAG_MIN_INTERVAL_MS` when it is
+ *   at the tip (0), if nothing else ended the loop sooner;
  * - a return to 0 is published at once, always (so `KspMillisBehind > N` stops listing a shard
  *   that caught up);
  * - otherwise the value is published when it moves into another bucket (boundaries 1 s, 10 s,
@@ -55,8 +57,16 @@ export interface LagAttributeInput {
 
 /** The band a busy loop's lag must stay in for the attribute to stay as it is (see `lagToPublish`). */
 export function lagWatch(published: number | null, lastUpsertAtMs: number | null, nowMs: number): LagWatch {
-  // Never published: the first value is, at once.
-  if (published === null) return { fromMs: 0, toMs: 0, holdMs: 0, atOnceBelowMs: 0 };
+  // Never published: a lag is, at once; a first 0 within the least interval (the loop would
+  // otherwise return after every shard's first batch, one more activity and workflow task each).
+  if (published === null)
+    return {
+      fromMs: 0,
+      toMs: LAG_ZERO_BELOW_MS,
+      holdMs: 0,
+      atOnceBelowMs: 0,
+      publishAfterMs: LAG_MIN_INTERVAL_MS,
+    };
   const bucket = bucketOf(published);
   const since = lastUpsertAtMs === null ? Infinity : nowMs - lastUpsertAtMs;
   return {

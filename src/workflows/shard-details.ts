@@ -72,6 +72,9 @@ export class ShardDetails {
   /** A loop was asked for the first value: never twice (a run without the attribute's patch never sets it). */
   private firstValueAsked = false;
 
+  /** @param hasPatch `patched`, or the shard run's bundle of patches (shard-patches.ts). */
+  constructor(private readonly hasPatch: (id: string) => boolean = patched) {}
+
   /** Sets the details when they changed; upserts the lag when lag-attribute.ts says so. */
   publish(status: ShardStatus, checkpointMovedAt: string | null): void {
     const markdown = shardDetailsMarkdown(status, checkpointMovedAt);
@@ -87,7 +90,7 @@ export class ShardDetails {
       lastUpsertAtMs: this.lastUpsertAtMs,
       nowMs,
     });
-    if (value === null || !patched(LAG_ATTRIBUTE_PATCH)) return;
+    if (value === null || !this.hasPatch(LAG_ATTRIBUTE_PATCH)) return;
     upsertSearchAttributes([{ key: KSP_MILLIS_BEHIND, value }]);
     this.lastUpsertAtMs = nowMs;
   }
@@ -112,7 +115,7 @@ export class ShardDetails {
   ended(status: ShardStatus, checkpointMovedAt: string | null): void {
     setCurrentDetails(shardDetailsMarkdown(status, checkpointMovedAt));
     const current = workflowInfo().typedSearchAttributes.get(KSP_MILLIS_BEHIND);
-    if (current === undefined || current === 0 || !patched(LAG_ATTRIBUTE_PATCH)) return;
+    if (current === undefined || current === 0 || !this.hasPatch(LAG_ATTRIBUTE_PATCH)) return;
     upsertSearchAttributes([{ key: KSP_MILLIS_BEHIND, value: 0 }]);
   }
 }

@@ -17,7 +17,6 @@ import {
   getExternalWorkflowHandle,
   isCancellation,
   log,
-  patched,
   ActivityFailure,
   TimeoutFailure,
   proxyActivities,
@@ -46,6 +45,7 @@ import {
   shardStatusQuery,
   stopShardSignal,
 } from './shard-messages';
+import { ShardPatches } from './shard-patches';
 import { registerShardUpdates } from './shard-updates';
 import { type ShardEndedReport, shardEndedSignal, shardProgressSignal } from './stream-messages';
 import { streamIdentityQuery } from './stream-identity';
@@ -126,18 +126,19 @@ export async function shardWorkflow(stored: ShardWorkflowInput): Promise<ShardWo
     throw ApplicationFailure.nonRetryable(`shard workflow input: ${problem}`, ErrorType.Config);
   const shard = new ShardConsumer(upgradeShardInput(stored), () => Date.now(), log);
   const { options, streamWorkflowId } = shard.input;
-  const consumers = shardConsumers(shard);
+  const patches = ShardPatches.ask(); // first: a new run records one marker for all (shard-patches.ts)
+  const consumers = shardConsumers(shard, patches);
   const inFlight: InFlight = { scope: null };
   registerHandlers(shard, inFlight);
   const gauges = new ShardGauges({ stream: shard.input.streamName, shard: shard.input.shardId });
-  const details = new ShardDetails(); // Web UI: Current Details + KspMillisBehind (shard-details.ts)
-  const stream = streamWorkflowId ? streamReports(streamWorkflowId) : null;
+  const details = new ShardDetails((id) => patches.has(id)); // Web UI: Current Details + KspMillisBehind (shard-details.ts)
+  const stream = streamWorkflowId ? streamReports(streamWorkflowId, patches) : null;
   // Runs before this patch measured the progress interval on the workflow clock (see gateReportsByTimer).
-  const timedReports = patched(PROGRESS_REPORT_TIMER);
+  const timedReports = patches.has(PROGRESS_REPORT_TIMER);
   if (timedReports) shard.gateReportsByTimer();
-  const heldReportsOnTimer = timedReports && patched(HELD_REPORT_ON_TIMER);
+  const heldReportsOnTimer = timedReports && patches.has(HELD_REPORT_ON_TIMER);
   let reportTimerRunning = false;
-  const reportBeside = patched(REPORT_BESIDE_BATCH);
+  const reportBeside = patches.has(REPORT_BESIDE_BATCH);
   /** The report sent beside the running activity (REPORT_BESIDE_BATCH), until something waited for it. */
   let reportInFlight: Promise<void> | null = null;
   const settleReport = async (): Promise<void> => {
@@ -182,7 +183,7 @@ export async function shardWorkflow(stored: ShardWorkflowInput): Promise<ShardWo
         await condition(() => !shard.paused || shard.stopping || shouldContinueAsNew());
         continue;
       }
-      const step = await runBatch(shard, consumers, inFlight, details);
+      const step = await runBatch(shard, consumers, inFlight, details, patches);
       if (reportInFlight) await settleReport(); // long delivered, while the activity ran
       details.publish(shard.status(), shard.checkpointMovedAt);
       if (step === null) continue;
@@ -197,7 +198,7 @@ export async function shardWorkflow(stored: ShardWorkflowInput): Promise<ShardWo
         if (stream) await stream.ended(ended);
         upsertSearchAttributes([{ key: KSP_STATE, value: 'finished' }]);
         const quarantined = shard.quarantinedToPublish();
-        if (quarantined !== null && patched(FINAL_QUARANTINE_COUNT))
+        if (quarantined !== null && patches.has(FINAL_QUARANTINE_COUNT))
           upsertSearchAttributes([{ key: KSP_QUARANTINED, value: quarantined }]);
         details.ended(ended.status, shard.checkpointMovedAt);
         gauges.publish('finished', shard.checkpointMovedAt);
@@ -231,13 +232,13 @@ export async function shardWorkflow(stored: ShardWorkflowInput): Promise<ShardWo
 }
 
 /** The shard's reports to its stream workflow; one the stream cannot receive does not fail the shard. */
-function streamReports(streamWorkflowId: string) {
+function streamReports(streamWorkflowId: string, patches: ShardPatches) {
   const stream = getExternalWorkflowHandle(streamWorkflowId);
   const deliver = async (send: () => Promise<void>): Promise<void> => {
     try {
       await send();
     } catch (err) {
-      if (isCancellation(err) || !patched(REPORT_TO_MISSING_STREAM)) throw err;
+      if (isCancellation(err) || !patches.has(REPORT_TO_MISSING_STREAM)) throw err;
       log.warn(
         'shard report not delivered: the stream workflow is not running; the shard goes on and its status holds what the report said',
         {
@@ -258,12 +259,12 @@ function streamReports(streamWorkflowId: string) {
  * lifetime (plus a stuck handler's margin) and a dead worker by the heartbeat; an idle watch never
  * heartbeats, so only its lifetime bounds it (a dead worker's idle shard moves after that).
  */
-function shardConsumers(shard: ShardConsumer): Consumers {
+function shardConsumers(shard: ShardConsumer, patches: ShardPatches): Consumers {
   const { options } = shard.input;
   // Handler failures are not activity failures: they come back as outcome 'retry'.
   const retry = SHARD_RETRY;
   // maxActivityLifetime 0 (and runs stored before the loop): one batch per activity, no patch marker.
-  if (options.maxActivityLifetimeMs === 0 || !patched(CONSUME_LOOP_PATCH)) {
+  if (options.maxActivityLifetimeMs === 0 || !patches.has(CONSUME_LOOP_PATCH)) {
     const { processBatch } = proxyActivities<Activities>({
       // Long poll + handler; a stuck handler is bounded here, a dead worker by the heartbeat.
       startToCloseTimeout: options.maxPollWaitMs + 15 * 60_000,
@@ -319,13 +320,14 @@ async function runBatch(
   consumers: Consumers,
   inFlight: InFlight,
   details: ShardDetails,
+  patches: ShardPatches,
 ): Promise<BatchStep | null> {
   const scope = new CancellationScope();
   inFlight.scope = scope;
   const request = shard.next(details.lagWatch());
   // After a `rebalance`, to a worker below its share (runs before the patch: the task queue).
   const queue =
-    consumers.rebalance && shard.rebalancing && patched(REBALANCE_QUEUE_PATCH)
+    consumers.rebalance && shard.rebalancing && patches.has(REBALANCE_QUEUE_PATCH)
       ? consumers.rebalance
       : consumers;
   const consume = request.loop?.mode === 'idle' ? queue.idle : queue.busy;

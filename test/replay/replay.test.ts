@@ -7,7 +7,7 @@
  * all; `KSP_RECORD_HISTORIES=dlq-replay` (a comma-separated list of shard, stream,
  * stream-parallel, stream-bad-signals, dlq-replay, shard-bisect, shard-guards, reshard, autoscale,
  * stream-raw, dlq-replay-update, shard-seek, stream-seek, shard-loop, shard-quarantine,
- * shard-lost-stream, shard-rebalance, shard-report-beside) only those.
+ * shard-lost-stream, shard-rebalance, shard-report-beside, shard-patches) only those.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -70,6 +70,8 @@ const SHARD_LOOP_V1 = path.join(FIXTURES, 'shard-workflow-loop-v1.binpb');
 const SHARD_LOOP = path.join(FIXTURES, 'shard-workflow-loop-v2.binpb');
 /** Since the `report-beside-batch` patch: a loop's report goes out beside the next activity. */
 const SHARD_REPORT_BESIDE = path.join(FIXTURES, 'shard-workflow-report-beside-v1.binpb');
+/** Since `shard-patches-v1`: one marker for every shard patch before it (shard-patches.ts); same recorder. */
+const SHARD_PATCHES = path.join(FIXTURES, 'shard-workflow-patches-v1.binpb');
 /**
  * Since the `progress-report-timer` patch: reports to a stream gated by the interval's timer, on a
  * worker that took the run over from a SIGKILLed one. Recorded on a dev server by
@@ -469,6 +471,7 @@ describe('recorded histories replay on the current workflow code', () => {
         if (wanted('shard-rebalance')) writeFileSync(SHARD_REBALANCE, await recordShardRebalanceHistory(env));
         if (wanted('shard-report-beside'))
           writeFileSync(SHARD_REPORT_BESIDE, await recordShardReportBesideHistory(env));
+        if (wanted('shard-patches')) writeFileSync(SHARD_PATCHES, await recordShardReportBesideHistory(env));
       } finally {
         await env.teardown();
       }
@@ -503,6 +506,7 @@ describe('recorded histories replay on the current workflow code', () => {
     ],
     ['shard workflow, loops through the rebalance queue', SHARD_REBALANCE, SHARD_REBALANCE_WORKFLOW_ID],
     ['shard workflow, loop reports beside the next activity', SHARD_REPORT_BESIDE, REPORT_BESIDE_WORKFLOW_ID],
+    ['shard workflow, one marker for its patches', SHARD_PATCHES, REPORT_BESIDE_WORKFLOW_ID],
   ])('%s', async (_name, file, workflowId) => {
     expect(existsSync(file)).toBe(true);
     const history = History.decode(readFileSync(file));

@@ -365,6 +365,18 @@ describe('the busy loop', () => {
       ),
     );
     expect(back).toMatchObject({ millisBehindLatest: 0, loop: { reason: 'lag', batches: 1 } });
+    // Never published, at the tip: not after the first batch, but once publishAfterMs is over.
+    const first = setup(shard, steady());
+    const firstZero = await first.consume(
+      input(
+        { ...busy, lag: { fromMs: 0, toMs: 1_000, holdMs: 0, atOnceBelowMs: 0, publishAfterMs: 20_000 } },
+        { checkpoint: back.checkpoint },
+      ),
+    );
+    expect(firstZero).toMatchObject({ millisBehindLatest: 0, loop: { reason: 'lag' } });
+    expect(firstZero.loop?.elapsedMs).toBeGreaterThanOrEqual(20_000);
+    expect(firstZero.loop?.elapsedMs).toBeLessThan(21_000);
+    expect(firstZero.loop?.batches).toBeGreaterThan(1);
   });
 
   it('publishes its progress (no records) at most once a second', async () => {

@@ -106,11 +106,16 @@ describe('lagToPublish', () => {
 });
 
 describe('lagWatch: when a busy loop returns for the attribute', () => {
-  it('never published: the first value, at once', () => {
+  it('never published: a lag at once, a first 0 within the least interval', () => {
     const w = lagWatch(null, null, 0);
-    expect(lagLeft(w, 0, 0)).toBe(true);
     expect(lagLeft(w, 5_000, 0)).toBe(true);
+    expect(lagLeft(w, 1_000, 0)).toBe(true);
     expect(lagLeft(w, null, 0)).toBe(false);
+    // At the tip: no return after the first batch, but one once the least interval is over.
+    expect(lagLeft(w, 0, 0)).toBe(false);
+    expect(lagLeft(w, 999, LAG_MIN_INTERVAL_MS - 1)).toBe(false);
+    expect(lagLeft(w, 0, LAG_MIN_INTERVAL_MS)).toBe(true);
+    expect(lagLeft(w, null, LAG_MIN_INTERVAL_MS)).toBe(false);
   });
 
   it('at 0: stays for a lag under 1 s; leaves for a bucket change once a minute has passed', () => {

@@ -116,12 +116,13 @@ test('busy loops, an idle watch once quiet, busy again when records arrive; summ
     calls,
   }));
   expect(calls.map((c) => c.loop?.mode)).toEqual(['busy', 'busy', 'idle', 'idle', 'busy']);
-  // Nothing published yet: the first loop returns with the first lag it sees (lag-attribute.ts).
+  // Nothing published yet: the first loop returns with the first lag of 1 s or more it sees, or
+  // a minute into a shard at the tip, for a first 0 (lag-attribute.ts).
   expect(calls[0]?.loop).toEqual({
     mode: 'busy',
     lifetimeMs: 120_000,
     busyPollIntervalMs: 300,
-    lag: { fromMs: 0, toMs: 0, holdMs: 0, atOnceBelowMs: 0 },
+    lag: { fromMs: 0, toMs: 1_000, holdMs: 0, atOnceBelowMs: 0, publishAfterMs: 60_000 },
   });
   expect(calls[2]?.loop).toMatchObject({ mode: 'idle', lifetimeMs: 300_000 });
   expect(calls.map((c) => c.checkpoint?.sequenceNumber ?? null)).toEqual([
@@ -148,7 +149,7 @@ test('a busy loop is told the band of the published KspMillisBehind and returns 
     return { calls };
   });
   expect(calls.map((c) => c.loop?.lag)).toEqual([
-    { fromMs: 0, toMs: 0, holdMs: 0, atOnceBelowMs: 0 },
+    { fromMs: 0, toMs: 1_000, holdMs: 0, atOnceBelowMs: 0, publishAfterMs: 60_000 },
     // 0 was just published: another bucket counts after the attribute's least interval.
     { fromMs: 0, toMs: 1_000, holdMs: expect.any(Number) as number, atOnceBelowMs: 0 },
     // 7 min is within 1 min of the last upsert: not published, so the band is still 0's.

@@ -59,6 +59,12 @@ export interface LagWatch {
   holdMs: number;
   /** …except a lag below this, which counts at once (a return to 0 is published at once). */
   atOnceBelowMs: number;
+  /**
+   * Return this long into the activity even with the lag inside the band: the attribute has no
+   * value yet, and a shard at the tip gets its first 0 within this bound without costing a return
+   * (an activity and a workflow task) right after its first batch. Absent: only leaving counts.
+   */
+  publishAfterMs?: number;
 }
 
 /** The loop, `elapsedMs` into its activity, observed `lagMs`: true when the workflow should hear it. */
@@ -66,7 +72,8 @@ export function lagLeft(watch: LagWatch, lagMs: number | null, elapsedMs: number
   if (lagMs === null || !Number.isFinite(lagMs)) return false;
   if (lagMs < watch.atOnceBelowMs) return true;
   const inside = lagMs >= watch.fromMs && (watch.toMs === null || lagMs < watch.toMs);
-  return !inside && elapsedMs >= watch.holdMs;
+  if (inside) return watch.publishAfterMs !== undefined && elapsedMs >= watch.publishAfterMs;
+  return elapsedMs >= watch.holdMs;
 }
 
 /** Why the activity returned to the workflow. */
