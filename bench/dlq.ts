@@ -455,6 +455,7 @@ export async function runDlqBench(options: DlqBenchOptions = {}): Promise<DlqBen
       const baselines: ReplayRate[] = [];
       const handlers: ReplayRate[] = [];
       const directs: ReplayRate[] = [];
+      handler.scanForPoison = false; // throughput runs: no poison, and no scan the loop does not do
       if (o.warmupMessages > 0) {
         log(`bench-dlq: warm-up (not counted), ${o.warmupMessages} messages of each kind`);
         await baselineRun(b, o.warmupMessages, o);
@@ -501,6 +502,7 @@ export async function runDlqBench(options: DlqBenchOptions = {}): Promise<DlqBen
           ...(directs.length > 0 ? { direct: cpuOf(directs) } : {}),
         },
       };
+      handler.scanForPoison = true;
       const poisonAt = Math.floor(o.bisectRecords * 0.6173);
       const runs: BisectTiming[] = [];
       log(`bench-dlq: bisect, one batch of ${o.bisectRecords} records, poison at #${poisonAt}`);
