@@ -163,6 +163,9 @@ export async function countDlqRecords(sqs: SQSClient, queueUrl: string): Promise
   }
 }
 
+/** A gap between two handler calls longer than this counts as a stall (a batch takes ~3 ms). */
+const STALL_MS = 50;
+
 /** One decoder for every call: constructing a TextDecoder per record was most of this handler's CPU. */
 const utf8 = new TextDecoder();
 
@@ -177,6 +180,8 @@ export class BenchHandler {
   scanForPoison = true;
   replayed = 0;
   lastReplayAt = 0;
+  /** Gaps of more than STALL_MS between two replayed batches, and their total (reset per run). */
+  stalls = { count: 0, ms: 0 };
   calls = 0;
   confirmed = 0;
   /** Handler calls, time and shard reads when the poison record first came alone. */
@@ -195,6 +200,11 @@ export class BenchHandler {
     }
     this.replayed += records.length;
     this.confirmed += records.length;
-    this.lastReplayAt = Date.now();
+    const now = Date.now();
+    if (this.lastReplayAt > 0 && now - this.lastReplayAt > STALL_MS) {
+      this.stalls.count++;
+      this.stalls.ms += now - this.lastReplayAt;
+    }
+    this.lastReplayAt = now;
   };
 }

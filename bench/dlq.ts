@@ -7,6 +7,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
+import { performance } from 'node:perf_hooks';
 import path from 'node:path';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { SQSClient } from '@aws-sdk/client-sqs';
@@ -76,6 +77,10 @@ export interface ReplayRate {
   fauxqsCpuMicrosPerMessage?: number;
   /** This process's CPU per message by thread name (the main thread is `node`), µs; Linux only. */
   cpuByThread?: Record<string, number>;
+  /** Gaps of more than 50 ms between two replayed messages (replay runs): how many, and their total in seconds. */
+  stalls?: { count: number; seconds: number };
+  /** Share of the run the main thread's event loop was not idle (waiting on I/O), 0-1. */
+  mainThreadBusy?: number;
   /** 1-minute load average at the run's start and end. */
   load?: [number, number];
 }
@@ -239,7 +244,9 @@ async function measured(
   const fauxqsBefore = b.fauxqsCpu();
   const threadsBefore = threadCpuMicros();
   const cpuBefore = process.cpuUsage();
+  const eluBefore = performance.eventLoopUtilization();
   const out = await run();
+  const elu = performance.eventLoopUtilization(eluBefore);
   const cpu = process.cpuUsage(cpuBefore);
   const threadsAfter = threadCpuMicros();
   const fauxqsAfter = b.fauxqsCpu();
@@ -257,6 +264,7 @@ async function measured(
       : {}),
     sqsCallsPerMessage: callsPer(b.sqsCalls, callsBefore, out.messages),
     cpuByThread: threads,
+    mainThreadBusy: elu.utilization,
     load: [loadBefore, os.loadavg()[0] ?? 0],
   };
 }
@@ -302,8 +310,10 @@ async function replayRun(
   await seedQueue(b.sqs, queueUrl, messages, o.recordsPerMessage, o.recordBytes);
   const options = benchReplayOptions(queueUrl, mode, targetStream);
   b.handler.replayed = 0;
+  b.handler.lastReplayAt = 0;
+  b.handler.stalls = { count: 0, ms: 0 };
   // The CPU is counted up to the run's end, grace period included.
-  return measured(b, `replay, ${mode} mode`, profileDir, async () => {
+  const rate = await measured(b, `replay, ${mode} mode`, profileDir, async () => {
     const started = Date.now();
     const input: DlqReplayWorkflowInput = { options };
     const result = await b.client.workflow.execute<(i: DlqReplayWorkflowInput) => Promise<DlqReplayResult>>(
@@ -317,6 +327,11 @@ async function replayRun(
       mode === 'handler' ? b.handler.lastReplayAt : Date.parse(p.emptySince ?? new Date().toISOString());
     return { messages: p.replayed, records: p.records.replayed, ms: end - started };
   });
+  return mode === 'handler' ? withStalls(rate, b.handler) : rate;
+}
+
+function withStalls(rate: ReplayRate, handler: BenchHandler): ReplayRate {
+  return { ...rate, stalls: { count: handler.stalls.count, seconds: handler.stalls.ms / 1000 } };
 }
 
 /** The same replay in handler mode, with the activity function called directly (bench/dlq-direct.ts). */
@@ -330,7 +345,9 @@ async function directRun(
   await seedQueue(b.sqs, queueUrl, messages, o.recordsPerMessage, o.recordBytes);
   const options = benchReplayOptions(queueUrl, 'handler', null);
   b.handler.replayed = 0;
-  return measured(b, 'replay, handler mode, direct', profileDir, async () => {
+  b.handler.lastReplayAt = 0;
+  b.handler.stalls = { count: 0, ms: 0 };
+  const rate = await measured(b, 'replay, handler mode, direct', profileDir, async () => {
     const started = Date.now();
     const counts = await replayDirectly(b, b.handler.handler, options, messages);
     if (counts.replayed !== messages)
@@ -341,6 +358,7 @@ async function directRun(
       ms: b.handler.lastReplayAt - started,
     };
   });
+  return withStalls(rate, b.handler);
 }
 
 async function bisectRun(
@@ -556,9 +574,12 @@ export function formatDlqBench(r: DlqBenchResult): string {
           .map(([k, v]) => `${k} ${v}`)
           .join(' ')}`
       : '';
+    const busy =
+      x.mainThreadBusy === undefined ? '' : `, main thread busy ${(100 * x.mainThreadBusy).toFixed(0)}%`;
+    const stalls = x.stalls ? `, ${x.stalls.count} stalls > 50 ms (${x.stalls.seconds.toFixed(2)} s)` : '';
     const load = x.load ? `, load ${x.load[0].toFixed(1)} → ${x.load[1].toFixed(1)}` : '';
     lines.push(
-      `  ${x.what.padEnd(40)} ${x.messagesPerSecond.toFixed(0).padStart(6)} messages/s ${x.recordsPerSecond.toFixed(0).padStart(7)} records/s  (${x.messages} messages, ${x.records} records in ${x.seconds.toFixed(2)}s${x.cpuMicrosPerMessage === undefined ? '' : `, ${x.cpuMicrosPerMessage.toFixed(0)} µs CPU/message${threads}${fauxqs}`}${load}${
+      `  ${x.what.padEnd(40)} ${x.messagesPerSecond.toFixed(0).padStart(6)} messages/s ${x.recordsPerSecond.toFixed(0).padStart(7)} records/s  (${x.messages} messages, ${x.records} records in ${x.seconds.toFixed(2)}s${x.cpuMicrosPerMessage === undefined ? '' : `, ${x.cpuMicrosPerMessage.toFixed(0)} µs CPU/message${threads}${fauxqs}`}${busy}${stalls}${load}${
         x.sqsCallsPerMessage
           ? `, SQS calls/message ${Object.entries(x.sqsCallsPerMessage)
               .map(([k, v]) => `${k} ${v.toFixed(3)}`)
