@@ -202,6 +202,8 @@ export class BenchHandler {
     this.confirmed += records.length;
     const now = Date.now();
     if (this.lastReplayAt > 0 && now - this.lastReplayAt > STALL_MS) {
+      if (process.env.KSP_BENCH_TRACE)
+        console.error(`stall ${now - this.lastReplayAt} ms until ${new Date(now).toISOString()}`);
       this.stalls.count++;
       this.stalls.ms += now - this.lastReplayAt;
     }

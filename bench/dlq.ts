@@ -7,7 +7,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
-import { performance } from 'node:perf_hooks';
+import { PerformanceObserver, performance } from 'node:perf_hooks';
 import path from 'node:path';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { SQSClient } from '@aws-sdk/client-sqs';
@@ -73,12 +73,16 @@ export interface ReplayRate {
   cpuMicrosPerMessage?: number;
   /** SQS calls of this process per message, by operation (receives ahead, deletes, visibility changes). */
   sqsCallsPerMessage?: Record<string, number>;
+  /** SDK retries of SQS calls, and the HTTP attempts that took over 50 ms, by command (count, total ms). */
+  sqsSlow?: { retries: number; slow: Record<string, { count: number; ms: number }> };
   /** CPU of the fauxqs child process per message, µs (Linux: /proc; else absent). */
   fauxqsCpuMicrosPerMessage?: number;
   /** This process's CPU per message by thread name (the main thread is `node`), µs; Linux only. */
   cpuByThread?: Record<string, number>;
   /** Gaps of more than 50 ms between two replayed messages (replay runs): how many, and their total in seconds. */
   stalls?: { count: number; seconds: number };
+  /** The main thread's garbage-collection pauses during the run. */
+  gc?: { pauses: number; seconds: number; longestMs: number };
   /** Share of the run the main thread's event loop was not idle (waiting on I/O), 0-1. */
   mainThreadBusy?: number;
   /** 1-minute load average at the run's start and end. */
@@ -168,9 +172,23 @@ function callsPer(
   const out: Record<string, number> = {};
   for (const [name, n] of now) {
     const d = n - (before.get(name) ?? 0);
-    if (d > 0) out[name.replace(/Command$/, '')] = d / messages;
+    if (d > 0 && !name.includes(' ')) out[name.replace(/Command$/, '')] = d / messages;
   }
   return out;
+}
+
+/** SQS attempts beyond the calls (SDK retries), and the attempts over 50 ms: count and total ms by command. */
+function slowCalls(now: Map<string, number>, before: Map<string, number>): ReplayRate['sqsSlow'] {
+  const d = (name: string) => (now.get(name) ?? 0) - (before.get(name) ?? 0);
+  let retries = 0;
+  const slow: Record<string, { count: number; ms: number }> = {};
+  for (const name of now.keys()) {
+    if (name.startsWith('ReceiveMessage empty') && d(name) > 0) slow[name] = { count: d(name), ms: 0 };
+    if (name.endsWith(' attempt')) retries += d(name) - d(name.slice(0, -' attempt'.length));
+    if (name.endsWith(' slow') && d(name) > 0)
+      slow[name.slice(0, -' slow'.length).replace(/Command$/, '')] = { count: d(name), ms: d(`${name} ms`) };
+  }
+  return { retries, slow };
 }
 
 interface Bench {
@@ -245,7 +263,17 @@ async function measured(
   const threadsBefore = threadCpuMicros();
   const cpuBefore = process.cpuUsage();
   const eluBefore = performance.eventLoopUtilization();
+  const gc = { count: 0, ms: 0, longest: 0 };
+  const gcObserver = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      gc.count++;
+      gc.ms += e.duration;
+      gc.longest = Math.max(gc.longest, e.duration);
+    }
+  });
+  gcObserver.observe({ entryTypes: ['gc'] });
   const out = await run();
+  gcObserver.disconnect();
   const elu = performance.eventLoopUtilization(eluBefore);
   const cpu = process.cpuUsage(cpuBefore);
   const threadsAfter = threadCpuMicros();
@@ -263,8 +291,10 @@ async function measured(
       ? { fauxqsCpuMicrosPerMessage: (fauxqsAfter - fauxqsBefore) / out.messages }
       : {}),
     sqsCallsPerMessage: callsPer(b.sqsCalls, callsBefore, out.messages),
+    sqsSlow: slowCalls(b.sqsCalls, callsBefore),
     cpuByThread: threads,
     mainThreadBusy: elu.utilization,
+    gc: { pauses: gc.count, seconds: gc.ms / 1000, longestMs: gc.longest },
     load: [loadBefore, os.loadavg()[0] ?? 0],
   };
 }
@@ -451,9 +481,37 @@ export async function runDlqBench(options: DlqBenchOptions = {}): Promise<DlqBen
     (next, context) => async (args) => {
       const name = context.commandName ?? 'unknown';
       sqsCalls.set(name, (sqsCalls.get(name) ?? 0) + 1);
-      return next(args);
+      const out = await next(args);
+      if (name === 'ReceiveMessageCommand' && !(out.output as { Messages?: unknown[] }).Messages?.length) {
+        const wait = (args.input as { WaitTimeSeconds?: number }).WaitTimeSeconds ?? 0;
+        const empty = `ReceiveMessage empty wait ${wait}`;
+        sqsCalls.set(empty, (sqsCalls.get(empty) ?? 0) + 1);
+        if (process.env.KSP_BENCH_TRACE)
+          console.error(`empty receive wait ${wait} at ${new Date().toISOString()}`);
+      }
+      return out;
     },
     { step: 'initialize', name: 'benchSqsCallCounter' },
+  );
+  // Each HTTP attempt (the retry middleware sits above this step), and the slow ones: an attempt
+  // over 50 ms is counted as "<command> slow" with its milliseconds as "<command> slow ms".
+  sqs.middlewareStack.add(
+    (next, context) => async (args) => {
+      const name = `${context.commandName ?? 'unknown'} attempt`;
+      sqsCalls.set(name, (sqsCalls.get(name) ?? 0) + 1);
+      const started = Date.now();
+      try {
+        return await next(args);
+      } finally {
+        const ms = Date.now() - started;
+        if (ms > 50) {
+          const slow = `${context.commandName ?? 'unknown'} slow`;
+          sqsCalls.set(slow, (sqsCalls.get(slow) ?? 0) + 1);
+          sqsCalls.set(`${slow} ms`, (sqsCalls.get(`${slow} ms`) ?? 0) + ms);
+        }
+      }
+    },
+    { step: 'deserialize', name: 'benchSqsAttemptCounter' },
   );
   const handler = new BenchHandler(() => getRecords);
   try {
@@ -577,9 +635,19 @@ export function formatDlqBench(r: DlqBenchResult): string {
     const busy =
       x.mainThreadBusy === undefined ? '' : `, main thread busy ${(100 * x.mainThreadBusy).toFixed(0)}%`;
     const stalls = x.stalls ? `, ${x.stalls.count} stalls > 50 ms (${x.stalls.seconds.toFixed(2)} s)` : '';
+    const slow = x.sqsSlow
+      ? `, SQS retries ${x.sqsSlow.retries}, attempts > 50 ms: ${
+          Object.entries(x.sqsSlow.slow)
+            .map(([k, v]) => `${k} ${v.count} (${(v.ms / 1000).toFixed(2)} s)`)
+            .join(' ') || 'none'
+        }`
+      : '';
+    const gcText = x.gc
+      ? `, GC ${x.gc.pauses} pauses ${x.gc.seconds.toFixed(2)} s (longest ${x.gc.longestMs.toFixed(0)} ms)`
+      : '';
     const load = x.load ? `, load ${x.load[0].toFixed(1)} → ${x.load[1].toFixed(1)}` : '';
     lines.push(
-      `  ${x.what.padEnd(40)} ${x.messagesPerSecond.toFixed(0).padStart(6)} messages/s ${x.recordsPerSecond.toFixed(0).padStart(7)} records/s  (${x.messages} messages, ${x.records} records in ${x.seconds.toFixed(2)}s${x.cpuMicrosPerMessage === undefined ? '' : `, ${x.cpuMicrosPerMessage.toFixed(0)} µs CPU/message${threads}${fauxqs}`}${busy}${stalls}${load}${
+      `  ${x.what.padEnd(40)} ${x.messagesPerSecond.toFixed(0).padStart(6)} messages/s ${x.recordsPerSecond.toFixed(0).padStart(7)} records/s  (${x.messages} messages, ${x.records} records in ${x.seconds.toFixed(2)}s${x.cpuMicrosPerMessage === undefined ? '' : `, ${x.cpuMicrosPerMessage.toFixed(0)} µs CPU/message${threads}${fauxqs}`}${busy}${gcText}${stalls}${slow}${load}${
         x.sqsCallsPerMessage
           ? `, SQS calls/message ${Object.entries(x.sqsCallsPerMessage)
               .map(([k, v]) => `${k} ${v.toFixed(3)}`)

@@ -7,6 +7,7 @@
  *
  * Usage: node scripts/bench-dlq.mjs [--messages N] [--repeats N] [--reput-messages N] [--records-per-message N] [--bisect-records N] [--warmup-messages N] [--direct] [--cpu-prof-dir dir] [--json file]
  *   --direct: also run the replay activity called directly, outside the Temporal worker, in each repeat
+ *   KSP_BENCH_TRACE=1: print each gap over 50 ms between replayed batches and each empty receive, with its time
  */
 import { parseArgs } from 'node:util';
 import { runBench, wholeOption } from './bench-cli.mjs';
