@@ -5,7 +5,9 @@
  * bisect. One local stack (Temporal dev server, kinesalite, fauxqs) and an in-process worker.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
 import os from 'node:os';
+import { PerformanceObserver, performance } from 'node:perf_hooks';
 import path from 'node:path';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { SQSClient } from '@aws-sdk/client-sqs';
@@ -31,6 +33,7 @@ import {
   waitUntil,
 } from './dlq-fixtures';
 import { startCpuProfile } from './cpu-profile';
+import { replayDirectly } from './dlq-direct';
 import { median } from './stats';
 import { installQuietRuntime, withBenchWorker } from './runtime';
 
@@ -49,6 +52,13 @@ export interface DlqBenchOptions {
   bisectRecords?: number;
   /** Write a CPU profile of each throughput run (main thread: client and activities) into this directory. */
   cpuProfileDir?: string;
+  /**
+   * Also run the replay activity directly, outside the Temporal worker (bench/dlq-direct.ts), in
+   * each repeat after the in-worker run: shows what the worker costs. @default false
+   */
+  direct?: boolean;
+  /** Messages of one unmeasured warm-up run of each kind before the measured ones (0: none). @default 3000 */
+  warmupMessages?: number;
   log?: (line: string) => void;
 }
 
@@ -63,6 +73,20 @@ export interface ReplayRate {
   cpuMicrosPerMessage?: number;
   /** SQS calls of this process per message, by operation (receives ahead, deletes, visibility changes). */
   sqsCallsPerMessage?: Record<string, number>;
+  /** SDK retries of SQS calls, and the HTTP attempts that took over 50 ms, by command (count, total ms). */
+  sqsSlow?: { retries: number; slow: Record<string, { count: number; ms: number }> };
+  /** CPU of the fauxqs child process per message, µs (Linux: /proc; else absent). */
+  fauxqsCpuMicrosPerMessage?: number;
+  /** This process's CPU per message by thread name (the main thread is `node`), µs; Linux only. */
+  cpuByThread?: Record<string, number>;
+  /** Gaps of more than 50 ms between two replayed messages (replay runs): how many, and their total in seconds. */
+  stalls?: { count: number; seconds: number };
+  /** The main thread's garbage-collection pauses during the run. */
+  gc?: { pauses: number; seconds: number; longestMs: number };
+  /** Share of the run the main thread's event loop was not idle (waiting on I/O), 0-1. */
+  mainThreadBusy?: number;
+  /** 1-minute load average at the run's start and end. */
+  load?: [number, number];
 }
 
 export interface BisectTiming {
@@ -82,7 +106,17 @@ export interface DlqBenchResult {
   /** Every throughput run in the order it ran. */
   replay: ReplayRate[];
   /** Medians of the alternating runs, and replay ÷ baseline. */
-  medians: { baseline: number; handler: number; ratio: number; repeats: number };
+  medians: {
+    baseline: number;
+    handler: number;
+    ratio: number;
+    repeats: number;
+    /** With `direct`: the replay called outside the worker, and its ratio to the baseline. */
+    direct?: number;
+    directRatio?: number;
+    /** Medians of the CPU per message (this process), µs. */
+    cpu: { baseline: number; handler: number; direct?: number };
+  };
   bisect: { records: number; poisonAt: number; runs: BisectTiming[] };
   environment: { node: string; cpus: number; cpuModel: string };
 }
@@ -138,9 +172,23 @@ function callsPer(
   const out: Record<string, number> = {};
   for (const [name, n] of now) {
     const d = n - (before.get(name) ?? 0);
-    if (d > 0) out[name.replace(/Command$/, '')] = d / messages;
+    if (d > 0 && !name.includes(' ')) out[name.replace(/Command$/, '')] = d / messages;
   }
   return out;
+}
+
+/** SQS attempts beyond the calls (SDK retries), and the attempts over 50 ms: count and total ms by command. */
+function slowCalls(now: Map<string, number>, before: Map<string, number>): ReplayRate['sqsSlow'] {
+  const d = (name: string) => (now.get(name) ?? 0) - (before.get(name) ?? 0);
+  let retries = 0;
+  const slow: Record<string, { count: number; ms: number }> = {};
+  for (const name of now.keys()) {
+    if (name.startsWith('ReceiveMessage empty') && d(name) > 0) slow[name] = { count: d(name), ms: 0 };
+    if (name.endsWith(' attempt')) retries += d(name) - d(name.slice(0, -' attempt'.length));
+    if (name.endsWith(' slow') && d(name) > 0)
+      slow[name.slice(0, -' slow'.length).replace(/Command$/, '')] = { count: d(name), ms: d(`${name} ms`) };
+  }
+  return { retries, slow };
 }
 
 interface Bench {
@@ -148,6 +196,8 @@ interface Bench {
   sqsCalls: Map<string, number>;
   /** GetRecords calls the worker's Kinesis client made so far. */
   reads(): number;
+  /** CPU of the fauxqs child so far, µs (undefined where /proc cannot tell). */
+  fauxqsCpu(): number | undefined;
   stack: LocalStack;
   kinesis: KinesisClient;
   sqs: SQSClient;
@@ -155,46 +205,190 @@ interface Bench {
   handler: BenchHandler;
 }
 
-async function replayRun(
+/** Clock ticks per second of /proc/<pid>/stat times (USER_HZ: 100 on every Linux Node supports). */
+const USER_HZ = 100;
+
+/** CPU time of a process so far, µs, from /proc/<pid>/stat (utime + stime); undefined elsewhere. */
+function processCpuMicros(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // After "pid (comm) " come the fields from 3 (state) on: utime is field 14, stime 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return Number.isFinite(ticks) ? (ticks * 1e6) / USER_HZ : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU of each thread of this process so far, µs, by thread name (Linux; empty elsewhere). */
+function threadCpuMicros(): Map<string, number> {
+  const out = new Map<string, number>();
+  try {
+    for (const tid of fs.readdirSync('/proc/self/task')) {
+      const stat = fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replace(/[0-9]+$/, '');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const micros = ((Number(fields[11]) + Number(fields[12])) * 1e6) / USER_HZ;
+      out.set(name, (out.get(name) ?? 0) + micros);
+    }
+  } catch {
+    // not Linux: no breakdown
+  }
+  return out;
+}
+
+/** What one throughput run did: messages and records replayed, and its timed span. */
+interface RunOutcome {
+  messages: number;
+  records: number;
+  ms: number;
+}
+
+/**
+ * Times `run` with the CPU of this process and of fauxqs, the SQS calls and the load around it,
+ * and a CPU profile of its window when `profileDir` is given.
+ */
+async function measured(
   b: Bench,
-  mode: ReplayMode,
+  what: string,
+  profileDir: string | undefined,
+  run: () => Promise<RunOutcome>,
+): Promise<ReplayRate> {
+  const callsBefore = new Map(b.sqsCalls);
+  const loadBefore = os.loadavg()[0] ?? 0;
+  const profiler = profileDir ? await startCpuProfile(profileDir) : null;
+  const fauxqsBefore = b.fauxqsCpu();
+  const threadsBefore = threadCpuMicros();
+  const cpuBefore = process.cpuUsage();
+  const eluBefore = performance.eventLoopUtilization();
+  const gc = { count: 0, ms: 0, longest: 0 };
+  const gcObserver = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      gc.count++;
+      gc.ms += e.duration;
+      gc.longest = Math.max(gc.longest, e.duration);
+    }
+  });
+  gcObserver.observe({ entryTypes: ['gc'] });
+  const out = await run();
+  gcObserver.disconnect();
+  const elu = performance.eventLoopUtilization(eluBefore);
+  const cpu = process.cpuUsage(cpuBefore);
+  const threadsAfter = threadCpuMicros();
+  const fauxqsAfter = b.fauxqsCpu();
+  const threads: Record<string, number> = {};
+  for (const [name, micros] of threadsAfter) {
+    const d = (micros - (threadsBefore.get(name) ?? 0)) / out.messages;
+    if (d >= 1) threads[name] = Math.round(d);
+  }
+  await profiler?.stop(`${what.replace(/[^a-z0-9]+/gi, '-')}-${Date.now()}`);
+  return {
+    ...rate(what, out.messages, out.records, out.ms),
+    cpuMicrosPerMessage: (cpu.user + cpu.system) / out.messages,
+    ...(fauxqsBefore !== undefined && fauxqsAfter !== undefined
+      ? { fauxqsCpuMicrosPerMessage: (fauxqsAfter - fauxqsBefore) / out.messages }
+      : {}),
+    sqsCallsPerMessage: callsPer(b.sqsCalls, callsBefore, out.messages),
+    sqsSlow: slowCalls(b.sqsCalls, callsBefore),
+    cpuByThread: threads,
+    mainThreadBusy: elu.utilization,
+    gc: { pauses: gc.count, seconds: gc.ms / 1000, longestMs: gc.longest },
+    load: [loadBefore, os.loadavg()[0] ?? 0],
+  };
+}
+
+type RunSettings = Required<Omit<DlqBenchOptions, 'log' | 'cpuProfileDir' | 'direct'>>;
+
+/** The baseline: the plain receive-and-delete loop over a queue seeded with `messages`. */
+async function baselineRun(
+  b: Bench,
   messages: number,
-  o: Required<Omit<DlqBenchOptions, 'log' | 'cpuProfileDir'>>,
+  o: RunSettings,
   profileDir?: string,
 ): Promise<ReplayRate> {
-  const queueUrl = await createQueue(b.sqs, `bench-replay-${mode}-${Date.now()}`);
-  const targetStream = mode === 'reput' ? `bench-reput-${Date.now()}` : null;
-  if (targetStream) await createStream(b.kinesis, targetStream);
+  const queueUrl = await createQueue(b.sqs, `bench-plain-${Date.now()}`);
   await seedQueue(b.sqs, queueUrl, messages, o.recordsPerMessage, o.recordBytes);
-  const options = compileDlqReplayOptions({
+  return measured(b, 'baseline: plain receive + delete loop', profileDir, async () => ({
+    messages,
+    records: messages * o.recordsPerMessage,
+    ms: await plainLoop(b.sqs, queueUrl, messages),
+  }));
+}
+
+function benchReplayOptions(queueUrl: string, mode: ReplayMode, targetStream: string | null) {
+  return compileDlqReplayOptions({
     queueUrl,
     mode,
     ...(targetStream ? { targetStream } : {}),
     emptyGracePeriod: '1s',
     receiveWait: '1s',
   });
+}
+
+async function replayRun(
+  b: Bench,
+  mode: ReplayMode,
+  messages: number,
+  o: RunSettings,
+  profileDir?: string,
+): Promise<ReplayRate> {
+  const queueUrl = await createQueue(b.sqs, `bench-replay-${mode}-${Date.now()}`);
+  const targetStream = mode === 'reput' ? `bench-reput-${Date.now()}` : null;
+  if (targetStream) await createStream(b.kinesis, targetStream);
+  await seedQueue(b.sqs, queueUrl, messages, o.recordsPerMessage, o.recordBytes);
+  const options = benchReplayOptions(queueUrl, mode, targetStream);
   b.handler.replayed = 0;
-  const callsBefore = new Map(b.sqsCalls);
-  const profiler = profileDir ? await startCpuProfile(profileDir) : null;
-  const cpuBefore = process.cpuUsage();
-  const started = Date.now();
-  const input: DlqReplayWorkflowInput = { options };
-  const result = await b.client.workflow.execute<(i: DlqReplayWorkflowInput) => Promise<DlqReplayResult>>(
-    'dlqReplayWorkflow',
-    { taskQueue: TASK_QUEUE, workflowId: `bench-dlq-replay-${mode}-${started}`, args: [input] },
-  );
-  const p = result.progress;
-  if (p.replayed !== messages) throw new Error(`bench: replayed ${p.replayed} of ${messages} messages`);
-  // The run ends a grace period after the last message: time the replay up to that message.
-  const end =
-    mode === 'handler' ? b.handler.lastReplayAt : Date.parse(p.emptySince ?? new Date().toISOString());
-  const cpu = process.cpuUsage(cpuBefore); // up to the run's end, grace period included
-  await profiler?.stop(`replay-${mode}-${started}`);
-  return {
-    ...rate(`replay, ${mode} mode`, p.replayed, p.records.replayed, end - started),
-    cpuMicrosPerMessage: (cpu.user + cpu.system) / p.replayed,
-    sqsCallsPerMessage: callsPer(b.sqsCalls, callsBefore, p.replayed),
-  };
+  b.handler.lastReplayAt = 0;
+  b.handler.stalls = { count: 0, ms: 0 };
+  // The CPU is counted up to the run's end, grace period included.
+  const rate = await measured(b, `replay, ${mode} mode`, profileDir, async () => {
+    const started = Date.now();
+    const input: DlqReplayWorkflowInput = { options };
+    const result = await b.client.workflow.execute<(i: DlqReplayWorkflowInput) => Promise<DlqReplayResult>>(
+      'dlqReplayWorkflow',
+      { taskQueue: TASK_QUEUE, workflowId: `bench-dlq-replay-${mode}-${started}`, args: [input] },
+    );
+    const p = result.progress;
+    if (p.replayed !== messages) throw new Error(`bench: replayed ${p.replayed} of ${messages} messages`);
+    // The run ends a grace period after the last message: time the replay up to that message.
+    const end =
+      mode === 'handler' ? b.handler.lastReplayAt : Date.parse(p.emptySince ?? new Date().toISOString());
+    return { messages: p.replayed, records: p.records.replayed, ms: end - started };
+  });
+  return mode === 'handler' ? withStalls(rate, b.handler) : rate;
+}
+
+function withStalls(rate: ReplayRate, handler: BenchHandler): ReplayRate {
+  return { ...rate, stalls: { count: handler.stalls.count, seconds: handler.stalls.ms / 1000 } };
+}
+
+/** The same replay in handler mode, with the activity function called directly (bench/dlq-direct.ts). */
+async function directRun(
+  b: Bench,
+  messages: number,
+  o: RunSettings,
+  profileDir?: string,
+): Promise<ReplayRate> {
+  const queueUrl = await createQueue(b.sqs, `bench-replay-direct-${Date.now()}`);
+  await seedQueue(b.sqs, queueUrl, messages, o.recordsPerMessage, o.recordBytes);
+  const options = benchReplayOptions(queueUrl, 'handler', null);
+  b.handler.replayed = 0;
+  b.handler.lastReplayAt = 0;
+  b.handler.stalls = { count: 0, ms: 0 };
+  const rate = await measured(b, 'replay, handler mode, direct', profileDir, async () => {
+    const started = Date.now();
+    const counts = await replayDirectly(b, b.handler.handler, options, messages);
+    if (counts.replayed !== messages)
+      throw new Error(`bench: replayed ${counts.replayed} of ${messages} messages directly`);
+    return {
+      messages: counts.replayed,
+      records: counts.records.replayed,
+      ms: b.handler.lastReplayAt - started,
+    };
+  });
+  return withStalls(rate, b.handler);
 }
 
 async function bisectRun(
@@ -263,6 +457,7 @@ export async function runDlqBench(options: DlqBenchOptions = {}): Promise<DlqBen
     recordsPerMessage: options.recordsPerMessage ?? 10,
     recordBytes: options.recordBytes ?? 200,
     bisectRecords: options.bisectRecords ?? 10_000,
+    warmupMessages: options.warmupMessages ?? 3_000,
   };
   const log = options.log ?? ((line: string) => console.error(line));
   installQuietRuntime();
@@ -286,57 +481,104 @@ export async function runDlqBench(options: DlqBenchOptions = {}): Promise<DlqBen
     (next, context) => async (args) => {
       const name = context.commandName ?? 'unknown';
       sqsCalls.set(name, (sqsCalls.get(name) ?? 0) + 1);
-      return next(args);
+      const out = await next(args);
+      if (name === 'ReceiveMessageCommand' && !(out.output as { Messages?: unknown[] }).Messages?.length) {
+        const wait = (args.input as { WaitTimeSeconds?: number }).WaitTimeSeconds ?? 0;
+        const empty = `ReceiveMessage empty wait ${wait}`;
+        sqsCalls.set(empty, (sqsCalls.get(empty) ?? 0) + 1);
+        if (process.env.KSP_BENCH_TRACE)
+          console.error(`empty receive wait ${wait} at ${new Date().toISOString()}`);
+      }
+      return out;
     },
     { step: 'initialize', name: 'benchSqsCallCounter' },
+  );
+  // Each HTTP attempt (the retry middleware sits above this step), and the slow ones: an attempt
+  // over 50 ms is counted as "<command> slow" with its milliseconds as "<command> slow ms".
+  sqs.middlewareStack.add(
+    (next, context) => async (args) => {
+      const name = `${context.commandName ?? 'unknown'} attempt`;
+      sqsCalls.set(name, (sqsCalls.get(name) ?? 0) + 1);
+      const started = Date.now();
+      try {
+        return await next(args);
+      } finally {
+        const ms = Date.now() - started;
+        if (ms > 50) {
+          const slow = `${context.commandName ?? 'unknown'} slow`;
+          sqsCalls.set(slow, (sqsCalls.get(slow) ?? 0) + 1);
+          sqsCalls.set(`${slow} ms`, (sqsCalls.get(`${slow} ms`) ?? 0) + ms);
+        }
+      }
+    },
+    { step: 'deserialize', name: 'benchSqsAttemptCounter' },
   );
   const handler = new BenchHandler(() => getRecords);
   try {
     const worker = { temporalAddress: stack.temporalAddress ?? '', taskQueue: TASK_QUEUE, kinesis, sqs };
     const result = await withBenchWorker({ ...worker, handler: handler.handler }, async (client) => {
-      const b: Bench = { sqsCalls, stack, kinesis, sqs, client, handler, reads: () => getRecords };
+      const b: Bench = {
+        sqsCalls,
+        stack,
+        kinesis,
+        sqs,
+        client,
+        handler,
+        reads: () => getRecords,
+        fauxqsCpu: () => processCpuMicros(fauxqs.child.pid),
+      };
       const replay: ReplayRate[] = [];
-      const baselines: number[] = [];
-      const handlers: number[] = [];
+      const baselines: ReplayRate[] = [];
+      const handlers: ReplayRate[] = [];
+      const directs: ReplayRate[] = [];
+      handler.scanForPoison = false; // throughput runs: no poison, and no scan the loop does not do
+      if (o.warmupMessages > 0) {
+        log(`bench-dlq: warm-up (not counted), ${o.warmupMessages} messages of each kind`);
+        await baselineRun(b, o.warmupMessages, o);
+        await replayRun(b, 'handler', o.warmupMessages, o);
+        if (options.direct) await directRun(b, o.warmupMessages, o);
+      }
       for (let r = 1; r <= o.repeats; r++) {
         log(
           `bench-dlq: ${r}/${o.repeats} baseline, a plain receive + delete loop over ${o.messages} messages`,
         );
-        const plainQueue = await createQueue(sqs, `bench-plain-${Date.now()}`);
-        await seedQueue(sqs, plainQueue, o.messages, o.recordsPerMessage, o.recordBytes);
-        const profiler = options.cpuProfileDir ? await startCpuProfile(options.cpuProfileDir) : null;
-        const callsBefore = new Map(sqsCalls);
-        const cpuBefore = process.cpuUsage();
-        const plainMs = await plainLoop(sqs, plainQueue, o.messages);
-        const baseCpu = process.cpuUsage(cpuBefore);
-        await profiler?.stop(`baseline-${r}-${Date.now()}`);
-        const base = rate(
-          'baseline: plain receive + delete loop',
-          o.messages,
-          o.messages * o.recordsPerMessage,
-          plainMs,
-        );
-        base.cpuMicrosPerMessage = (baseCpu.user + baseCpu.system) / o.messages;
-        base.sqsCallsPerMessage = callsPer(sqsCalls, callsBefore, o.messages);
+        const base = await baselineRun(b, o.messages, o, options.cpuProfileDir);
         replay.push(base);
-        baselines.push(base.messagesPerSecond);
+        baselines.push(base);
         log(
           `bench-dlq: ${r}/${o.repeats} replay in handler mode, ${o.messages} messages × ${o.recordsPerMessage} records`,
         );
         const ours = await replayRun(b, 'handler', o.messages, o, options.cpuProfileDir);
         replay.push(ours);
-        handlers.push(ours.messagesPerSecond);
+        handlers.push(ours);
+        if (options.direct) {
+          log(`bench-dlq: ${r}/${o.repeats} replay in handler mode, called directly outside the worker`);
+          const direct = await directRun(b, o.messages, o, options.cpuProfileDir);
+          replay.push(direct);
+          directs.push(direct);
+        }
       }
       if (o.reputMessages > 0) {
         log(`bench-dlq: replay in reput mode, ${o.reputMessages} messages × ${o.recordsPerMessage} records`);
         replay.push(await replayRun(b, 'reput', o.reputMessages, o, options.cpuProfileDir));
       }
-      const medians = {
-        baseline: median(baselines),
-        handler: median(handlers),
-        ratio: median(handlers) / median(baselines),
+      const rateOf = (runs: ReplayRate[]) => median(runs.map((x) => x.messagesPerSecond));
+      const cpuOf = (runs: ReplayRate[]) => median(runs.map((x) => x.cpuMicrosPerMessage ?? 0));
+      const medians: DlqBenchResult['medians'] = {
+        baseline: rateOf(baselines),
+        handler: rateOf(handlers),
+        ratio: rateOf(handlers) / rateOf(baselines),
         repeats: o.repeats,
+        ...(directs.length > 0
+          ? { direct: rateOf(directs), directRatio: rateOf(directs) / rateOf(baselines) }
+          : {}),
+        cpu: {
+          baseline: cpuOf(baselines),
+          handler: cpuOf(handlers),
+          ...(directs.length > 0 ? { direct: cpuOf(directs) } : {}),
+        },
       };
+      handler.scanForPoison = true;
       const poisonAt = Math.floor(o.bisectRecords * 0.6173);
       const runs: BisectTiming[] = [];
       log(`bench-dlq: bisect, one batch of ${o.bisectRecords} records, poison at #${poisonAt}`);
@@ -381,8 +623,31 @@ export function formatDlqBench(r: DlqBenchResult): string {
     `DLQ replay throughput (fauxqs in a child process, Temporal dev server, in-process worker; ${r.environment.cpus} CPUs, Node ${r.environment.node})`,
   ];
   for (const x of r.replay) {
+    const fauxqs =
+      x.fauxqsCpuMicrosPerMessage === undefined
+        ? ''
+        : `, fauxqs ${x.fauxqsCpuMicrosPerMessage.toFixed(0)} µs`;
+    const threads = x.cpuByThread
+      ? `, by thread ${Object.entries(x.cpuByThread)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(' ')}`
+      : '';
+    const busy =
+      x.mainThreadBusy === undefined ? '' : `, main thread busy ${(100 * x.mainThreadBusy).toFixed(0)}%`;
+    const stalls = x.stalls ? `, ${x.stalls.count} stalls > 50 ms (${x.stalls.seconds.toFixed(2)} s)` : '';
+    const slow = x.sqsSlow
+      ? `, SQS retries ${x.sqsSlow.retries}, attempts > 50 ms: ${
+          Object.entries(x.sqsSlow.slow)
+            .map(([k, v]) => `${k} ${v.count} (${(v.ms / 1000).toFixed(2)} s)`)
+            .join(' ') || 'none'
+        }`
+      : '';
+    const gcText = x.gc
+      ? `, GC ${x.gc.pauses} pauses ${x.gc.seconds.toFixed(2)} s (longest ${x.gc.longestMs.toFixed(0)} ms)`
+      : '';
+    const load = x.load ? `, load ${x.load[0].toFixed(1)} → ${x.load[1].toFixed(1)}` : '';
     lines.push(
-      `  ${x.what.padEnd(40)} ${x.messagesPerSecond.toFixed(0).padStart(6)} messages/s ${x.recordsPerSecond.toFixed(0).padStart(7)} records/s  (${x.messages} messages, ${x.records} records in ${x.seconds.toFixed(2)}s${x.cpuMicrosPerMessage === undefined ? '' : `, ${x.cpuMicrosPerMessage.toFixed(0)} µs CPU/message`}${
+      `  ${x.what.padEnd(40)} ${x.messagesPerSecond.toFixed(0).padStart(6)} messages/s ${x.recordsPerSecond.toFixed(0).padStart(7)} records/s  (${x.messages} messages, ${x.records} records in ${x.seconds.toFixed(2)}s${x.cpuMicrosPerMessage === undefined ? '' : `, ${x.cpuMicrosPerMessage.toFixed(0)} µs CPU/message${threads}${fauxqs}`}${busy}${gcText}${stalls}${slow}${load}${
         x.sqsCallsPerMessage
           ? `, SQS calls/message ${Object.entries(x.sqsCallsPerMessage)
               .map(([k, v]) => `${k} ${v.toFixed(3)}`)
@@ -393,8 +658,13 @@ export function formatDlqBench(r: DlqBenchResult): string {
   }
   const m = r.medians;
   lines.push(
-    `  median of ${m.repeats} alternating runs: replay (handler mode) ${m.handler.toFixed(0)} messages/s vs baseline ${m.baseline.toFixed(0)} messages/s = ${m.ratio.toFixed(2)}×`,
+    `  median of ${m.repeats} alternating runs: replay (handler mode) ${m.handler.toFixed(0)} messages/s vs baseline ${m.baseline.toFixed(0)} messages/s = ${m.ratio.toFixed(2)}×; CPU/message ${m.cpu.handler.toFixed(0)} vs ${m.cpu.baseline.toFixed(0)} µs`,
   );
+  if (m.direct !== undefined && m.directRatio !== undefined) {
+    lines.push(
+      `  outside the worker (activity called directly): ${m.direct.toFixed(0)} messages/s = ${m.directRatio.toFixed(2)}× the baseline; CPU/message ${(m.cpu.direct ?? 0).toFixed(0)} µs`,
+    );
+  }
   lines.push(
     `Bisect (kinesalite, one batch of ${r.bisect.records} records, poison at #${r.bisect.poisonAt}; log2(${r.bisect.records}) = ${Math.log2(r.bisect.records).toFixed(1)})`,
   );

@@ -17,4 +17,10 @@ export {
   trimStack,
   truncateUtf8,
 } from './build';
-export { decodeDlqRecords, parseDlqMessage, type DlqParseProblem, type ParseDlqResult } from './parse';
+export {
+  decodeDlqRecords,
+  decodeParsedRecords,
+  parseDlqMessage,
+  type DlqParseProblem,
+  type ParseDlqResult,
+} from './parse';

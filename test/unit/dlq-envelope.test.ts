@@ -1,6 +1,7 @@
 import {
   buildDlqMessages,
   decodeDlqRecords,
+  decodeParsedRecords,
   DLQ_ENVELOPE_VERSION,
   type DlqBatchInput,
   type DlqCondition,
@@ -526,6 +527,32 @@ describe('parseDlqMessage, more malformed messages', () => {
       'invalid',
       'invalid field "records[0].data"',
     ],
+    // The check decodes the data instead of matching a pattern (parse.ts, decodedBase64): the
+    // characters Node's decoder reads or skips but base64 does not allow are refused all the same.
+    [
+      'base64url characters in a record’s data',
+      patched((e) => (e.records![1]!.data = 'cmVj-2Qt_Q==')),
+      'invalid',
+      'invalid field "records[1].data"',
+    ],
+    [
+      'a space inside a record’s base64',
+      patched((e) => (e.records![0]!.data = 'cmVj b3JkLTA')),
+      'invalid',
+      'invalid field "records[0].data"',
+    ],
+    [
+      'padding inside a record’s base64',
+      patched((e) => (e.records![0]!.data = 'cmVj=b3JkLT=')),
+      'invalid',
+      'invalid field "records[0].data"',
+    ],
+    [
+      'three padding characters',
+      patched((e) => (e.records![0]!.data = 'cmVjb3JkL===')),
+      'invalid',
+      'invalid field "records[0].data"',
+    ],
     [
       'more records than batchSize',
       patched((e) => e.records!.push(e.records![0]!)),
@@ -540,6 +567,15 @@ describe('parseDlqMessage, more malformed messages', () => {
       expect(parsed).toMatchObject({ ok: false, problem });
       expect(parsed.ok ? '' : parsed.reason).toContain(reason);
     });
+  });
+
+  it('hands over the records’ data decoded by the check, equal to a decode of its own', () => {
+    // Act
+    const parsed = parseDlqMessage(valid);
+    // Assess
+    if (!parsed.ok) throw new Error(parsed.reason);
+    expect(decodeParsedRecords(parsed)).toEqual(decodeDlqRecords(parsed.envelope));
+    expect(parsed.data).toHaveLength(parsed.envelope.records?.length ?? -1);
   });
 
   it('accepts JSON with surrounding whitespace', () => {

@@ -5,7 +5,7 @@
  * was not replayed) is written to a queue before the original may be deleted.
  */
 import { summarizeError } from '../../handler/error-text';
-import { type DlqEnvelope, decodeDlqRecords } from '../../dlq/envelope';
+import { type DlqEnvelope, decodeParsedRecords } from '../../dlq/envelope';
 import { messageFilterMiss, selectRecords } from '../../dlq/filter';
 import type { DlqReplayCounts, SkipReason } from '../../dlq/replay-contract';
 import {
@@ -75,7 +75,7 @@ export class MessageReplayer {
     let records: KinesisRecord[];
     let reread = 0;
     if (envelope.recordsIncluded) {
-      records = decodeDlqRecords(envelope);
+      records = decodeParsedRecords(parsed);
     } else {
       const got = await this.deps.rereader.reread(envelope);
       if (!got.ok) {
