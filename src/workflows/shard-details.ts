@@ -6,17 +6,15 @@
  * UI reads them with the `__temporal_workflow_metadata` query); the activity summary rides on the
  * activity's scheduled event; each attribute upsert is one action.
  */
-import { patched, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { LagWatch } from '../activities/shard/consume-contract';
 import type { ProcessBatchInput } from '../activities/shard/process-batch';
 import type { Checkpoint } from '../records';
 import { lagToPublish, lagWatch } from './lag-attribute';
 import { KSP_MILLIS_BEHIND } from './search-attributes';
 import type { ShardStatus } from './shard-messages';
+import { LAG_ATTRIBUTE_PATCH, type ShardPatches } from './shard-patches';
 import { formatMs } from './start-details';
-
-/** Patch ID: shard workflows upsert KspMillisBehind (histories recorded before it never do). */
-export const LAG_ATTRIBUTE_PATCH = 'ksp-millis-behind';
 
 function formatCheckpoint(checkpoint: Checkpoint | null): string {
   if (checkpoint === null) return 'none yet';
@@ -72,8 +70,8 @@ export class ShardDetails {
   /** A loop was asked for the first value: never twice (a run without the attribute's patch never sets it). */
   private firstValueAsked = false;
 
-  /** @param hasPatch `patched`, or the shard run's bundle of patches (shard-patches.ts). */
-  constructor(private readonly hasPatch: (id: string) => boolean = patched) {}
+  /** @param patches the shard run's patches (shard-patches.ts), asked for the attribute's. */
+  constructor(private readonly patches: ShardPatches) {}
 
   /** Sets the details when they changed; upserts the lag when lag-attribute.ts says so. */
   publish(status: ShardStatus, checkpointMovedAt: string | null): void {
@@ -90,7 +88,7 @@ export class ShardDetails {
       lastUpsertAtMs: this.lastUpsertAtMs,
       nowMs,
     });
-    if (value === null || !this.hasPatch(LAG_ATTRIBUTE_PATCH)) return;
+    if (value === null || !this.patches.has(LAG_ATTRIBUTE_PATCH)) return;
     upsertSearchAttributes([{ key: KSP_MILLIS_BEHIND, value }]);
     this.lastUpsertAtMs = nowMs;
   }
@@ -115,7 +113,7 @@ export class ShardDetails {
   ended(status: ShardStatus, checkpointMovedAt: string | null): void {
     setCurrentDetails(shardDetailsMarkdown(status, checkpointMovedAt));
     const current = workflowInfo().typedSearchAttributes.get(KSP_MILLIS_BEHIND);
-    if (current === undefined || current === 0 || !this.hasPatch(LAG_ATTRIBUTE_PATCH)) return;
+    if (current === undefined || current === 0 || !this.patches.has(LAG_ATTRIBUTE_PATCH)) return;
     upsertSearchAttributes([{ key: KSP_MILLIS_BEHIND, value: 0 }]);
   }
 }

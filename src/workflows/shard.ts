@@ -45,7 +45,16 @@ import {
   shardStatusQuery,
   stopShardSignal,
 } from './shard-messages';
-import { ShardPatches } from './shard-patches';
+import {
+  CONSUME_LOOP_PATCH,
+  FINAL_QUARANTINE_COUNT,
+  HELD_REPORT_ON_TIMER,
+  PROGRESS_REPORT_TIMER,
+  REBALANCE_QUEUE_PATCH,
+  REPORT_BESIDE_BATCH,
+  REPORT_TO_MISSING_STREAM,
+  ShardPatches,
+} from './shard-patches';
 import { registerShardUpdates } from './shard-updates';
 import { type ShardEndedReport, shardEndedSignal, shardProgressSignal } from './stream-messages';
 import { streamIdentityQuery } from './stream-identity';
@@ -61,19 +70,6 @@ export interface ShardWorkflowResult {
 type Activities = ReturnType<typeof createActivities>;
 type Consume = ActivityInterfaceFor<Activities>['processBatch'];
 
-/**
- * Since this patch one activity consumes many batches (src/activities/shard/consume-loop.ts): busy
- * loops that heartbeat, idle watches that do not. Runs recorded before it keep one batch per activity.
- */
-export const CONSUME_LOOP_PATCH = 'shard-consume-loop';
-
-/**
- * Patch ID: a loop that returned `rebalance` (its worker held more than its share) is followed by
- * one on the rebalance queue, where only workers below their share poll (src/rebalance-queue.ts);
- * before it, by one on the task queue, which mostly landed on a full worker and bounced again.
- */
-export const REBALANCE_QUEUE_PATCH = 'shard-rebalance-queue';
-
 /** The activity for each kind of request. */
 interface Consumers {
   /** One batch, or a busy loop: a cancel waits for the batch in flight and its checkpoint. */
@@ -83,37 +79,6 @@ interface Consumers {
   /** The same on the rebalance queue, given up after REBALANCE_SCHEDULE_TO_START_MS unstarted. */
   rebalance?: { busy: Consume; idle: Consume };
 }
-
-/** Patch ID: the progress interval is a timer in history, not workflow-clock arithmetic. */
-const PROGRESS_REPORT_TIMER = 'progress-report-timer';
-/**
- * Patch ID: a report held back by the progress interval goes out when its timer fires, not with
- * the next activity's result (a busy loop may not return for minutes).
- */
-const HELD_REPORT_ON_TIMER = 'held-report-on-timer';
-
-/**
- * Patch ID: a shard read to its end publishes the quarantined-key count its last batch changed
- * (KspQuarantined); before it, a key added by the last batch left the closed run's count stale.
- */
-const FINAL_QUARANTINE_COUNT = 'final-quarantine-count';
-
-/**
- * Patch ID: a report the stream workflow cannot receive (terminated, or failed: the signal finds
- * no workflow) is logged and the shard goes on, as shards are independent of their stream
- * workflow; before it, the shard workflow failed at its next report.
- */
-const REPORT_TO_MISSING_STREAM = 'report-to-missing-stream';
-
-/**
- * Patch ID: the progress report after an activity goes out beside the next activity, in the same
- * workflow task, instead of before it. The report is a signal to the stream workflow, and awaiting
- * it cost one more workflow task (signal → ExternalWorkflowExecutionSignaled) before the next
- * activity was scheduled: in a backlog drain with the consuming loop, every shard paid it after its
- * first batch (the loop returns to publish the first KspMillisBehind). Reports stay in order: each
- * one, the shard's end and continue-as-new wait for the report before them.
- */
-export const REPORT_BESIDE_BATCH = 'report-beside-batch';
 
 /** The batch in flight, if any: pause and stop cancel it, so an idle long poll gives up at once. */
 interface InFlight {
@@ -131,7 +96,7 @@ export async function shardWorkflow(stored: ShardWorkflowInput): Promise<ShardWo
   const inFlight: InFlight = { scope: null };
   registerHandlers(shard, inFlight);
   const gauges = new ShardGauges({ stream: shard.input.streamName, shard: shard.input.shardId });
-  const details = new ShardDetails((id) => patches.has(id)); // Web UI: Current Details + KspMillisBehind (shard-details.ts)
+  const details = new ShardDetails(patches); // Web UI: Current Details + KspMillisBehind (shard-details.ts)
   const stream = streamWorkflowId ? streamReports(streamWorkflowId, patches) : null;
   // Runs before this patch measured the progress interval on the workflow clock (see gateReportsByTimer).
   const timedReports = patches.has(PROGRESS_REPORT_TIMER);
