@@ -259,11 +259,13 @@ function recordsOf(envelope: DlqEnvelope, data?: readonly Uint8Array[]): Kinesis
       lastText = r.approximateArrivalTimestamp;
       lastMs = Date.parse(lastText);
     }
+    // The bytes the parse decoded while it checked them, else decoded now.
+    const data = bytes ? (bytes[i] as Uint8Array) : fromBase64(r.data);
     if (r.subSequenceNumber === undefined && r.explicitHashKey === undefined) {
       // The common record, as one literal (same fields, same order): spreading an empty object
       // per optional field cost more than the rest of the record.
       return {
-        data: bytes ? (bytes[i] as Uint8Array) : fromBase64(r.data),
+        data,
         partitionKey: r.partitionKey,
         sequenceNumber: r.sequenceNumber,
         approximateArrivalTimestamp: new Date(lastMs),
@@ -273,7 +275,7 @@ function recordsOf(envelope: DlqEnvelope, data?: readonly Uint8Array[]): Kinesis
       };
     }
     return {
-      data: fromBase64(r.data),
+      data,
       partitionKey: r.partitionKey,
       sequenceNumber: r.sequenceNumber,
       ...(r.subSequenceNumber === undefined ? {} : { subSequenceNumber: r.subSequenceNumber }),
