@@ -29,6 +29,7 @@ import type { createActivities } from '../activities';
 import type { ConsumeResult } from '../activities/shard/consume-contract';
 import { ErrorType } from '../errors';
 import { SHARD_RETRY } from './retry-policies';
+import { activityHeartbeatTimeoutMs } from './failover';
 import { REBALANCE_SCHEDULE_TO_START_MS, rebalanceTaskQueue } from '../rebalance-queue';
 import { KSP_QUARANTINED, KSP_STATE } from './search-attributes';
 import { checkReleaseInput, releaseKeysSignal } from './shard-quarantine-messages';
@@ -233,7 +234,7 @@ function shardConsumers(shard: ShardConsumer, patches: ShardPatches): Consumers 
     const { processBatch } = proxyActivities<Activities>({
       // Long poll + handler; a stuck handler is bounded here, a dead worker by the heartbeat.
       startToCloseTimeout: options.maxPollWaitMs + 15 * 60_000,
-      heartbeatTimeout: options.heartbeatTimeoutMs,
+      heartbeatTimeout: activityHeartbeatTimeoutMs(options),
       cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
       retry,
     });
@@ -242,7 +243,7 @@ function shardConsumers(shard: ShardConsumer, patches: ShardPatches): Consumers 
   shard.useLoop();
   const busyOptions = {
     startToCloseTimeout: options.maxActivityLifetimeMs + 15 * 60_000,
-    heartbeatTimeout: options.heartbeatTimeoutMs,
+    heartbeatTimeout: activityHeartbeatTimeoutMs(options),
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     retry,
   };

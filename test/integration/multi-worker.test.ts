@@ -12,6 +12,7 @@ import { type HolderSample, ratioOf } from '../../bench/worker-spread';
 import { expectAllInOrder, fastPollOptions, readSink, sinkHolds } from '../helpers/pipeline';
 import { useIntegrationStack } from '../helpers/integration-stack';
 import { waitFor } from '../helpers/wait';
+import { FAILOVER_MARGIN_MS } from '../../src/workflows/failover';
 import type { WorkerProcess } from '../helpers/pipeline';
 
 const suite = useIntegrationStack('multi-worker', 'kinesalite');
@@ -101,7 +102,10 @@ test(`3 workers share ${SHARDS} shards within ${SPREAD_BOUND}×; SIGKILL one: it
   const three = await spreadOver(t.streamName, shardIds, workers, ['a', 'b', 'c'], WINDOW_MS);
 
   // Act 2: SIGKILL a while it runs a shard's activity; every shard handles records written after
-  // the kill within the heartbeat timeout (+ the 1 s retry backoff and slack for a loaded machine)
+  // the kill within the heartbeat timeout: the activities time out FAILOVER_MARGIN_MS sooner, for
+  // the retry, its dispatch and the first read. The bound keeps the 5 s of slack for a loaded
+  // machine it had over the server's timeout (this test measured 14.2 s at load 6); the bench
+  // measures the goal itself on a quiet machine.
   let held: string[] = [];
   await waitFor(
     async () => {
@@ -139,7 +143,7 @@ test(`3 workers share ${SHARDS} shards within ${SPREAD_BOUND}×; SIGKILL one: it
       `${produced} records, ${duplicates} redelivered`,
   );
   expect(three.ratio).toBeLessThanOrEqual(SPREAD_BOUND);
-  expect(movedMs).toBeLessThanOrEqual(HEARTBEAT_TIMEOUT_MS + 5_000);
+  expect(movedMs).toBeLessThanOrEqual(HEARTBEAT_TIMEOUT_MS - FAILOVER_MARGIN_MS + 5_000);
   expect(Object.values(afterKill)).not.toContain('a');
   expect(joined.ratio).toBeLessThanOrEqual(SPREAD_BOUND);
   expect(readSink(t.sinkFile).length).toBeGreaterThanOrEqual(produced);
