@@ -20,6 +20,30 @@ export function getFreePort(): Promise<number> {
   });
 }
 
+/** How many times `retryPortRace` starts a server in all. */
+export const PORT_RACE_ATTEMPTS = 3;
+
+/** Whether a start failed because a port it picked was taken first ("address already in use"). */
+export function lostPortRace(err: unknown): boolean {
+  return err instanceof Error && /address already in use|EADDRINUSE/i.test(err.message);
+}
+
+/**
+ * Runs `start`, which picks its ports with `getFreePort`, again (up to `PORT_RACE_ATTEMPTS` in
+ * all) when it lost a port race: a port picked by binding port 0 and closing it can be taken by
+ * another process (or an outgoing connection's local port) before the server binds it. `start`
+ * must pick new ports on each call and leave nothing running when it fails.
+ */
+export async function retryPortRace<T>(start: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (err) {
+      if (attempt >= PORT_RACE_ATTEMPTS || !lostPortRace(err)) throw err;
+    }
+  }
+}
+
 /** Whether nothing listens on 127.0.0.1:`port` (tries to bind it, then releases it). */
 export function isPortFree(port: number): Promise<boolean> {
   return new Promise((resolve, reject) => {

@@ -10,7 +10,7 @@ import {
   startKinesalite,
   startKinesisLocal,
 } from './kinesis-emulator';
-import { assertPortFree, getFreePort } from './ports';
+import { assertPortFree, getFreePort, retryPortRace } from './ports';
 import { startFauxqs } from './sqs-emulator';
 import { type TemporalDevServer, startTemporalDevServer } from './temporal-dev-server';
 
@@ -94,25 +94,10 @@ export async function startLocalStack(
 ): Promise<LocalStack & { temporalAddress: string }>;
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack>;
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await startLocalStackOnce(options);
-    } catch (err) {
-      if (attempt >= PORT_RACE_ATTEMPTS || !lostPortRace(err)) throw err;
-    }
-  }
-}
-
-/**
- * Free ports are picked by binding port 0 and closing it, and the dev server picks its internal
- * ports the same way, so another process can take one before the server binds it. Such a start
- * fails with "address already in use" after every part was stopped; it is tried again with
- * newly picked ports (ports the caller gave are checked up front and fail without a retry).
- */
-const PORT_RACE_ATTEMPTS = 3;
-
-function lostPortRace(err: unknown): boolean {
-  return err instanceof Error && /address already in use|EADDRINUSE/i.test(err.message);
+  // The dev server picks its internal ports the same way as getFreePort; a start that lost one
+  // failed after every part was stopped, and is tried with newly picked ports (ports the caller
+  // gave are checked up front and fail without a retry).
+  return retryPortRace(() => startLocalStackOnce(options));
 }
 
 async function startLocalStackOnce(options: LocalStackOptions): Promise<LocalStack> {

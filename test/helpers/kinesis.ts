@@ -28,7 +28,7 @@ import {
   startKinesalite,
   startKinesisLocal,
 } from '../../src/local/kinesis-emulator';
-import { getFreePort } from '../../src/local/ports';
+import { getFreePort, retryPortRace } from '../../src/local/ports';
 import { waitFor } from './wait';
 
 export const BACKENDS: KinesisKind[] = ['kinesis-local', 'kinesalite'];
@@ -40,9 +40,11 @@ export function uniqueName(prefix: string): string {
 }
 
 /** Starts a Kinesis emulator of `kind` on a free port (instant CREATING → ACTIVE). */
-export async function startKinesis(kind: KinesisKind): Promise<KinesisEmulator> {
-  const port = await getFreePort();
-  return kind === 'kinesis-local' ? startKinesisLocal({ port }) : startKinesalite({ port });
+export function startKinesis(kind: KinesisKind): Promise<KinesisEmulator> {
+  return retryPortRace(async () => {
+    const port = await getFreePort();
+    return kind === 'kinesis-local' ? startKinesisLocal({ port }) : startKinesalite({ port });
+  });
 }
 
 export function kinesisClientFor(endpoint: string, maxAttempts?: number): KinesisClient {

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { resolvePrometheusBin } from '../../src/local/paths';
-import { getFreePort } from '../../src/local/ports';
+import { getFreePort, retryPortRace } from '../../src/local/ports';
 import { spawnService, startFailure } from '../../src/local/service-process';
 import { waitFor } from './wait';
 
@@ -22,7 +22,12 @@ interface QueryAnswer {
   data?: { result: { value: [number, string] }[] };
 }
 
-export async function startPrometheus(targets: string[], dir: string): Promise<TestPrometheus> {
+/** Starts Prometheus on a free port (picked again if another process took it first). */
+export function startPrometheus(targets: string[], dir: string): Promise<TestPrometheus> {
+  return retryPortRace(() => startPrometheusOnce(targets, dir));
+}
+
+async function startPrometheusOnce(targets: string[], dir: string): Promise<TestPrometheus> {
   fs.mkdirSync(dir, { recursive: true });
   const config = path.join(dir, 'prometheus.yml');
   fs.writeFileSync(

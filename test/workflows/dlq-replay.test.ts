@@ -26,7 +26,7 @@ import { createActivities } from '../../src/activities';
 import { queueDepth } from '../../src/client/dlq-control';
 import type { SqsEmulator } from '../../src/local/sqs-emulator';
 import { startFauxqs } from '../../src/local/sqs-emulator';
-import { getFreePort } from '../../src/local/ports';
+import { getFreePort, retryPortRace } from '../../src/local/ports';
 import type { KinesisRecord } from '../../src/records';
 import { workflowBundlePath } from '../helpers/bundle';
 import { dlqRecords, receiveEverything, sendEnvelopes, sendRaw, unreadableMessages } from '../helpers/dlq';
@@ -387,7 +387,7 @@ describe('dlqReplayWorkflow with the real activities on fauxqs', () => {
   let sqs: SQSClient;
 
   beforeAll(async () => {
-    fauxqs = await startFauxqs({ port: await getFreePort() });
+    fauxqs = await retryPortRace(async () => startFauxqs({ port: await getFreePort() }));
     sqs = sqsClientFor(fauxqs.endpoint);
   });
 
