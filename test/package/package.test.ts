@@ -40,6 +40,7 @@ test('the tarball holds the build, its declarations and the bin, and nothing fro
   for (const f of [
     'package.json',
     'README.md',
+    'LICENSE',
     'bin/ksp.js',
     'dist/index.js',
     'dist/index.d.ts',
@@ -49,7 +50,7 @@ test('the tarball holds the build, its declarations and the bin, and nothing fro
   ]) {
     expect(files).toContain(f);
   }
-  expect(files.filter((f) => !/^(dist\/|bin\/|README\.md$|package\.json$)/.test(f))).toEqual([]);
+  expect(files.filter((f) => !/^(dist\/|bin\/|README\.md$|LICENSE$|package\.json$)/.test(f))).toEqual([]);
   expect(files.filter((f) => f.endsWith('.map') || f.includes('tsbuildinfo') || f.includes('.ksp-'))).toEqual(
     [],
   );
