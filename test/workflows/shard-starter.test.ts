@@ -2,10 +2,8 @@
  * The shard starter on the real time-skipping server, with the batch activity scripted: a shard
  * never started is started in one call (a start refused if its workflow ID was used), and only a
  * refused start reads the earlier run, so a shard whose run was closed (here: terminated) carries
- * on from that run's checkpoint, and a running one is left alone. The starter's client is on the
- * worker's NativeConnection, so its starts ask for an eager first workflow task.
+ * on from that run's checkpoint, and a running one is left alone.
  */
-import { Client } from '@temporalio/client';
 import type { ProcessBatchInput, ProcessBatchResult } from '../../src/activities/shard/process-batch';
 import { createShardStarter } from '../../src/activities/stream/shard-starter';
 import { shardWorkflowId } from '../../src/constants';
@@ -14,7 +12,7 @@ import { handled, idle, seq, testOptions } from '../helpers/fake-batches';
 import { useTimeSkipping } from '../helpers/time-skipping';
 import { waitFor } from '../helpers/wait';
 
-const { env, plainClient, worker } = useTimeSkipping();
+const { plainClient, worker } = useTimeSkipping();
 
 test('a shard whose run was terminated carries on from its checkpoint; a running one is left alone', async () => {
   const taskQueue = 'shard-starter-test';
@@ -28,9 +26,7 @@ test('a shard whose run was terminated carries on from its checkpoint; a running
     activities: { processBatch: async (i: ProcessBatchInput) => script(i) },
   });
   await w.runUntil(async () => {
-    // On the worker's NativeConnection, as in a ksp worker: the starts ask for an eager first task.
-    const native = new Client({ connection: env.nativeConnection });
-    const start = createShardStarter({ client: () => native, taskQueue: () => taskQueue });
+    const start = createShardStarter({ client: () => plainClient, taskQueue: () => taskQueue });
     const input = {
       streamName: 'starter-orders',
       shardId: 'shardId-000000000000',

@@ -5,17 +5,11 @@
  *
  * Start-up (issue 14): a shard never consumed before (every shard of a new stream) is started in
  * one round trip, a start that fails if the workflow ID was ever used; only then is the earlier
- * run looked at. The start asks for an eager first workflow task when the client can take one
- * (a client on the worker's NativeConnection): the server hands the task back in the start's
- * response to this worker, instead of through the task queue and a poll.
+ * run looked at. (An eager first workflow task, `requestEagerStart`, was measured too and did not
+ * pay: the task queue's hop to a waiting poll costs ~10 ms, and at 32 shards the eager tasks
+ * arrived at once and queued on the workflow thread instead; KSP_BENCH_TRACE, bench/startup-trace.ts.)
  */
-import {
-  type Client,
-  InternalConnectionLikeSymbol,
-  type InternalConnectionLike,
-  QueryNotRegisteredError,
-  WorkflowNotFoundError,
-} from '@temporalio/client';
+import { type Client, QueryNotRegisteredError, WorkflowNotFoundError } from '@temporalio/client';
 import { ApplicationFailure, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { shardWorkflowId, streamWorkflowId } from '../../constants';
 import { ErrorType } from '../../errors';
@@ -126,15 +120,6 @@ function seekState(prior: ShardStatus | null, input: StartShardInput, requestedB
   };
 }
 
-/**
- * Whether `client` can take an eager workflow start: only on a NativeConnection shared with a
- * worker (the SDK throws on a request from any other connection).
- */
-function supportsEagerStart(client: Client): boolean {
-  const connection = client.connection as InternalConnectionLike;
-  return connection[InternalConnectionLikeSymbol]?.supportsEagerStart === true;
-}
-
 /** The shard workflow's input: from the start position, or on from `prior`'s checkpoint. */
 function shardArgs(input: StartShardInput, prior: ShardStatus | null): ShardWorkflowInput {
   return {
@@ -178,7 +163,6 @@ export function createShardStarter(deps: ShardStarterDeps) {
       ...(fresh
         ? { workflowIdConflictPolicy: 'FAIL', workflowIdReusePolicy: 'REJECT_DUPLICATE' }
         : { workflowIdConflictPolicy: 'USE_EXISTING' }),
-      ...(supportsEagerStart(client) ? { requestEagerStart: true } : {}),
       typedSearchAttributes: [
         { key: KSP_STREAM, value: input.streamName },
         { key: KSP_SHARD_ID, value: input.shardId },
