@@ -28,6 +28,8 @@ export class DrainTracker {
   private readonly shards = new Map<string, ShardProgress>();
   private readonly startedAt = performance.now();
   private firstRecordAt: number | null = null;
+  /** shardId → epoch ms of its first record handled (start-up traces). */
+  readonly firstRecordEpochByShard = new Map<string, number>();
   private caughtUpAt: number | null = null;
   private resolveCaughtUp!: () => void;
   /** Resolves when every shard with records has handed over its last record. */
@@ -47,6 +49,8 @@ export class DrainTracker {
     const shard = this.shards.get(shardId);
     if (!shard || count === 0) return;
     this.firstRecordAt ??= now;
+    if (!this.firstRecordEpochByShard.has(shardId))
+      this.firstRecordEpochByShard.set(shardId, performance.timeOrigin + now);
     shard.batchTimes.push(now);
     shard.records += count;
     if (
@@ -69,6 +73,11 @@ export class DrainTracker {
   /** Time origin of the tracker (performance.now()), for measurements that end elsewhere. */
   get origin(): number {
     return this.startedAt;
+  }
+
+  /** The tracker's start as epoch ms (comparable with history event times on this machine). */
+  get originEpochMs(): number {
+    return performance.timeOrigin + this.startedAt;
   }
 
   result(): DrainObservation {

@@ -26,6 +26,10 @@ import {
   freshStreamName,
 } from './streams';
 import { within } from './wait';
+import { plainTimeline, renderTimeline, startupTimeline } from './startup-trace';
+
+/** KSP_BENCH_TRACE set: each drain logs where its start-up went (bench/startup-trace.ts). */
+const TRACE = Boolean(process.env.KSP_BENCH_TRACE);
 
 /** `unpaced`: the plain loop without the 200 ms spacing, the machine's ceiling. */
 export type Consumer = 'ksp' | 'plain' | 'unpaced';
@@ -158,6 +162,18 @@ async function drainWithKsp(ctx: SectionContext, streamName: string, shardIds: s
       (n, e) => n + Math.max(0, (e.activityTaskStartedEventAttributes?.attempt ?? 1) - 1),
       0,
     );
+    if (TRACE) {
+      const t = await startupTimeline(
+        stack.client,
+        streamName,
+        shardIds,
+        tracker.originEpochMs,
+        tracker.firstRecordEpochByShard,
+      );
+      ctx.log(
+        renderTimeline(`ksp ${shardIds.length} shards`, t.rows, `; eager WFT ${t.eagerShards}/${t.shards}`),
+      );
+    }
     return {
       actions,
       retriedAttempts,
@@ -201,6 +217,13 @@ async function drainWithPlainLoops(
     signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(timeoutMs(fill.records))]),
   });
   const observed = tracker.result();
+  if (TRACE)
+    ctx.log(
+      renderTimeline(
+        `${unpaced ? 'unpaced' : 'plain'} ${shardIds.length} shards`,
+        plainTimeline(tracker.originEpochMs, tracker.firstRecordEpochByShard),
+      ),
+    );
   if (observed.caughtUpMs === null)
     throw new Error(`the plain loops stopped before the end of ${streamName}`);
   return {

@@ -6,7 +6,8 @@ import type { Client } from '@temporalio/client';
 import type { HistoryEvent } from './history-count';
 import { mean } from './stats';
 
-function eventTimeMs(event: HistoryEvent): number {
+/** A history event's server time, epoch ms. */
+export function eventTimeMs(event: HistoryEvent): number {
   const seconds = event.eventTime?.seconds ?? 0;
   return (
     (typeof seconds === 'number' ? seconds : seconds.toNumber()) * 1000 + (event.eventTime?.nanos ?? 0) / 1e6

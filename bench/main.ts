@@ -41,6 +41,8 @@ Options:
   --quick                  smaller and shorter; skips the direct 2-minute idle window
   --json <file>            also write every number to <file>
   --cpu-prof-dir <dir>     write a CPU profile of the bench process (worker, kinesalite) per drain run
+Environment: KSP_BENCH_TRACE=1 logs each drain's start-up timeline (stream workflow, shard starts,
+  first workflow tasks, consume activities, first records; ms since the start call) beside the loop's.
 The full default run takes about 5–6 minutes on 2 cores; --quick about 1 minute per backend.`;
 
 export async function benchCommand(argv: string[]): Promise<void> {

@@ -2,9 +2,15 @@
  * Starts (or finds) the workflow of one shard, idempotently: the stable workflow ID plus the
  * USE_EXISTING conflict policy mean a second start never creates a second consumer (DESIGN.md
  * rule 4). A shard whose earlier run ended carries on from that run's checkpoint.
+ *
+ * Start-up (issue 14): a shard never consumed before (every shard of a new stream) is started in
+ * one round trip, a start that fails if the workflow ID was ever used; only then is the earlier
+ * run looked at. (An eager first workflow task, `requestEagerStart`, was measured too and did not
+ * pay: the task queue's hop to a waiting poll costs ~10 ms, and at 32 shards the eager tasks
+ * arrived at once and queued on the workflow thread instead; KSP_BENCH_TRACE, bench/startup-trace.ts.)
  */
 import { type Client, QueryNotRegisteredError, WorkflowNotFoundError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { shardWorkflowId, streamWorkflowId } from '../../constants';
 import { ErrorType } from '../../errors';
 import type { CompiledStreamOptions, ShardStartPosition } from '../../config/stream-options';
@@ -114,10 +120,70 @@ function seekState(prior: ShardStatus | null, input: StartShardInput, requestedB
   };
 }
 
+/** The shard workflow's input: from the start position, or on from `prior`'s checkpoint. */
+function shardArgs(input: StartShardInput, prior: ShardStatus | null): ShardWorkflowInput {
+  return {
+    streamName: input.streamName,
+    shardId: input.shardId,
+    streamWorkflowId: streamWorkflowId(input.streamName),
+    options: input.options,
+    // A run stopped after a seek and before its first batch starts where the seek pointed.
+    startPosition:
+      !input.seek && prior?.checkpoint === null && prior.lastSeek ? prior.lastSeek.to : input.startPosition,
+    ...(input.identity ? { streamIdentity: input.identity } : {}),
+    ...(input.seek
+      ? { state: seekState(prior, input, input.seek.requestedBy) }
+      : prior
+        ? { state: carryOver(prior, input) }
+        : firstRunState(input)),
+  };
+}
+
 export function createShardStarter(deps: ShardStarterDeps) {
+  /** Starts the shard's workflow; `fresh`: only if its workflow ID was never used (else throws). */
+  async function start(
+    client: Client,
+    workflowId: string,
+    input: StartShardInput,
+    prior: ShardStatus | null,
+    fresh: boolean,
+  ): Promise<void> {
+    const args = shardArgs(input, prior);
+    const taskQueue = deps.taskQueue();
+    await client.workflow.start('shardWorkflow', {
+      workflowId,
+      taskQueue,
+      ...shardStartMetadata({
+        ...input,
+        handlerName: deps.handlerName ?? 'unknown',
+        taskQueue,
+        resumed: prior !== null,
+      }),
+      args: [args],
+      ...(fresh
+        ? { workflowIdConflictPolicy: 'FAIL', workflowIdReusePolicy: 'REJECT_DUPLICATE' }
+        : { workflowIdConflictPolicy: 'USE_EXISTING' }),
+      typedSearchAttributes: [
+        { key: KSP_STREAM, value: input.streamName },
+        { key: KSP_SHARD_ID, value: input.shardId },
+        ...(args.state?.quarantinedKeys?.length
+          ? [{ key: KSP_QUARANTINED, value: args.state.quarantinedKeys.length }]
+          : []),
+      ],
+    });
+  }
+
   return async function startShardWorkflow(input: StartShardInput): Promise<StartShardResult> {
     const client = deps.client();
     const workflowId = shardWorkflowId(input.streamName, input.shardId);
+    const started = { state: input.paused ? 'paused' : 'running', status: null } as const;
+    // A shard never started before needs no look at an earlier run: one round trip, not two.
+    try {
+      await start(client, workflowId, input, null, true);
+      return started;
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
     const handle =
       client.workflow.getHandle<(i: ShardWorkflowInput) => Promise<ShardWorkflowResult>>(workflowId);
     let prior: ShardStatus | null = null;
@@ -144,41 +210,7 @@ export function createShardStarter(deps: ShardStarterDeps) {
         );
       }
     }
-    const args: ShardWorkflowInput = {
-      streamName: input.streamName,
-      shardId: input.shardId,
-      streamWorkflowId: streamWorkflowId(input.streamName),
-      options: input.options,
-      // A run stopped after a seek and before its first batch starts where the seek pointed.
-      startPosition:
-        !input.seek && prior?.checkpoint === null && prior.lastSeek ? prior.lastSeek.to : input.startPosition,
-      ...(input.identity ? { streamIdentity: input.identity } : {}),
-      ...(input.seek
-        ? { state: seekState(prior, input, input.seek.requestedBy) }
-        : prior
-          ? { state: carryOver(prior, input) }
-          : firstRunState(input)),
-    };
-    const taskQueue = deps.taskQueue();
-    await client.workflow.start('shardWorkflow', {
-      workflowId,
-      taskQueue,
-      ...shardStartMetadata({
-        ...input,
-        handlerName: deps.handlerName ?? 'unknown',
-        taskQueue,
-        resumed: prior !== null,
-      }),
-      args: [args],
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      typedSearchAttributes: [
-        { key: KSP_STREAM, value: input.streamName },
-        { key: KSP_SHARD_ID, value: input.shardId },
-        ...(args.state?.quarantinedKeys?.length
-          ? [{ key: KSP_QUARANTINED, value: args.state.quarantinedKeys.length }]
-          : []),
-      ],
-    });
+    await start(client, workflowId, input, prior, false);
     return { state: input.paused ? 'paused' : 'running', status: prior };
   };
 }
