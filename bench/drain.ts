@@ -170,9 +170,7 @@ async function drainWithKsp(ctx: SectionContext, streamName: string, shardIds: s
         tracker.originEpochMs,
         tracker.firstRecordEpochByShard,
       );
-      ctx.log(
-        renderTimeline(`ksp ${shardIds.length} shards`, t.rows, `; eager WFT ${t.eagerShards}/${t.shards}`),
-      );
+      ctx.log(renderTimeline(`ksp ${shardIds.length} shards`, t.rows));
     }
     return {
       actions,

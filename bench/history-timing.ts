@@ -6,12 +6,18 @@ import type { Client } from '@temporalio/client';
 import type { HistoryEvent } from './history-count';
 import { mean } from './stats';
 
+/** A protobuf timestamp as epoch ms (null when absent). */
+export function timestampMs(
+  t: { seconds?: number | { toNumber(): number } | null; nanos?: number | null } | null | undefined,
+): number | null {
+  if (!t) return null;
+  const seconds = t.seconds ?? 0;
+  return (typeof seconds === 'number' ? seconds : seconds.toNumber()) * 1000 + (t.nanos ?? 0) / 1e6;
+}
+
 /** A history event's server time, epoch ms. */
 export function eventTimeMs(event: HistoryEvent): number {
-  const seconds = event.eventTime?.seconds ?? 0;
-  return (
-    (typeof seconds === 'number' ? seconds : seconds.toNumber()) * 1000 + (event.eventTime?.nanos ?? 0) / 1e6
-  );
+  return timestampMs(event.eventTime) ?? 0;
 }
 
 async function currentRunEvents(client: Client, workflowId: string): Promise<HistoryEvent[]> {

@@ -7,15 +7,8 @@
 import type { Client } from '@temporalio/client';
 import { shardWorkflowId, streamWorkflowId } from '../src/constants';
 import type { HistoryEvent } from './history-count';
-import { eventTimeMs } from './history-timing';
+import { eventTimeMs, timestampMs } from './history-timing';
 import { median } from './stats';
-
-function timestampMs(t: { seconds?: unknown; nanos?: number | null } | null | undefined): number | null {
-  if (!t) return null;
-  const s = t.seconds as number | { toNumber(): number } | null | undefined;
-  const seconds = s === null || s === undefined ? 0 : typeof s === 'number' ? s : s.toNumber();
-  return seconds * 1000 + (t.nanos ?? 0) / 1e6;
-}
 
 /** Event times (epoch ms) of one shard workflow's start-up. */
 interface ShardMilestones {
@@ -25,12 +18,32 @@ interface ShardMilestones {
   started: number;
   firstTaskStarted: number | null;
   firstTaskCompleted: number | null;
-  /** Scheduled and started in the same history batch as the start: an eager workflow start. */
-  eager: boolean;
   consumeScheduled: number | null;
   consumeStarted: number | null;
   firstRecord: number | null;
 }
+
+type Milestone = keyof ShardMilestones;
+
+/** Rows of each shard's milestones, ms since the start call. */
+const SHARD_ROWS: Array<[label: string, milestone: Milestone]> = [
+  ['shard: workflow started', 'started'],
+  ['shard: first WFT started', 'firstTaskStarted'],
+  ['shard: first WFT completed', 'firstTaskCompleted'],
+  ['shard: consume scheduled', 'consumeScheduled'],
+  ['shard: consume started', 'consumeStarted'],
+  ['shard: first record handled', 'firstRecord'],
+];
+
+/** Per-shard steps: how long each took (the shard's own differences). */
+const SHARD_STEPS: Array<[label: string, from: Milestone, to: Milestone]> = [
+  ['start activity started → shard started', 'startActivityStarted', 'started'],
+  ['shard started → start activity completed', 'started', 'startActivityCompleted'],
+  ['shard started → first WFT started', 'started', 'firstTaskStarted'],
+  ['first WFT started → completed', 'firstTaskStarted', 'firstTaskCompleted'],
+  ['first WFT completed → consume started', 'firstTaskCompleted', 'consumeStarted'],
+  ['consume started → first record', 'consumeStarted', 'firstRecord'],
+];
 
 async function shardMilestones(
   client: Client,
@@ -42,8 +55,6 @@ async function shardMilestones(
   const events = (await handle.fetchHistory()).events ?? [];
   const find = (key: keyof HistoryEvent) => events.find((e) => e[key]);
   const at = (e: HistoryEvent | undefined) => (e ? eventTimeMs(e) : null);
-  const taskStarted = find('workflowTaskStartedEventAttributes');
-  const scheduled = find('activityTaskScheduledEventAttributes');
   let consumeStarted = at(find('activityTaskStartedEventAttributes'));
   if (consumeStarted === null) {
     // A consuming activity still running has no started event yet: its pending info has the time.
@@ -54,11 +65,9 @@ async function shardMilestones(
     startActivityStarted: startActivity?.started ?? null,
     startActivityCompleted: startActivity?.completed ?? null,
     started: eventTimeMs(events[0] as HistoryEvent),
-    firstTaskStarted: at(taskStarted),
+    firstTaskStarted: at(find('workflowTaskStartedEventAttributes')),
     firstTaskCompleted: at(find('workflowTaskCompletedEventAttributes')),
-    eager:
-      Number(taskStarted?.eventId ?? 0) === 3 && at(taskStarted) === eventTimeMs(events[0] as HistoryEvent),
-    consumeScheduled: at(scheduled),
+    consumeScheduled: at(find('activityTaskScheduledEventAttributes')),
     consumeStarted,
     firstRecord,
   };
@@ -67,9 +76,9 @@ async function shardMilestones(
 export interface StartupTimeline {
   /** Labelled rows: ms since the client's start call, [min, median, max] (one value for the stream's). */
   rows: Array<{ label: string; ms: number[] }>;
-  eagerShards: number;
-  shards: number;
 }
+
+const spread = (values: number[]): number[] => [Math.min(...values), median(values), Math.max(...values)];
 
 /**
  * `originEpochMs`: when the bench called startStream; `firstRecordByShard`: epoch ms of each
@@ -82,7 +91,6 @@ export async function startupTimeline(
   originEpochMs: number,
   firstRecordByShard: ReadonlyMap<string, number>,
 ): Promise<StartupTimeline> {
-  const rel = (t: number | null) => (t === null ? null : t - originEpochMs);
   const stream = (await client.workflow.getHandle(streamWorkflowId(streamName)).fetchHistory()).events ?? [];
   const rows: StartupTimeline['rows'] = [];
   const one = (label: string, e: HistoryEvent | undefined) => {
@@ -97,43 +105,40 @@ export async function startupTimeline(
     'stream: first WFT completed',
     stream.find((e) => e.workflowTaskCompletedEventAttributes),
   );
-  // Activities by type, through their scheduled event IDs.
+  // One pass: an activity's scheduled event comes before its started and completed events, which
+  // name it by its scheduled event ID. startShardWorkflow activities are also kept by shard ID
+  // (from their input).
   const typeOf = new Map<string, string>();
-  /** startShardWorkflow activities by shard ID (from their input), through their scheduled event ID. */
   const shardOfActivity = new Map<string, string>();
   const startActivities = new Map<string, { started: number | null; completed: number | null }>();
+  const phases = new Map<string, number[]>();
   for (const e of stream) {
-    const a = e.activityTaskScheduledEventAttributes;
-    if (!a) continue;
-    typeOf.set(String(e.eventId), a.activityType?.name ?? '?');
-    const data = a.input?.payloads?.[0]?.data;
-    if (a.activityType?.name === 'startShardWorkflow' && data) {
-      const shardId = (JSON.parse(Buffer.from(data).toString('utf8')) as { shardId?: string }).shardId;
-      if (shardId) shardOfActivity.set(String(e.eventId), shardId);
+    const t = eventTimeMs(e);
+    const add = (label: string) => phases.set(label, [...(phases.get(label) ?? []), t - originEpochMs]);
+    const s = e.activityTaskScheduledEventAttributes;
+    if (s) {
+      const type = s.activityType?.name ?? '?';
+      typeOf.set(String(e.eventId), type);
+      const data = s.input?.payloads?.[0]?.data;
+      if (type === 'startShardWorkflow' && data) {
+        const shardId = (JSON.parse(Buffer.from(data).toString('utf8')) as { shardId?: string }).shardId;
+        if (shardId) shardOfActivity.set(String(e.eventId), shardId);
+      }
+      add(`stream: ${type} scheduled`);
+      continue;
     }
-  }
-  for (const e of stream) {
     const st = e.activityTaskStartedEventAttributes;
     const c = e.activityTaskCompletedEventAttributes;
-    const shardId = shardOfActivity.get(String(st?.scheduledEventId ?? c?.scheduledEventId ?? ''));
+    const scheduledId = String(st?.scheduledEventId ?? c?.scheduledEventId ?? '');
+    if (!st && !c) continue;
+    add(`stream: ${typeOf.get(scheduledId) ?? '?'} ${st ? 'started' : 'completed'}`);
+    const shardId = shardOfActivity.get(scheduledId);
     if (!shardId) continue;
     const entry = startActivities.get(shardId) ?? { started: null, completed: null };
-    if (st) entry.started = eventTimeMs(e);
-    if (c) entry.completed = eventTimeMs(e);
+    if (st) entry.started = t;
+    else entry.completed = t;
     startActivities.set(shardId, entry);
   }
-  const phases = new Map<string, number[]>();
-  const add = (label: string, t: number) =>
-    phases.set(label, [...(phases.get(label) ?? []), t - originEpochMs]);
-  for (const e of stream) {
-    const s = e.activityTaskScheduledEventAttributes;
-    if (s) add(`stream: ${s.activityType?.name ?? '?'} scheduled`, eventTimeMs(e));
-    const st = e.activityTaskStartedEventAttributes;
-    if (st) add(`stream: ${typeOf.get(String(st.scheduledEventId)) ?? '?'} started`, eventTimeMs(e));
-    const c = e.activityTaskCompletedEventAttributes;
-    if (c) add(`stream: ${typeOf.get(String(c.scheduledEventId)) ?? '?'} completed`, eventTimeMs(e));
-  }
-  const spread = (values: number[]) => [Math.min(...values), median(values), Math.max(...values)];
   for (const [label, values] of phases) rows.push({ label, ms: spread(values) });
 
   const shards = await Promise.all(
@@ -146,63 +151,28 @@ export async function startupTimeline(
       ),
     ),
   );
-  const shardRow = (label: string, pick: (m: ShardMilestones) => number | null) => {
+  /** A row of the shards' values (those they have), as [min, median, max]. */
+  const shardRow = (label: string, value: (m: ShardMilestones) => number | null) => {
     const values = shards.flatMap((m) => {
-      const v = rel(pick(m));
+      const v = value(m);
       return v === null ? [] : [v];
     });
     if (values.length > 0) rows.push({ label, ms: spread(values) });
   };
-  shardRow('shard: workflow started', (m) => m.started);
-  shardRow('shard: first WFT started', (m) => m.firstTaskStarted);
-  shardRow('shard: first WFT completed', (m) => m.firstTaskCompleted);
-  shardRow('shard: consume scheduled', (m) => m.consumeScheduled);
-  shardRow('shard: consume started', (m) => m.consumeStarted);
-  shardRow('shard: first record handled', (m) => m.firstRecord);
-  // Per shard: how long each step took (medians of the shard's own differences).
-  const step = (
-    label: string,
-    from: (m: ShardMilestones) => number | null,
-    to: (m: ShardMilestones) => number | null,
-  ) => {
-    const values = shards.flatMap((m) => {
-      const a = from(m);
-      const b = to(m);
-      return a === null || b === null ? [] : [b - a];
+  for (const [label, milestone] of SHARD_ROWS) {
+    shardRow(label, (m) => {
+      const t = m[milestone];
+      return t === null ? null : t - originEpochMs;
     });
-    if (values.length > 0) rows.push({ label: `  step: ${label}`, ms: spread(values) });
-  };
-  step(
-    'start activity started → shard started',
-    (m) => m.startActivityStarted,
-    (m) => m.started,
-  );
-  step(
-    'shard started → start activity completed',
-    (m) => m.started,
-    (m) => m.startActivityCompleted,
-  );
-  step(
-    'shard started → first WFT started',
-    (m) => m.started,
-    (m) => m.firstTaskStarted,
-  );
-  step(
-    'first WFT started → completed',
-    (m) => m.firstTaskStarted,
-    (m) => m.firstTaskCompleted,
-  );
-  step(
-    'first WFT completed → consume started',
-    (m) => m.firstTaskCompleted,
-    (m) => m.consumeStarted,
-  );
-  step(
-    'consume started → first record',
-    (m) => m.consumeStarted,
-    (m) => m.firstRecord,
-  );
-  return { rows, eagerShards: shards.filter((m) => m.eager).length, shards: shards.length };
+  }
+  for (const [label, from, to] of SHARD_STEPS) {
+    shardRow(`  step: ${label}`, (m) => {
+      const a = m[from];
+      const b = m[to];
+      return a === null || b === null ? null : b - a;
+    });
+  }
+  return { rows };
 }
 
 /** The same rows for the plain loop: each shard's first record handled. */
@@ -217,10 +187,10 @@ export function plainTimeline(
   ];
 }
 
-export function renderTimeline(title: string, rows: StartupTimeline['rows'], note = ''): string {
+export function renderTimeline(title: string, rows: StartupTimeline['rows']): string {
   const lines = rows.map(
     ({ label, ms }) =>
       `  ${label.padEnd(44)} ${ms.map((v) => Math.round(v).toString().padStart(6)).join(' ')}`,
   );
-  return [`start-up trace ${title} (ms since the start call; min median max)${note}`, ...lines].join('\n');
+  return [`start-up trace ${title} (ms since the start call; min median max)`, ...lines].join('\n');
 }
