@@ -10,7 +10,7 @@ import { shardWorkflowId, streamWorkflowId } from '../src/constants';
 import { DEFAULTS } from '../src/config/stream-option-types';
 import { type BillableActions, actionsSince, countBillableActions, perShardHour } from './billable-actions';
 import type { SectionContext } from './context';
-import { historyEvents } from './history-count';
+import { workflowActivity } from './history-count';
 import { startKspConsumer, terminateKspConsumer, waitForShardsRunning } from './ksp-consumer';
 import { createStream, deleteStream, freshStreamName } from './streams';
 import { produceTimed } from './timed-producer';
@@ -54,12 +54,15 @@ export const ACTION_GOALS = { drainPer1000: 1, steadyPer1000: 10, idlePerShardHo
 
 async function reading(ctx: SectionContext, streamName: string, shardIds: readonly string[]) {
   const ids = [streamWorkflowId(streamName), ...shardIds.map((id) => shardWorkflowId(streamName, id))];
-  const events = (await Promise.all(ids.map((id) => historyEvents(ctx.stack.client, id)))).flat();
+  const { events, pendingActivities } = await workflowActivity(ctx.stack.client, ids);
   return {
     meter: ctx.stack.workerMeter.read(),
     at: performance.now(),
     events: events.length,
-    actions: countBillableActions(events, await ctx.stack.server.heartbeats()),
+    actions: countBillableActions(events, {
+      heartbeats: await ctx.stack.server.heartbeats(),
+      pendingActivities,
+    }),
   };
 }
 

@@ -6,7 +6,9 @@
  * Counted per history event:
  * - workflow starts: `WorkflowExecutionStarted` (every run, so continue-as-new and child workflows too)
  * - activity starts: `ActivityTaskStarted`, each attempt (the event carries the attempt number of the
- *   attempt that completed; earlier attempts are counted from it)
+ *   attempt that completed; earlier attempts are counted from it). The server writes that event only
+ *   when the activity finishes, so an activity still running (a shard's consuming loop) is counted
+ *   from the workflow's pending activities instead (`pendingActivityStarts`)
  * - signals: `WorkflowExecutionSignaled` (counted where received, so client and workflow senders alike)
  * - search-attribute upserts: `UpsertWorkflowSearchAttributes`; memo upserts: `WorkflowPropertiesModified`
  * - timers: `TimerStarted`
@@ -15,9 +17,38 @@
  * Queries are billed too but leave no event; the bench's own status queries are not the
  * consumer's cost and are left out.
  */
-import type { temporal } from '@temporalio/proto';
+import { temporal } from '@temporalio/proto';
 
 export type HistoryEventLike = temporal.api.history.v1.IHistoryEvent;
+export type PendingActivityLike = Pick<temporal.api.workflow.v1.IPendingActivityInfo, 'state' | 'attempt'>;
+
+const State = temporal.api.enums.v1.PendingActivityState;
+/** States of an attempt that has started on a worker (a cancel or pause is asked of a running one). */
+const RUNNING: ReadonlySet<unknown> = new Set([
+  State.PENDING_ACTIVITY_STATE_STARTED,
+  State.PENDING_ACTIVITY_STATE_CANCEL_REQUESTED,
+  State.PENDING_ACTIVITY_STATE_PAUSE_REQUESTED,
+]);
+
+/**
+ * Started attempts of activities that have not finished: the running attempt, if it started, and
+ * every earlier attempt (each failed and was retried). Billed at their start; none of them is in
+ * the history yet.
+ */
+export function pendingActivityStarts(pending: Iterable<PendingActivityLike>): number {
+  let n = 0;
+  for (const p of pending) {
+    const attempt = Math.max(1, p.attempt ?? 1);
+    n += RUNNING.has(p.state) ? attempt : attempt - 1;
+  }
+  return n;
+}
+
+/** What a reading adds to the histories' events: heartbeats at the server, activities still running. */
+export interface BeyondHistory {
+  heartbeats?: number;
+  pendingActivities?: Iterable<PendingActivityLike>;
+}
 
 export interface BillableActions {
   workflowStarts: number;
@@ -56,9 +87,19 @@ function withTotal(a: Omit<BillableActions, 'total'>): BillableActions {
   return { ...a, total };
 }
 
-/** The billable actions in `events` (one or several histories), plus `heartbeats` counted at the server. */
-export function countBillableActions(events: Iterable<HistoryEventLike>, heartbeats = 0): BillableActions {
-  const a = { ...NO_ACTIONS, heartbeats };
+/**
+ * The billable actions in `events` (one or several histories), plus the heartbeats counted at the
+ * server and the started attempts of the same workflows' pending activities.
+ */
+export function countBillableActions(
+  events: Iterable<HistoryEventLike>,
+  beyond: BeyondHistory = {},
+): BillableActions {
+  const a = {
+    ...NO_ACTIONS,
+    heartbeats: beyond.heartbeats ?? 0,
+    activityStarts: pendingActivityStarts(beyond.pendingActivities ?? []),
+  };
   for (const e of events) {
     if (e.workflowExecutionStartedEventAttributes) a.workflowStarts++;
     else if (e.activityTaskStartedEventAttributes)

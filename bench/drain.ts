@@ -7,7 +7,7 @@ import type { PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
 import { shardWorkflowId, streamWorkflowId } from '../src/constants';
 import type { SectionContext } from './context';
 import { DrainTracker } from './drain-tracker';
-import { type HistoryCount, countHistory, historyEvents, sumCounts } from './history-count';
+import { type HistoryCount, countHistory, sumCounts, workflowActivity } from './history-count';
 import { type BillableActions, countBillableActions } from './billable-actions';
 import { type Turnaround, batchTurnaround, combineTurnarounds } from './history-timing';
 import type { MeterReading } from './kinesis-meter';
@@ -156,8 +156,12 @@ async function drainWithKsp(ctx: SectionContext, streamName: string, shardIds: s
     const heartbeats =
       heartbeatsBefore === null || heartbeatsAfter === null ? null : heartbeatsAfter - heartbeatsBefore;
     const ids = [streamWorkflowId(streamName), ...shardIds.map((id) => shardWorkflowId(streamName, id))];
-    const events = (await Promise.all(ids.map((id) => historyEvents(stack.client, id)))).flat();
-    const actions = countBillableActions(events, (await stack.server.heartbeats()) - serverHeartbeatsBefore);
+    // The shards' consuming loops are still running: billed at their start, not in history yet.
+    const { events, pendingActivities } = await workflowActivity(stack.client, ids);
+    const actions = countBillableActions(events, {
+      heartbeats: (await stack.server.heartbeats()) - serverHeartbeatsBefore,
+      pendingActivities,
+    });
     const retriedAttempts = events.reduce(
       (n, e) => n + Math.max(0, (e.activityTaskStartedEventAttributes?.attempt ?? 1) - 1),
       0,

@@ -4,6 +4,7 @@
  * continue-as-new does not hide events.
  */
 import type { Client } from '@temporalio/client';
+import type { temporal } from '@temporalio/proto';
 
 export interface HistoryCount {
   runs: number;
@@ -90,4 +91,23 @@ export async function historyEvents(client: Client, workflowId: string): Promise
     runId = events[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId || undefined;
   } while (runId !== undefined);
   return all;
+}
+
+/**
+ * What the billable actions of some workflows are counted from (billable-actions.ts): every event
+ * of their histories, and their current runs' pending activities (the only run that can have any).
+ */
+export async function workflowActivity(
+  client: Client,
+  workflowIds: readonly string[],
+): Promise<{ events: HistoryEvent[]; pendingActivities: temporal.api.workflow.v1.IPendingActivityInfo[] }> {
+  const [events, pending] = await Promise.all([
+    Promise.all(workflowIds.map((id) => historyEvents(client, id))),
+    Promise.all(
+      workflowIds.map(
+        async (id) => (await client.workflow.getHandle(id).describe()).raw.pendingActivities ?? [],
+      ),
+    ),
+  ]);
+  return { events: events.flat(), pendingActivities: pending.flat() };
 }

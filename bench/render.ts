@@ -108,7 +108,7 @@ function formatDrain(results: readonly DrainResult[]): string {
     `   ksp/plain (goal ≥ 0.95) is judged on the whole drain, start-up included; 1st rec = start-up (median ms to the first record handled);`,
     `   steady = records ÷ (drain time − 1st rec), medians: throughput once records flow (a backlog of ~2 batches per shard is mostly start-up: --drain-records-per-shard).`,
     `   ksp retried attempts = activity attempts retried (a GetRecords past its deadline, heartbeatTimeout / 2, on a starved machine): a run with any is disturbed.`,
-    `   actions/1k = billable Temporal actions per 1,000 records drained by ksp (activity starts + heartbeats at the server + signals + upserts + timers + workflow starts; goal ≤ 1).`,
+    `   actions/1k = billable Temporal actions per 1,000 records drained by ksp (activity starts, running loops included, + heartbeats at the server + signals + upserts + timers + workflow starts; goal ≤ 1).`,
     table(
       [
         'backend',

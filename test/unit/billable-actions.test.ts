@@ -6,6 +6,7 @@ import {
   actionsSince,
   addActions,
   countBillableActions,
+  pendingActivityStarts,
   perShardHour,
 } from '../../bench/billable-actions';
 import { frontendRequests } from '../../bench/server-metrics';
@@ -31,7 +32,7 @@ describe('countBillableActions', () => {
       e({ markerRecordedEventAttributes: {} }),
       e({ workflowExecutionContinuedAsNewEventAttributes: {} }),
     ];
-    expect(countBillableActions(events, 4)).toEqual({
+    expect(countBillableActions(events, { heartbeats: 4 })).toEqual({
       workflowStarts: 1,
       activityStarts: 1,
       heartbeats: 4,
@@ -47,6 +48,22 @@ describe('countBillableActions', () => {
   it('counts every attempt of a retried activity from the attempt number of its started event', () => {
     const events = [e({ activityTaskStartedEventAttributes: { attempt: 3 } })];
     expect(countBillableActions(events).activityStarts).toBe(3);
+  });
+
+  it('counts the started attempts of activities still running, which history holds only once they finish', () => {
+    const State = temporal.api.enums.v1.PendingActivityState;
+    const pending = [
+      { state: State.PENDING_ACTIVITY_STATE_STARTED, attempt: 1 }, // a consuming loop: 1
+      { state: State.PENDING_ACTIVITY_STATE_SCHEDULED, attempt: 1 }, // not picked up yet: 0
+      { state: State.PENDING_ACTIVITY_STATE_SCHEDULED, attempt: 3 }, // waiting to retry after two: 2
+      { state: State.PENDING_ACTIVITY_STATE_CANCEL_REQUESTED, attempt: 2 }, // running, asked to stop: 2
+    ];
+    expect(pendingActivityStarts(pending)).toBe(5);
+    const recorded = [e({ activityTaskStartedEventAttributes: { attempt: 1 } })];
+    expect(countBillableActions(recorded, { pendingActivities: pending })).toMatchObject({
+      activityStarts: 6,
+      total: 6,
+    });
   });
 
   it('counts a continued run as a workflow start of its own', () => {
@@ -74,7 +91,7 @@ describe('countBillableActions', () => {
   });
 
   it('adds and subtracts readings field by field', () => {
-    const a = countBillableActions([e({ timerStartedEventAttributes: {} })], 2);
+    const a = countBillableActions([e({ timerStartedEventAttributes: {} })], { heartbeats: 2 });
     const b = addActions(a, a);
     expect(b.timers).toBe(2);
     expect(b.total).toBe(6);
