@@ -12,7 +12,7 @@ import { median } from './stats';
 
 /** Event times (epoch ms) of one shard workflow's start-up. */
 interface ShardMilestones {
-  /** Its startShardWorkflow activity in the stream workflow: started, completed. */
+  /** Its start activity in the stream workflow (startShardWorkflow, or its batch's startShardWorkflows). */
   startActivityStarted: number | null;
   startActivityCompleted: number | null;
   started: number;
@@ -106,10 +106,10 @@ export async function startupTimeline(
     stream.find((e) => e.workflowTaskCompletedEventAttributes),
   );
   // One pass: an activity's scheduled event comes before its started and completed events, which
-  // name it by its scheduled event ID. startShardWorkflow activities are also kept by shard ID
-  // (from their input).
+  // name it by its scheduled event ID. Start activities are also kept by shard ID (from their
+  // input: one shard, or a batch of them).
   const typeOf = new Map<string, string>();
-  const shardOfActivity = new Map<string, string>();
+  const shardsOfActivity = new Map<string, string[]>();
   const startActivities = new Map<string, { started: number | null; completed: number | null }>();
   const phases = new Map<string, number[]>();
   for (const e of stream) {
@@ -120,9 +120,13 @@ export async function startupTimeline(
       const type = s.activityType?.name ?? '?';
       typeOf.set(String(e.eventId), type);
       const data = s.input?.payloads?.[0]?.data;
-      if (type === 'startShardWorkflow' && data) {
-        const shardId = (JSON.parse(Buffer.from(data).toString('utf8')) as { shardId?: string }).shardId;
-        if (shardId) shardOfActivity.set(String(e.eventId), shardId);
+      if ((type === 'startShardWorkflow' || type === 'startShardWorkflows') && data) {
+        const input = JSON.parse(Buffer.from(data).toString('utf8')) as {
+          shardId?: string;
+          shards?: Array<{ shardId: string }>;
+        };
+        const ids = input.shards?.map((x) => x.shardId) ?? (input.shardId ? [input.shardId] : []);
+        shardsOfActivity.set(String(e.eventId), ids);
       }
       add(`stream: ${type} scheduled`);
       continue;
@@ -132,12 +136,12 @@ export async function startupTimeline(
     const scheduledId = String(st?.scheduledEventId ?? c?.scheduledEventId ?? '');
     if (!st && !c) continue;
     add(`stream: ${typeOf.get(scheduledId) ?? '?'} ${st ? 'started' : 'completed'}`);
-    const shardId = shardOfActivity.get(scheduledId);
-    if (!shardId) continue;
-    const entry = startActivities.get(shardId) ?? { started: null, completed: null };
-    if (st) entry.started = t;
-    else entry.completed = t;
-    startActivities.set(shardId, entry);
+    for (const shardId of shardsOfActivity.get(scheduledId) ?? []) {
+      const entry = startActivities.get(shardId) ?? { started: null, completed: null };
+      if (st) entry.started = t;
+      else entry.completed = t;
+      startActivities.set(shardId, entry);
+    }
   }
   for (const [label, values] of phases) rows.push({ label, ms: spread(values) });
 

@@ -24,7 +24,7 @@ import type { LoopShare } from './shard/loop-share';
 import { createWorkerShare, workerIdentity } from './shard/worker-share';
 import { POLLER_FRESH_MS } from './shard/fair-share';
 import { createReshardActivities } from './reshard/reshard';
-import { createShardStarter } from './stream/shard-starter';
+import { createShardStarter, shardStartActivities } from './stream/shard-starter';
 import type { KspMetrics } from '../metrics/recorder';
 import { recordBatchMetrics, recordReadEvent } from './shard/batch-metrics';
 import { type FetchRequest, ShardReader } from './shard/reader';
@@ -285,7 +285,7 @@ export function createActivities(deps: ActivityDeps) {
     sampleStreamLoad: createLoadSampler({ kinesis: deps.kinesis, client: temporal }),
     processBatch,
     ...dlqReplay,
-    startShardWorkflow,
+    ...shardStartActivities(startShardWorkflow),
     streamRetention: createStreamRetention(deps.kinesis),
     async describeStream(input: { streamName: string; roleArn?: string }) {
       return laneFor(input.streamName, input.roleArn).discovery.describe(input.streamName);

@@ -20,6 +20,11 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
+import type {
+  StartShardResult,
+  StartShardsCommon,
+  StartShardsInput,
+} from '../activities/stream/shard-starter';
 import { shardWorkflowId } from '../constants';
 import { ConfigError, ErrorType } from '../errors';
 import { INFRA_RETRY } from './retry-policies';
@@ -56,8 +61,18 @@ export type { StreamShardEntry, StreamStateData, StreamWorkflowResult } from './
 
 /** Patch ID: shard workflows start concurrently (histories recorded before it start them one by one). */
 const PARALLEL_SHARD_STARTS = 'parallel-shard-starts';
+/**
+ * Patch ID: startable shards start in batches of SHARDS_PER_START, one activity per batch (one
+ * billable action and one dispatch, not one per shard); histories recorded before it start one
+ * activity per shard.
+ */
+const BATCHED_SHARD_STARTS = 'batched-shard-starts';
+/** At most this many shards per `startShardWorkflows` call: its input and result stay small. */
+const SHARDS_PER_START = 64;
 
-const { describeStream, startShardWorkflow } = proxyActivities<ReturnType<typeof createActivities>>({
+const { describeStream, startShardWorkflow, startShardWorkflows } = proxyActivities<
+  ReturnType<typeof createActivities>
+>({
   startToCloseTimeout: '1m',
   retry: INFRA_RETRY,
 });
@@ -161,22 +176,49 @@ export async function streamWorkflow(stored: StreamWorkflowInput): Promise<Strea
   const shouldContinueAsNew = (): boolean =>
     workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= options.maxHistoryEvents;
 
-  const startShard = async ({ shardId, startPosition, seek }: ShardToStart): Promise<void> => {
+  /** What every shard start of this pass shares. */
+  const common = (): StartShardsCommon => {
     const identity = stream.identity;
-    const started = await startShardWorkflow({
+    return {
       streamName: options.streamName,
-      shardId,
       options,
-      startPosition,
       paused: stream.paused,
       pauseReason: stream.pauseReason,
       ...(identity ? { identity } : {}),
-      ...(seek ? { seek } : {}),
-      ...inherited(stream.inheritedQuarantine(shardId)),
-    }).catch(startRefusal);
+    };
+  };
+  /** One shard's part of its start. */
+  const shardPart = ({ shardId, startPosition, seek }: ShardToStart): StartShardsInput['shards'][number] => ({
+    shardId,
+    startPosition,
+    ...(seek ? { seek } : {}),
+    ...inherited(stream.inheritedQuarantine(shardId)),
+  });
+  const applyStarted = (shardId: string, started: StartShardResult): void => {
     const status = started.status ? parseShardStatus(started.status) : null;
     if (status?.ok === false) log.warn(`a shard status the starter found is malformed: ${status.problem}`);
     stream.applyStarted(shardId, { state: started.state, status: status?.ok ? status.value : null });
+  };
+  const startShard = async (shard: ShardToStart): Promise<void> => {
+    const started = await startShardWorkflow({ ...common(), ...shardPart(shard) }).catch(startRefusal);
+    applyStarted(shard.shardId, started);
+  };
+  /** Startable shards in batches, at once; a shard the starter did not answer for stays startable. */
+  const startShards = async (shards: ShardToStart[]): Promise<void> => {
+    const batches: ShardToStart[][] = [];
+    for (let i = 0; i < shards.length; i += SHARDS_PER_START)
+      batches.push(shards.slice(i, i + SHARDS_PER_START));
+    await Promise.all(
+      batches.map(async (batch) => {
+        const started = await startShardWorkflows({ ...common(), shards: batch.map(shardPart) }).catch(
+          startRefusal,
+        );
+        for (const { shardId } of batch) {
+          const one = started[shardId];
+          if (one) applyStarted(shardId, one);
+        }
+      }),
+    );
   };
 
   for (;;) {
@@ -202,7 +244,9 @@ export async function streamWorkflow(stored: StreamWorkflowInput): Promise<Strea
     }
     if (!stream.stopRequested) {
       const startable = stream.startable(options.startPosition);
-      if (patched(PARALLEL_SHARD_STARTS)) {
+      if (patched(BATCHED_SHARD_STARTS)) {
+        if (startable.length > 0) await startShards(startable);
+      } else if (patched(PARALLEL_SHARD_STARTS)) {
         // All startable shards at once: a 32-shard stream starts in one round trip, not 32.
         await Promise.all(startable.map(startShard));
       } else {

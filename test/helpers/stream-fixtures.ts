@@ -12,10 +12,14 @@ import {
   type StartShardInput,
   type StartShardResult,
   createShardStarter,
+  shardStartActivities,
 } from '../../src/activities/stream/shard-starter';
+import { streamWorkflowId } from '../../src/constants';
 import type { ReshardLedgerEntry } from '../../src/workflows/stream-messages';
+import type { StreamWorkflowInput } from '../../src/workflows/stream';
 import type { ShardStatus } from '../../src/workflows/shard-messages';
 import { workflowBundlePath } from './bundle';
+import { testOptions } from './fake-batches';
 
 /** A shard's progress report: shard 0 of `orders`, running, 10 records handled. */
 export function shardStatus(over: Partial<ShardStatus> = {}): ShardStatus {
@@ -79,10 +83,10 @@ export function standInStreamWorker(
     workflowBundle: { codePath: workflowBundlePath() },
     activities: {
       describeStream: describeStreamStandIn(streamName, shards),
-      startShardWorkflow: async (input: StartShardInput): Promise<StartShardResult> => {
+      ...shardStartActivities(async (input: StartShardInput): Promise<StartShardResult> => {
         await onStart(input);
         return { state: 'running', status: null };
-      },
+      }),
     },
   });
 }
@@ -109,7 +113,7 @@ export function memoryStreamWorker(
     workflowBundle: { codePath: workflowBundlePath() },
     activities: {
       describeStream: describeStreamStandIn(opts.streamName, () => opts.shards),
-      startShardWorkflow: createShardStarter({ client: () => client, taskQueue: () => taskQueue }),
+      ...shardStartActivities(createShardStarter({ client: () => client, taskQueue: () => taskQueue })),
       processBatch: (input: ProcessBatchInput) => {
         const processBatch = batches[input.shardId];
         if (!processBatch) throw new Error(`memoryStreamWorker: no batches for shard ${input.shardId}`);
@@ -117,5 +121,15 @@ export function memoryStreamWorker(
       },
       streamRetention: async () => ({ retentionPeriodHours: 24 }),
     },
+  });
+}
+
+/** Starts `streamName`'s stream workflow on `taskQueue`: test options, rediscovery every minute. */
+export function startStreamWorkflow(client: Client, taskQueue: string, streamName: string) {
+  const input: StreamWorkflowInput = { options: testOptions({ streamName }), rediscoverIntervalMs: 60_000 };
+  return client.workflow.start('streamWorkflow', {
+    taskQueue,
+    workflowId: streamWorkflowId(streamName),
+    args: [input],
   });
 }

@@ -5,7 +5,7 @@
  *
  * Record new fixtures on purpose only: `KSP_RECORD_HISTORIES=1 npx jest test/replay` records them
  * all; `KSP_RECORD_HISTORIES=dlq-replay` (a comma-separated list of shard, stream,
- * stream-parallel, stream-bad-signals, dlq-replay, shard-bisect, shard-guards, reshard, autoscale,
+ * stream-batched, stream-bad-signals, dlq-replay, shard-bisect, shard-guards, reshard, autoscale,
  * stream-raw, dlq-replay-update, shard-seek, stream-seek, shard-loop, shard-quarantine,
  * shard-lost-stream, shard-rebalance, shard-report-beside, shard-patches) only those.
  */
@@ -16,7 +16,7 @@ import { Worker } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
 import type { ProcessBatchInput, ProcessBatchResult } from '../../src/activities/shard/process-batch';
 import type { ConsumeInput, ConsumeResult } from '../../src/activities/shard/consume-contract';
-import { createShardStarter } from '../../src/activities/stream/shard-starter';
+import { createShardStarter, shardStartActivities } from '../../src/activities/stream/shard-starter';
 import type { ShardInfo } from '../../src/activities/stream/discovery';
 import { shardWorkflowId, streamWorkflowId } from '../../src/constants';
 import type { ReplayDlqBatchInput, ReplayDlqBatchResult } from '../../src/dlq/replay-contract';
@@ -27,7 +27,6 @@ import { dlqReplayProgressQuery } from '../../src/workflows/dlq-replay-messages'
 import { type ShardStatus, pauseShardSignal, resumeShardSignal } from '../../src/workflows/shard-messages';
 import { stopStreamSignal } from '../../src/workflows/stream-messages';
 import type { ShardWorkflowInput } from '../../src/workflows/shard';
-import type { StreamWorkflowInput } from '../../src/workflows/stream';
 import { workflowBundlePath } from '../helpers/bundle';
 import {
   type HandlerCall,
@@ -39,7 +38,12 @@ import {
 } from '../helpers/memory-shard';
 import { handled, idle, loopSummary, result, testOptions } from '../helpers/fake-batches';
 import { skipTime } from '../helpers/time';
-import { ledgerEntry, shardStatus, standInStreamWorker } from '../helpers/stream-fixtures';
+import {
+  ledgerEntry,
+  shardStatus,
+  standInStreamWorker,
+  startStreamWorkflow,
+} from '../helpers/stream-fixtures';
 import { createTimeSkippingEnv, plainClient } from '../helpers/time-skipping';
 import { recordAutoscaleHistory, recordReshardHistory } from './reshard-autoscale-histories';
 import { recordDlqReplayUpdateHistory, recordStreamRawHistory } from './raw-input-histories';
@@ -52,8 +56,13 @@ import { REPORT_BESIDE_WORKFLOW_ID, recordShardReportBesideHistory } from './rep
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'histories');
 const SHARD = path.join(FIXTURES, 'shard-workflow-v1.binpb');
 const STREAM = path.join(FIXTURES, 'stream-workflow-v1.binpb');
-/** Since the `parallel-shard-starts` patch: three shards start at once, a child after its parent. */
+/**
+ * Since the `parallel-shard-starts` patch: three shards start at once, a child after its parent.
+ * Not re-recordable: today's code starts them in batches, the shape `stream-batched` records.
+ */
 const STREAM_PARALLEL = path.join(FIXTURES, 'stream-workflow-parallel-v2.binpb');
+/** Since the `batched-shard-starts` patch: the same lineage, started one activity per batch of shards. */
+const STREAM_BATCHED = path.join(FIXTURES, 'stream-workflow-batched-v1.binpb');
 /** Since the `validated-signals` patch: malformed signals dropped between valid ones. */
 const STREAM_BAD_SIGNALS = path.join(FIXTURES, 'stream-workflow-bad-signals-v3.binpb');
 const DLQ_REPLAY = path.join(FIXTURES, 'dlq-replay-workflow-v1.binpb');
@@ -104,6 +113,14 @@ const SHARD_LOST_STREAM = path.join(FIXTURES, 'shard-workflow-lost-stream.binpb'
 const SHARD_REBALANCE = path.join(FIXTURES, 'shard-workflow-rebalance-v1.binpb');
 
 const { History } = temporal.api.history.v1;
+
+/** Three shards that start at once and a child of the closed one. */
+const LINEAGE: ShardInfo[] = [
+  { shardId: 'shardId-000000000000', parentShardIds: [], closed: true },
+  { shardId: 'shardId-000000000001', parentShardIds: [], closed: false },
+  { shardId: 'shardId-000000000002', parentShardIds: [], closed: false },
+  { shardId: 'shardId-000000000003', parentShardIds: ['shardId-000000000000'], closed: false },
+];
 
 /** Histories are stored as binary protobuf: exact, and independent of JSON-mapping quirks. */
 function encode(history: temporal.api.history.v1.IHistory): Uint8Array {
@@ -204,7 +221,7 @@ async function recordStreamHistory(
         status: 'ACTIVE',
         shards,
       }),
-      startShardWorkflow: createShardStarter({ client: () => client, taskQueue: () => taskQueue }),
+      ...shardStartActivities(createShardStarter({ client: () => client, taskQueue: () => taskQueue })),
       processBatch: async (i: ProcessBatchInput) =>
         i.shardId.endsWith('0')
           ? handled(10, 10, { shardEnded: true })
@@ -213,12 +230,7 @@ async function recordStreamHistory(
             : handled(10),
     },
   });
-  const input: StreamWorkflowInput = { options: testOptions({ streamName }), rediscoverIntervalMs: 60_000 };
-  const handle = await env.client.workflow.start('streamWorkflow', {
-    taskQueue,
-    workflowId: streamWorkflowId(streamName),
-    args: [input],
-  });
+  const handle = await startStreamWorkflow(env.client, taskQueue, streamName);
   await worker.runUntil(async () => {
     await skipTime(env, 10 * 60_000, 60_000);
     await handle.signal(stopStreamSignal);
@@ -240,12 +252,7 @@ async function recordStreamBadSignalsHistory(env: TestWorkflowEnvironment): Prom
   const shardId = 'shardId-000000000000';
   const listed = [{ shardId, parentShardIds: [], closed: false }];
   const worker = await standInStreamWorker(env, taskQueue, streamName, () => listed);
-  const input: StreamWorkflowInput = { options: testOptions({ streamName }), rediscoverIntervalMs: 60_000 };
-  const handle = await env.client.workflow.start('streamWorkflow', {
-    taskQueue,
-    workflowId: streamWorkflowId(streamName),
-    args: [input],
-  });
+  const handle = await startStreamWorkflow(env.client, taskQueue, streamName);
   const report = (state: ShardStatus['state']): ShardStatus =>
     shardStatus({ streamName, shardId, state, checkpoint: { sequenceNumber: '10' }, bytes: 100 });
   const signals: Array<[string, ...unknown[]]> = [
@@ -442,15 +449,8 @@ describe('recorded histories replay on the current workflow code', () => {
       try {
         if (wanted('shard')) writeFileSync(SHARD, await recordShardHistory(env));
         if (wanted('stream')) writeFileSync(STREAM, await recordStreamHistory(env));
-        if (wanted('stream-parallel')) {
-          const shards: ShardInfo[] = [
-            { shardId: 'shardId-000000000000', parentShardIds: [], closed: true },
-            { shardId: 'shardId-000000000001', parentShardIds: [], closed: false },
-            { shardId: 'shardId-000000000002', parentShardIds: [], closed: false },
-            { shardId: 'shardId-000000000003', parentShardIds: ['shardId-000000000000'], closed: false },
-          ];
-          writeFileSync(STREAM_PARALLEL, await recordStreamHistory(env, shards, 'record-stream-parallel'));
-        }
+        if (wanted('stream-batched'))
+          writeFileSync(STREAM_BATCHED, await recordStreamHistory(env, LINEAGE, 'record-stream-batched'));
         if (wanted('stream-bad-signals'))
           writeFileSync(STREAM_BAD_SIGNALS, await recordStreamBadSignalsHistory(env));
         if (wanted('dlq-replay')) writeFileSync(DLQ_REPLAY, await recordDlqReplayHistory(env));
@@ -483,6 +483,7 @@ describe('recorded histories replay on the current workflow code', () => {
     ['shard workflow', SHARD, 'record-shard'],
     ['stream workflow', STREAM, streamWorkflowId('orders')],
     ['stream workflow, shards started in parallel', STREAM_PARALLEL, streamWorkflowId('orders')],
+    ['stream workflow, shards started in batches', STREAM_BATCHED, streamWorkflowId('orders')],
     ['stream workflow, malformed signals dropped', STREAM_BAD_SIGNALS, streamWorkflowId('orders')],
     ['DLQ replay workflow', DLQ_REPLAY, 'record-dlq-replay'],
     ['shard workflow, bisecting a failing batch', SHARD_BISECT, 'record-shard-bisect'],

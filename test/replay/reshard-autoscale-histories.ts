@@ -4,6 +4,7 @@
  * (it receives the reshard's ledger signal), its shard workflows are not needed.
  * Recorded by `KSP_RECORD_HISTORIES=reshard,autoscale npx jest test/replay`.
  */
+import { shardStartActivities } from '../../src/activities/stream/shard-starter';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
@@ -63,7 +64,7 @@ export async function recordReshardHistory(env: TestWorkflowEnvironment): Promis
       ...reshardActivities(env, model, false),
       readReshardLedger: async () => ({ entries: [], streamWorkflowFound: true }),
       describeStream: async () => ({ streamName, streamArn: 'arn', status: 'ACTIVE', shards: [] }),
-      startShardWorkflow: async () => ({ state: 'running', status: null }),
+      ...shardStartActivities(async () => ({ state: 'running', status: null })),
     },
   });
   return worker.runUntil(async () => {

@@ -7,7 +7,6 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { temporal } from '@temporalio/proto';
 import { plainClient } from '../helpers/time-skipping';
-import { streamWorkflowId } from '../../src/constants';
 import {
   pauseShardUpdate,
   resumeShardUpdate,
@@ -20,8 +19,7 @@ import {
   seekStreamUpdate,
   stopStreamUpdate,
 } from '../../src/workflows/stream-messages';
-import type { StreamWorkflowInput } from '../../src/workflows/stream';
-import { seq, testOptions } from '../helpers/fake-batches';
+import { seq } from '../helpers/fake-batches';
 import {
   MemoryDlq,
   memoryShardInput,
@@ -31,6 +29,7 @@ import {
 } from '../helpers/memory-shard';
 import { SeekableShard } from '../helpers/seekable-shard';
 import { CHILD, splitStreamWorker } from '../helpers/split-stream';
+import { startStreamWorkflow } from '../helpers/stream-fixtures';
 
 const { History } = temporal.api.history.v1;
 const encode = (h: temporal.api.history.v1.IHistory): Uint8Array => History.encode(h).finish();
@@ -91,12 +90,7 @@ export async function recordStreamSeekHistory(env: TestWorkflowEnvironment): Pro
     client: plainClient(env),
     handler,
   });
-  const input: StreamWorkflowInput = { options: testOptions({ streamName }), rediscoverIntervalMs: 60_000 };
-  const handle = await env.client.workflow.start('streamWorkflow', {
-    taskQueue,
-    workflowId: streamWorkflowId(streamName),
-    args: [input],
-  });
+  const handle = await startStreamWorkflow(env.client, taskQueue, streamName);
   await worker.runUntil(async () => {
     await env.sleep('30s');
     await handle.executeUpdate(pauseStreamUpdate, { args: [{ reason: 'recording' }] });

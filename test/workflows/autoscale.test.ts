@@ -4,6 +4,7 @@
  * is a model whose shard count the reshard activities change, and the load sampler integrates a
  * records/s profile over (skipped) time. Hours of load run in seconds.
  */
+import { shardStartActivities } from '../../src/activities/stream/shard-starter';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { Worker } from '@temporalio/worker';
 import { createReshardActivities } from '../../src/activities/reshard/reshard';
@@ -99,7 +100,7 @@ async function simulate(
     activities: {
       // Stream workflow: keeps the ledger; its shard workflows are not needed here.
       describeStream: async () => ({ streamName, streamArn: 'arn', status: 'ACTIVE', shards: [] }),
-      startShardWorkflow: async () => ({ state: 'running', status: null }),
+      ...shardStartActivities(async () => ({ state: 'running', status: null })),
       // Reshard workflow against the model.
       inspectStreamForReshard: async () => shape(),
       readReshardLedger: ledgerActivity,

@@ -7,7 +7,7 @@
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { Worker } from '@temporalio/worker';
 import { createReshardActivities } from '../../src/activities/reshard/reshard';
-import type { StartShardInput } from '../../src/activities/stream/shard-starter';
+import { type StartShardInput, shardStartActivities } from '../../src/activities/stream/shard-starter';
 import { StreamDiscovery } from '../../src/activities/stream/discovery';
 import { createKinesisClient } from '../../src/aws/clients';
 import { reshardResult, startReshard } from '../../src/client/reshard-control';
@@ -111,10 +111,10 @@ async function withStack<T>(
     activities: {
       ...spies,
       describeStream: async (input: { streamName: string }) => discovery.describe(input.streamName),
-      startShardWorkflow: async (input: StartShardInput) => {
+      ...shardStartActivities(async (input: StartShardInput) => {
         started.push(input);
         return { state: 'running', status: null };
-      },
+      }),
     },
   });
   const startStreamWorkflow = async (options: Record<string, unknown> = {}) => {

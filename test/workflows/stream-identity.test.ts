@@ -7,7 +7,7 @@ import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import type { ProcessBatchInput } from '../../src/activities/shard/process-batch';
 import type { StreamDescription, ShardInfo } from '../../src/activities/stream/discovery';
-import { createShardStarter } from '../../src/activities/stream/shard-starter';
+import { createShardStarter, shardStartActivities } from '../../src/activities/stream/shard-starter';
 import { streamWorkflowId } from '../../src/constants';
 import { ErrorType } from '../../src/errors';
 import type { StreamWorkflowInput, StreamWorkflowResult } from '../../src/workflows/stream';
@@ -62,7 +62,7 @@ async function withStream(
         shards: SHARDS,
         identity: current,
       }),
-      startShardWorkflow: createShardStarter({ client: () => client, taskQueue: () => taskQueue }),
+      ...shardStartActivities(createShardStarter({ client: () => client, taskQueue: () => taskQueue })),
       processBatch: async (input: ProcessBatchInput) => {
         seen.push(input);
         return seen.length < 3 ? handled(seen.length * 10, 10, { waitedMs: 0 }) : idle(input, 0);

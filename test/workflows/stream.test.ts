@@ -5,7 +5,7 @@
  */
 import { Worker } from '@temporalio/worker';
 import type { ProcessBatchInput, ProcessBatchResult } from '../../src/activities/shard/process-batch';
-import { createShardStarter } from '../../src/activities/stream/shard-starter';
+import { createShardStarter, shardStartActivities } from '../../src/activities/stream/shard-starter';
 import type { ShardInfo } from '../../src/activities/stream/discovery';
 import { shardWorkflowId, streamWorkflowId } from '../../src/constants';
 import { stopStreamSignal, streamStatusQuery } from '../../src/workflows/stream-messages';
@@ -43,7 +43,7 @@ async function run<T>(
       describeStream: describeStreamStandIn(streamName, shards),
       // A plain client: the time-skipping one's result() unlocks and relocks time skipping, which
       // from inside an activity leaves the server unable to skip and the starter stuck.
-      startShardWorkflow: createShardStarter({ client: () => client, taskQueue: () => taskQueue }),
+      ...shardStartActivities(createShardStarter({ client: () => client, taskQueue: () => taskQueue })),
       processBatch: async (input: ProcessBatchInput) => {
         const k = perShard[input.shardId] ?? 0;
         perShard[input.shardId] = k + 1;

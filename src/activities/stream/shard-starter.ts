@@ -8,6 +8,8 @@
  * run looked at. (An eager first workflow task, `requestEagerStart`, was measured too and did not
  * pay: the task queue's hop to a waiting poll costs ~10 ms, and at 32 shards the eager tasks
  * arrived at once and queued on the workflow thread instead; KSP_BENCH_TRACE, bench/startup-trace.ts.)
+ * The stream workflow starts its shards in batches (`createShardsStarter`): one activity, one
+ * billable action and one dispatch per batch rather than per shard.
  */
 import { type Client, QueryNotRegisteredError, WorkflowNotFoundError } from '@temporalio/client';
 import { ApplicationFailure, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
@@ -213,4 +215,48 @@ export function createShardStarter(deps: ShardStarterDeps) {
     await start(client, workflowId, input, prior, false);
     return { state: input.paused ? 'paused' : 'running', status: prior };
   };
+}
+
+/** What every shard of one start batch shares, sent once. */
+export type StartShardsCommon = Omit<
+  StartShardInput,
+  'shardId' | 'startPosition' | 'seek' | 'quarantinedKeys'
+>;
+
+/** Shards of one stream to start in one activity (`startShardWorkflows`). */
+export interface StartShardsInput extends StartShardsCommon {
+  shards: Pick<StartShardInput, 'shardId' | 'startPosition' | 'seek' | 'quarantinedKeys'>[];
+}
+
+/** Each shard's start, by shard ID. */
+export type StartShardsResult = Record<string, StartShardResult>;
+
+/**
+ * Starts a batch of shards at once with `startOne` (each as `startShardWorkflow` would). A shard
+ * that belongs to a recreated stream fails the batch with its refusal, as it fails the stream;
+ * any other failure fails it too, and the retry starts the batch again: the started shards are
+ * found running then (a start is idempotent), the others started.
+ */
+export function createShardsStarter(startOne: (input: StartShardInput) => Promise<StartShardResult>) {
+  return async function startShardWorkflows(input: StartShardsInput): Promise<StartShardsResult> {
+    const { shards, ...common } = input;
+    const settled = await Promise.allSettled(shards.map((shard) => startOne({ ...common, ...shard })));
+    const started: StartShardsResult = {};
+    const failures: Error[] = [];
+    settled.forEach((r, i) => {
+      if (r.status === 'fulfilled') started[shards[i]!.shardId] = r.value;
+      else failures.push(r.reason instanceof Error ? r.reason : new Error(String(r.reason)));
+    });
+    const refusal = failures.find(
+      (e) => e instanceof ApplicationFailure && e.type === ErrorType.StreamRecreated,
+    );
+    const failure = refusal ?? failures[0];
+    if (failure !== undefined) throw failure;
+    return started;
+  };
+}
+
+/** The stream workflow's two start activities over one shard start (workers and tests alike). */
+export function shardStartActivities(startOne: (input: StartShardInput) => Promise<StartShardResult>) {
+  return { startShardWorkflow: startOne, startShardWorkflows: createShardsStarter(startOne) };
 }
