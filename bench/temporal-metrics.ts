@@ -6,6 +6,7 @@
 import http from 'node:http';
 import { DefaultLogger, type LogEntry, Runtime } from '@temporalio/worker';
 import { LOOPBACK, getFreePort } from '../src/local/ports';
+import { quietRebalanceWorker } from '../src/workers/quiet-rebalance-log';
 
 export interface TemporalMetrics {
   /** RecordActivityTaskHeartbeat calls the in-process workers have made so far; null when unavailable. */
@@ -60,7 +61,8 @@ export async function installBenchRuntime(): Promise<TemporalMetrics> {
   const port = await getFreePort();
   try {
     Runtime.install({
-      logger: new DefaultLogger('WARN', logWorkerEntry),
+      // The rebalance queue's worker registers no workflows by design: its warning goes to DEBUG.
+      logger: quietRebalanceWorker(new DefaultLogger('WARN', logWorkerEntry)),
       // Ctrl-C is the bench's to handle: it stops its workers before the servers they talk to.
       shutdownSignals: [],
       telemetryOptions: {
