@@ -19,6 +19,11 @@ import { sleep } from './wait';
 export interface ActionsOptions {
   shards: number;
   ratePerShard: number;
+  /**
+   * From the producer's start to the steady window. The full run waits past each shard's first
+   * busy loop publishing its first `KspMillisBehind` (a return LAG_MIN_INTERVAL_MS into the loop,
+   * once per shard run: start-up, like the workflow's own start, which the drain counts).
+   */
   warmupMs: number;
   steadyWindowMs: number;
   idleWindowMs: number;

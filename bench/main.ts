@@ -43,7 +43,8 @@ Options:
   --cpu-prof-dir <dir>     write a CPU profile of the bench process (worker, kinesalite) per drain run
 Environment: KSP_BENCH_TRACE=1 logs each drain's start-up timeline (stream workflow, shard starts,
   first workflow tasks, consume activities, first records; ms since the start call) beside the loop's.
-The full default run takes about 5–6 minutes on 2 cores; --quick about 1 minute per backend.`;
+The full default run takes over 20 minutes on 2 cores: the actions section alone waits ~16 (a steady window
+that starts past the shards' start-up, then a 10-minute idle window); --quick about 1 minute per backend.`;
 
 export async function benchCommand(argv: string[]): Promise<void> {
   const { values } = parse('bench', argv, {

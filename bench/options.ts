@@ -9,6 +9,7 @@ import { ConfigError } from '../src/errors';
 import type { KinesisKind } from '../src/local/kinesis-emulator';
 import { DEFAULTS, LIMITS } from '../src/config/stream-options';
 import type { ActionsOptions } from './actions';
+import { LAG_MIN_INTERVAL_MS } from '../src/workflows/lag-attribute';
 import type { WorkersOptions } from './workers';
 
 /** The ksp defaults the bench compares against, in milliseconds. */
@@ -146,8 +147,8 @@ const FULL: Scale = {
   actions: {
     shards: 4,
     ratePerShard: 5,
-    warmupMs: 10_000,
-    steadyWindowMs: 60_000,
+    warmupMs: LAG_MIN_INTERVAL_MS + 15_000,
+    steadyWindowMs: 120_000,
     idleWindowMs: 620_000,
     idleSettleMs: 135_000,
   },
