@@ -20,11 +20,6 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
-import type {
-  StartShardResult,
-  StartShardsCommon,
-  StartShardsInput,
-} from '../activities/stream/shard-starter';
 import { shardWorkflowId } from '../constants';
 import { ConfigError, ErrorType } from '../errors';
 import { INFRA_RETRY } from './retry-policies';
@@ -39,8 +34,9 @@ import {
   parseShardStatus,
 } from './stream-payloads';
 import { StreamDetails } from './stream-details';
-import { type ShardToStart, StreamState, type StreamWorkflowResult } from './stream-state';
-import { refuseRecreated, startRefusal } from './stream-refusal';
+import { StreamState, type StreamWorkflowResult } from './stream-state';
+import { refuseRecreated } from './stream-refusal';
+import { ShardStarts } from './stream-starts';
 import { streamIdentityQuery } from './stream-identity';
 import { registerStreamUpdates } from './stream-updates';
 import { pauseShardSignal, resumeShardSignal, stopShardSignal } from './shard-messages';
@@ -62,17 +58,13 @@ export type { StreamShardEntry, StreamStateData, StreamWorkflowResult } from './
 /** Patch ID: shard workflows start concurrently (histories recorded before it start them one by one). */
 const PARALLEL_SHARD_STARTS = 'parallel-shard-starts';
 /**
- * Patch ID: startable shards start in batches of SHARDS_PER_START, one activity per batch (one
- * billable action and one dispatch, not one per shard); histories recorded before it start one
- * activity per shard.
+ * Patch ID: startable shards start in batches, one activity per batch (one billable action and one
+ * dispatch, not one per shard; stream-starts.ts); histories recorded before it start one activity
+ * per shard.
  */
 const BATCHED_SHARD_STARTS = 'batched-shard-starts';
-/** At most this many shards per `startShardWorkflows` call: its input and result stay small. */
-const SHARDS_PER_START = 64;
 
-const { describeStream, startShardWorkflow, startShardWorkflows } = proxyActivities<
-  ReturnType<typeof createActivities>
->({
+const { describeStream } = proxyActivities<ReturnType<typeof createActivities>>({
   startToCloseTimeout: '1m',
   retry: INFRA_RETRY,
 });
@@ -157,11 +149,6 @@ function streamInput(stored: unknown): ReturnType<typeof compileStreamInput> {
   }
 }
 
-/** A child shard's inherited quarantined keys, only when there are any (the input stays as it was otherwise). */
-function inherited(keys: string[]): { quarantinedKeys?: string[] } {
-  return keys.length > 0 ? { quarantinedKeys: keys } : {};
-}
-
 export async function streamWorkflow(stored: StreamWorkflowInput): Promise<StreamWorkflowResult> {
   const input = streamInput(stored);
   const { options } = input;
@@ -176,50 +163,7 @@ export async function streamWorkflow(stored: StreamWorkflowInput): Promise<Strea
   const shouldContinueAsNew = (): boolean =>
     workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= options.maxHistoryEvents;
 
-  /** What every shard start of this pass shares. */
-  const common = (): StartShardsCommon => {
-    const identity = stream.identity;
-    return {
-      streamName: options.streamName,
-      options,
-      paused: stream.paused,
-      pauseReason: stream.pauseReason,
-      ...(identity ? { identity } : {}),
-    };
-  };
-  /** One shard's part of its start. */
-  const shardPart = ({ shardId, startPosition, seek }: ShardToStart): StartShardsInput['shards'][number] => ({
-    shardId,
-    startPosition,
-    ...(seek ? { seek } : {}),
-    ...inherited(stream.inheritedQuarantine(shardId)),
-  });
-  const applyStarted = (shardId: string, started: StartShardResult): void => {
-    const status = started.status ? parseShardStatus(started.status) : null;
-    if (status?.ok === false) log.warn(`a shard status the starter found is malformed: ${status.problem}`);
-    stream.applyStarted(shardId, { state: started.state, status: status?.ok ? status.value : null });
-  };
-  const startShard = async (shard: ShardToStart): Promise<void> => {
-    const started = await startShardWorkflow({ ...common(), ...shardPart(shard) }).catch(startRefusal);
-    applyStarted(shard.shardId, started);
-  };
-  /** Startable shards in batches, at once; a shard the starter did not answer for stays startable. */
-  const startShards = async (shards: ShardToStart[]): Promise<void> => {
-    const batches: ShardToStart[][] = [];
-    for (let i = 0; i < shards.length; i += SHARDS_PER_START)
-      batches.push(shards.slice(i, i + SHARDS_PER_START));
-    await Promise.all(
-      batches.map(async (batch) => {
-        const started = await startShardWorkflows({ ...common(), shards: batch.map(shardPart) }).catch(
-          startRefusal,
-        );
-        for (const { shardId } of batch) {
-          const one = started[shardId];
-          if (one) applyStarted(shardId, one);
-        }
-      }),
-    );
-  };
+  const starts = new ShardStarts(stream, options);
 
   for (;;) {
     details.refresh();
@@ -245,12 +189,12 @@ export async function streamWorkflow(stored: StreamWorkflowInput): Promise<Strea
     if (!stream.stopRequested) {
       const startable = stream.startable(options.startPosition);
       if (patched(BATCHED_SHARD_STARTS)) {
-        if (startable.length > 0) await startShards(startable);
+        if (startable.length > 0) await starts.batched(startable);
       } else if (patched(PARALLEL_SHARD_STARTS)) {
         // All startable shards at once: a 32-shard stream starts in one round trip, not 32.
-        await Promise.all(startable.map(startShard));
+        await Promise.all(startable.map((shard) => starts.one(shard)));
       } else {
-        for (const shard of startable) await startShard(shard);
+        for (const shard of startable) await starts.one(shard);
       }
       if (stream.needDiscovery) continue;
     }
