@@ -7,11 +7,7 @@
  */
 import { log, proxyActivities } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
-import type {
-  StartShardResult,
-  StartShardsCommon,
-  StartShardsInput,
-} from '../activities/stream/shard-starter';
+import type { StartShardPart, StartShardResult, StartShardsCommon } from '../activities/stream/shard-starter';
 import type { CompiledStreamOptions } from '../config/stream-options';
 import { INFRA_RETRY } from './retry-policies';
 import { startRefusal } from './stream-refusal';
@@ -73,7 +69,7 @@ export class ShardStarts {
   }
 
   /** One shard's part of its start. */
-  private part({ shardId, startPosition, seek }: ShardToStart): StartShardsInput['shards'][number] {
+  private part({ shardId, startPosition, seek }: ShardToStart): StartShardPart {
     return {
       shardId,
       startPosition,

@@ -217,15 +217,15 @@ export function createShardStarter(deps: ShardStarterDeps) {
   };
 }
 
+/** One shard's own part of a batch start. */
+export type StartShardPart = Pick<StartShardInput, 'shardId' | 'startPosition' | 'seek' | 'quarantinedKeys'>;
+
 /** What every shard of one start batch shares, sent once. */
-export type StartShardsCommon = Omit<
-  StartShardInput,
-  'shardId' | 'startPosition' | 'seek' | 'quarantinedKeys'
->;
+export type StartShardsCommon = Omit<StartShardInput, keyof StartShardPart>;
 
 /** Shards of one stream to start in one activity (`startShardWorkflows`). */
 export interface StartShardsInput extends StartShardsCommon {
-  shards: Pick<StartShardInput, 'shardId' | 'startPosition' | 'seek' | 'quarantinedKeys'>[];
+  shards: StartShardPart[];
 }
 
 /** Each shard's start, by shard ID. */
