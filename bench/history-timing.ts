@@ -6,13 +6,12 @@ import type { Client } from '@temporalio/client';
 import type { HistoryEvent } from './history-count';
 import { mean } from './stats';
 
-/** A protobuf timestamp as epoch ms (null when absent). */
+/** A protobuf timestamp as epoch ms (null when absent); seconds as a number, a Long or a string. */
 export function timestampMs(
-  t: { seconds?: number | { toNumber(): number } | null; nanos?: number | null } | null | undefined,
+  t: { seconds?: unknown; nanos?: number | null } | null | undefined,
 ): number | null {
   if (!t) return null;
-  const seconds = t.seconds ?? 0;
-  return (typeof seconds === 'number' ? seconds : seconds.toNumber()) * 1000 + (t.nanos ?? 0) / 1e6;
+  return Number(t.seconds ?? 0) * 1000 + (t.nanos ?? 0) / 1e6;
 }
 
 /** A history event's server time, epoch ms. */

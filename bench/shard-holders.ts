@@ -8,6 +8,7 @@ import { temporal } from '@temporalio/proto';
 import { shardWorkflowId } from '../src/constants';
 import { historyEvents } from './history-count';
 import { type HolderSample, heldSecondsByIdentity } from './worker-spread';
+import { timestampMs } from './history-timing';
 
 const STARTED = temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED;
 
@@ -54,8 +55,7 @@ export async function heldSeconds(
       const { raw } = await handle.describe();
       for (const a of raw.pendingActivities ?? []) {
         if (a.state !== STARTED || !a.lastWorkerIdentity || !a.lastStartedTime) continue;
-        const started = Number(a.lastStartedTime.seconds ?? 0) * 1000 + (a.lastStartedTime.nanos ?? 0) / 1e6;
-        const s = Math.max(started, fromMs);
+        const s = Math.max(timestampMs(a.lastStartedTime) ?? 0, fromMs);
         if (toMs > s) held[a.lastWorkerIdentity] = (held[a.lastWorkerIdentity] ?? 0) + (toMs - s) / 1000;
       }
       for (const [identity, seconds] of Object.entries(held))

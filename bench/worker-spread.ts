@@ -2,6 +2,7 @@
  * How evenly several workers on one task queue share a stream's shards: pure arithmetic over
  * "which worker runs each shard's activity right now" samples (bench/shard-holders.ts takes them).
  */
+import { timestampMs } from './history-timing';
 
 /** Shard id → identity of the worker running its activity, or null when none runs right now. */
 export type HolderSample = Record<string, string | null>;
@@ -63,7 +64,7 @@ export interface SpreadEvent {
 }
 
 function eventMs(e: SpreadEvent): number {
-  return Number(e.eventTime?.seconds?.toString() ?? 0) * 1000 + (e.eventTime?.nanos ?? 0) / 1e6;
+  return timestampMs(e.eventTime) ?? 0;
 }
 
 /**
